@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The filesystem contract between the FUSE session and a filesystem
+ * implementation (the passthrough in fs/).
+ *
+ * Conventions, for every function:
+ *  - Return 0 on success or a POSITIVE errno. Only fuse/reply.c turns that
+ *    into the negative error of a FUSE reply.
+ *  - nodeid and fh come from the guest and are untrusted: an implementation
+ *    validates them against its tables and answers EBADF (unknown fh) or
+ *    ESTALE/ENOENT (unknown nodeid) rather than trusting them.
+ *  - Names are NUL-terminated, already checked to be non-empty, shorter than
+ *    NAME_MAX+1 and without '/'. "." and ".." may still arrive and are the
+ *    implementation's to refuse where they make no sense.
+ *  - ctx carries the caller's credentials: the implementation performs the
+ *    host operation with them so the host kernel checks permissions.
+ *  - Out-parameters are written only on success.
+ *  - The filesystem never sees an opcode or an iovec of the request; READ
+ *    and WRITE get iovecs of payload only.
+ */
+#ifndef VFSD_FS_VFS_OPS_H
+#define VFSD_FS_VFS_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#define VFS_ROOT_ID 1ULL
+
+/** Who is asking. */
+struct vfs_ctx {
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t pid;
+};
+
+/** What the session agreed with the kernel at INIT, for ops that care. */
+struct vfs_conn {
+	bool writeback_cache;	/* open O_WRONLY as O_RDWR, ignore O_APPEND */
+	bool killpriv_v2;	/* clear suid/sgid on write/truncate/chown ourselves */
+	bool posix_acl;
+};
+
+/** A looked-up inode: the nodeid gained one lookup reference. */
+struct vfs_entry {
+	uint64_t nodeid;
+	uint64_t generation;
+	struct stat attr;
+};
+
+enum {
+	VFS_SET_MODE = 1u << 0,
+	VFS_SET_UID = 1u << 1,
+	VFS_SET_GID = 1u << 2,
+	VFS_SET_SIZE = 1u << 3,
+	VFS_SET_ATIME = 1u << 4,
+	VFS_SET_MTIME = 1u << 5,
+	VFS_SET_ATIME_NOW = 1u << 6,
+	VFS_SET_MTIME_NOW = 1u << 7,
+	VFS_SET_CTIME = 1u << 8,
+	VFS_SET_KILL_SUIDGID = 1u << 9,
+};
+
+struct vfs_setattr {
+	uint32_t valid; /* VFS_SET_* */
+	uint32_t mode;
+	uint32_t uid;
+	uint32_t gid;
+	uint64_t size;
+	struct timespec atime;
+	struct timespec mtime;
+	struct timespec ctime;
+};
+
+/** One directory entry handed to the session's packer. */
+struct vfs_dirent {
+	const char *name;
+	size_t namelen;
+	uint64_t ino;
+	uint32_t type;	/* DT_* */
+	uint64_t next_off; /* cookie that resumes after this entry */
+	/* READDIRPLUS only: the looked-up entry; nodeid 0 for "." and "..". */
+	const struct vfs_entry *entry;
+};
+
+/**
+ * Packer callback: 0 = entry taken, 1 = buffer full (entry NOT taken).
+ * On 1 the implementation stops, and for READDIRPLUS drops the lookup
+ * reference it took for the entry that was not taken.
+ */
+typedef int (*vfs_fill_fn)(void *arg, const struct vfs_dirent *d);
+
+/* Flags for open/create, as open(2) flags from the guest (O_*). */
+
+struct vfs_ops {
+	/** Connection negotiated; called once per INIT. */
+	void (*init)(void *fs, const struct vfs_conn *conn);
+	/** Guest unmounted or went away: forget every inode and handle. */
+	void (*destroy)(void *fs);
+
+	int (*lookup)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		      const char *name, struct vfs_entry *out);
+	/** Drop nlookup references; unknown nodeids are ignored. No reply. */
+	void (*forget)(void *fs, uint64_t nodeid, uint64_t nlookup);
+
+	/** fh is NULL unless the guest named an open file. */
+	int (*getattr)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		       const uint64_t *fh, struct stat *out);
+	int (*setattr)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		       const uint64_t *fh, const struct vfs_setattr *in,
+		       struct stat *out);
+	int (*access)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		      uint32_t mask);
+	int (*statfs)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		      struct statvfs *out);
+
+	/** *len = bytes of target placed in buf (not NUL-terminated). */
+	int (*readlink)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+			char *buf, size_t size, size_t *len);
+	int (*symlink)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		       const char *name, const char *target,
+		       struct vfs_entry *out);
+	/** mode includes the file type; umask already applied or passed. */
+	int (*mknod)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		     const char *name, uint32_t mode, uint32_t rdev,
+		     uint32_t umask, struct vfs_entry *out);
+	int (*mkdir)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		     const char *name, uint32_t mode, uint32_t umask,
+		     struct vfs_entry *out);
+	int (*unlink)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		      const char *name);
+	int (*rmdir)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		     const char *name);
+	/** flags: RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT or 0. */
+	int (*rename)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		      const char *name, uint64_t newparent, const char *newname,
+		      uint32_t flags);
+	int (*link)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		    uint64_t newparent, const char *newname,
+		    struct vfs_entry *out);
+
+	int (*open)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		    uint32_t flags, uint64_t *fh);
+	int (*create)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		      const char *name, uint32_t mode, uint32_t flags,
+		      uint32_t umask, struct vfs_entry *out, uint64_t *fh);
+	/** Read into dst (guest memory); *nread may be short at EOF. */
+	int (*read)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		    uint64_t fh, uint64_t off, const struct iovec *dst,
+		    unsigned int cnt, size_t *nread);
+	/** kill_priv: the guest asks to clear suid/sgid (FUSE_WRITE_KILL_SUIDGID). */
+	int (*write)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		     uint64_t fh, uint64_t off, const struct iovec *src,
+		     unsigned int cnt, bool kill_priv, size_t *nwritten);
+	int (*flush)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		     uint64_t fh, uint64_t lock_owner);
+	int (*release)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		       uint64_t fh);
+	int (*fsync)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		     uint64_t fh, bool datasync);
+	int (*fallocate)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+			 uint64_t fh, uint32_t mode, uint64_t off,
+			 uint64_t len);
+	int (*lseek)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		     uint64_t fh, uint64_t off, uint32_t whence,
+		     uint64_t *result);
+
+	int (*opendir)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		       uint32_t flags, uint64_t *fh);
+	/**
+	 * Emit entries from cookie off until fill() reports full or the
+	 * directory ends. Offsets are the host's telldir cookies, so they stay
+	 * valid across entries added or removed in between.
+	 */
+	int (*readdir)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		       uint64_t fh, uint64_t off, bool plus, vfs_fill_fn fill,
+		       void *arg);
+	int (*releasedir)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+			  uint64_t fh);
+	int (*fsyncdir)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+			uint64_t fh, bool datasync);
+};
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one type shared by the transports and the FUSE session.
+ *
+ * A transport (virtio-fs queue or /dev/fuse) turns whatever it received into
+ * two iovec arrays of host-virtual addresses: the bytes of the request and
+ * the room for the reply. The session reads the first only through
+ * fuse/reader.h and writes the second only through fuse/writer.h, so neither
+ * can be over-run, whatever lengths the guest put in its headers.
+ *
+ * For virtio-fs both arrays point into guest memory that the guest can change
+ * at any time: the session copies every header out before looking at it and
+ * leaves only READ/WRITE payloads in place.
+ */
+#ifndef VFSD_FUSE_REQ_H
+#define VFSD_FUSE_REQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct fuse_req {
+	/* Device-readable buffers: the request, header first. */
+	const struct iovec *in;
+	unsigned int in_cnt;
+	/* Device-writable buffers: room for the reply, header first. */
+	const struct iovec *out;
+	unsigned int out_cnt;
+
+	/* Set by the session: bytes written into out, 0 when nothing is sent. */
+	size_t reply_len;
+	bool reply_sent;
+
+	/* Which virtqueue the request came from (0 = hiprio); 1 for /dev/fuse. */
+	unsigned int queue;
+};
+
+/*
+ * Transport-facing entry point: process one request synchronously, write the
+ * reply (if the opcode has one) into req->out and set req->reply_len. Never
+ * fails: a malformed request gets an error reply or, if it has no room for
+ * one, no reply at all.
+ */
+typedef void (*fuse_req_handler)(void *session, struct fuse_req *req);
+
+#endif

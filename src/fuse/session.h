@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The FUSE session: negotiates INIT with the kernel and dispatches every
+ * later request to the filesystem behind struct vfs_ops. Knows nothing of
+ * how requests arrive (see fuse/req.h).
+ */
+#ifndef VFSD_FUSE_SESSION_H
+#define VFSD_FUSE_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fs/vfs_ops.h"
+#include "fuse/req.h"
+
+enum fuse_cache_mode {
+	FUSE_CACHE_NEVER,	/* no guest caching: timeouts 0, direct io */
+	FUSE_CACHE_AUTO,	/* short timeouts, cache kept while unchanged */
+	FUSE_CACHE_ALWAYS,	/* long timeouts, keep cache */
+};
+
+struct fuse_session_opts {
+	enum fuse_cache_mode cache;
+	bool writeback;		/* offer FUSE_WRITEBACK_CACHE */
+	bool readdirplus;	/* offer FUSE_DO_READDIRPLUS */
+	bool allow_direct_io;	/* honour the guest's O_DIRECT */
+	bool posix_acl;
+	uint32_t max_write;	/* bytes; the transport's limit */
+	uint32_t max_readahead;
+};
+
+struct fuse_session;
+
+/** Returns NULL with errno set on allocation failure. */
+struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
+				      const struct fuse_session_opts *opts);
+void fuse_session_free(struct fuse_session *s);
+
+/** The fuse_req_handler the transports call; thread-safe. */
+void fuse_session_process(void *session, struct fuse_req *req);
+
+/** True once the kernel sent DESTROY (the transport may stop). */
+bool fuse_session_destroyed(const struct fuse_session *s);
+
+#endif
