@@ -1,1 +1,236 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cli/options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/option_values.h"
+#include "util/log.h"
+
+enum {
+	OPT_SOCKET_PATH = 256,
+	OPT_SOCKET_GROUP,
+	OPT_FD,
+	OPT_SHARED_DIR,
+	OPT_CACHE,
+	OPT_WRITEBACK,
+	OPT_NO_READDIRPLUS,
+	OPT_ALLOW_DIRECT_IO,
+	OPT_SANDBOX,
+	OPT_SECCOMP,
+	OPT_THREAD_POOL_SIZE,
+	OPT_RLIMIT_NOFILE,
+	OPT_LOG_LEVEL,
+	OPT_SYSLOG,
+	OPT_PRINT_CAPS,
+	OPT_UNSUPPORTED,
+};
+
+/*
+ * Options of QEMU's and the Rust virtiofsd that vfsd does not do yet. They
+ * are listed so that a user gets "not supported" by name rather than a
+ * generic "unknown option", and so that nothing is silently ignored.
+ */
+static const struct option unsupported_opts[] = {
+	{ "xattr", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "posix-acl", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "xattrmap", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "uid-map", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "gid-map", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "translate-uid", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "translate-gid", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "announce-submounts", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "inode-file-handles", optional_argument, NULL, OPT_UNSUPPORTED },
+	{ "modcaps", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "killpriv-v2", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "security-label", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "preserve-noatime", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "migration-mode", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "migration-on-error", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "migration-verify-handles", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "migration-confirm-paths", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "shared-dir-fd", required_argument, NULL, OPT_UNSUPPORTED },
+};
+
+static const struct option supported_opts[] = {
+	{ "socket-path", required_argument, NULL, OPT_SOCKET_PATH },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+	{ "fd", required_argument, NULL, OPT_FD },
+	{ "shared-dir", required_argument, NULL, OPT_SHARED_DIR },
+	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ "writeback", no_argument, NULL, OPT_WRITEBACK },
+	{ "no-readdirplus", no_argument, NULL, OPT_NO_READDIRPLUS },
+	{ "allow-direct-io", no_argument, NULL, OPT_ALLOW_DIRECT_IO },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "thread-pool-size", required_argument, NULL, OPT_THREAD_POOL_SIZE },
+	{ "rlimit-nofile", required_argument, NULL, OPT_RLIMIT_NOFILE },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "print-capabilities", no_argument, NULL, OPT_PRINT_CAPS },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+};
+
+static void options_defaults(struct vfsd_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->action = VFSD_SERVE;
+	o->listen_fd = -1;
+	o->cache = FUSE_CACHE_AUTO;
+	o->readdirplus = true;
+	o->sandbox = VFSD_SANDBOX_NONE;
+	o->log_level = LOG_LVL_INFO;
+}
+
+static struct option *build_longopts(void)
+{
+	size_t ns = ARRAY_SIZE(supported_opts);
+	size_t nu = ARRAY_SIZE(unsupported_opts);
+	struct option *all = calloc(ns + nu + 1, sizeof(*all));
+
+	if (!all)
+		return NULL;
+	memcpy(all, supported_opts, sizeof(supported_opts));
+	memcpy(all + ns, unsupported_opts, sizeof(unsupported_opts));
+	return all;
+}
+
+static int apply_opt(struct vfsd_options *o, int c, const char *arg,
+		     const char *name, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_SOCKET_PATH:
+		return opt_set_string(&o->socket_path, arg) ?
+			       opt_fail(err, errlen, "out of memory") : 0;
+	case OPT_SOCKET_GROUP:
+		return opt_set_string(&o->socket_group, arg) ?
+			       opt_fail(err, errlen, "out of memory") : 0;
+	case OPT_SHARED_DIR:
+		return opt_set_string(&o->shared_dir, arg) ?
+			       opt_fail(err, errlen, "out of memory") : 0;
+	case OPT_FD:
+		if (opt_parse_u64(arg, INT32_MAX, &v) || v < 3)
+			return opt_fail(err, errlen, "invalid --fd '%s'", arg);
+		o->listen_fd = (int)v;
+		return 0;
+	case OPT_CACHE:
+		return opt_set_cache(o, arg, err, errlen);
+	case OPT_WRITEBACK:
+		o->writeback = true;
+		return 0;
+	case OPT_NO_READDIRPLUS:
+		o->readdirplus = false;
+		o->readdirplus_set = true;
+		return 0;
+	case OPT_ALLOW_DIRECT_IO:
+		o->allow_direct_io = true;
+		return 0;
+	case OPT_SANDBOX:
+		return opt_set_sandbox(o, arg, err, errlen);
+	case OPT_SECCOMP:
+		return opt_set_seccomp(o, arg, err, errlen);
+	case OPT_THREAD_POOL_SIZE:
+		return opt_set_thread_pool(o, arg, err, errlen);
+	case OPT_RLIMIT_NOFILE:
+		if (opt_parse_u64(arg, UINT32_MAX, &v) || v == 0)
+			return opt_fail(err, errlen, "invalid --rlimit-nofile '%s'",
+				    arg);
+		o->rlimit_nofile = v;
+		return 0;
+	case OPT_LOG_LEVEL:
+		return opt_set_log_level(o, arg, err, errlen);
+	case OPT_SYSLOG:
+		o->use_syslog = true;
+		return 0;
+	case OPT_PRINT_CAPS:
+		o->action = VFSD_PRINT_CAPABILITIES;
+		return 0;
+	case 'V':
+		o->action = VFSD_VERSION;
+		return 0;
+	case 'h':
+		o->action = VFSD_HELP;
+		return 0;
+	case 'd':
+		o->log_level = LOG_LVL_DEBUG;
+		return 0;
+	case 'f':
+		/* vfsd never daemonizes: foreground is all there is. */
+		return 0;
+	case 'o':
+		return options_parse_legacy(o, arg, err, errlen);
+	case OPT_UNSUPPORTED:
+		return opt_fail(err, errlen, "option '--%s' is not supported yet",
+			    name);
+	default:
+		return opt_fail(err, errlen, "invalid option");
+	}
+}
+
+/* Name of the argument getopt just rejected, for the error line. */
+static const char *bad_arg(int argc, char *const argv[])
+{
+	int i = optind - 1;
+
+	if (i >= 0 && i < argc)
+		return argv[i];
+	return "?";
+}
+
+int options_parse(struct vfsd_options *o, int argc, char *const argv[],
+		  char *err, size_t errlen)
+{
+	struct option *longopts = build_longopts();
+	int ret = 0;
+
+	options_defaults(o);
+	if (!longopts)
+		return opt_fail(err, errlen, "out of memory");
+
+	opterr = 0;
+	optind = 0; /* full re-initialisation: parse may run more than once */
+	for (;;) {
+		int idx = -1;
+		int c = getopt_long(argc, argv, ":hVdfo:", longopts, &idx);
+		const char *name = idx >= 0 ? longopts[idx].name : NULL;
+
+		if (c == -1)
+			break;
+		if (c == '?') {
+			ret = optopt && optopt < 256 ?
+				      opt_fail(err, errlen, "unknown option '-%c'",
+					   optopt) :
+				      opt_fail(err, errlen, "unknown option '%s'",
+					   bad_arg(argc, argv));
+			break;
+		}
+		if (c == ':') {
+			ret = opt_fail(err, errlen, "option '%s' needs a value",
+				   bad_arg(argc, argv));
+			break;
+		}
+		ret = apply_opt(o, c, optarg, name, err, errlen);
+		if (ret)
+			break;
+	}
+	if (!ret && optind < argc)
+		ret = opt_fail(err, errlen, "unexpected argument '%s'",
+			   argv[optind]);
+	if (!ret && !o->readdirplus_set && o->cache == FUSE_CACHE_NEVER)
+		o->readdirplus = false; /* nothing would cache what it returns */
+	free(longopts);
+	return ret;
+}
+
+void options_free(struct vfsd_options *o)
+{
+	free(o->socket_path);
+	free(o->socket_group);
+	free(o->shared_dir);
+	o->socket_path = o->socket_group = o->shared_dir = NULL;
+}

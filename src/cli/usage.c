@@ -1,1 +1,59 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+
+#include "cli/options.h"
+#include "vfsd_config.h"
+
+void usage_print_help(const char *prog)
+{
+	printf("Usage: %s --socket-path=PATH --shared-dir=DIR [OPTIONS]\n"
+	       "       %s --fd=N -o source=DIR[,cache=...][,...] [OPTIONS]\n"
+	       "\n"
+	       "Serve DIR to a virtual machine as a virtio-fs device over a\n"
+	       "vhost-user socket (QEMU's vhost-user-fs-pci).\n"
+	       "\n"
+	       "Front end:\n"
+	       "  --socket-path=PATH        listen on a new unix socket at PATH\n"
+	       "  --socket-group=GROUP      make the socket group-accessible\n"
+	       "  --fd=N                    accept on inherited listening socket N\n"
+	       "\n"
+	       "Share:\n"
+	       "  --shared-dir=DIR          the host directory the guest sees\n"
+	       "  --cache=never|auto|always guest caching (default auto)\n"
+	       "  --writeback               use the guest's writeback cache\n"
+	       "  --allow-direct-io         honour the guest's O_DIRECT\n"
+	       "  --no-readdirplus          answer READDIR without attributes\n"
+	       "\n"
+	       "Daemon:\n"
+	       "  --thread-pool-size=N      worker threads (0: serve in queue threads)\n"
+	       "  --rlimit-nofile=N         open-file limit (default: the hard limit)\n"
+	       "  --sandbox=none            sandbox mode\n"
+	       "  --seccomp=none            seccomp mode\n"
+	       "  --log-level=LEVEL         error, warn, info (default) or debug\n"
+	       "  --syslog                  log to syslog instead of stderr\n"
+	       "  -d                        same as --log-level=debug\n"
+	       "  -f                        stay in the foreground (always the case)\n"
+	       "  --print-capabilities      print the vhost-user capabilities (JSON)\n"
+	       "  -V, --version             print the version\n"
+	       "  -h, --help                print this help\n"
+	       "\n"
+	       "Legacy options (-o, comma separated, \",,\" for a comma in DIR):\n"
+	       "  source=DIR  cache=none|auto|always  sandbox=none  log_level=LEVEL\n"
+	       "  thread_pool_size=N  writeback  allow_direct_io  no_xattr\n"
+	       "  no_flock  no_posix_lock\n"
+	       "\n"
+	       "vfsd exits with status 0 when the front end disconnects.\n",
+	       prog, prog);
+}
+
+void usage_print_version(void)
+{
+	printf("vfsd %s\n", VFSD_VERSION);
+}
+
+void usage_print_capabilities(void)
+{
+	/* libvirt reads "type" and, with "separate-options", the modern form. */
+	printf("{\n  \"type\": \"fs\",\n  \"features\": [\n"
+	       "    \"separate-options\"\n  ]\n}\n");
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cli/option_values.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+int opt_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int opt_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	/* strtoull would accept leading blanks and a minus sign. */
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int opt_set_string(char **dst, const char *val)
+{
+	char *copy = strdup(val);
+
+	if (!copy)
+		return -1;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int opt_set_cache(struct vfsd_options *o, const char *val, char *err,
+		  size_t errlen)
+{
+	/* "none" is the spelling libvirt and QEMU's virtiofsd use for never. */
+	if (!strcmp(val, "never") || !strcmp(val, "none"))
+		o->cache = FUSE_CACHE_NEVER;
+	else if (!strcmp(val, "auto"))
+		o->cache = FUSE_CACHE_AUTO;
+	else if (!strcmp(val, "always"))
+		o->cache = FUSE_CACHE_ALWAYS;
+	else
+		return opt_fail(err, errlen,
+				"invalid cache mode '%s' (never, auto or always)",
+				val);
+	return 0;
+}
+
+int opt_set_sandbox(struct vfsd_options *o, const char *val, char *err,
+		    size_t errlen)
+{
+	if (!strcmp(val, "none")) {
+		o->sandbox = VFSD_SANDBOX_NONE;
+		return 0;
+	}
+	if (!strcmp(val, "namespace") || !strcmp(val, "chroot"))
+		return opt_fail(err, errlen,
+				"sandbox mode '%s' is not supported yet (only 'none')",
+				val);
+	return opt_fail(err, errlen,
+			"invalid sandbox mode '%s' (namespace, chroot or none)",
+			val);
+}
+
+int opt_set_log_level(struct vfsd_options *o, const char *val, char *err,
+		      size_t errlen)
+{
+	int level;
+
+	/* The Rust virtiofsd's extra level names. */
+	if (!strcmp(val, "trace"))
+		val = "debug";
+	else if (!strcmp(val, "off"))
+		val = "err";
+	level = log_level_parse(val);
+	if (level < 0)
+		return opt_fail(err, errlen,
+				"invalid log level '%s' (error, warn, info, debug)",
+				val);
+	o->log_level = level;
+	return 0;
+}
+
+int opt_set_seccomp(struct vfsd_options *o, const char *val, char *err,
+		    size_t errlen)
+{
+	(void)o;
+	if (!strcmp(val, "none"))
+		return 0;
+	if (!strcmp(val, "kill") || !strcmp(val, "log") || !strcmp(val, "trap"))
+		return opt_fail(err, errlen,
+				"seccomp mode '%s' is not supported yet (only 'none')",
+				val);
+	return opt_fail(err, errlen,
+			"invalid seccomp mode '%s' (kill, log, trap or none)",
+			val);
+}
+
+int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
+			size_t errlen)
+{
+	uint64_t v;
+
+	if (opt_parse_u64(val, 1024, &v))
+		return opt_fail(err, errlen,
+				"invalid thread pool size '%s' (0 to 1024)", val);
+	o->thread_pool_size = (unsigned int)v;
+	return 0;
+}

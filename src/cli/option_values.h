@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Value parsers shared by the modern and the legacy (-o) option syntax, so
+ * that "--cache=none" and "-o cache=none" cannot drift apart.
+ */
+#ifndef VFSD_CLI_OPTION_VALUES_H
+#define VFSD_CLI_OPTION_VALUES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/options.h"
+#include "util/compiler.h"
+
+/** Format a one-line reason into err; always returns -1. */
+int opt_fail(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
+
+/** Decimal without sign or suffix, at most max. 0 or -1. */
+int opt_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/** Replace *dst by a copy of val. 0 or -1 (out of memory). */
+int opt_set_string(char **dst, const char *val);
+
+int opt_set_cache(struct vfsd_options *o, const char *val, char *err,
+		  size_t errlen);
+int opt_set_sandbox(struct vfsd_options *o, const char *val, char *err,
+		    size_t errlen);
+int opt_set_log_level(struct vfsd_options *o, const char *val, char *err,
+		      size_t errlen);
+int opt_set_seccomp(struct vfsd_options *o, const char *val, char *err,
+		    size_t errlen);
+int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
+			size_t errlen);
+
+#endif

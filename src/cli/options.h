@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Command line of vfsd. Two dialects are accepted because libvirt and the
+ * guides written for QEMU's virtiofsd use both:
+ *  - the modern one: --shared-dir=DIR --cache=auto --fd=N ... (a value may
+ *    follow '=' or the next argument), and
+ *  - the legacy one: -o source=DIR,cache=none,no_xattr ... where a comma
+ *    inside a value is written doubled (",,").
+ * Parsing is pure (no I/O): validation against the host is options_check().
+ */
+#ifndef VFSD_CLI_OPTIONS_H
+#define VFSD_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuse/session.h"
+
+enum vfsd_sandbox {
+	VFSD_SANDBOX_NONE,
+	VFSD_SANDBOX_NAMESPACE,
+	VFSD_SANDBOX_CHROOT,
+};
+
+enum vfsd_action {
+	VFSD_SERVE,
+	VFSD_HELP,
+	VFSD_VERSION,
+	VFSD_PRINT_CAPABILITIES,
+};
+
+struct vfsd_options {
+	enum vfsd_action action;
+
+	/* Where the front end comes from: exactly one of these. */
+	char *socket_path;
+	char *socket_group;
+	int listen_fd;		/* --fd; -1 when unset */
+
+	char *shared_dir;
+
+	enum fuse_cache_mode cache;
+	bool writeback;
+	bool readdirplus;
+	bool readdirplus_set;	/* given explicitly, else follows cache */
+	bool allow_direct_io;
+	enum vfsd_sandbox sandbox;
+
+	unsigned int thread_pool_size;
+	uint64_t rlimit_nofile;	/* 0: raise to the hard limit */
+
+	int log_level;		/* enum log_level */
+	bool use_syslog;
+};
+
+/** Defaults, then argv. Returns 0, or -1 with a one-line reason in err. */
+int options_parse(struct vfsd_options *o, int argc, char *const argv[],
+		  char *err, size_t errlen);
+
+/**
+ * Apply one legacy "-o" argument (comma separated; ",," is a literal comma).
+ * Returns 0, or -1 with a reason in err.
+ */
+int options_parse_legacy(struct vfsd_options *o, const char *arg, char *err,
+			 size_t errlen);
+
+/** Checks that need the host (directory exists, ...). 0 or -1 with err. */
+int options_check(const struct vfsd_options *o, char *err, size_t errlen);
+
+void options_free(struct vfsd_options *o);
+
+/* Texts printed by --help, --version and --print-capabilities. */
+void usage_print_help(const char *prog);
+void usage_print_version(void);
+void usage_print_capabilities(void);
+
+#endif

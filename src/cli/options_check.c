@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Validation that needs the host: run before anything is created, so that a
+ * wrong command line from a user or from libvirt fails with one clear line
+ * and exit status 1 instead of a half-started daemon.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "cli/option_values.h"
+#include "cli/options.h"
+
+static int check_shared_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (!dir)
+		return opt_fail(err, errlen,
+				"no shared directory: give --shared-dir=DIR or -o source=DIR");
+	if (stat(dir, &st))
+		return opt_fail(err, errlen, "shared directory '%s': %s", dir,
+				strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return opt_fail(err, errlen,
+				"shared directory '%s' is not a directory", dir);
+	return 0;
+}
+
+static int check_socket_path(const char *path, char *err, size_t errlen)
+{
+	char *copy = strdup(path);
+	struct stat st;
+	const char *dir;
+	int ret = 0;
+
+	if (!copy)
+		return opt_fail(err, errlen, "out of memory");
+	dir = dirname(copy);
+	if (stat(dir, &st))
+		ret = opt_fail(err, errlen, "socket directory '%s': %s", dir,
+			       strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		ret = opt_fail(err, errlen,
+			       "socket directory '%s' is not a directory", dir);
+	else if (!lstat(path, &st) && !S_ISSOCK(st.st_mode))
+		/* Unlinking a stale socket is fine; replacing a file is not. */
+		ret = opt_fail(err, errlen,
+			       "socket path '%s' exists and is not a socket", path);
+	free(copy);
+	return ret;
+}
+
+static int check_listen_fd(int fd, char *err, size_t errlen)
+{
+	struct stat st;
+	int listening = 0;
+	socklen_t len = sizeof(listening);
+
+	if (fstat(fd, &st))
+		return opt_fail(err, errlen, "--fd=%d: %s", fd, strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return opt_fail(err, errlen, "--fd=%d is not a socket", fd);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ||
+	    !listening)
+		return opt_fail(err, errlen, "--fd=%d is not a listening socket",
+				fd);
+	return 0;
+}
+
+int options_check(const struct vfsd_options *o, char *err, size_t errlen)
+{
+	if (o->socket_path && o->listen_fd >= 0)
+		return opt_fail(err, errlen,
+				"give either --socket-path or --fd, not both");
+	if (!o->socket_path && o->listen_fd < 0)
+		return opt_fail(err, errlen,
+				"no socket: give --socket-path=PATH or --fd=N");
+	if (o->socket_group && !o->socket_path)
+		return opt_fail(err, errlen,
+				"--socket-group applies only to --socket-path");
+	if (check_shared_dir(o->shared_dir, err, errlen))
+		return -1;
+	if (o->socket_path)
+		return check_socket_path(o->socket_path, err, errlen);
+	return check_listen_fd(o->listen_fd, err, errlen);
+}

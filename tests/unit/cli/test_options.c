@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The command line as users and libvirt really write it: both dialects,
+ * '=' or a space before values, libvirt's doubled commas, and one clear
+ * reason for every refusal.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cli/options.h"
+#include "util/log.h"
+
+#define PARSE(o, err, ...)                                                 \
+	({                                                                 \
+		char *argv_[] = { "vfsd", __VA_ARGS__, NULL };             \
+		options_parse(o, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, \
+			      argv_, err, sizeof(err));                    \
+	})
+
+static void test_modern_equals_and_space(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--socket-path=/run/a.sock",
+			       "--shared-dir", "/srv/share", "--cache", "always",
+			       "--thread-pool-size=8", "--log-level", "debug",
+			       "--syslog", "--writeback"),
+			 0);
+	assert_string_equal(o.socket_path, "/run/a.sock");
+	assert_string_equal(o.shared_dir, "/srv/share");
+	assert_int_equal(o.cache, FUSE_CACHE_ALWAYS);
+	assert_int_equal(o.thread_pool_size, 8);
+	assert_int_equal(o.log_level, LOG_LVL_DEBUG);
+	assert_true(o.use_syslog);
+	assert_true(o.writeback);
+	assert_int_equal(o.listen_fd, -1);
+	assert_int_equal(o.action, VFSD_SERVE);
+	options_free(&o);
+}
+
+static void test_defaults(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--socket-path=/s", "--shared-dir=/d"),
+			 0);
+	assert_int_equal(o.cache, FUSE_CACHE_AUTO);
+	assert_true(o.readdirplus);
+	assert_false(o.writeback);
+	assert_int_equal(o.thread_pool_size, 0);
+	assert_int_equal(o.log_level, LOG_LVL_INFO);
+	options_free(&o);
+}
+
+/* What libvirt 9.0 runs, with a comma and a space in the directory. */
+static void test_libvirt_legacy_line(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--fd=23",
+			       "-o",
+			       "source=/var/lib/a,,b c,cache=none,sandbox=none,"
+			       "no_xattr,no_flock,no_posix_lock",
+			       "--thread-pool-size=16", "-d"),
+			 0);
+	assert_string_equal(o.shared_dir, "/var/lib/a,b c");
+	assert_int_equal(o.listen_fd, 23);
+	assert_int_equal(o.cache, FUSE_CACHE_NEVER);
+	assert_int_equal(o.thread_pool_size, 16);
+	assert_int_equal(o.log_level, LOG_LVL_DEBUG);
+	/* cache=never returns nothing the guest could keep: no readdirplus. */
+	assert_false(o.readdirplus);
+	options_free(&o);
+}
+
+static void test_legacy_trailing_double_comma(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "-o", "cache=auto,source=/x,,"), 0);
+	assert_string_equal(o.shared_dir, "/x,");
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "-o", "source=/x", "-o", "cache=always"),
+			 0);
+	assert_string_equal(o.shared_dir, "/x");
+	assert_int_equal(o.cache, FUSE_CACHE_ALWAYS);
+	options_free(&o);
+}
+
+static void expect_refusal(const char *want, int argc, char **argv)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	assert_int_equal(options_parse(&o, argc, argv, err, sizeof(err)), -1);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not mention '%s'", err, want);
+	options_free(&o);
+}
+
+static void test_refusals(void **state)
+{
+	static const struct {
+		const char *want;
+		char *argv[4];
+	} cases[] = {
+		{ "--bogus", { "vfsd", "--bogus" } },
+		{ "-q", { "vfsd", "-q" } },
+		{ "needs a value", { "vfsd", "--shared-dir" } },
+		{ "'--xattr' is not supported yet", { "vfsd", "--xattr" } },
+		{ "'--uid-map' is not supported yet",
+		  { "vfsd", "--uid-map=:0:1000:1:" } },
+		{ "invalid cache mode 'sometimes'", { "vfsd", "--cache=sometimes" } },
+		{ "'-o xattr' is not supported yet", { "vfsd", "-o", "xattr" } },
+		{ "'-o flock' is not supported yet",
+		  { "vfsd", "-o", "source=/a,flock" } },
+		{ "unknown option '-o frobnicate'", { "vfsd", "-o", "frobnicate" } },
+		{ "needs a value", { "vfsd", "-o", "source" } },
+		{ "takes no value", { "vfsd", "-o", "writeback=1" } },
+		{ "sandbox mode 'namespace' is not supported yet",
+		  { "vfsd", "--sandbox=namespace" } },
+		{ "invalid sandbox mode", { "vfsd", "--sandbox=jail" } },
+		{ "invalid thread pool size", { "vfsd", "--thread-pool-size=-1" } },
+		{ "invalid thread pool size", { "vfsd", "--thread-pool-size=9x" } },
+		{ "invalid --fd", { "vfsd", "--fd=1" } },
+		{ "invalid log level", { "vfsd", "--log-level=loud" } },
+		{ "unexpected argument 'extra'", { "vfsd", "--cache=auto", "extra" } },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int argc = 0;
+
+		while (argc < 4 && cases[i].argv[argc])
+			argc++;
+		expect_refusal(cases[i].want, argc, (char **)cases[i].argv);
+	}
+}
+
+static void test_actions(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--print-capabilities"), 0);
+	assert_int_equal(o.action, VFSD_PRINT_CAPABILITIES);
+	assert_int_equal(PARSE(&o, err, "--version"), 0);
+	assert_int_equal(o.action, VFSD_VERSION);
+	assert_int_equal(PARSE(&o, err, "-h"), 0);
+	assert_int_equal(o.action, VFSD_HELP);
+}
+
+static void expect_check_error(struct vfsd_options *o, const char *want)
+{
+	char err[256] = "";
+
+	assert_int_equal(options_check(o, err, sizeof(err)), -1);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not mention '%s'", err, want);
+}
+
+static void test_check_against_host(void **state)
+{
+	char dir[] = "/tmp/vfsd-opt-XXXXXX";
+	char file[64], sock[96], missing[96];
+	struct vfsd_options o;
+	char err[256] = "";
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/file", dir);
+	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+	snprintf(missing, sizeof(missing), "%s/nope/s.sock", dir);
+	fd = open(file, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+
+	assert_int_equal(PARSE(&o, err, "--socket-path", sock, "--shared-dir",
+			       dir),
+			 0);
+	assert_int_equal(options_check(&o, err, sizeof(err)), 0);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--socket-path", sock), 0);
+	expect_check_error(&o, "no shared directory");
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--socket-path", sock, "--shared-dir",
+			       file),
+			 0);
+	expect_check_error(&o, "is not a directory");
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--socket-path", sock, "--shared-dir",
+			       "/nonexistent/dir"),
+			 0);
+	expect_check_error(&o, "No such file or directory");
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--socket-path", missing,
+			       "--shared-dir", dir),
+			 0);
+	expect_check_error(&o, "socket directory");
+	options_free(&o);
+
+	/* A regular file where the socket should go is not ours to unlink. */
+	assert_int_equal(PARSE(&o, err, "--socket-path", file, "--shared-dir",
+			       dir),
+			 0);
+	expect_check_error(&o, "not a socket");
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--shared-dir", dir), 0);
+	expect_check_error(&o, "no socket");
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--fd=3", "--socket-path", sock,
+			       "--shared-dir", dir),
+			 0);
+	expect_check_error(&o, "not both");
+	options_free(&o);
+
+	unlink(file);
+	rmdir(dir);
+}
+
+static void test_check_inherited_fd(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct vfsd_options o;
+	char err[256] = "", fdarg[32];
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	(void)state;
+	assert_true(s >= 3);
+	snprintf(fdarg, sizeof(fdarg), "--fd=%d", s);
+	assert_int_equal(PARSE(&o, err, fdarg, "--shared-dir=/tmp"), 0);
+	expect_check_error(&o, "not a listening socket");
+
+	/* An abstract name: nothing to clean up on the filesystem. */
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "vfsd-opt-%d",
+		 getpid());
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(s, 1), 0);
+	assert_int_equal(options_check(&o, err, sizeof(err)), 0);
+	options_free(&o);
+	close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_modern_equals_and_space),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_libvirt_legacy_line),
+		cmocka_unit_test(test_legacy_trailing_double_comma),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_check_against_host),
+		cmocka_unit_test(test_check_inherited_fd),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
