@@ -1,0 +1,30 @@
+#!/bin/bash
+# Install the Debian packages that building and testing vfsd need, only those
+# that are missing, so a second run costs nothing and needs no network.
+set -eu
+
+packages=(
+	# build
+	gcc libc6-dev meson ninja-build pkg-config libcmocka-dev
+	# end-to-end tests and the demo: a TCG guest, QEMU's virtiofsd as the
+	# reference peer, busybox for the guest's userland
+	qemu-system-x86 qemu-system-common busybox-static cpio kmod
+	# tools the test scripts use
+	python3 procps util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]} (run as root to install)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
