@@ -17,17 +17,25 @@
 #include "fs/passthrough.h"
 #include "fuse/session.h"
 #include "policy/limits.h"
+#include "transport/devfuse.h"
 #include "transport/virtio_fs.h"
 #include "util/log.h"
 
-/* Read by the signal handler: the socket file we created, if any. */
+/* Read by the signal handler: what to clean up on SIGTERM/SIGINT/SIGHUP. */
 static const char *volatile socket_to_unlink;
+static const char *volatile mount_to_detach;
 
 static void on_terminate(int sig)
 {
 	(void)sig;
 	if (socket_to_unlink)
 		unlink(socket_to_unlink);
+	/*
+	 * Detach, then exit: closing the device fd ends the connection, so
+	 * nothing stays mounted whatever the guest-side users still hold.
+	 */
+	if (mount_to_detach)
+		devfuse_unmount(mount_to_detach);
 	_exit(0);
 }
 
@@ -57,24 +65,12 @@ static void session_opts_from(const struct vfsd_options *o,
 	s->max_readahead = 1u << 20;
 }
 
-static int serve(const struct vfsd_options *o)
+static int serve_vhost_user(const struct vfsd_options *o,
+			    struct fuse_session *session)
 {
 	struct virtio_fs_opts topts = { .thread_pool_size = o->thread_pool_size };
-	struct pt_opts popts = { .shared_dir = o->shared_dir };
-	struct fuse_session_opts sopts;
-	struct fuse_session *session;
-	struct pt_fs *fs;
 	int listen_fd = o->listen_fd;
-	int ret, err = 0;
-
-	fs = pt_new(&popts, &err);
-	if (!fs)
-		fatal("cannot open shared directory '%s': %s", o->shared_dir,
-		      strerror(err));
-	session_opts_from(o, &sopts);
-	session = fuse_session_new(&pt_ops, fs, &sopts);
-	if (!session)
-		fatal("cannot create FUSE session: %s", strerror(errno));
+	int ret;
 
 	if (o->socket_path) {
 		listen_fd = virtio_fs_listen(o->socket_path, o->socket_group);
@@ -85,29 +81,78 @@ static int serve(const struct vfsd_options *o)
 	}
 	log_info("serving '%s' on %s", o->shared_dir,
 		 o->socket_path ? o->socket_path : "an inherited socket");
-
 	ret = virtio_fs_serve(listen_fd, &topts, fuse_session_process,
 			      session);
+	/*
+	 * An inherited listening fd is libvirt's: leave it as we found it,
+	 * like every other inherited fd (libvirt's pidfile lock among them).
+	 */
 	if (o->socket_path) {
 		socket_to_unlink = NULL;
 		if (unlink(o->socket_path) && errno != ENOENT)
 			log_warn("unlink %s: %s", o->socket_path,
 				 strerror(errno));
-	}
-	/*
-	 * The inherited listening fd is libvirt's; leave it open as we found
-	 * it. Other inherited fds (the pidfile lock) are never touched.
-	 */
-	if (o->socket_path)
 		close(listen_fd);
-	fuse_session_free(session);
-	pt_free(fs);
+	}
 	if (ret < 0) {
 		log_err("vhost-user session failed: %s", strerror(-ret));
 		return 1;
 	}
 	log_info("front end disconnected, exiting");
 	return 0;
+}
+
+static int serve_devfuse(const struct vfsd_options *o,
+			 struct fuse_session *session, size_t max_write)
+{
+	struct devfuse_opts dopts = {
+		.threads = o->thread_pool_size ? o->thread_pool_size : 4,
+		.max_write = max_write,
+	};
+	int fd, ret;
+
+	fd = devfuse_mount(o->fuse_mount, o->shared_dir);
+	if (fd < 0)
+		fatal("cannot mount on '%s': %s", o->fuse_mount,
+		      strerror(-fd));
+	mount_to_detach = o->fuse_mount;
+	log_info("serving '%s' on %s", o->shared_dir, o->fuse_mount);
+	ret = devfuse_serve(fd, &dopts, fuse_session_process, session);
+	/* The kernel ended the connection (unmount or abort): clear it up. */
+	devfuse_unmount(o->fuse_mount);
+	mount_to_detach = NULL;
+	close(fd);
+	if (ret < 0) {
+		log_err("/dev/fuse session failed: %s", strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+static int serve(const struct vfsd_options *o)
+{
+	struct pt_opts popts = { .shared_dir = o->shared_dir };
+	struct fuse_session_opts sopts;
+	struct fuse_session *session;
+	struct pt_fs *fs;
+	int err = 0, ret;
+
+	fs = pt_new(&popts, &err);
+	if (!fs)
+		fatal("cannot open shared directory '%s': %s", o->shared_dir,
+		      strerror(err));
+	session_opts_from(o, &sopts);
+	session = fuse_session_new(&pt_ops, fs, &sopts);
+	if (!session)
+		fatal("cannot create FUSE session: %s", strerror(errno));
+
+	if (o->fuse_mount)
+		ret = serve_devfuse(o, session, sopts.max_write);
+	else
+		ret = serve_vhost_user(o, session);
+	fuse_session_free(session);
+	pt_free(fs);
+	return ret;
 }
 
 int main(int argc, char *argv[])

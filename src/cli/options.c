@@ -11,6 +11,7 @@
 
 enum {
 	OPT_SOCKET_PATH = 256,
+	OPT_FUSE_MOUNT,
 	OPT_SOCKET_GROUP,
 	OPT_FD,
 	OPT_SHARED_DIR,
@@ -56,6 +57,7 @@ static const struct option unsupported_opts[] = {
 
 static const struct option supported_opts[] = {
 	{ "socket-path", required_argument, NULL, OPT_SOCKET_PATH },
+	{ "fuse-mount", required_argument, NULL, OPT_FUSE_MOUNT },
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "fd", required_argument, NULL, OPT_FD },
 	{ "shared-dir", required_argument, NULL, OPT_SHARED_DIR },
@@ -106,6 +108,9 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 	switch (c) {
 	case OPT_SOCKET_PATH:
 		return opt_set_string(&o->socket_path, arg) ?
+			       opt_fail(err, errlen, "out of memory") : 0;
+	case OPT_FUSE_MOUNT:
+		return opt_set_string(&o->fuse_mount, arg) ?
 			       opt_fail(err, errlen, "out of memory") : 0;
 	case OPT_SOCKET_GROUP:
 		return opt_set_string(&o->socket_group, arg) ?
@@ -229,8 +234,10 @@ int options_parse(struct vfsd_options *o, int argc, char *const argv[],
 
 void options_free(struct vfsd_options *o)
 {
+	free(o->fuse_mount);
 	free(o->socket_path);
 	free(o->socket_group);
 	free(o->shared_dir);
-	o->socket_path = o->socket_group = o->shared_dir = NULL;
+	o->fuse_mount = o->socket_path = o->socket_group = NULL;
+	o->shared_dir = NULL;
 }

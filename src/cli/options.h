@@ -33,7 +33,8 @@ enum vfsd_action {
 struct vfsd_options {
 	enum vfsd_action action;
 
-	/* Where the front end comes from: exactly one of these. */
+	/* Where requests come from: exactly one of these. */
+	char *fuse_mount;	/* --fuse-mount: the host's /dev/fuse */
 	char *socket_path;
 	char *socket_group;
 	int listen_fd;		/* --fd; -1 when unset */

@@ -5,6 +5,7 @@
  * and exit status 1 instead of a half-started daemon.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +72,35 @@ static int check_listen_fd(int fd, char *err, size_t errlen)
 	return 0;
 }
 
+static int check_fuse_mount(const char *dir, char *err, size_t errlen)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, dir, 0, STATX_TYPE, &stx))
+		return opt_fail(err, errlen, "mount point '%s': %s", dir,
+				strerror(errno));
+	if (!S_ISDIR(stx.stx_mode))
+		return opt_fail(err, errlen,
+				"mount point '%s' is not a directory", dir);
+	/* Stacking on a mount would hide it and leave a confusing state. */
+	if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return opt_fail(err, errlen,
+				"mount point '%s' is busy: something is mounted there",
+				dir);
+	return 0;
+}
+
 int options_check(const struct vfsd_options *o, char *err, size_t errlen)
 {
+	if (o->fuse_mount) {
+		if (o->socket_path || o->listen_fd >= 0)
+			return opt_fail(err, errlen,
+					"--fuse-mount serves the host: it takes no --socket-path or --fd");
+		if (check_shared_dir(o->shared_dir, err, errlen))
+			return -1;
+		return check_fuse_mount(o->fuse_mount, err, errlen);
+	}
 	if (o->socket_path && o->listen_fd >= 0)
 		return opt_fail(err, errlen,
 				"give either --socket-path or --fd, not both");

@@ -8,6 +8,7 @@ void usage_print_help(const char *prog)
 {
 	printf("Usage: %s --socket-path=PATH --shared-dir=DIR [OPTIONS]\n"
 	       "       %s --fd=N -o source=DIR[,cache=...][,...] [OPTIONS]\n"
+	       "       %s --fuse-mount=MOUNTPOINT --shared-dir=DIR [OPTIONS]\n"
 	       "\n"
 	       "Serve DIR to a virtual machine as a virtio-fs device over a\n"
 	       "vhost-user socket (QEMU's vhost-user-fs-pci).\n"
@@ -16,6 +17,8 @@ void usage_print_help(const char *prog)
 	       "  --socket-path=PATH        listen on a new unix socket at PATH\n"
 	       "  --socket-group=GROUP      make the socket group-accessible\n"
 	       "  --fd=N                    accept on inherited listening socket N\n"
+	       "  --fuse-mount=DIR          serve the host instead: mount DIR via\n"
+	       "                            /dev/fuse (unmounted again on exit)\n"
 	       "\n"
 	       "Share:\n"
 	       "  --shared-dir=DIR          the host directory the guest sees\n"
@@ -43,7 +46,7 @@ void usage_print_help(const char *prog)
 	       "  no_flock  no_posix_lock\n"
 	       "\n"
 	       "vfsd exits with status 0 when the front end disconnects.\n",
-	       prog, prog);
+	       prog, prog, prog);
 }
 
 void usage_print_version(void)

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /dev/fuse transport.
+ *
+ * Threads: opts->threads workers; the first reads the fd it was given, each
+ * other one a clone of it (FUSE_DEV_IOC_CLONE), so the kernel hands requests
+ * to whichever worker is idle without a lock of ours. A worker owns its two
+ * buffers; nothing is shared between workers but the session.
+ */
+#include "transport/devfuse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fuse.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+int devfuse_mount(const char *mountpoint, const char *source)
+{
+	char opts[128];
+	struct stat st;
+	int fd, n;
+
+	if (stat(mountpoint, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/*
+	 * allow_other: the share is for every host user, and each request is
+	 * performed with its caller's credentials, so the host kernel checks
+	 * permissions in fs/ as it would on the directory itself.
+	 */
+	n = snprintf(opts, sizeof(opts),
+		     "fd=%d,rootmode=%o,user_id=0,group_id=0,allow_other", fd,
+		     st.st_mode & S_IFMT);
+	if (n < 0 || (size_t)n >= sizeof(opts)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (mount(source, mountpoint, "fuse.vfsd", MS_NOSUID | MS_NODEV,
+		  opts)) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+void devfuse_unmount(const char *mountpoint)
+{
+	/* MNT_DETACH: never blocks on a busy mount or a dead daemon. */
+	umount2(mountpoint, MNT_DETACH);
+}
+
+struct devfuse_worker {
+	pthread_t thread;
+	int fd;
+	bool started;
+	size_t bufsize;
+	fuse_req_handler handler;
+	void *session;
+};
+
+static int clone_fd(int master)
+{
+	uint32_t m = (uint32_t)master;
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, FUSE_DEV_IOC_CLONE, &m)) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static void devfuse_reply(int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	/* ENOENT: the request was interrupted and is gone; nothing to do. */
+	if (n < 0 && errno != ENOENT && errno != ENODEV)
+		log_warn("/dev/fuse write: %s", strerror(errno));
+	else if (n >= 0 && (size_t)n != len)
+		log_warn("/dev/fuse short write %zd of %zu", n, len);
+}
+
+static void *devfuse_worker_main(void *arg)
+{
+	struct devfuse_worker *w = arg;
+	char *in = malloc(w->bufsize);
+	char *out = malloc(w->bufsize);
+
+	if (!in || !out) {
+		log_err("/dev/fuse worker: out of memory");
+		goto out;
+	}
+	for (;;) {
+		struct iovec iin, iout = { .iov_base = out,
+					   .iov_len = w->bufsize };
+		struct fuse_req req = { 0 };
+		ssize_t n = read(w->fd, in, w->bufsize);
+
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == ENOENT)
+				continue;
+			if (errno != ENODEV)
+				log_err("/dev/fuse read: %s", strerror(errno));
+			break;
+		}
+		iin.iov_base = in;
+		iin.iov_len = (size_t)n;
+		req.in = &iin;
+		req.in_cnt = 1;
+		req.out = &iout;
+		req.out_cnt = 1;
+		req.queue = 1;
+		w->handler(w->session, &req);
+		if (req.reply_len)
+			devfuse_reply(w->fd, out, req.reply_len);
+	}
+out:
+	free(in);
+	free(out);
+	return NULL;
+}
+
+int devfuse_serve(int fd, const struct devfuse_opts *opts,
+		  fuse_req_handler handler, void *session)
+{
+	unsigned int n = opts->threads ? opts->threads : 1;
+	struct devfuse_worker *w = calloc(n, sizeof(*w));
+	int ret = 0;
+
+	if (!w)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		w[i].fd = i ? clone_fd(fd) : fd;
+		if (w[i].fd < 0) {
+			/* Fewer workers still serve; none cannot. */
+			log_warn("cannot clone /dev/fuse fd: %s",
+				 strerror(-w[i].fd));
+			break;
+		}
+		/* The kernel refuses reads shorter than max_write + headers. */
+		w[i].bufsize = opts->max_write + FUSE_MIN_READ_BUFFER;
+		w[i].handler = handler;
+		w[i].session = session;
+		ret = -pthread_create(&w[i].thread, NULL, devfuse_worker_main,
+				      &w[i]);
+		if (ret) {
+			log_warn("cannot start /dev/fuse worker: %s",
+				 strerror(-ret));
+			if (i)
+				close(w[i].fd);
+			break;
+		}
+		w[i].started = true;
+	}
+	if (w[0].started)
+		ret = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		if (!w[i].started)
+			continue;
+		pthread_join(w[i].thread, NULL);
+		if (i)
+			close(w[i].fd);
+	}
+	free(w);
+	return ret;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The host kernel's FUSE device as a second transport: the same session and
+ * filesystem serve a mount on the host. Requests are read from /dev/fuse
+ * into a private buffer and replies written back with write(2).
+ */
+#ifndef VFSD_TRANSPORT_DEVFUSE_H
+#define VFSD_TRANSPORT_DEVFUSE_H
+
+#include <stddef.h>
+
+#include "fuse/req.h"
+
+struct devfuse_opts {
+	unsigned int threads;	/* workers, each with a cloned fd; >= 1 */
+	size_t max_write;	/* as negotiated by the session */
+};
+
+/**
+ * Open /dev/fuse and mount it on mountpoint (a directory). source names the
+ * mount in /proc/mounts. Returns the device fd or -errno.
+ */
+int devfuse_mount(const char *mountpoint, const char *source);
+
+/** Lazily unmount; safe to call from a signal handler. */
+void devfuse_unmount(const char *mountpoint);
+
+/**
+ * Serve requests on fd until the kernel ends the connection (unmount or
+ * abort). Returns 0 then, or -errno if the workers could not start.
+ */
+int devfuse_serve(int fd, const struct devfuse_opts *opts,
+		  fuse_req_handler handler, void *session);
+
+#endif
