@@ -1,1 +1,481 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-fs over vhost-user: the serving loop and its threads.
+ *
+ * Threads:
+ * - The caller's thread runs the vhost-user socket (vu_recv -> vu_dev ->
+ *   vu_send). It alone configures queues, starts and stops queue threads and
+ *   replaces guest memory, the last only while every queue thread is stopped.
+ * - Each started virtqueue has one queue thread. It poll()s the kick eventfd
+ *   and its own stop eventfd, pops every available chain and turns it into a
+ *   struct fuse_req whose iovecs point into guest memory (nothing of the
+ *   FUSE message is copied here). Queue 0 (hiprio: FORGET, BATCH_FORGET,
+ *   INTERRUPT) is always handled in its queue thread.
+ * - With thread_pool_size > 0, request queues hand their requests to one
+ *   pool of that many worker threads, shared by all queues; otherwise the
+ *   queue thread calls the handler itself.
+ * Whoever ran the handler completes the request: vq_push() and vq_notify()
+ * under the queue's vu_queue.lock, then drops the queue's in-flight count.
+ * A queue thread told to stop pops nothing more, waits until its in-flight
+ * count is zero, and exits; so after queue_stop() no thread touches the
+ * ring or the guest memory behind that queue.
+ *
+ * Lock order: vu_queue.lock and vfs_pool.lock are leaves; neither is held
+ * while taking the other, and no lock is held while a handler runs.
+ */
+#include "transport/virtio_fs.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "transport/vu_conn.h"
+#include "transport/vu_dev.h"
+#include "util/compiler.h"
+#include "util/log.h"
+
+struct vfs_server;
+
+/* One request between pop and push. */
+struct vfs_work {
+	struct vfs_work *next;		/* pool queue link */
+	unsigned int queue;
+	uint16_t head;
+	struct fuse_req req;
+	struct iovec iov[VQ_MAX_IOV];
+};
+
+struct vfs_qthread {
+	struct vfs_server *srv;
+	unsigned int idx;
+	pthread_t thread;
+	int stop_fd;			/* eventfd: socket thread -> queue */
+	bool stopping;			/* atomic; set before stop_fd fires */
+	unsigned int inflight;		/* protected by vu_queue.lock */
+	pthread_cond_t idle;		/* signalled under vu_queue.lock */
+};
+
+struct vfs_pool {
+	/* Protects head, tail and stopping. A leaf lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct vfs_work *head;
+	struct vfs_work *tail;
+	bool stopping;
+	unsigned int nthreads;		/* started workers */
+	pthread_t *threads;
+};
+
+struct vfs_server {
+	struct vu_dev dev;
+	struct vfs_qthread qt[VU_MAX_QUEUES];
+	struct vfs_pool pool;
+	bool use_pool;
+	fuse_req_handler handler;
+	void *session;
+};
+
+int virtio_fs_listen(const char *path, const char *group)
+{
+	return vu_listen(path, group);
+}
+
+/* Push the reply of w and let the queue's stop wait go on. */
+static void vfs_complete(struct vfs_server *srv, struct vfs_work *w)
+{
+	struct vu_queue *q = &srv->dev.q[w->queue];
+	struct vfs_qthread *qt = &srv->qt[w->queue];
+	size_t room = 0;
+	uint32_t len;
+
+	for (unsigned int i = 0; i < w->req.out_cnt; i++)
+		room += w->req.out[i].iov_len;
+	len = (uint32_t)(w->req.reply_len <= room ? w->req.reply_len : room);
+	if (w->req.reply_len > room)
+		log_err("virtqueue %u: reply of %zu bytes exceeds %zu",
+			w->queue, w->req.reply_len, room);
+
+	pthread_mutex_lock(&q->lock);
+	vq_push(&q->vq, w->head, len);
+	vq_notify(&q->vq);
+	if (--qt->inflight == 0)
+		pthread_cond_broadcast(&qt->idle);
+	pthread_mutex_unlock(&q->lock);
+}
+
+static void vfs_run(struct vfs_server *srv, struct vfs_work *w)
+{
+	srv->handler(srv->session, &w->req);
+	vfs_complete(srv, w);
+}
+
+static void *vfs_worker(void *arg)
+{
+	struct vfs_server *srv = arg;
+	struct vfs_pool *p = &srv->pool;
+	struct vfs_work *w;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (p->head == NULL && !p->stopping)
+			pthread_cond_wait(&p->cond, &p->lock);
+		w = p->head;
+		if (w != NULL) {
+			p->head = w->next;
+			if (p->head == NULL)
+				p->tail = NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (w == NULL)
+			return NULL;
+		vfs_run(srv, w);
+		free(w);
+	}
+}
+
+static void vfs_pool_submit(struct vfs_pool *p, struct vfs_work *w)
+{
+	w->next = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (p->tail != NULL)
+		p->tail->next = w;
+	else
+		p->head = w;
+	p->tail = w;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Every thread we create leaves signals to the caller's thread. */
+static int vfs_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int ret;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -ret;
+}
+
+static void vfs_pool_stop(struct vfs_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned int i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	free(p->threads);
+	p->threads = NULL;
+	p->nthreads = 0;
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+}
+
+static int vfs_pool_start(struct vfs_server *srv, unsigned int n)
+{
+	struct vfs_pool *p = &srv->pool;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (pthread_mutex_init(&p->lock, NULL) != 0)
+		return -ENOMEM;
+	if (pthread_cond_init(&p->cond, NULL) != 0) {
+		pthread_mutex_destroy(&p->lock);
+		return -ENOMEM;
+	}
+	p->threads = calloc(n, sizeof(*p->threads));
+	if (p->threads == NULL) {
+		vfs_pool_stop(p);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		ret = vfs_thread_create(&p->threads[i], vfs_worker, srv);
+		if (ret < 0) {
+			log_err("thread pool: %s", strerror(-ret));
+			vfs_pool_stop(p);
+			return ret;
+		}
+		p->nthreads++;
+	}
+	return 0;
+}
+
+static bool vfs_stopping(struct vfs_qthread *qt)
+{
+	return __atomic_load_n(&qt->stopping, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Pop one chain into w and hand it on. Returns 1 if a chain was taken,
+ * 0 if the ring is empty, -EIO if the queue is broken.
+ */
+static int vfs_take_one(struct vfs_qthread *qt, struct vfs_work *w,
+			bool pooled)
+{
+	struct vfs_server *srv = qt->srv;
+	struct vu_queue *q = &srv->dev.q[qt->idx];
+	struct vq_chain c = { .iov = w->iov, .iov_cap = VQ_MAX_IOV };
+	int ret;
+
+	ret = vq_pop(&q->vq, &c);
+	if (ret <= 0)
+		return ret;
+	w->queue = qt->idx;
+	w->head = c.head;
+	w->req = (struct fuse_req){
+		.in = w->iov,
+		.in_cnt = c.in_cnt,
+		.out = w->iov + c.in_cnt,
+		.out_cnt = c.out_cnt,
+		.queue = qt->idx,
+	};
+	pthread_mutex_lock(&q->lock);
+	qt->inflight++;
+	pthread_mutex_unlock(&q->lock);
+	if (pooled)
+		vfs_pool_submit(&srv->pool, w);
+	else
+		vfs_run(srv, w);
+	return 1;
+}
+
+/* Serve until the ring is empty (and stays so once re-armed). */
+static int vfs_drain(struct vfs_qthread *qt, struct vfs_work *inline_w)
+{
+	struct virtq *vq = &qt->srv->dev.q[qt->idx].vq;
+	bool pooled = inline_w == NULL;
+	struct vfs_work *w;
+	int ret;
+
+	while (!vfs_stopping(qt)) {
+		w = pooled ? malloc(sizeof(*w)) : inline_w;
+		if (w == NULL) {
+			/* Left in the ring; the next kick retries. */
+			log_err("virtqueue %u: out of memory", qt->idx);
+			return 0;
+		}
+		ret = vfs_take_one(qt, w, pooled);
+		if (ret == 1)
+			continue;
+		if (pooled)
+			free(w);
+		if (ret < 0)
+			return -EIO;
+		if (!vq_arm_notify(vq))
+			return 0;
+	}
+	return 0;
+}
+
+/* Wait for a kick or a stop; false when the thread should end. */
+static bool vfs_wait_kick(struct vfs_qthread *qt, int kick_fd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = kick_fd, .events = POLLIN },
+		{ .fd = qt->stop_fd, .events = POLLIN },
+	};
+	eventfd_t v;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("virtqueue %u: poll: %s", qt->idx,
+				strerror(errno));
+			return false;
+		}
+		if (pfd[1].revents || vfs_stopping(qt))
+			return false;
+		if (pfd[0].revents & POLLIN) {
+			/* Readable, so this does not block. */
+			if (eventfd_read(kick_fd, &v) < 0 && errno != EAGAIN)
+				log_warn("virtqueue %u: kick: %s", qt->idx,
+					 strerror(errno));
+			return true;
+		}
+		if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			log_err("virtqueue %u: kick fd failed", qt->idx);
+			return false;
+		}
+	}
+}
+
+static void *vfs_queue_thread(void *arg)
+{
+	struct vfs_qthread *qt = arg;
+	struct vfs_server *srv = qt->srv;
+	struct vu_queue *q = &srv->dev.q[qt->idx];
+	/* kick_fd does not change while this thread runs. */
+	int kick_fd = q->kick_fd;
+	struct vfs_work *inline_w = NULL;
+
+	if (!srv->use_pool || qt->idx == 0) {
+		inline_w = malloc(sizeof(*inline_w));
+		if (inline_w == NULL) {
+			log_err("virtqueue %u: out of memory", qt->idx);
+			return NULL;
+		}
+	}
+	/* A kick may have come before we were started: look once first. */
+	do {
+		if (vfs_drain(qt, inline_w) < 0)
+			break;
+	} while (vfs_wait_kick(qt, kick_fd));
+
+	pthread_mutex_lock(&q->lock);
+	while (qt->inflight > 0)
+		pthread_cond_wait(&qt->idle, &q->lock);
+	pthread_mutex_unlock(&q->lock);
+	free(inline_w);
+	return NULL;
+}
+
+static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
+{
+	struct vfs_server *srv = container_of(dev, struct vfs_server, dev);
+	struct vfs_qthread *qt = &srv->qt[idx];
+	int ret;
+
+	qt->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (qt->stop_fd < 0)
+		return -errno;
+	qt->stopping = false;
+	qt->inflight = 0;
+	ret = vfs_thread_create(&qt->thread, vfs_queue_thread, qt);
+	if (ret < 0) {
+		if (close(qt->stop_fd) < 0)
+			log_warn("close: %s", strerror(errno));
+		qt->stop_fd = -1;
+		return ret;
+	}
+	log_debug("virtqueue %u started", idx);
+	return 0;
+}
+
+static void vfs_queue_stop(struct vu_dev *dev, unsigned int idx)
+{
+	struct vfs_server *srv = container_of(dev, struct vfs_server, dev);
+	struct vfs_qthread *qt = &srv->qt[idx];
+
+	__atomic_store_n(&qt->stopping, true, __ATOMIC_RELEASE);
+	if (eventfd_write(qt->stop_fd, 1) < 0)
+		log_err("virtqueue %u: stop: %s", idx, strerror(errno));
+	pthread_join(qt->thread, NULL);
+	if (close(qt->stop_fd) < 0)
+		log_warn("close: %s", strerror(errno));
+	qt->stop_fd = -1;
+	log_debug("virtqueue %u stopped", idx);
+}
+
+static const struct vu_dev_ops vfs_dev_ops = {
+	.queue_start = vfs_queue_start,
+	.queue_stop = vfs_queue_stop,
+};
+
+static int vfs_server_init(struct vfs_server *srv,
+			   const struct virtio_fs_opts *opts,
+			   fuse_req_handler handler, void *session)
+{
+	int ret;
+
+	srv->handler = handler;
+	srv->session = session;
+	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++) {
+		srv->qt[i].srv = srv;
+		srv->qt[i].idx = i;
+		srv->qt[i].stop_fd = -1;
+		ret = pthread_cond_init(&srv->qt[i].idle, NULL);
+		if (ret != 0) {
+			while (i-- > 0)
+				pthread_cond_destroy(&srv->qt[i].idle);
+			return -ret;
+		}
+	}
+	ret = vu_dev_init(&srv->dev, &vfs_dev_ops);
+	if (ret == 0 && opts && opts->thread_pool_size > 0) {
+		ret = vfs_pool_start(srv, opts->thread_pool_size);
+		if (ret < 0)
+			vu_dev_cleanup(&srv->dev);
+		else
+			srv->use_pool = true;
+	}
+	if (ret < 0) {
+		for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
+			pthread_cond_destroy(&srv->qt[i].idle);
+	}
+	return ret;
+}
+
+static void vfs_server_cleanup(struct vfs_server *srv)
+{
+	/* Queue threads first: they feed the pool. */
+	vu_dev_cleanup(&srv->dev);
+	if (srv->use_pool)
+		vfs_pool_stop(&srv->pool);
+	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
+		pthread_cond_destroy(&srv->qt[i].idle);
+}
+
+/* The socket loop: returns when the front end is gone or misbehaved. */
+static void vfs_socket_loop(struct vfs_server *srv, int fd)
+{
+	struct vu_msg *msg = malloc(sizeof(*msg));
+	bool reply;
+	int ret;
+
+	if (msg == NULL) {
+		log_err("vhost-user: out of memory");
+		return;
+	}
+	while (vu_recv(fd, msg) == 1) {
+		ret = vu_dev_process(&srv->dev, msg, &reply);
+		vu_msg_close_fds(msg);
+		if (ret < 0)
+			break;
+		if (reply) {
+			ret = vu_send(fd, msg);
+			if (ret < 0) {
+				log_err("vhost-user: send: %s", strerror(-ret));
+				break;
+			}
+		}
+	}
+	free(msg);
+}
+
+int virtio_fs_serve(int listen_fd, const struct virtio_fs_opts *opts,
+		    fuse_req_handler handler, void *session)
+{
+	struct vfs_server *srv;
+	int fd, ret;
+
+	fd = vu_accept(listen_fd);
+	if (fd < 0)
+		return fd;
+	log_info("vhost-user front end connected");
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	ret = vfs_server_init(srv, opts, handler, session);
+	if (ret < 0) {
+		log_err("virtio-fs: setup: %s", strerror(-ret));
+		free(srv);
+		goto out_close;
+	}
+	vfs_socket_loop(srv, fd);
+	vfs_server_cleanup(srv);
+	free(srv);
+out_close:
+	if (close(fd) < 0)
+		log_warn("close: %s", strerror(errno));
+	return ret;
+}

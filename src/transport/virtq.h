@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Split virtqueue (virtio 1.x, section 2.7), device side: pop a descriptor
+ * chain as iovecs into guest memory, push the used element, decide whether
+ * the driver wants an interrupt. Knows nothing of what the buffers carry.
+ *
+ * Everything in the ring is written by the guest at any time: each
+ * descriptor is copied out once and only the copy is checked and used. A
+ * malformed ring or chain marks the queue broken (logged once); a broken
+ * queue pops nothing more.
+ *
+ * Concurrency: vq_pop() and vq_arm_notify() run in one thread (the queue
+ * thread); vq_push() and vq_notify() are serialised by the owner's lock
+ * (struct vu_queue.lock). The two sides touch disjoint fields.
+ */
+#ifndef VFSD_TRANSPORT_VIRTQ_H
+#define VFSD_TRANSPORT_VIRTQ_H
+
+#include <linux/virtio_ring.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "transport/guest_mem.h"
+
+/* Largest queue the virtio spec allows for a split ring. */
+#define VQ_MAX_SIZE 32768u
+/* Most buffers one chain may become (after splitting at region ends). */
+#define VQ_MAX_IOV 1024u
+
+struct virtq {
+	/* Configuration: set while the queue thread is not running. */
+	unsigned int index;		/* for log messages */
+	uint16_t num;			/* power of two, <= VQ_MAX_SIZE */
+	bool event_idx;			/* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool indirect;			/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	const struct guest_mem *mem;
+	const struct vring_desc *desc;	/* NULL until mapped */
+	struct vring_avail *avail;
+	struct vring_used *used;
+
+	/* Pop side: the queue thread only. */
+	uint16_t last_avail_idx;
+
+	/* Push side: protected by the owner's lock (vu_queue.lock). */
+	uint16_t used_idx;
+	uint16_t signalled_used;
+	bool signalled_used_valid;
+	int call_fd;			/* -1: nobody to notify */
+
+	/* Set once by whichever side finds the ring malformed. */
+	bool broken;
+};
+
+/* One popped chain: in (device-readable) iovecs first, then out. */
+struct vq_chain {
+	uint16_t head;
+	unsigned int in_cnt;
+	unsigned int out_cnt;
+	size_t in_len;
+	size_t out_len;
+	struct iovec *iov;		/* caller's array of iov_cap entries */
+	unsigned int iov_cap;
+};
+
+/** Zero the queue, no fds, not mapped. */
+void vq_init(struct virtq *vq, unsigned int index);
+
+/**
+ * Map the three rings from front-end addresses (SET_VRING_ADDR) through mem
+ * and check their size and alignment for vq->num. Returns 0 or -EINVAL.
+ */
+int vq_map(struct virtq *vq, const struct guest_mem *mem, uint64_t desc_uva,
+	   uint64_t avail_uva, uint64_t used_uva);
+
+/** Read used->idx from the ring (a fresh start after SET_VRING_ADDR). */
+void vq_sync_used_idx(struct virtq *vq);
+
+/**
+ * Pop the next available chain into c->iov. Returns 1 with *c filled, 0 if
+ * the ring is empty, -EIO if the queue is (now) broken.
+ */
+int vq_pop(struct virtq *vq, struct vq_chain *c);
+
+/** Put (head, len) in the used ring and publish it. Caller holds the lock. */
+void vq_push(struct virtq *vq, uint16_t head, uint32_t len);
+
+/** Whether the driver asked for an interrupt now. Caller holds the lock. */
+bool vq_should_notify(struct virtq *vq);
+
+/** vq_should_notify() and, if so, signal call_fd. Caller holds the lock. */
+void vq_notify(struct virtq *vq);
+
+/**
+ * Before sleeping on the kick fd: with EVENT_IDX tell the driver which
+ * index to kick at. Returns true if more chains arrived meanwhile.
+ */
+bool vq_arm_notify(struct virtq *vq);
+
+/** Mark broken and log why, once. */
+void vq_set_broken(struct virtq *vq, const char *why);
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The vhost-user device state machine: one vu_<msg>_exec() per request
+ * (features, memory table, vring setup and start/stop), driven by the
+ * socket thread. Queue threads are started and stopped through
+ * struct vu_dev_ops, so this file never creates a thread itself.
+ *
+ * Start rule (vhost-user spec, "Starting and stopping rings"): a ring runs
+ * once it has a size, addresses, a kick fd and guest memory, and is enabled;
+ * rings are enabled from the start unless VHOST_USER_F_PROTOCOL_FEATURES was
+ * negotiated, in which case SET_VRING_ENABLE enables them. GET_VRING_BASE
+ * stops a ring after its in-flight requests complete.
+ */
+#ifndef VFSD_TRANSPORT_VU_DEV_H
+#define VFSD_TRANSPORT_VU_DEV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "transport/guest_mem.h"
+#include "transport/virtq.h"
+#include "transport/vu_conn.h"
+
+/* hiprio + 16 request queues (QEMU wants >= 1 + num-request-queues). */
+#define VU_MAX_QUEUES 17u
+
+/* Virtio feature bits offered to the front end. */
+#define VU_OFFERED_FEATURES                                         \
+	((1ULL << 32 /* VIRTIO_F_VERSION_1 */) |                   \
+	 (1ULL << 28 /* VIRTIO_RING_F_INDIRECT_DESC */) |          \
+	 (1ULL << 29 /* VIRTIO_RING_F_EVENT_IDX */) |              \
+	 (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
+
+#define VU_OFFERED_PROTOCOL_FEATURES                  \
+	((1ULL << VHOST_USER_PROTOCOL_F_MQ) |        \
+	 (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK))
+
+struct vu_queue {
+	/*
+	 * Serialises the used-ring side of vq (vq_push/vq_notify) and
+	 * vq.call_fd between the queue thread, the workers and the socket
+	 * thread. A leaf lock: nothing else is taken while it is held.
+	 */
+	pthread_mutex_t lock;
+	struct virtq vq;		/* used side protected by lock */
+
+	/* The fields below belong to the socket thread. */
+	int kick_fd;
+	int err_fd;
+	uint64_t desc_uva;
+	uint64_t avail_uva;
+	uint64_t used_uva;
+	bool addr_set;
+	bool used_sync;			/* take used->idx from the ring */
+	bool enabled;			/* SET_VRING_ENABLE */
+	bool running;			/* its queue thread exists */
+};
+
+struct vu_dev;
+
+struct vu_dev_ops {
+	/* Start serving q[idx]; returns 0 or -errno. */
+	int (*queue_start)(struct vu_dev *dev, unsigned int idx);
+	/* Stop serving q[idx]; returns when its in-flight work is done. */
+	void (*queue_stop)(struct vu_dev *dev, unsigned int idx);
+};
+
+struct vu_dev {
+	const struct vu_dev_ops *ops;
+	uint64_t features;
+	uint64_t protocol_features;
+	bool owner_set;
+	/* Changed only while every queue is stopped. */
+	struct guest_mem mem;
+	struct vu_queue q[VU_MAX_QUEUES];
+};
+
+/** Returns 0 or -errno (mutex setup). */
+int vu_dev_init(struct vu_dev *dev, const struct vu_dev_ops *ops);
+
+/** Stop every queue, close every fd, unmap guest memory. */
+void vu_dev_cleanup(struct vu_dev *dev);
+
+/**
+ * Act on one checked message (see vu_msg_check()). Fds the device keeps are
+ * taken out of msg; the caller closes the rest. If *reply is set on return,
+ * msg holds the reply to send. Returns 0, or -EPROTO when the connection
+ * must end (a request that needs an answer we cannot give).
+ */
+int vu_dev_process(struct vu_dev *dev, struct vu_msg *msg, bool *reply);
+
+#endif
