@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "transport/vu_conn.h"
+#include "transport/vu_dev.h"
+
+static struct vu_msg *new_msg(uint32_t req, uint32_t size)
+{
+	static struct vu_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.request = req;
+	m.hdr.flags = VHOST_USER_VERSION;
+	m.hdr.size = size;
+	for (unsigned int i = 0; i < VU_MAX_FDS; i++)
+		m.fds[i] = -1;
+	return &m;
+}
+
+static int check(const struct vu_msg *m)
+{
+	const char *why;
+
+	return vu_msg_check(m, &why);
+}
+
+static void test_check_sizes(void **state)
+{
+	struct vu_msg *m;
+
+	(void)state;
+	m = new_msg(VHOST_USER_GET_FEATURES, 0);
+	assert_int_equal(check(m), 0);
+	m->hdr.size = 8;
+	assert_int_equal(check(m), -EPROTO);
+	m = new_msg(VHOST_USER_SET_FEATURES, 8);
+	assert_int_equal(check(m), 0);
+	m->hdr.size = 4;
+	assert_int_equal(check(m), -EPROTO);
+	m = new_msg(VHOST_USER_SET_VRING_ADDR, 40);
+	assert_int_equal(check(m), 0);
+	m->hdr.size = 48;
+	assert_int_equal(check(m), -EPROTO);
+	m = new_msg(VHOST_USER_SET_VRING_NUM, VHOST_USER_MAX_PAYLOAD + 1);
+	assert_int_equal(check(m), -EMSGSIZE);
+	/* Unknown requests pass here; the device refuses them. */
+	m = new_msg(VHOST_USER_GET_CONFIG, 100);
+	assert_int_equal(check(m), 0);
+	m = new_msg(12345, 0);
+	assert_int_equal(check(m), 0);
+}
+
+static void test_check_header_flags(void **state)
+{
+	struct vu_msg *m;
+
+	(void)state;
+	m = new_msg(VHOST_USER_SET_OWNER, 0);
+	m->hdr.flags = 2;
+	assert_int_equal(check(m), -EPROTO);
+	m->hdr.flags = VHOST_USER_VERSION | VHOST_USER_REPLY_MASK;
+	assert_int_equal(check(m), -EPROTO);
+	m->hdr.flags = VHOST_USER_VERSION | VHOST_USER_NEED_REPLY_MASK;
+	assert_int_equal(check(m), 0);
+}
+
+static void test_check_mem_table(void **state)
+{
+	struct vu_msg *m;
+
+	(void)state;
+	m = new_msg(VHOST_USER_SET_MEM_TABLE, 8 + 2 * 32);
+	m->payload.mem.nregions = 2;
+	m->nfds = 2;
+	assert_int_equal(check(m), 0);
+	/* Count says 3, size says 2. */
+	m->payload.mem.nregions = 3;
+	m->nfds = 3;
+	assert_int_equal(check(m), -EPROTO);
+	/* Fds disagree with the count. */
+	m->payload.mem.nregions = 2;
+	m->nfds = 1;
+	assert_int_equal(check(m), -EPROTO);
+	/* Count out of range, whatever the size says. */
+	m = new_msg(VHOST_USER_SET_MEM_TABLE, 8 + 9 * 32);
+	m->payload.mem.nregions = 9;
+	m->nfds = 8;
+	assert_int_equal(check(m), -EPROTO);
+	m = new_msg(VHOST_USER_SET_MEM_TABLE, 4);
+	assert_int_equal(check(m), -EPROTO);
+}
+
+static void test_check_vring_fds(void **state)
+{
+	struct vu_msg *m;
+
+	(void)state;
+	m = new_msg(VHOST_USER_SET_VRING_KICK, 8);
+	m->payload.u64 = 1;
+	m->nfds = 1;
+	assert_int_equal(check(m), 0);
+	m->nfds = 0;
+	assert_int_equal(check(m), -EPROTO);
+	m->payload.u64 = 1 | VHOST_USER_VRING_NOFD_MASK;
+	assert_int_equal(check(m), 0);
+	m->nfds = 1;
+	assert_int_equal(check(m), -EPROTO);
+	m = new_msg(VHOST_USER_GET_FEATURES, 0);
+	m->nfds = 1;
+	assert_int_equal(check(m), -EPROTO);
+}
+
+/* Send m's header and len bytes of payload, nfds copies of fd attached. */
+static void send_raw(int sock, const struct vu_msg *m, size_t len, int fd,
+		     unsigned int nfds)
+{
+	char ctl[CMSG_SPACE(16 * sizeof(int))];
+	static uint8_t buf[sizeof(struct vu_msg_hdr) + VHOST_USER_MAX_PAYLOAD];
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		memset(ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		for (unsigned int i = 0; i < nfds; i++)
+			memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(int));
+	}
+	len += sizeof(m->hdr);
+	iov.iov_len = len;
+	memcpy(buf, &m->hdr, sizeof(m->hdr));
+	memcpy(buf + sizeof(m->hdr), &m->payload, len - sizeof(m->hdr));
+	assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)len);
+}
+
+static unsigned int count_open_fds(void)
+{
+	unsigned int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+static void test_recv_good_and_eof(void **state)
+{
+	int sv[2];
+	struct vu_msg *m = new_msg(VHOST_USER_SET_FEATURES, 8);
+	static struct vu_msg got;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	m->payload.u64 = 0x1234;
+	send_raw(sv[0], m, 8, -1, 0);
+	assert_int_equal(vu_recv(sv[1], &got), 1);
+	assert_int_equal(got.hdr.request, VHOST_USER_SET_FEATURES);
+	assert_int_equal(got.payload.u64, 0x1234);
+	assert_int_equal(got.nfds, 0);
+	close(sv[0]);
+	assert_int_equal(vu_recv(sv[1], &got), 0);
+	close(sv[1]);
+}
+
+static void test_recv_lying_size(void **state)
+{
+	int sv[2];
+	struct vu_msg *m = new_msg(VHOST_USER_SET_FEATURES, 8);
+	static struct vu_msg got;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* Claims 8 bytes, sends 4 and hangs up. */
+	send_raw(sv[0], m, 4, -1, 0);
+	shutdown(sv[0], SHUT_WR);
+	assert_int_equal(vu_recv(sv[1], &got), 0);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* Huge size. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	m = new_msg(VHOST_USER_SET_FEATURES, 0xffffffff);
+	send_raw(sv[0], m, 8, -1, 0);
+	assert_int_equal(vu_recv(sv[1], &got), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_recv_too_many_fds(void **state)
+{
+	int sv[2];
+	struct vu_msg *m;
+	static struct vu_msg got;
+	unsigned int before;
+	int efd;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	efd = eventfd(0, EFD_CLOEXEC);
+	assert_true(efd >= 0);
+	before = count_open_fds();
+
+	/* Nine fds: more than any message may carry. */
+	m = new_msg(VHOST_USER_SET_MEM_TABLE, 8 + 8 * 32);
+	m->payload.mem.nregions = 8;
+	send_raw(sv[0], m, m->hdr.size, efd, 9);
+	assert_int_equal(vu_recv(sv[1], &got), 0);
+	assert_int_equal(count_open_fds(), before);
+	close(sv[0]);
+	close(sv[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	before = count_open_fds();
+
+	/* An fd on a message that carries none. */
+	m = new_msg(VHOST_USER_SET_OWNER, 0);
+	send_raw(sv[0], m, 0, efd, 1);
+	assert_int_equal(vu_recv(sv[1], &got), 0);
+	assert_int_equal(count_open_fds(), before);
+	close(sv[0]);
+	close(sv[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+
+	/* Unknown request with an fd: passed on, fd is the caller's. */
+	m = new_msg(VHOST_USER_SET_LOG_FD, 0);
+	send_raw(sv[0], m, 0, efd, 1);
+	assert_int_equal(vu_recv(sv[1], &got), 1);
+	assert_int_equal(got.nfds, 1);
+	vu_msg_close_fds(&got);
+	assert_int_equal(count_open_fds(), before);
+
+	close(efd);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A device whose queue start/stop only count. */
+static unsigned int started[VU_MAX_QUEUES], stopped[VU_MAX_QUEUES];
+
+static int mock_start(struct vu_dev *dev, unsigned int idx)
+{
+	(void)dev;
+	started[idx]++;
+	return 0;
+}
+
+static void mock_stop(struct vu_dev *dev, unsigned int idx)
+{
+	(void)dev;
+	stopped[idx]++;
+}
+
+static const struct vu_dev_ops mock_ops = { mock_start, mock_stop };
+
+static struct vu_dev dev;
+static uint8_t *guest;
+#define GUEST_SIZE 0x10000
+#define GUEST_UVA 0x7f0000000000ULL
+
+static int dev_setup(void **state)
+{
+	(void)state;
+	memset(started, 0, sizeof(started));
+	memset(stopped, 0, sizeof(stopped));
+	assert_int_equal(vu_dev_init(&dev, &mock_ops), 0);
+	return 0;
+}
+
+static int dev_teardown(void **state)
+{
+	(void)state;
+	vu_dev_cleanup(&dev);
+	return 0;
+}
+
+static int process(struct vu_msg *m, bool *reply)
+{
+	int ret = vu_dev_process(&dev, m, reply);
+
+	vu_msg_close_fds(m);
+	return ret;
+}
+
+static uint64_t do_u64(uint32_t req, uint32_t flags, uint64_t v,
+		       uint32_t size)
+{
+	struct vu_msg *m = new_msg(req, size);
+	bool reply;
+
+	m->hdr.flags |= flags;
+	m->payload.u64 = v;
+	assert_int_equal(process(m, &reply), 0);
+	if (!reply)
+		return UINT64_MAX;
+	assert_int_equal(m->hdr.flags,
+			 VHOST_USER_VERSION | VHOST_USER_REPLY_MASK);
+	assert_int_equal(m->hdr.size, 8);
+	return m->payload.u64;
+}
+
+static void test_dev_features(void **state)
+{
+	uint64_t f;
+
+	(void)state;
+	f = do_u64(VHOST_USER_GET_FEATURES, 0, 0, 0);
+	assert_true(f & (1ULL << 32));
+	assert_true(f & (1ULL << VIRTIO_RING_F_INDIRECT_DESC));
+	assert_true(f & (1ULL << VIRTIO_RING_F_EVENT_IDX));
+	assert_true(f & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES));
+	f = do_u64(VHOST_USER_GET_PROTOCOL_FEATURES, 0, 0, 0);
+	assert_int_equal(f, (1ULL << VHOST_USER_PROTOCOL_F_MQ) |
+				    (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK));
+	assert_true(do_u64(VHOST_USER_GET_QUEUE_NUM, 0, 0, 0) >= 17);
+	/* No ack before REPLY_ACK is negotiated. */
+	assert_int_equal(do_u64(VHOST_USER_SET_OWNER,
+				VHOST_USER_NEED_REPLY_MASK, 0, 0),
+			 UINT64_MAX);
+	assert_int_equal(do_u64(VHOST_USER_SET_PROTOCOL_FEATURES, 0, f, 8),
+			 UINT64_MAX);
+	assert_int_equal(do_u64(VHOST_USER_SET_OWNER,
+				VHOST_USER_NEED_REPLY_MASK, 0, 0),
+			 0);
+	/* Unknown request: error ack, or silence if none was asked for. */
+	assert_int_equal(do_u64(VHOST_USER_SET_LOG_BASE,
+				VHOST_USER_NEED_REPLY_MASK, 0, 8),
+			 1);
+	assert_int_equal(do_u64(VHOST_USER_NET_SET_MTU, 0, 0, 8), UINT64_MAX);
+	assert_int_equal(do_u64(999, VHOST_USER_NEED_REPLY_MASK, 0, 0), 1);
+	/* Bad queue size and index get an error ack. */
+	assert_int_equal(do_u64(VHOST_USER_SET_VRING_NUM,
+				VHOST_USER_NEED_REPLY_MASK,
+				1 | (100ULL << 32), 8),
+			 1);
+	assert_int_equal(do_u64(VHOST_USER_SET_VRING_NUM,
+				VHOST_USER_NEED_REPLY_MASK,
+				500 | (128ULL << 32), 8),
+			 1);
+	assert_int_equal(do_u64(VHOST_USER_SET_VRING_NUM,
+				VHOST_USER_NEED_REPLY_MASK,
+				1 | (128ULL << 32), 8),
+			 0);
+}
+
+static void test_dev_get_vring_base_bad_index(void **state)
+{
+	struct vu_msg *m = new_msg(VHOST_USER_GET_VRING_BASE, 8);
+	bool reply;
+
+	(void)state;
+	m->payload.state.index = VU_MAX_QUEUES;
+	assert_int_equal(process(m, &reply), -EPROTO);
+}
+
+static void send_mem_table(void)
+{
+	struct vu_msg *m = new_msg(VHOST_USER_SET_MEM_TABLE, 8 + 32);
+	int fd = memfd_create("guest", MFD_CLOEXEC);
+	bool reply;
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, GUEST_SIZE), 0);
+	m->payload.mem.nregions = 1;
+	m->payload.mem.regions[0] = (struct vu_mem_region){
+		0, GUEST_SIZE, GUEST_UVA, 0 };
+	m->fds[0] = fd;
+	m->nfds = 1;
+	assert_int_equal(process(m, &reply), 0);
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+	guest = gm_uva_to_hva(&dev.mem, GUEST_UVA, GUEST_SIZE);
+	assert_non_null(guest);
+}
+
+static void setup_ring(unsigned int idx)
+{
+	struct vu_msg *m;
+	bool reply;
+
+	m = new_msg(VHOST_USER_SET_VRING_NUM, 8);
+	m->payload.state = (struct vu_vring_state){ idx, 64 };
+	assert_int_equal(process(m, &reply), 0);
+	m = new_msg(VHOST_USER_SET_VRING_BASE, 8);
+	m->payload.state = (struct vu_vring_state){ idx, 7 };
+	assert_int_equal(process(m, &reply), 0);
+	m = new_msg(VHOST_USER_SET_VRING_ADDR, 40);
+	m->payload.addr = (struct vu_vring_addr){
+		.index = idx,
+		.desc_user_addr = GUEST_UVA,
+		.avail_user_addr = GUEST_UVA + 0x1000,
+		.used_user_addr = GUEST_UVA + 0x2000,
+	};
+	assert_int_equal(process(m, &reply), 0);
+	m = new_msg(VHOST_USER_SET_VRING_KICK, 8);
+	m->payload.u64 = idx;
+	m->fds[0] = eventfd(0, EFD_CLOEXEC);
+	m->nfds = 1;
+	assert_int_equal(process(m, &reply), 0);
+}
+
+static void test_dev_ring_starts_on_enable(void **state)
+{
+	struct vu_msg *m;
+	bool reply;
+
+	(void)state;
+	do_u64(VHOST_USER_SET_FEATURES, 0,
+	       (1ULL << 32) | (1ULL << VHOST_USER_F_PROTOCOL_FEATURES), 8);
+	send_mem_table();
+	setup_ring(1);
+	/* Protocol features negotiated: disabled until SET_VRING_ENABLE. */
+	assert_int_equal(started[1], 0);
+	m = new_msg(VHOST_USER_SET_VRING_ENABLE, 8);
+	m->payload.state = (struct vu_vring_state){ 1, 1 };
+	assert_int_equal(process(m, &reply), 0);
+	assert_int_equal(started[1], 1);
+	assert_true(dev.q[1].running);
+	assert_int_equal(dev.q[1].vq.last_avail_idx, 7);
+
+	/* A new memory table restarts the running ring on the new mapping. */
+	send_mem_table();
+	assert_int_equal(stopped[1], 1);
+	assert_int_equal(started[1], 2);
+
+	m = new_msg(VHOST_USER_GET_VRING_BASE, 8);
+	m->payload.state = (struct vu_vring_state){ 1, 0 };
+	assert_int_equal(process(m, &reply), 0);
+	assert_true(reply);
+	assert_int_equal(stopped[1], 2);
+	assert_int_equal(m->payload.state.index, 1);
+	assert_int_equal(m->payload.state.num, 7);
+	assert_int_equal(m->hdr.size, 8);
+	assert_false(dev.q[1].running);
+	assert_int_equal(dev.q[1].kick_fd, -1);
+}
+
+static void test_dev_ring_starts_on_kick_without_protocol_features(
+	void **state)
+{
+	(void)state;
+	do_u64(VHOST_USER_SET_FEATURES, 0, 1ULL << 32, 8);
+	send_mem_table();
+	setup_ring(0);
+	assert_int_equal(started[0], 1);
+	/* A ring whose addresses are outside guest memory never runs. */
+	setup_ring(2);
+	assert_int_equal(started[2], 1);
+	{
+		struct vu_msg *m = new_msg(VHOST_USER_SET_VRING_ADDR, 40);
+		bool reply;
+
+		m->payload.addr = (struct vu_vring_addr){
+			.index = 3,
+			.desc_user_addr = 0x1000,
+			.avail_user_addr = 0x2000,
+			.used_user_addr = 0x3000,
+		};
+		assert_int_equal(process(m, &reply), 0);
+		m = new_msg(VHOST_USER_SET_VRING_NUM, 8);
+		m->payload.state = (struct vu_vring_state){ 3, 64 };
+		assert_int_equal(process(m, &reply), 0);
+		m = new_msg(VHOST_USER_SET_VRING_KICK, 8);
+		m->payload.u64 = 3;
+		m->fds[0] = eventfd(0, EFD_CLOEXEC);
+		m->nfds = 1;
+		assert_int_equal(process(m, &reply), 0);
+		assert_int_equal(started[3], 0);
+		assert_true(dev.q[3].vq.broken);
+	}
+}
+
+static void test_dev_bad_vring_file_payload(void **state)
+{
+	(void)state;
+	do_u64(VHOST_USER_SET_PROTOCOL_FEATURES, 0,
+	       1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK, 8);
+	assert_int_equal(do_u64(VHOST_USER_SET_VRING_CALL,
+				VHOST_USER_NEED_REPLY_MASK,
+				VU_MAX_QUEUES | VHOST_USER_VRING_NOFD_MASK, 8),
+			 1);
+	assert_int_equal(do_u64(VHOST_USER_SET_VRING_ERR,
+				VHOST_USER_NEED_REPLY_MASK,
+				(1ULL << 40) | VHOST_USER_VRING_NOFD_MASK, 8),
+			 1);
+	assert_int_equal(do_u64(VHOST_USER_SET_VRING_CALL,
+				VHOST_USER_NEED_REPLY_MASK,
+				1 | VHOST_USER_VRING_NOFD_MASK, 8),
+			 0);
+}
+
+#define D(fn) cmocka_unit_test_setup_teardown(fn, dev_setup, dev_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_sizes),
+		cmocka_unit_test(test_check_header_flags),
+		cmocka_unit_test(test_check_mem_table),
+		cmocka_unit_test(test_check_vring_fds),
+		cmocka_unit_test(test_recv_good_and_eof),
+		cmocka_unit_test(test_recv_lying_size),
+		cmocka_unit_test(test_recv_too_many_fds),
+		D(test_dev_features),
+		D(test_dev_get_vring_base_bad_index),
+		D(test_dev_ring_starts_on_enable),
+		D(test_dev_ring_starts_on_kick_without_protocol_features),
+		D(test_dev_bad_vring_file_payload),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
