@@ -1,1 +1,170 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "fs/handle.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util/compiler.h"
+#include "util/log.h"
+
+static void handle_free(struct pt_handle *h)
+{
+	if (close(h->fd))
+		log_warn("close handle %llu: %d", (unsigned long long)h->fh,
+			 errno);
+	if (h->kind == HANDLE_DIR) {
+		free(h->dir.buf);
+		pthread_mutex_destroy(&h->dir_lock);
+	}
+	free(h);
+}
+
+int handle_table_init(struct handle_table *t)
+{
+	int err;
+
+	err = pthread_mutex_init(&t->lock, NULL);
+	if (err)
+		return err;
+	err = htab_init(&t->fhs);
+	if (err) {
+		pthread_mutex_destroy(&t->lock);
+		return err;
+	}
+	t->next_fh = 1;
+	return 0;
+}
+
+void handle_table_fini(struct handle_table *t)
+{
+	handle_release_all(t);
+	htab_fini(&t->fhs);
+	pthread_mutex_destroy(&t->lock);
+}
+
+int handle_new(struct handle_table *t, int fd, enum handle_kind kind,
+	       uint64_t *fh)
+{
+	struct pt_handle *h = calloc(1, sizeof(*h));
+	int err;
+
+	if (!h)
+		return ENOMEM;
+	if (kind == HANDLE_DIR) {
+		err = pthread_mutex_init(&h->dir_lock, NULL);
+		if (err) {
+			free(h);
+			return err;
+		}
+	}
+	h->fd = fd;
+	h->kind = kind;
+	h->refs = 1;
+	h->hashed = true;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->next_fh == UINT64_MAX) {
+		pthread_mutex_unlock(&t->lock);
+		if (kind == HANDLE_DIR)
+			pthread_mutex_destroy(&h->dir_lock);
+		free(h);
+		return EOVERFLOW;
+	}
+	h->fh = t->next_fh++;
+	htab_insert(&t->fhs, &h->node, h->fh);
+	pthread_mutex_unlock(&t->lock);
+	*fh = h->fh;
+	return 0;
+}
+
+static struct pt_handle *find_locked(const struct handle_table *t, uint64_t fh,
+				     enum handle_kind kind)
+{
+	struct htab_node *n = htab_first(&t->fhs, fh);
+	struct pt_handle *h;
+
+	if (!n)
+		return NULL;
+	h = container_of(n, struct pt_handle, node);
+	/* A directory fh given to READ (or the reverse) names nothing. */
+	return h->kind == kind ? h : NULL;
+}
+
+struct pt_handle *handle_get(struct handle_table *t, uint64_t fh,
+			     enum handle_kind kind)
+{
+	struct pt_handle *h;
+
+	pthread_mutex_lock(&t->lock);
+	h = find_locked(t, fh, kind);
+	if (h)
+		h->refs++;
+	pthread_mutex_unlock(&t->lock);
+	return h;
+}
+
+void handle_put(struct handle_table *t, struct pt_handle *h)
+{
+	bool dead;
+
+	if (!h)
+		return;
+	pthread_mutex_lock(&t->lock);
+	dead = !--h->refs;
+	pthread_mutex_unlock(&t->lock);
+	if (dead)
+		handle_free(h);
+}
+
+int handle_release(struct handle_table *t, uint64_t fh, enum handle_kind kind)
+{
+	struct pt_handle *h;
+	bool dead;
+
+	pthread_mutex_lock(&t->lock);
+	h = find_locked(t, fh, kind);
+	if (!h) {
+		pthread_mutex_unlock(&t->lock);
+		return EBADF;
+	}
+	htab_remove(&t->fhs, &h->node);
+	h->hashed = false;
+	dead = !--h->refs;
+	pthread_mutex_unlock(&t->lock);
+	if (dead)
+		handle_free(h);
+	return 0;
+}
+
+void handle_release_all(struct handle_table *t)
+{
+	struct htab_node *n, *next, *dead = NULL;
+
+	pthread_mutex_lock(&t->lock);
+	for (n = htab_take_all(&t->fhs); n; n = next) {
+		struct pt_handle *h = container_of(n, struct pt_handle, node);
+
+		next = n->next;
+		h->hashed = false;
+		if (!--h->refs) {
+			n->next = dead;
+			dead = n;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	for (n = dead; n; n = next) {
+		next = n->next;
+		handle_free(container_of(n, struct pt_handle, node));
+	}
+}
+
+uint64_t handle_count(struct handle_table *t)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->fhs.count;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}

@@ -1,1 +1,258 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The passthrough's setup, teardown and the helpers every operation shares.
+ */
+#include "fs/passthrough.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs/pt_internal.h"
+#include "policy/creds.h"
+#include "util/log.h"
+
+void pt_fd_name(int fd, struct pt_fdname *n)
+{
+	snprintf(n->s, sizeof(n->s), "%d", fd);
+}
+
+int pt_enter(const struct vfs_ctx *ctx)
+{
+	if (!ctx)
+		return EPERM;
+	return creds_switch(ctx->uid, ctx->gid);
+}
+
+int pt_inode_get(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out)
+{
+	struct pt_inode *ino = inode_get(&fs->inodes, nodeid);
+
+	if (!ino)
+		return ESTALE;
+	*out = ino;
+	return 0;
+}
+
+int pt_name_check(const char *name)
+{
+	if (!name || !name[0] || strchr(name, '/'))
+		return EINVAL;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return EINVAL;
+	return 0;
+}
+
+int pt_stat(const struct pt_inode *ino, struct stat *st)
+{
+	if (fstatat(ino->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return errno;
+	return 0;
+}
+
+int pt_reopen(struct pt_fs *fs, const struct pt_inode *ino, int flags,
+	      int *fd)
+{
+	struct pt_fdname n;
+	int nfd;
+
+	/*
+	 * The security decision of the whole daemon: only data is opened.
+	 * Opening a device node as root would hand the guest the host's
+	 * disks, and a fifo would block a worker forever. The O_PATH fd pins
+	 * the inode whose type we checked, so the proc link below can only
+	 * reach that same inode.
+	 */
+	if (S_ISLNK(ino->type))
+		return ELOOP;
+	if (!S_ISREG(ino->type) && !S_ISDIR(ino->type))
+		return ENXIO;
+	pt_fd_name(ino->fd, &n);
+	/* O_NOFOLLOW would refuse the /proc magic link itself. */
+	nfd = openat(fs->proc_fd, n.s, (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	if (nfd < 0)
+		return errno;
+	*fd = nfd;
+	return 0;
+}
+
+mode_t pt_create_mode(struct pt_fs *fs, uint32_t mode, uint32_t umask)
+{
+	/*
+	 * The guest kernel applies the umask itself unless it negotiated
+	 * POSIX ACLs, in which case it leaves it (FUSE_DONT_MASK) to us.
+	 */
+	if (atomic_load(&fs->posix_acl))
+		mode &= ~umask;
+	return (mode_t)(mode & 07777);
+}
+
+int pt_kill_suidgid(struct pt_fs *fs, const struct pt_inode *ino, int fd)
+{
+	struct pt_fdname n;
+	struct stat st;
+	mode_t mode;
+	int err;
+
+	if (fd >= 0) {
+		if (fstat(fd, &st))
+			return errno;
+	} else {
+		err = pt_stat(ino, &st);
+		if (err)
+			return err;
+	}
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	mode = st.st_mode & 07777;
+	mode &= ~(mode_t)S_ISUID;
+	/* Without group-execute, set-group-ID means mandatory locking. */
+	if (mode & S_IXGRP)
+		mode &= ~(mode_t)S_ISGID;
+	if (mode == (st.st_mode & 07777))
+		return 0;
+	if (fd >= 0) {
+		if (fchmod(fd, mode))
+			return errno;
+		return 0;
+	}
+	pt_fd_name(ino->fd, &n);
+	if (fchmodat(fs->proc_fd, n.s, mode, 0))
+		return errno;
+	return 0;
+}
+
+struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
+{
+	struct pt_fs *fs;
+	struct stat st;
+	int root_fd, e;
+
+	if (!opts || !opts->shared_dir) {
+		*err = EINVAL;
+		return NULL;
+	}
+	fs = calloc(1, sizeof(*fs));
+	if (!fs) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	fs->proc_fd = -1;
+	atomic_init(&fs->writeback, false);
+	atomic_init(&fs->killpriv_v2, false);
+	atomic_init(&fs->posix_acl, false);
+
+	e = inode_table_init(&fs->inodes);
+	if (e)
+		goto fail_inodes;
+	e = handle_table_init(&fs->handles);
+	if (e)
+		goto fail_handles;
+	fs->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fs->proc_fd < 0) {
+		e = errno;
+		log_err("open /proc/self/fd: %s", strerror(e));
+		goto fail_proc;
+	}
+	/* The administrator's path: following a symlink here is intended. */
+	root_fd = open(opts->shared_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0) {
+		e = errno;
+		goto fail_root;
+	}
+	if (fstat(root_fd, &st)) {
+		e = errno;
+		close(root_fd);
+		goto fail_root;
+	}
+	e = inode_insert_root(&fs->inodes, root_fd, &st, &fs->root);
+	if (e) {
+		close(root_fd);
+		goto fail_root;
+	}
+	return fs;
+
+fail_root:
+	close(fs->proc_fd);
+fail_proc:
+	handle_table_fini(&fs->handles);
+fail_handles:
+	inode_table_fini(&fs->inodes);
+fail_inodes:
+	free(fs);
+	*err = e;
+	return NULL;
+}
+
+void pt_free(struct pt_fs *fs)
+{
+	if (!fs)
+		return;
+	handle_table_fini(&fs->handles);
+	inode_put(&fs->inodes, fs->root);
+	inode_table_fini(&fs->inodes);
+	if (close(fs->proc_fd))
+		log_warn("close /proc/self/fd: %s", strerror(errno));
+	free(fs);
+}
+
+static void pt_op_init(void *opaque, const struct vfs_conn *conn)
+{
+	struct pt_fs *fs = opaque;
+
+	atomic_store(&fs->writeback, conn->writeback_cache);
+	atomic_store(&fs->killpriv_v2, conn->killpriv_v2);
+	atomic_store(&fs->posix_acl, conn->posix_acl);
+}
+
+static void pt_op_destroy(void *opaque)
+{
+	struct pt_fs *fs = opaque;
+
+	/*
+	 * The guest's nodeids and fhs die with its mount. Requests still in
+	 * flight keep their own references, so nothing is closed under them.
+	 */
+	handle_release_all(&fs->handles);
+	inode_forget_all(&fs->inodes);
+}
+
+const struct vfs_ops pt_ops = {
+	.init = pt_op_init,
+	.destroy = pt_op_destroy,
+
+	.lookup = pt_op_lookup,
+	.forget = pt_op_forget,
+
+	.getattr = pt_op_getattr,
+	.setattr = pt_op_setattr,
+	.access = pt_op_access,
+	.statfs = pt_op_statfs,
+
+	.readlink = pt_op_readlink,
+	.symlink = pt_op_symlink,
+	.mknod = pt_op_mknod,
+	.mkdir = pt_op_mkdir,
+	.unlink = pt_op_unlink,
+	.rmdir = pt_op_rmdir,
+	.rename = pt_op_rename,
+	.link = pt_op_link,
+
+	.open = pt_op_open,
+	.create = pt_op_create,
+	.read = pt_op_read,
+	.write = pt_op_write,
+	.flush = pt_op_flush,
+	.release = pt_op_release,
+	.fsync = pt_op_fsync,
+	.fallocate = pt_op_fallocate,
+	.lseek = pt_op_lseek,
+
+	.opendir = pt_op_opendir,
+	.readdir = pt_op_readdir,
+	.releasedir = pt_op_releasedir,
+	.fsyncdir = pt_op_fsyncdir,
+};

@@ -1,1 +1,291 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * GETATTR, SETATTR, ACCESS, STATFS and READLINK: operations on an inode
+ * that need no open file of the guest's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs/pt_internal.h"
+
+int pt_op_getattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  const uint64_t *fh, struct stat *out)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *ino;
+	struct stat st;
+	int err;
+
+	/* The inode's own fd answers for any fh the guest may name. */
+	(void)fh;
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, nodeid, &ino);
+	if (err)
+		return err;
+	err = pt_stat(ino, &st);
+	inode_put(&fs->inodes, ino);
+	if (!err)
+		*out = st;
+	return err;
+}
+
+/* The guest's open file if it named one, else -1; EBADF if it is unknown. */
+static int setattr_handle(struct pt_fs *fs, const uint64_t *fh,
+			  struct pt_handle **h)
+{
+	*h = NULL;
+	if (!fh)
+		return 0;
+	*h = handle_get(&fs->handles, *fh, HANDLE_FILE);
+	return *h ? 0 : EBADF;
+}
+
+static int set_mode(struct pt_fs *fs, struct pt_inode *ino,
+		    struct pt_handle *h, uint32_t mode)
+{
+	struct pt_fdname n;
+
+	/* Linux has no symlink modes; the proc path would follow it. */
+	if (S_ISLNK(ino->type))
+		return EOPNOTSUPP;
+	if (h) {
+		if (fchmod(h->fd, mode & 07777))
+			return errno;
+		return 0;
+	}
+	pt_fd_name(ino->fd, &n);
+	if (fchmodat(fs->proc_fd, n.s, mode & 07777, 0))
+		return errno;
+	return 0;
+}
+
+static int set_owner(struct pt_inode *ino, const struct vfs_setattr *in)
+{
+	uid_t uid = (in->valid & VFS_SET_UID) ? in->uid : (uid_t)-1;
+	gid_t gid = (in->valid & VFS_SET_GID) ? in->gid : (gid_t)-1;
+
+	if (fchownat(ino->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return errno;
+	return 0;
+}
+
+static int set_size(struct pt_fs *fs, struct pt_inode *ino,
+		    struct pt_handle *h, uint64_t size)
+{
+	int fd, err;
+
+	if (size > INT64_MAX)
+		return EINVAL;
+	if (h) {
+		if (ftruncate(h->fd, (off_t)size))
+			return errno;
+		return 0;
+	}
+	if (S_ISDIR(ino->type))
+		return EISDIR;
+	if (!S_ISREG(ino->type))
+		return EINVAL;
+	err = pt_reopen(fs, ino, O_WRONLY, &fd);
+	if (err)
+		return err;
+	err = ftruncate(fd, (off_t)size) ? errno : 0;
+	if (close(fd) && !err)
+		err = errno;
+	return err;
+}
+
+static int guest_time(uint32_t valid, uint32_t set, uint32_t now,
+		      const struct timespec *t, struct timespec *ts)
+{
+	if (valid & now) {
+		ts->tv_sec = 0;
+		ts->tv_nsec = UTIME_NOW;
+	} else if (valid & set) {
+		/*
+		 * UTIME_NOW and UTIME_OMIT are nanosecond values: a guest could
+		 * smuggle "now" past the ownership check without this.
+		 */
+		if (t->tv_nsec < 0 || t->tv_nsec >= 1000000000L)
+			return EINVAL;
+		*ts = *t;
+	} else {
+		ts->tv_sec = 0;
+		ts->tv_nsec = UTIME_OMIT;
+	}
+	return 0;
+}
+
+static int set_times(struct pt_inode *ino, struct pt_handle *h,
+		     const struct vfs_setattr *in)
+{
+	struct timespec ts[2];
+	int err;
+
+	err = guest_time(in->valid, VFS_SET_ATIME, VFS_SET_ATIME_NOW,
+			 &in->atime, &ts[0]);
+	if (!err)
+		err = guest_time(in->valid, VFS_SET_MTIME, VFS_SET_MTIME_NOW,
+				 &in->mtime, &ts[1]);
+	if (err)
+		return err;
+	if (h) {
+		if (futimens(h->fd, ts))
+			return errno;
+		return 0;
+	}
+	/* The inode itself, symlink or not: no path is resolved. */
+	if (utimensat(ino->fd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return errno;
+	return 0;
+}
+
+static int do_setattr(struct pt_fs *fs, struct pt_inode *ino,
+		      struct pt_handle *h, const struct vfs_setattr *in)
+{
+	int err;
+
+	if (in->valid & VFS_SET_MODE) {
+		err = set_mode(fs, ino, h, in->mode);
+		if (err)
+			return err;
+	}
+	if (in->valid & (VFS_SET_UID | VFS_SET_GID)) {
+		err = set_owner(ino, in);
+		if (err)
+			return err;
+	}
+	if (in->valid & VFS_SET_SIZE) {
+		err = set_size(fs, ino, h, in->size);
+		if (err)
+			return err;
+	}
+	if (in->valid & (VFS_SET_ATIME | VFS_SET_MTIME | VFS_SET_ATIME_NOW |
+			 VFS_SET_MTIME_NOW)) {
+		err = set_times(ino, h, in);
+		if (err)
+			return err;
+	}
+	/*
+	 * The guest asks us to drop privileges it may have lost (killpriv_v2);
+	 * when running as root the host kernel would keep them.
+	 */
+	if ((in->valid & VFS_SET_KILL_SUIDGID) && !(in->valid & VFS_SET_MODE) &&
+	    (in->valid & (VFS_SET_SIZE | VFS_SET_UID | VFS_SET_GID))) {
+		err = pt_kill_suidgid(fs, ino, h ? h->fd : -1);
+		/* Not the owner: no CAP_FSETID either, the host cleared them. */
+		if (err && err != EPERM)
+			return err;
+	}
+	return 0;
+}
+
+int pt_op_setattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  const uint64_t *fh, const struct vfs_setattr *in,
+		  struct stat *out)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_handle *h;
+	struct pt_inode *ino;
+	struct stat st;
+	int err;
+
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, nodeid, &ino);
+	if (err)
+		return err;
+	err = setattr_handle(fs, fh, &h);
+	if (err)
+		goto out;
+	err = do_setattr(fs, ino, h, in);
+	if (!err)
+		err = pt_stat(ino, &st);
+	handle_put(&fs->handles, h);
+out:
+	inode_put(&fs->inodes, ino);
+	if (!err)
+		*out = st;
+	return err;
+}
+
+int pt_op_access(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		 uint32_t mask)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *ino;
+	int err;
+
+	if (mask & ~(uint32_t)(R_OK | W_OK | X_OK))
+		return EINVAL;
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, nodeid, &ino);
+	if (err)
+		return err;
+	/*
+	 * AT_EACCESS: without it the kernel checks the real uid, which stays 0
+	 * on every worker, and every access would be granted.
+	 */
+	if (faccessat(ino->fd, "", (int)mask, AT_EACCESS | AT_EMPTY_PATH |
+		      AT_SYMLINK_NOFOLLOW))
+		err = errno;
+	inode_put(&fs->inodes, ino);
+	return err;
+}
+
+int pt_op_statfs(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		 struct statvfs *out)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *ino;
+	struct statvfs sv;
+	int err;
+
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, nodeid, &ino);
+	if (err)
+		return err;
+	if (fstatvfs(ino->fd, &sv))
+		err = errno;
+	inode_put(&fs->inodes, ino);
+	if (!err)
+		*out = sv;
+	return err;
+}
+
+int pt_op_readlink(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		   char *buf, size_t size, size_t *len)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *ino;
+	ssize_t n;
+	int err;
+
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, nodeid, &ino);
+	if (err)
+		return err;
+	if (!S_ISLNK(ino->type)) {
+		err = EINVAL;
+		goto out;
+	}
+	n = readlinkat(ino->fd, "", buf, size);
+	if (n < 0)
+		err = errno;
+	else
+		*len = (size_t)n;
+out:
+	inode_put(&fs->inodes, ino);
+	return err;
+}

@@ -1,1 +1,264 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Directory handles: OPENDIR, READDIR(PLUS), RELEASEDIR, FSYNCDIR.
+ *
+ * Offsets given to the guest are the host's own d_off cookies from
+ * getdents64, so a guest resuming at an offset after entries were added or
+ * removed resumes where the host filesystem says, neither repeating nor
+ * skipping entries that stayed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs/pt_internal.h"
+
+#define PT_DIRBUF_SIZE (32u * 1024u)
+
+int pt_op_opendir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  uint32_t flags, uint64_t *fh)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *ino;
+	int fd, err;
+
+	/* Directories are only ever read: the guest's flags do not matter. */
+	(void)flags;
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, nodeid, &ino);
+	if (err)
+		return err;
+	if (!S_ISDIR(ino->type)) {
+		err = ENOTDIR;
+		goto out;
+	}
+	err = pt_reopen(fs, ino, O_RDONLY | O_DIRECTORY, &fd);
+	if (err)
+		goto out;
+	err = handle_new(&fs->handles, fd, HANDLE_DIR, fh);
+	if (err)
+		close(fd);
+out:
+	inode_put(&fs->inodes, ino);
+	return err;
+}
+
+/* One getdents64 record, decoded and bounds-checked. */
+struct raw_dirent {
+	uint64_t ino;
+	uint64_t next_off;
+	size_t reclen;
+	unsigned char type;
+	const char *name;
+	size_t namelen;
+};
+
+static int parse_dirent(const struct pt_dirstate *st, struct raw_dirent *d)
+{
+	const size_t hdr = offsetof(struct dirent64, d_name);
+	const char *p = st->buf + st->pos;
+	size_t left = st->len - st->pos;
+	unsigned short reclen;
+	int64_t off;
+
+	/* The host kernel is trusted, but a bad record must not be read past. */
+	if (left < hdr)
+		return EIO;
+	memcpy(&d->ino, p + offsetof(struct dirent64, d_ino), sizeof(d->ino));
+	memcpy(&off, p + offsetof(struct dirent64, d_off), sizeof(off));
+	memcpy(&reclen, p + offsetof(struct dirent64, d_reclen),
+	       sizeof(reclen));
+	memcpy(&d->type, p + offsetof(struct dirent64, d_type),
+	       sizeof(d->type));
+	if (reclen <= hdr || reclen > left)
+		return EIO;
+	d->reclen = reclen;
+	d->next_off = (uint64_t)off;
+	d->name = p + hdr;
+	d->namelen = strnlen(d->name, reclen - hdr);
+	if (d->namelen == reclen - hdr || !d->namelen)
+		return EIO;
+	return 0;
+}
+
+/* Make sure an unreturned entry is in the buffer; 0 with *end at the end. */
+static int fill_buffer(struct pt_handle *h, bool *end)
+{
+	struct pt_dirstate *st = &h->dir;
+	ssize_t n;
+
+	*end = false;
+	if (st->pos < st->len)
+		return 0;
+	if (!st->buf) {
+		st->buf = malloc(PT_DIRBUF_SIZE);
+		if (!st->buf)
+			return ENOMEM;
+	}
+	n = getdents64(h->fd, st->buf, PT_DIRBUF_SIZE);
+	if (n < 0)
+		return errno;
+	st->len = (size_t)n;
+	st->pos = 0;
+	*end = n == 0;
+	return 0;
+}
+
+/* Move the stream to cookie off unless it already stands there. */
+static int seek_dir(struct pt_handle *h, uint64_t off)
+{
+	struct pt_dirstate *st = &h->dir;
+
+	if (off == st->cookie)
+		return 0;
+	if (off > INT64_MAX)
+		return EINVAL;
+	if (lseek(h->fd, (off_t)off, SEEK_SET) < 0)
+		return errno;
+	st->len = 0;
+	st->pos = 0;
+	st->cookie = off;
+	return 0;
+}
+
+static bool is_dot_or_dotdot(const struct raw_dirent *d)
+{
+	return (d->namelen == 1 && d->name[0] == '.') ||
+	       (d->namelen == 2 && d->name[0] == '.' && d->name[1] == '.');
+}
+
+/*
+ * READDIRPLUS: look the entry up. "." and ".." get nodeid 0 (the kernel
+ * makes no dentry of them). ENOENT means the entry went away since
+ * getdents64: the caller skips it.
+ */
+static int plus_lookup(struct pt_fs *fs, struct pt_handle *h,
+		       const struct raw_dirent *d, struct vfs_entry *e,
+		       struct pt_inode **held)
+{
+	*held = NULL;
+	if (is_dot_or_dotdot(d)) {
+		memset(e, 0, sizeof(*e));
+		e->attr.st_ino = (ino_t)d->ino;
+		e->attr.st_mode = DTTOIF(d->type);
+		return 0;
+	}
+	/* d->name is NUL-terminated: checked by parse_dirent(). */
+	return pt_lookup_fd(fs, h->fd, d->name, e, held);
+}
+
+/* Emit entries until the packer is full or the directory ends. */
+static int emit_entries(struct pt_fs *fs, struct pt_handle *h, bool plus,
+			vfs_fill_fn fill, void *arg)
+{
+	struct pt_dirstate *st = &h->dir;
+	struct pt_inode *held;
+	struct raw_dirent rd;
+	struct vfs_entry e;
+	struct vfs_dirent d;
+	bool end, emitted = false;
+	int err, full;
+
+	for (;;) {
+		err = fill_buffer(h, &end);
+		if (err || end)
+			break;
+		err = parse_dirent(st, &rd);
+		if (err)
+			break;
+		held = NULL;
+		if (plus) {
+			err = plus_lookup(fs, h, &rd, &e, &held);
+			if (err == ENOENT) {
+				st->pos += rd.reclen;
+				st->cookie = rd.next_off;
+				continue;
+			}
+			if (err)
+				break;
+		}
+		d = (struct vfs_dirent){
+			.name = rd.name,
+			.namelen = rd.namelen,
+			.ino = rd.ino,
+			.type = rd.type,
+			.next_off = rd.next_off,
+			.entry = plus ? &e : NULL,
+		};
+		full = fill(arg, &d);
+		if (held) {
+			/* Not taken: the guest never heard of this lookup. */
+			if (full)
+				inode_unlookup(&fs->inodes, held);
+			inode_put(&fs->inodes, held);
+		}
+		if (full)
+			break;
+		emitted = true;
+		st->pos += rd.reclen;
+		st->cookie = rd.next_off;
+	}
+	/* Entries already packed are worth a reply; the error comes again. */
+	return emitted ? 0 : err;
+}
+
+int pt_op_readdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  uint64_t fh, uint64_t off, bool plus, vfs_fill_fn fill,
+		  void *arg)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_handle *h;
+	int err;
+
+	(void)nodeid;
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	h = handle_get(&fs->handles, fh, HANDLE_DIR);
+	if (!h)
+		return EBADF;
+	pthread_mutex_lock(&h->dir_lock);
+	err = seek_dir(h, off);
+	if (!err)
+		err = emit_entries(fs, h, plus, fill, arg);
+	pthread_mutex_unlock(&h->dir_lock);
+	handle_put(&fs->handles, h);
+	return err;
+}
+
+int pt_op_releasedir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		     uint64_t fh)
+{
+	struct pt_fs *fs = opaque;
+
+	(void)ctx;
+	(void)nodeid;
+	return handle_release(&fs->handles, fh, HANDLE_DIR);
+}
+
+int pt_op_fsyncdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		   uint64_t fh, bool datasync)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_handle *h;
+	int err;
+
+	(void)nodeid;
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	h = handle_get(&fs->handles, fh, HANDLE_DIR);
+	if (!h)
+		return EBADF;
+	if (datasync ? fdatasync(h->fd) : fsync(h->fd))
+		err = errno;
+	handle_put(&fs->handles, h);
+	return err;
+}

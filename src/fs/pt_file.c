@@ -1,1 +1,352 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Regular files: OPEN, CREATE and the operations on an open fh.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs/pt_internal.h"
+
+/*
+ * The open(2) flags a guest may pass on. Everything else is dropped: O_CREAT
+ * and O_EXCL (the kernel strips them, a hostile guest may not), O_NOFOLLOW
+ * (the proc link is followed on purpose), O_PATH, O_TMPFILE, O_DIRECTORY,
+ * O_NOCTTY and O_CLOEXEC, which is always ours to set.
+ */
+#define PT_OPEN_FLAGS                                                     \
+	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT | \
+	 O_NOATIME | O_LARGEFILE | O_TRUNC)
+
+static int open_flags(struct pt_fs *fs, uint32_t guest, int *flags)
+{
+	int f = (int)(guest & PT_OPEN_FLAGS);
+
+	if ((f & O_ACCMODE) == O_ACCMODE)
+		return EINVAL;
+	/*
+	 * With writeback caching the guest kernel reads pages to fill partial
+	 * writes, and appends at the size it knows itself.
+	 */
+	if (atomic_load(&fs->writeback)) {
+		if ((f & O_ACCMODE) == O_WRONLY)
+			f = (f & ~O_ACCMODE) | O_RDWR;
+		f &= ~O_APPEND;
+	}
+	*flags = f;
+	return 0;
+}
+
+int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+	       uint32_t flags, uint64_t *fh)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *ino;
+	int fd, oflags, err;
+
+	err = open_flags(fs, flags, &oflags);
+	if (err)
+		return err;
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, nodeid, &ino);
+	if (err)
+		return err;
+	if (S_ISDIR(ino->type)) {
+		err = EISDIR;
+		goto out;
+	}
+	err = pt_reopen(fs, ino, oflags, &fd);
+	if (err)
+		goto out;
+	err = handle_new(&fs->handles, fd, HANDLE_FILE, fh);
+	if (err)
+		close(fd);
+out:
+	inode_put(&fs->inodes, ino);
+	return err;
+}
+
+/* An existing name without O_EXCL: open it like OPEN would, data only. */
+static int create_existing(struct pt_fs *fs, struct pt_inode *dir,
+			   const char *name, int oflags, struct vfs_entry *out,
+			   int *fd)
+{
+	struct pt_inode *ino;
+	struct vfs_entry e;
+	int err;
+
+	err = pt_lookup_fd(fs, dir->fd, name, &e, &ino);
+	if (err)
+		return err;
+	if (S_ISDIR(ino->type))
+		err = EISDIR;
+	else
+		err = pt_reopen(fs, ino, oflags, fd);
+	if (err)
+		inode_unlookup(&fs->inodes, ino);
+	else
+		*out = e;
+	inode_put(&fs->inodes, ino);
+	return err;
+}
+
+/* A file we just created: enter the inode behind the open fd. */
+static int create_new(struct pt_fs *fs, int fd, struct vfs_entry *out)
+{
+	struct pt_fdname n;
+	int pathfd, err;
+
+	/*
+	 * Through the fd, not the name: the name may already be something
+	 * else, the open file cannot.
+	 */
+	pt_fd_name(fd, &n);
+	pathfd = openat(fs->proc_fd, n.s, O_PATH | O_CLOEXEC);
+	if (pathfd < 0)
+		return errno;
+	err = pt_entry_from_fd(fs, pathfd, out, NULL);
+	if (err)
+		close(pathfd);
+	return err;
+}
+
+int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
+		 const char *name, uint32_t mode, uint32_t flags,
+		 uint32_t umask, struct vfs_entry *out, uint64_t *fh)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *dir;
+	struct vfs_entry e;
+	int fd, oflags, err;
+
+	err = pt_name_check(name);
+	if (!err)
+		err = open_flags(fs, flags, &oflags);
+	if (err)
+		return err;
+	err = pt_enter(ctx);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, parent, &dir);
+	if (err)
+		return err;
+	/*
+	 * Always O_EXCL first: opening an existing name with O_CREAT alone
+	 * would open a device node or fifo that sits there. O_NOFOLLOW so a
+	 * symlink is never created through.
+	 */
+	fd = openat(dir->fd, name,
+		    oflags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    pt_create_mode(fs, mode, umask));
+	if (fd >= 0) {
+		err = create_new(fs, fd, &e);
+		if (err) {
+			close(fd);
+			goto out;
+		}
+	} else {
+		err = errno;
+		if (err != EEXIST || (flags & O_EXCL))
+			goto out;
+		err = create_existing(fs, dir, name, oflags, &e, &fd);
+		if (err)
+			goto out;
+	}
+	err = handle_new(&fs->handles, fd, HANDLE_FILE, fh);
+	if (err) {
+		close(fd);
+		inode_forget(&fs->inodes, e.nodeid, 1);
+		goto out;
+	}
+	*out = e;
+out:
+	inode_put(&fs->inodes, dir);
+	return err;
+}
+
+/* Reference the guest's open file fh, or EBADF. */
+static int file_get(struct pt_fs *fs, uint64_t fh, struct pt_handle **h)
+{
+	*h = handle_get(&fs->handles, fh, HANDLE_FILE);
+	return *h ? 0 : EBADF;
+}
+
+int pt_op_read(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+	       uint64_t fh, uint64_t off, const struct iovec *dst,
+	       unsigned int cnt, size_t *nread)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_handle *h;
+	ssize_t n;
+	int err;
+
+	(void)nodeid;
+	if (off > INT64_MAX || cnt > IOV_MAX)
+		return EINVAL;
+	err = pt_enter(ctx);
+	if (!err)
+		err = file_get(fs, fh, &h);
+	if (err)
+		return err;
+	/* Straight into the guest's buffers: no bounce copy. */
+	n = preadv(h->fd, dst, (int)cnt, (off_t)off);
+	if (n < 0)
+		err = errno;
+	else
+		*nread = (size_t)n;
+	handle_put(&fs->handles, h);
+	return err;
+}
+
+int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t off, const struct iovec *src,
+		unsigned int cnt, bool kill_priv, size_t *nwritten)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_handle *h;
+	ssize_t n;
+	int err;
+
+	(void)nodeid;
+	if (off > INT64_MAX || cnt > IOV_MAX)
+		return EINVAL;
+	err = pt_enter(ctx);
+	if (!err)
+		err = file_get(fs, fh, &h);
+	if (err)
+		return err;
+	/*
+	 * Running as a guest root we hold CAP_FSETID and the host would keep
+	 * set-user-ID: drop it first, as the guest kernel asked.
+	 */
+	if (kill_priv) {
+		err = pt_kill_suidgid(fs, NULL, h->fd);
+		/* Not the owner: then no CAP_FSETID, the host clears them. */
+		if (err == EPERM)
+			err = 0;
+	}
+	if (!err) {
+		n = pwritev(h->fd, src, (int)cnt, (off_t)off);
+		if (n < 0)
+			err = errno;
+		else
+			*nwritten = (size_t)n;
+	}
+	handle_put(&fs->handles, h);
+	return err;
+}
+
+int pt_op_flush(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t lock_owner)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_handle *h;
+	int fd, err;
+
+	(void)ctx;
+	(void)nodeid;
+	(void)lock_owner;
+	err = file_get(fs, fh, &h);
+	if (err)
+		return err;
+	/*
+	 * close() of a duplicate reports the errors the host filesystem keeps
+	 * for close (NFS, for instance) and drops our POSIX locks, like the
+	 * guest's close() would, while the handle stays open.
+	 */
+	fd = dup(h->fd);
+	if (fd < 0)
+		err = errno;
+	else if (close(fd))
+		err = errno;
+	handle_put(&fs->handles, h);
+	return err;
+}
+
+int pt_op_release(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  uint64_t fh)
+{
+	struct pt_fs *fs = opaque;
+
+	(void)ctx;
+	(void)nodeid;
+	return handle_release(&fs->handles, fh, HANDLE_FILE);
+}
+
+int pt_op_fsync(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, bool datasync)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_handle *h;
+	int err;
+
+	(void)nodeid;
+	err = pt_enter(ctx);
+	if (!err)
+		err = file_get(fs, fh, &h);
+	if (err)
+		return err;
+	if (datasync ? fdatasync(h->fd) : fsync(h->fd))
+		err = errno;
+	handle_put(&fs->handles, h);
+	return err;
+}
+
+int pt_op_fallocate(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		    uint64_t fh, uint32_t mode, uint64_t off, uint64_t len)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_handle *h;
+	int err;
+
+	(void)nodeid;
+	if (off > INT64_MAX || len > INT64_MAX || mode > INT_MAX)
+		return EINVAL;
+	err = pt_enter(ctx);
+	if (!err)
+		err = file_get(fs, fh, &h);
+	if (err)
+		return err;
+	if (fallocate(h->fd, (int)mode, (off_t)off, (off_t)len))
+		err = errno;
+	handle_put(&fs->handles, h);
+	return err;
+}
+
+int pt_op_lseek(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t off, uint32_t whence, uint64_t *result)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_handle *h;
+	off_t r;
+	int err;
+
+	(void)nodeid;
+	/*
+	 * The kernel sends only SEEK_DATA and SEEK_HOLE; the fd position is
+	 * never used for I/O (preadv/pwritev), so SET/END are harmless too.
+	 */
+	if (whence != SEEK_DATA && whence != SEEK_HOLE && whence != SEEK_SET &&
+	    whence != SEEK_END)
+		return EINVAL;
+	if (off > INT64_MAX)
+		return EINVAL;
+	err = pt_enter(ctx);
+	if (!err)
+		err = file_get(fs, fh, &h);
+	if (err)
+		return err;
+	r = lseek(h->fd, (off_t)off, (int)whence);
+	if (r < 0)
+		err = errno;
+	else
+		*result = (uint64_t)r;
+	handle_put(&fs->handles, h);
+	return err;
+}

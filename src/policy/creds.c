@@ -1,1 +1,126 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "policy/creds.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+/*
+ * What the calling thread runs with. Thread-local: nothing to lock. valid is
+ * false until the thread's first switch, and again after a switch failed
+ * part way, so that the next call starts from a known state.
+ */
+struct thread_creds {
+	bool groups_dropped;
+	bool valid;
+	uint32_t euid;
+	uint32_t egid;
+};
+
+static __thread struct thread_creds cur;
+
+/*
+ * -1 for any id means "leave unchanged" to these syscalls: callers never pass
+ * it, see creds_switch().
+ */
+static int raw_setresuid(uint32_t euid)
+{
+	if (syscall(SYS_setresuid, -1, (long)euid, -1))
+		return errno;
+	return 0;
+}
+
+static int raw_setresgid(uint32_t egid)
+{
+	if (syscall(SYS_setresgid, -1, (long)egid, -1))
+		return errno;
+	return 0;
+}
+
+/* Become root again; on failure the thread's state is unknown. */
+static int become_root(void)
+{
+	int err;
+
+	/* uid first: changing the gid needs CAP_SETGID, i.e. euid 0. */
+	if (!cur.valid || cur.euid != 0) {
+		err = raw_setresuid(0);
+		if (err)
+			goto broken;
+		cur.euid = 0;
+	}
+	if (!cur.valid || cur.egid != 0) {
+		err = raw_setresgid(0);
+		if (err)
+			goto broken;
+		cur.egid = 0;
+	}
+	cur.valid = true;
+	return 0;
+broken:
+	cur.valid = false;
+	log_err("cannot return to root credentials: %d", err);
+	return EIO;
+}
+
+static int drop_groups_once(void)
+{
+	if (cur.groups_dropped)
+		return 0;
+	if (syscall(SYS_setgroups, 0, NULL)) {
+		log_err("setgroups(0) on worker thread: %d", errno);
+		return EPERM;
+	}
+	cur.groups_dropped = true;
+	return 0;
+}
+
+int creds_switch(uint32_t uid, uint32_t gid)
+{
+	int err;
+
+	/* (uint32_t)-1 would mean "unchanged" and leave the thread root. */
+	if (uid == CREDS_INVALID_ID || gid == CREDS_INVALID_ID)
+		return EPERM;
+	if (cur.valid && cur.groups_dropped && cur.euid == uid &&
+	    cur.egid == gid)
+		return 0;
+
+	err = become_root();
+	if (err)
+		return err;
+	err = drop_groups_once();
+	if (err)
+		return err;
+	/* gid while still root, then uid: the other way needs CAP_SETGID. */
+	if (gid != 0) {
+		err = raw_setresgid(gid);
+		if (err) {
+			cur.valid = false;
+			/* Best effort back to a known state; the error stands. */
+			become_root();
+			return EPERM;
+		}
+		cur.egid = gid;
+	}
+	if (uid != 0) {
+		err = raw_setresuid(uid);
+		if (err) {
+			cur.valid = false;
+			become_root();
+			return EPERM;
+		}
+		cur.euid = uid;
+	}
+	return 0;
+}
+
+int creds_reset(void)
+{
+	if (cur.valid && cur.euid == 0 && cur.egid == 0)
+		return 0;
+	return become_root();
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Open file and directory handles, keyed by the fh given to the guest.
+ *
+ * fh values come from a 64-bit counter and are never reused, so a stale or
+ * forged fh from the guest finds nothing (EBADF) instead of someone else's
+ * file. A handle holds one reference for the table and one per operation
+ * using it: RELEASE racing with READ takes the handle out of the table at
+ * once, and the fd is closed when the READ drops the last reference.
+ *
+ * Locking: handle_table.lock protects the map, the counter and every
+ * handle's refs/hashed. A directory handle's dir_lock protects its
+ * getdents64 state and is held across a whole READDIR; the table lock is
+ * never held while taking a dir_lock (order: dir_lock, then table locks).
+ */
+#ifndef VFSD_FS_HANDLE_H
+#define VFSD_FS_HANDLE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs/htab.h"
+
+enum handle_kind {
+	HANDLE_FILE,
+	HANDLE_DIR,
+};
+
+/* Where a directory handle's getdents64 stream stands. */
+struct pt_dirstate {
+	char *buf;	/* getdents64 buffer, allocated on first READDIR */
+	size_t len;	/* bytes of entries in buf */
+	size_t pos;	/* next unreturned entry in buf */
+	uint64_t cookie; /* offset of that entry: d_off of the one before */
+	bool eof;	/* getdents64 returned 0 at cookie */
+};
+
+struct pt_handle {
+	/* Set at creation and then constant. */
+	uint64_t fh;
+	int fd;		/* owned by the handle */
+	enum handle_kind kind;
+
+	/* protected by handle_table.lock */
+	uint64_t refs;
+	bool hashed;
+	struct htab_node node;
+
+	/* HANDLE_DIR only. */
+	pthread_mutex_t dir_lock;
+	struct pt_dirstate dir; /* protected by dir_lock */
+};
+
+struct handle_table {
+	pthread_mutex_t lock;
+	/* protected by lock */
+	struct htab fhs;
+	uint64_t next_fh;
+};
+
+/** 0 or a positive errno. */
+int handle_table_init(struct handle_table *t);
+/** Closes every handle; none may be in use. */
+void handle_table_fini(struct handle_table *t);
+
+/**
+ * Enter fd as a new handle. On success the table owns fd and *fh is the
+ * guest's key for it; on failure (ENOMEM, EOVERFLOW) fd is still the
+ * caller's.
+ */
+int handle_new(struct handle_table *t, int fd, enum handle_kind kind,
+	       uint64_t *fh);
+
+/** Reference the handle fh of the given kind; NULL if there is none. */
+struct pt_handle *handle_get(struct handle_table *t, uint64_t fh,
+			     enum handle_kind kind);
+void handle_put(struct handle_table *t, struct pt_handle *h);
+
+/** Take fh out of the table (EBADF if it names no handle of that kind). */
+int handle_release(struct handle_table *t, uint64_t fh, enum handle_kind kind);
+
+/** Release every handle (guest unmounted or re-initialised). */
+void handle_release_all(struct handle_table *t);
+
+/** Number of handles in the table. */
+uint64_t handle_count(struct handle_table *t);
+
+#endif

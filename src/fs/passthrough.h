@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The passthrough filesystem: struct vfs_ops over a shared host directory.
+ *
+ * Usage:
+ *	struct pt_opts opts = { .shared_dir = "/srv/share" };
+ *	int err;
+ *	struct pt_fs *fs = pt_new(&opts, &err);	// as root, before serving
+ *	if (!fs) fatal("%s", strerror(err));
+ *	session = fuse_session_new(&pt_ops, fs, ...);
+ *	...
+ *	pt_free(fs);				// after the last request
+ *
+ * Every host path is resolved with *at() calls relative to O_PATH fds,
+ * never following a symlink, so nothing outside the shared directory can be
+ * reached through it. Only regular files and directories are ever opened for
+ * I/O; device nodes, fifos and sockets can be created and stat'ed but never
+ * opened by the daemon. Each operation runs with the guest caller's uid/gid
+ * (policy/creds.h) on the worker thread that performs it.
+ *
+ * pt_ops functions are thread-safe; pt_new() and pt_free() are not.
+ */
+#ifndef VFSD_FS_PASSTHROUGH_H
+#define VFSD_FS_PASSTHROUGH_H
+
+#include "fs/vfs_ops.h"
+
+struct pt_opts {
+	/* The directory to share. Must exist; opened once by pt_new(). */
+	const char *shared_dir;
+};
+
+struct pt_fs;
+
+/**
+ * Open the shared directory and /proc/self/fd and set up the root inode
+ * (nodeid VFS_ROOT_ID). Returns NULL with a positive errno in *err.
+ */
+struct pt_fs *pt_new(const struct pt_opts *opts, int *err);
+
+/** Close every inode and handle; no operation may be running. NULL is ok. */
+void pt_free(struct pt_fs *fs);
+
+/** The operations; their fs argument is the struct pt_fs from pt_new(). */
+extern const struct vfs_ops pt_ops;
+
+#endif

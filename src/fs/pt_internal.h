@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared between the passthrough's source files; not for other layers.
+ */
+#ifndef VFSD_FS_PT_INTERNAL_H
+#define VFSD_FS_PT_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "fs/handle.h"
+#include "fs/inode.h"
+#include "fs/passthrough.h"
+#include "fs/vfs_ops.h"
+
+struct pt_fs {
+	int proc_fd;		/* O_PATH /proc/self/fd */
+	struct pt_inode *root;	/* pinned; pt_fs holds a reference */
+	struct inode_table inodes;
+	struct handle_table handles;
+
+	/*
+	 * Negotiated at INIT, read by every operation. Atomics rather than a
+	 * lock: a re-INIT changes them while old requests may still run, and
+	 * each flag is meaningful on its own.
+	 */
+	atomic_bool writeback;
+	atomic_bool killpriv_v2;
+	atomic_bool posix_acl;
+};
+
+/* "<fd number>" for openat(proc_fd, ...): 10 digits, a sign and a NUL. */
+struct pt_fdname {
+	char s[16];
+};
+
+void pt_fd_name(int fd, struct pt_fdname *n);
+
+/** Run as the caller; 0 or a positive errno (EPERM, EIO). */
+int pt_enter(const struct vfs_ctx *ctx);
+
+/** Reference the inode the guest calls nodeid, or ESTALE. */
+int pt_inode_get(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out);
+
+/** EINVAL for names that can only be a trick here: "", ".", "..", "a/b". */
+int pt_name_check(const char *name);
+
+/** fstat of the inode itself (never what a symlink points to). */
+int pt_stat(const struct pt_inode *ino, struct stat *st);
+
+/**
+ * Open an inode for I/O through /proc/self/fd. Only regular files and
+ * directories: a device node, fifo or socket is refused (ENXIO) and a symlink
+ * is ELOOP, so the daemon never opens anything but data.
+ */
+int pt_reopen(struct pt_fs *fs, const struct pt_inode *ino, int flags,
+	      int *fd);
+
+/**
+ * Look name up in dirfd without following it, enter it in the inode table
+ * and fill out (one lookup reference). If held is not NULL it receives a
+ * reference to the inode (inode_put() it); else none is kept.
+ */
+int pt_lookup_fd(struct pt_fs *fs, int dirfd, const char *name,
+		 struct vfs_entry *out, struct pt_inode **held);
+
+/** Enter the file behind an O_PATH fd (taken over on success). */
+int pt_entry_from_fd(struct pt_fs *fs, int pathfd, struct vfs_entry *out,
+		     struct pt_inode **held);
+
+/** Permission bits for a new file from the guest's mode and umask. */
+mode_t pt_create_mode(struct pt_fs *fs, uint32_t mode, uint32_t umask);
+
+/**
+ * Clear set-user-ID, and set-group-ID if group-executable, on the open file
+ * fd, or on ino when fd is -1. Regular files only; others are left alone.
+ */
+int pt_kill_suidgid(struct pt_fs *fs, const struct pt_inode *ino, int fd);
+
+/* The operations, one family per file. */
+void pt_op_forget(void *fs, uint64_t nodeid, uint64_t nlookup);
+int pt_op_lookup(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		 const char *name, struct vfs_entry *out);
+
+int pt_op_getattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  const uint64_t *fh, struct stat *out);
+int pt_op_setattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  const uint64_t *fh, const struct vfs_setattr *in,
+		  struct stat *out);
+int pt_op_access(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		 uint32_t mask);
+int pt_op_statfs(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		 struct statvfs *out);
+int pt_op_readlink(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		   char *buf, size_t size, size_t *len);
+
+int pt_op_symlink(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		  const char *name, const char *target, struct vfs_entry *out);
+int pt_op_mknod(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		const char *name, uint32_t mode, uint32_t rdev, uint32_t umask,
+		struct vfs_entry *out);
+int pt_op_mkdir(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		const char *name, uint32_t mode, uint32_t umask,
+		struct vfs_entry *out);
+int pt_op_unlink(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		 const char *name);
+int pt_op_rmdir(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		const char *name);
+int pt_op_rename(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		 const char *name, uint64_t newparent, const char *newname,
+		 uint32_t flags);
+int pt_op_link(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+	       uint64_t newparent, const char *newname, struct vfs_entry *out);
+
+int pt_op_open(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+	       uint32_t flags, uint64_t *fh);
+int pt_op_create(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		 const char *name, uint32_t mode, uint32_t flags,
+		 uint32_t umask, struct vfs_entry *out, uint64_t *fh);
+int pt_op_read(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+	       uint64_t fh, uint64_t off, const struct iovec *dst,
+	       unsigned int cnt, size_t *nread);
+int pt_op_write(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t off, const struct iovec *src,
+		unsigned int cnt, bool kill_priv, size_t *nwritten);
+int pt_op_flush(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t lock_owner);
+int pt_op_release(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  uint64_t fh);
+int pt_op_fsync(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, bool datasync);
+int pt_op_fallocate(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		    uint64_t fh, uint32_t mode, uint64_t off, uint64_t len);
+int pt_op_lseek(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t off, uint32_t whence, uint64_t *result);
+
+int pt_op_opendir(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  uint32_t flags, uint64_t *fh);
+int pt_op_readdir(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		  uint64_t fh, uint64_t off, bool plus, vfs_fill_fn fill,
+		  void *arg);
+int pt_op_releasedir(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		     uint64_t fh);
+int pt_op_fsyncdir(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		   uint64_t fh, bool datasync);
+
+#endif

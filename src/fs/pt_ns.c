@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Namespace operations: MKDIR, MKNOD, SYMLINK, LINK, UNLINK, RMDIR, RENAME.
+ * Each works on a directory's O_PATH fd and one name in it, so no path is
+ * ever resolved and no symlink followed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fs/pt_internal.h"
+
+/* Check name, become the caller and reference the directory parent. */
+static int enter_dir(struct pt_fs *fs, const struct vfs_ctx *ctx,
+		     uint64_t parent, const char *name, struct pt_inode **dir)
+{
+	int err;
+
+	err = pt_name_check(name);
+	if (!err)
+		err = pt_enter(ctx);
+	if (!err)
+		err = pt_inode_get(fs, parent, dir);
+	if (err)
+		return err;
+	if (!S_ISDIR((*dir)->type)) {
+		inode_put(&fs->inodes, *dir);
+		return ENOTDIR;
+	}
+	return 0;
+}
+
+int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
+		const char *name, uint32_t mode, uint32_t umask,
+		struct vfs_entry *out)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *dir;
+	int err;
+
+	err = enter_dir(fs, ctx, parent, name, &dir);
+	if (err)
+		return err;
+	if (mkdirat(dir->fd, name, pt_create_mode(fs, mode, umask)))
+		err = errno;
+	else
+		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
+	inode_put(&fs->inodes, dir);
+	return err;
+}
+
+/* FUSE carries rdev in the kernel's 32-bit new_encode_dev() format. */
+static dev_t decode_rdev(uint32_t rdev)
+{
+	unsigned int major = (rdev & 0xfff00u) >> 8;
+	unsigned int minor = (rdev & 0xffu) | ((rdev >> 12) & 0xfff00u);
+
+	return makedev(major, minor);
+}
+
+int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
+		const char *name, uint32_t mode, uint32_t rdev, uint32_t umask,
+		struct vfs_entry *out)
+{
+	struct pt_fs *fs = opaque;
+	mode_t type = mode & S_IFMT;
+	struct pt_inode *dir;
+	int err;
+
+	/*
+	 * Device nodes may be created (guest root may, if the host kernel
+	 * lets us): the daemon itself never opens them (pt_reopen()).
+	 */
+	if (!S_ISREG(type) && !S_ISFIFO(type) && !S_ISSOCK(type) &&
+	    !S_ISCHR(type) && !S_ISBLK(type))
+		return EINVAL;
+	err = enter_dir(fs, ctx, parent, name, &dir);
+	if (err)
+		return err;
+	if (mknodat(dir->fd, name, type | pt_create_mode(fs, mode, umask),
+		    (S_ISCHR(type) || S_ISBLK(type)) ? decode_rdev(rdev) : 0))
+		err = errno;
+	else
+		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
+	inode_put(&fs->inodes, dir);
+	return err;
+}
+
+int pt_op_symlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
+		  const char *name, const char *target, struct vfs_entry *out)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *dir;
+	int err;
+
+	/* The target is only text to us: it is never resolved on the host. */
+	if (!target)
+		return EINVAL;
+	err = enter_dir(fs, ctx, parent, name, &dir);
+	if (err)
+		return err;
+	if (symlinkat(target, dir->fd, name))
+		err = errno;
+	else
+		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
+	inode_put(&fs->inodes, dir);
+	return err;
+}
+
+int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+	       uint64_t newparent, const char *newname, struct vfs_entry *out)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *dir, *ino;
+	struct pt_fdname n;
+	int err;
+
+	err = enter_dir(fs, ctx, newparent, newname, &dir);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, nodeid, &ino);
+	if (err)
+		goto out_dir;
+	if (S_ISDIR(ino->type)) {
+		err = EPERM;
+		goto out;
+	}
+	/*
+	 * linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH, which a
+	 * guest user does not have. The proc link, followed, is the inode
+	 * itself (a symlink included): nothing else can be reached by it.
+	 */
+	pt_fd_name(ino->fd, &n);
+	if (linkat(fs->proc_fd, n.s, dir->fd, newname, AT_SYMLINK_FOLLOW))
+		err = errno;
+	else
+		err = pt_lookup_fd(fs, dir->fd, newname, out, NULL);
+out:
+	inode_put(&fs->inodes, ino);
+out_dir:
+	inode_put(&fs->inodes, dir);
+	return err;
+}
+
+static int remove_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
+			uint64_t parent, const char *name, int flags)
+{
+	struct pt_inode *dir;
+	int err;
+
+	err = enter_dir(fs, ctx, parent, name, &dir);
+	if (err)
+		return err;
+	if (unlinkat(dir->fd, name, flags))
+		err = errno;
+	inode_put(&fs->inodes, dir);
+	return err;
+}
+
+int pt_op_unlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
+		 const char *name)
+{
+	return remove_entry(opaque, ctx, parent, name, 0);
+}
+
+int pt_op_rmdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
+		const char *name)
+{
+	return remove_entry(opaque, ctx, parent, name, AT_REMOVEDIR);
+}
+
+int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
+		 const char *name, uint64_t newparent, const char *newname,
+		 uint32_t flags)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *dir, *newdir;
+	int err;
+
+	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE |
+				RENAME_WHITEOUT))
+		return EINVAL;
+	err = pt_name_check(newname);
+	if (err)
+		return err;
+	err = enter_dir(fs, ctx, parent, name, &dir);
+	if (err)
+		return err;
+	err = pt_inode_get(fs, newparent, &newdir);
+	if (err)
+		goto out;
+	if (!S_ISDIR(newdir->type))
+		err = ENOTDIR;
+	else if (renameat2(dir->fd, name, newdir->fd, newname, flags))
+		err = errno;
+	inode_put(&fs->inodes, newdir);
+out:
+	inode_put(&fs->inodes, dir);
+	return err;
+}
