@@ -1,1 +1,167 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Request dispatch. The header is copied out of the request once, checked
+ * against what the transport really handed us, and from then on only the
+ * copy is used. The body reader is limited to the header's len, so an op
+ * never sees bytes the kernel did not declare.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuse/dispatch.h"
+#include "fuse/ops.h"
+#include "fuse/reply.h"
+#include "util/compiler.h"
+#include "util/log.h"
+
+/* The name is the opcode without its "FUSE_" prefix. */
+#define OP(code, fn, in, flags) [code] = { fn, in, &#code[5], flags }
+
+/*
+ * Opcodes absent here (xattrs, locks, ioctl, poll, copy_file_range, DAX
+ * mappings, syncfs, ...) get ENOSYS, which the kernel remembers per
+ * connection. Adding one is one line here plus its decoder.
+ */
+static const struct fuse_op_desc fuse_op_table[] = {
+	OP(FUSE_LOOKUP, op_lookup, 0, 0),
+	OP(FUSE_FORGET, op_forget, sizeof(struct fuse_forget_in), FOP_NOREPLY),
+	OP(FUSE_GETATTR, op_getattr, sizeof(struct fuse_getattr_in), 0),
+	OP(FUSE_SETATTR, op_setattr, sizeof(struct fuse_setattr_in), 0),
+	OP(FUSE_READLINK, op_readlink, 0, 0),
+	OP(FUSE_SYMLINK, op_symlink, 0, 0),
+	OP(FUSE_MKNOD, op_mknod, sizeof(struct fuse_mknod_in), 0),
+	OP(FUSE_MKDIR, op_mkdir, sizeof(struct fuse_mkdir_in), 0),
+	OP(FUSE_UNLINK, op_unlink, 0, 0),
+	OP(FUSE_RMDIR, op_rmdir, 0, 0),
+	OP(FUSE_RENAME, op_rename, sizeof(struct fuse_rename_in), 0),
+	OP(FUSE_LINK, op_link, sizeof(struct fuse_link_in), 0),
+	OP(FUSE_OPEN, op_open, sizeof(struct fuse_open_in), 0),
+	OP(FUSE_READ, op_read, sizeof(struct fuse_read_in), 0),
+	OP(FUSE_WRITE, op_write, sizeof(struct fuse_write_in), 0),
+	OP(FUSE_STATFS, op_statfs, 0, 0),
+	OP(FUSE_RELEASE, op_release, sizeof(struct fuse_release_in), 0),
+	OP(FUSE_FSYNC, op_fsync, sizeof(struct fuse_fsync_in), 0),
+	OP(FUSE_FLUSH, op_flush, sizeof(struct fuse_flush_in), 0),
+	/* major and minor: older kernels send less than the full struct. */
+	OP(FUSE_INIT, op_init, 2 * sizeof(uint32_t), FOP_GATE | FOP_PREINIT),
+	OP(FUSE_OPENDIR, op_opendir, sizeof(struct fuse_open_in), 0),
+	OP(FUSE_READDIR, op_readdir, sizeof(struct fuse_read_in), 0),
+	OP(FUSE_RELEASEDIR, op_releasedir, sizeof(struct fuse_release_in), 0),
+	OP(FUSE_FSYNCDIR, op_fsyncdir, sizeof(struct fuse_fsync_in), 0),
+	OP(FUSE_ACCESS, op_access, sizeof(struct fuse_access_in), 0),
+	OP(FUSE_CREATE, op_create, sizeof(struct fuse_create_in), 0),
+	OP(FUSE_INTERRUPT, op_interrupt, sizeof(struct fuse_interrupt_in),
+	   FOP_NOREPLY),
+	OP(FUSE_DESTROY, op_destroy, 0, FOP_GATE),
+	OP(FUSE_BATCH_FORGET, op_batch_forget,
+	   sizeof(struct fuse_batch_forget_in), FOP_NOREPLY),
+	OP(FUSE_FALLOCATE, op_fallocate, sizeof(struct fuse_fallocate_in), 0),
+	OP(FUSE_READDIRPLUS, op_readdirplus, sizeof(struct fuse_read_in), 0),
+	OP(FUSE_RENAME2, op_rename2, sizeof(struct fuse_rename2_in), 0),
+	OP(FUSE_LSEEK, op_lseek, sizeof(struct fuse_lseek_in), 0),
+};
+
+const struct fuse_op_desc *dispatch_lookup(uint32_t opcode)
+{
+	if (opcode >= ARRAY_SIZE(fuse_op_table) || !fuse_op_table[opcode].fn)
+		return NULL;
+	return &fuse_op_table[opcode];
+}
+
+/* Error reply, except for the opcodes the kernel expects none for. */
+static void dispatch_fail(struct fuse_call *c, const struct fuse_op_desc *op,
+			  int err)
+{
+	if (op && (op->flags & FOP_NOREPLY))
+		return;
+	reply_err(c, err);
+}
+
+/* Checks the header copy against the request; 0 or the error to reply. */
+static int dispatch_check_header(struct fuse_call *c, size_t total)
+{
+	if (c->hdr.len < sizeof(c->hdr) || c->hdr.len > total) {
+		log_debug("unique %llu: header len %u, request holds %zu",
+			  (unsigned long long)c->hdr.unique, c->hdr.len,
+			  total);
+		return EINVAL;
+	}
+	fr_init(&c->r, c->req->in, c->req->in_cnt, c->hdr.len);
+	/* Already read once: cannot fail. */
+	if (fr_skip(&c->r, sizeof(c->hdr)))
+		return EINVAL;
+	return 0;
+}
+
+/* Runs op with the INIT gate held; the gate decides what may run. */
+static void dispatch_gated(struct fuse_call *c, const struct fuse_op_desc *op)
+{
+	struct fuse_session *s = c->s;
+	bool exclusive = op && (op->flags & FOP_GATE);
+	int ret;
+
+	ret = exclusive ? pthread_rwlock_wrlock(&s->gate) :
+			  pthread_rwlock_rdlock(&s->gate);
+	if (ret) {
+		log_warn("session gate: %s", strerror(ret));
+		dispatch_fail(c, op, EIO);
+		return;
+	}
+	if (!s->initialized && !(op && (op->flags & FOP_PREINIT)))
+		dispatch_fail(c, op, EIO);
+	else if (!op)
+		reply_err(c, ENOSYS);
+	else if (fr_remaining(&c->r) < op->min_in)
+		dispatch_fail(c, op, EINVAL);
+	else
+		op->fn(c);
+	ret = pthread_rwlock_unlock(&s->gate);
+	if (ret)
+		log_warn("session gate unlock: %s", strerror(ret));
+}
+
+void dispatch_request(struct fuse_session *s, struct fuse_req *req)
+{
+	struct fuse_call c;
+	const struct fuse_op_desc *op;
+	size_t total;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	c.req = req;
+	req->reply_sent = false;
+	req->reply_len = 0;
+
+	fr_init(&c.r, req->in, req->in_cnt, SIZE_MAX);
+	total = fr_remaining(&c.r);
+	if (fr_read_obj(&c.r, &c.hdr, sizeof(c.hdr))) {
+		/* No unique to echo: the transport matches by buffer. */
+		log_debug("request of %zu bytes has no room for a header",
+			  total);
+		memset(&c.hdr, 0, sizeof(c.hdr));
+		reply_err(&c, EINVAL);
+		return;
+	}
+	op = dispatch_lookup(c.hdr.opcode);
+	log_debug("unique %llu %s (%u) nodeid %llu len %u uid %u gid %u pid %u",
+		  (unsigned long long)c.hdr.unique, op ? op->name : "UNKNOWN",
+		  c.hdr.opcode, (unsigned long long)c.hdr.nodeid, c.hdr.len,
+		  c.hdr.uid, c.hdr.gid, c.hdr.pid);
+
+	err = dispatch_check_header(&c, total);
+	if (err) {
+		dispatch_fail(&c, op, err);
+		return;
+	}
+	c.ctx.uid = c.hdr.uid;
+	c.ctx.gid = c.hdr.gid;
+	c.ctx.pid = c.hdr.pid;
+
+	dispatch_gated(&c, op);
+	if (!req->reply_sent && !(op && (op->flags & FOP_NOREPLY))) {
+		log_err("%s finished without a reply", op ? op->name : "?");
+		reply_err(&c, EIO);
+	}
+}

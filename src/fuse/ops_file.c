@@ -1,1 +1,190 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * File operations. READ and WRITE payloads are never copied: the filesystem
+ * gets iovecs pointing at the request's own buffers.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuse/ops.h"
+#include "fuse/reply.h"
+#include "util/log.h"
+
+/* preadv()/pwritev() take no more than this many pieces. */
+#define OPS_MAX_IOV UIO_MAXIOV
+
+void op_open(struct fuse_call *c)
+{
+	const struct vfs_ops *ops = c->s->ops;
+	struct fuse_open_in in;
+	uint64_t fh;
+	int err;
+
+	OPS_NEED(c, open);
+	err = fr_read_obj(&c->r, &in, sizeof(in));
+	if (!err)
+		err = ops->open(c->s->fs, &c->ctx, c->hdr.nodeid,
+				ops_guest_open_flags(c->s, in.flags), &fh);
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
+	/* The kernel never saw the handle: nobody else will release it. */
+	if (reply_open(c, fh, ops_open_flags(c->s, false)) && ops->release)
+		ops->release(c->s->fs, &c->ctx, c->hdr.nodeid, fh);
+}
+
+void op_create(struct fuse_call *c)
+{
+	const struct vfs_ops *ops = c->s->ops;
+	struct fuse_create_in in;
+	char name[NAME_MAX + 1];
+	struct vfs_entry e;
+	uint64_t fh;
+	int err;
+
+	OPS_NEED(c, create);
+	err = fr_read_obj(&c->r, &in, sizeof(in));
+	if (!err)
+		err = ops_read_name(c, name);
+	if (!err)
+		err = ops->create(c->s->fs, &c->ctx, c->hdr.nodeid, name,
+				  in.mode, ops_guest_open_flags(c->s, in.flags),
+				  in.umask, &e, &fh);
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
+	if (reply_create(c, &e, fh, ops_open_flags(c->s, false))) {
+		if (ops->release)
+			ops->release(c->s->fs, &c->ctx, e.nodeid, fh);
+		if (ops->forget)
+			ops->forget(c->s->fs, e.nodeid, 1);
+	}
+}
+
+void op_read(struct fuse_call *c)
+{
+	struct iovec iov[OPS_MAX_IOV];
+	struct fuse_read_in in;
+	unsigned int cnt = 0;
+	size_t size, room = 0, n = 0;
+	int err;
+
+	OPS_NEED(c, read);
+	if (fr_read_obj(&c->r, &in, sizeof(in)) || in.offset > INT64_MAX) {
+		reply_err(c, EINVAL);
+		return;
+	}
+	size = in.size < c->s->max_write ? in.size : c->s->max_write;
+	if (reply_payload_begin(c, size, iov, OPS_MAX_IOV, &cnt, &room))
+		return;
+	err = 0;
+	if (room)
+		err = c->s->ops->read(c->s->fs, &c->ctx, c->hdr.nodeid, in.fh,
+				      in.offset, iov, cnt, &n);
+	if (!err && n > room)
+		err = EIO;
+	reply_payload_end(c, n, err);
+}
+
+void op_write(struct fuse_call *c)
+{
+	struct iovec iov[OPS_MAX_IOV];
+	struct fuse_write_in in;
+	unsigned int cnt = 0;
+	size_t n = 0;
+	int err;
+
+	OPS_NEED(c, write);
+	err = fr_read_obj(&c->r, &in, sizeof(in));
+	/* The payload must be exactly what the header announces. */
+	if (!err && (in.size > c->s->max_write ||
+		     fr_remaining(&c->r) != in.size || in.offset > INT64_MAX))
+		err = EINVAL;
+	if (!err)
+		err = fr_payload_iov(&c->r, in.size, iov, OPS_MAX_IOV, &cnt);
+	if (!err)
+		err = c->s->ops->write(c->s->fs, &c->ctx, c->hdr.nodeid, in.fh,
+				       in.offset, iov, cnt,
+				       in.write_flags & FUSE_WRITE_KILL_SUIDGID,
+				       &n);
+	if (!err && n > in.size)
+		err = EIO;
+	if (err)
+		reply_err(c, err);
+	else
+		reply_write(c, (uint32_t)n);
+}
+
+void op_flush(struct fuse_call *c)
+{
+	struct fuse_flush_in in;
+	int err;
+
+	OPS_NEED(c, flush);
+	err = fr_read_obj(&c->r, &in, sizeof(in));
+	if (!err)
+		err = c->s->ops->flush(c->s->fs, &c->ctx, c->hdr.nodeid, in.fh,
+				       in.lock_owner);
+	reply_err(c, err);
+}
+
+void op_release(struct fuse_call *c)
+{
+	struct fuse_release_in in;
+	int err;
+
+	OPS_NEED(c, release);
+	err = fr_read_obj(&c->r, &in, sizeof(in));
+	if (!err)
+		err = c->s->ops->release(c->s->fs, &c->ctx, c->hdr.nodeid,
+					 in.fh);
+	reply_err(c, err);
+}
+
+void op_fsync(struct fuse_call *c)
+{
+	struct fuse_fsync_in in;
+	int err;
+
+	OPS_NEED(c, fsync);
+	err = fr_read_obj(&c->r, &in, sizeof(in));
+	if (!err)
+		err = c->s->ops->fsync(c->s->fs, &c->ctx, c->hdr.nodeid, in.fh,
+				       in.fsync_flags & FUSE_FSYNC_FDATASYNC);
+	reply_err(c, err);
+}
+
+void op_fallocate(struct fuse_call *c)
+{
+	struct fuse_fallocate_in in;
+	int err;
+
+	OPS_NEED(c, fallocate);
+	err = fr_read_obj(&c->r, &in, sizeof(in));
+	if (!err)
+		err = c->s->ops->fallocate(c->s->fs, &c->ctx, c->hdr.nodeid,
+					   in.fh, in.mode, in.offset,
+					   in.length);
+	reply_err(c, err);
+}
+
+void op_lseek(struct fuse_call *c)
+{
+	struct fuse_lseek_in in;
+	uint64_t result = 0;
+	int err;
+
+	OPS_NEED(c, lseek);
+	err = fr_read_obj(&c->r, &in, sizeof(in));
+	if (!err)
+		err = c->s->ops->lseek(c->s->fs, &c->ctx, c->hdr.nodeid, in.fh,
+				       in.offset, in.whence, &result);
+	if (err)
+		reply_err(c, err);
+	else
+		reply_lseek(c, result);
+}

@@ -1,1 +1,230 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The session: lifetime, INIT negotiation and DESTROY.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuse/dispatch.h"
+#include "fuse/ops.h"
+#include "fuse/reply.h"
+#include "fuse/session.h"
+#include "util/log.h"
+
+#define SESSION_DEFAULT_MAX_WRITE (1u << 20)
+/* The kernel never goes below this for max_write. */
+#define SESSION_MIN_MAX_WRITE 4096u
+
+static uint64_t session_entry_valid(enum fuse_cache_mode mode)
+{
+	switch (mode) {
+	case FUSE_CACHE_NEVER:
+		return 0;
+	case FUSE_CACHE_ALWAYS:
+		return 86400;
+	case FUSE_CACHE_AUTO:
+	default:
+		return 1;
+	}
+}
+
+struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
+				      const struct fuse_session_opts *opts)
+{
+	struct fuse_session *s;
+	pthread_rwlockattr_t attr;
+	long page;
+	int ret;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->ops = ops;
+	s->fs = fs;
+	s->opts = *opts;
+	if (!s->opts.max_write)
+		s->opts.max_write = SESSION_DEFAULT_MAX_WRITE;
+	if (s->opts.max_write < SESSION_MIN_MAX_WRITE)
+		s->opts.max_write = SESSION_MIN_MAX_WRITE;
+	s->entry_valid = session_entry_valid(opts->cache);
+	page = sysconf(_SC_PAGESIZE);
+	s->page_size = page > 0 ? (uint32_t)page : 4096;
+	atomic_init(&s->destroyed, false);
+
+	ret = pthread_rwlockattr_init(&attr);
+	if (!ret) {
+		ret = pthread_rwlockattr_setkind_np(&attr,
+			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		if (!ret)
+			ret = pthread_rwlock_init(&s->gate, &attr);
+		pthread_rwlockattr_destroy(&attr);
+	}
+	if (ret) {
+		free(s);
+		errno = ret;
+		return NULL;
+	}
+	return s;
+}
+
+void fuse_session_free(struct fuse_session *s)
+{
+	if (!s)
+		return;
+	pthread_rwlock_destroy(&s->gate);
+	free(s);
+}
+
+void fuse_session_process(void *session, struct fuse_req *req)
+{
+	dispatch_request(session, req);
+}
+
+bool fuse_session_destroyed(const struct fuse_session *s)
+{
+	return atomic_load(&s->destroyed);
+}
+
+/* The filesystem forgets the previous connection (guest reboot). */
+static void session_reset(struct fuse_session *s)
+{
+	if (!s->initialized)
+		return;
+	s->initialized = false;
+	if (s->ops->destroy)
+		s->ops->destroy(s->fs);
+}
+
+static uint64_t session_offered_flags(const struct fuse_session *s)
+{
+	uint64_t want = FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS |
+			FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES |
+			FUSE_ATOMIC_O_TRUNC | FUSE_HANDLE_KILLPRIV_V2 |
+			FUSE_MAX_PAGES;
+
+	if (s->opts.readdirplus)
+		want |= FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO;
+	if (s->opts.writeback)
+		want |= FUSE_WRITEBACK_CACHE;
+	if (s->opts.posix_acl)
+		want |= FUSE_POSIX_ACL;
+	return want;
+}
+
+/* Fill the reply to a 7.x INIT and record what was agreed. */
+static void session_negotiate(struct fuse_session *s,
+			      const struct fuse_init_in *in,
+			      struct fuse_init_out *out)
+{
+	uint64_t kflags = in->flags;
+	uint64_t agreed;
+	uint32_t pages;
+
+	/* flags2 exists from 7.36 on and only if the kernel says so. */
+	if (in->minor >= 36 && (in->flags & FUSE_INIT_EXT))
+		kflags |= (uint64_t)in->flags2 << 32;
+	agreed = session_offered_flags(s) & kflags;
+	if (kflags & FUSE_INIT_EXT)
+		agreed |= FUSE_INIT_EXT;
+
+	s->minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
+			   in->minor : FUSE_KERNEL_MINOR_VERSION;
+	s->max_write = s->opts.max_write;
+	s->conn.writeback_cache = agreed & FUSE_WRITEBACK_CACHE;
+	s->conn.killpriv_v2 = agreed & FUSE_HANDLE_KILLPRIV_V2;
+	s->conn.posix_acl = agreed & FUSE_POSIX_ACL;
+
+	out->minor = s->minor;
+	out->flags = (uint32_t)agreed;
+	out->flags2 = (uint32_t)(agreed >> 32);
+	out->max_readahead = in->max_readahead;
+	if (s->opts.max_readahead && s->opts.max_readahead < in->max_readahead)
+		out->max_readahead = s->opts.max_readahead;
+	out->max_write = s->max_write;
+	pages = s->max_write / s->page_size;
+	out->max_pages = (uint16_t)(pages > UINT16_MAX ? UINT16_MAX : pages);
+	if (!out->max_pages)
+		out->max_pages = 1;
+	out->time_gran = 1;
+}
+
+void op_init(struct fuse_call *c)
+{
+	struct fuse_session *s = c->s;
+	struct fuse_init_in in;
+	struct fuse_init_out out;
+	size_t n = fr_remaining(&c->r);
+	size_t out_size = sizeof(out);
+
+	/* Kernels before 7.36 send a shorter struct: the rest stays zero. */
+	memset(&in, 0, sizeof(in));
+	if (n > sizeof(in))
+		n = sizeof(in);
+	if (fr_read_obj(&c->r, &in, n)) {
+		reply_err(c, EINVAL);
+		return;
+	}
+	memset(&out, 0, sizeof(out));
+	out.major = FUSE_KERNEL_VERSION;
+	out.minor = FUSE_KERNEL_MINOR_VERSION;
+	log_info("guest FUSE %u.%u, offering %u.%u", in.major, in.minor,
+		 out.major, out.minor);
+	if (in.major < FUSE_KERNEL_VERSION ||
+	    (in.major == FUSE_KERNEL_VERSION &&
+	     in.minor < FUSE_SESSION_MIN_MINOR)) {
+		log_warn("unsupported FUSE protocol %u.%u", in.major,
+			 in.minor);
+		reply_err(c, EPROTO);
+		return;
+	}
+	if (in.major > FUSE_KERNEL_VERSION) {
+		/* The kernel retries with a 7.x INIT. */
+		(void)reply_buf(c, &out, sizeof(out));
+		return;
+	}
+
+	/* A second INIT is a guest that rebooted without unmounting. */
+	session_reset(s);
+	session_negotiate(s, &in, &out);
+	if (s->ops->init)
+		s->ops->init(s->fs, &s->conn);
+	s->initialized = true;
+	atomic_store(&s->destroyed, false);
+	if (s->minor < 23)
+		out_size = FUSE_COMPAT_22_INIT_OUT_SIZE;
+	log_info("FUSE %u.%u agreed: flags %#x flags2 %#x max_write %u",
+		 out.major, out.minor, out.flags, out.flags2, out.max_write);
+	(void)reply_buf(c, &out, out_size);
+}
+
+void op_destroy(struct fuse_call *c)
+{
+	session_reset(c->s);
+	atomic_store(&c->s->destroyed, true);
+	reply_ok(c);
+}
+
+uint32_t ops_open_flags(const struct fuse_session *s, bool dir)
+{
+	switch (s->opts.cache) {
+	case FUSE_CACHE_NEVER:
+		return dir ? 0 : FOPEN_DIRECT_IO;
+	case FUSE_CACHE_ALWAYS:
+		return dir ? FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR :
+			     FOPEN_KEEP_CACHE;
+	case FUSE_CACHE_AUTO:
+	default:
+		return 0;
+	}
+}
+
+uint32_t ops_guest_open_flags(const struct fuse_session *s, uint32_t flags)
+{
+	/* O_DIRECT on the host only when asked for: some filesystems lack it. */
+	if (!s->opts.allow_direct_io)
+		flags &= ~(uint32_t)O_DIRECT;
+	return flags;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Per-opcode decoders (fuse/ops_*.c, INIT/DESTROY in fuse/session.c).
+ *
+ * Each is called with the header checked and at least the table's min_in
+ * bytes of body readable through c->r; each sends exactly one reply, except
+ * the FOP_NOREPLY ones which send none.
+ */
+#ifndef VFSD_FUSE_OPS_H
+#define VFSD_FUSE_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fuse/session_int.h"
+
+/* session.c */
+void op_init(struct fuse_call *c);
+void op_destroy(struct fuse_call *c);
+
+/* ops_entry.c */
+void op_lookup(struct fuse_call *c);
+void op_forget(struct fuse_call *c);
+void op_batch_forget(struct fuse_call *c);
+void op_mknod(struct fuse_call *c);
+void op_mkdir(struct fuse_call *c);
+void op_symlink(struct fuse_call *c);
+void op_link(struct fuse_call *c);
+void op_unlink(struct fuse_call *c);
+void op_rmdir(struct fuse_call *c);
+void op_rename(struct fuse_call *c);
+void op_rename2(struct fuse_call *c);
+
+/* ops_attr.c */
+void op_getattr(struct fuse_call *c);
+void op_setattr(struct fuse_call *c);
+void op_readlink(struct fuse_call *c);
+void op_access(struct fuse_call *c);
+void op_statfs(struct fuse_call *c);
+void op_interrupt(struct fuse_call *c);
+
+/* ops_file.c */
+void op_open(struct fuse_call *c);
+void op_create(struct fuse_call *c);
+void op_read(struct fuse_call *c);
+void op_write(struct fuse_call *c);
+void op_flush(struct fuse_call *c);
+void op_release(struct fuse_call *c);
+void op_fsync(struct fuse_call *c);
+void op_fallocate(struct fuse_call *c);
+void op_lseek(struct fuse_call *c);
+
+/* ops_dir.c */
+void op_opendir(struct fuse_call *c);
+void op_readdir(struct fuse_call *c);
+void op_readdirplus(struct fuse_call *c);
+void op_releasedir(struct fuse_call *c);
+void op_fsyncdir(struct fuse_call *c);
+
+/**
+ * Read a name: NUL-terminated within the body, non-empty, at most NAME_MAX
+ * bytes, no '/'. buf must hold NAME_MAX + 1 bytes. EINVAL otherwise.
+ */
+int ops_read_name(struct fuse_call *c, char *buf) __must_check;
+
+/** reply_entry(), taking the lookup reference back if it was not sent. */
+void ops_reply_entry(struct fuse_call *c, const struct vfs_entry *e);
+
+/** open_out flags for the session's cache mode. */
+uint32_t ops_open_flags(const struct fuse_session *s, bool dir);
+
+/** Open flags from the guest, with what the session does not honour removed. */
+uint32_t ops_guest_open_flags(const struct fuse_session *s, uint32_t flags);
+
+/*
+ * Calls whose vfs_ops member is missing answer ENOSYS: a filesystem may
+ * leave out what it does not support.
+ */
+#define OPS_NEED(c, op)                                 \
+	do {                                            \
+		if (!(c)->s->ops->op) {                 \
+			reply_err((c), ENOSYS);         \
+			return;                         \
+		}                                       \
+	} while (0)
+
+#endif
