@@ -98,17 +98,17 @@ done
 demo() {
 	echo "--- guest \$ uname -sr"
 	uname -sr
-	echo "--- guest \$ ls -ln /mnt"
-	ls -ln /mnt || return 1
+	echo "--- guest \$ ls -l /mnt /mnt/docs"
+	ls -l /mnt /mnt/docs || return 1
 	echo "--- guest \$ cat /mnt/hello.txt"
 	cat /mnt/hello.txt || return 1
-	echo "--- guest \$ echo ... > /mnt/from-guest.txt"
+	echo "--- guest \$ echo 'Hello from the guest!' > /mnt/from-guest.txt"
 	{
 		echo "Hello from the guest!"
 		echo "Written by $(uname -sr) over virtio-fs."
 	} >/mnt/from-guest.txt || return 1
-	echo "--- guest \$ ls -ln /mnt/from-guest.txt"
-	ls -ln /mnt/from-guest.txt || return 1
+	echo "--- guest \$ ls -l /mnt/from-guest.txt"
+	ls -l /mnt/from-guest.txt || return 1
 }
 
 echo

@@ -103,7 +103,7 @@ qemu_pid=
 
 cleanup() {
 	# Only processes this script started, by pid.
-	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+	if [ -n "$qemu_pid" ]; then
 		kill -KILL "$qemu_pid" 2>/dev/null
 		wait "$qemu_pid" 2>/dev/null
 	fi
@@ -167,20 +167,27 @@ done
 # --- boot ------------------------------------------------------------------
 
 t0=$(date +%s)
-timeout -k 5 "$timeout_s" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp 1 -m 512M \
-	-object memory-backend-memfd,id=mem,size=512M,share=on \
-	-numa node,memdev=mem \
-	-chardev socket,id=c0,path="$sock" \
-	-device vhost-user-fs-pci,chardev=c0,tag="$tag" \
-	-kernel "${kernel[0]}" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 quiet loglevel=4 panic=-1 vfsd.tag=$tag vfsd.mode=test" \
-	-nographic -no-reboot -net none \
+"$top/scripts/boot-guest.sh" "${kernel[0]}" "$work/initrd.gz" "$sock" "$tag" test \
 	</dev/null >"$work/serial.log" 2>"$work/qemu.err" &
 qemu_pid=$!
-wait "$qemu_pid"
-qemu_rc=$?
-qemu_pid=
+qemu_rc=
+deadline=$((t0 + timeout_s))
+while [ "$(date +%s)" -lt "$deadline" ]; do
+	if ! kill -0 "$qemu_pid" 2>/dev/null; then
+		wait "$qemu_pid"
+		qemu_rc=$?
+		qemu_pid=
+		break
+	fi
+	sleep 0.2
+done
+if [ -z "$qemu_rc" ]; then
+	echo "# guest still running after ${timeout_s} s: killed"
+	kill -KILL "$qemu_pid" 2>/dev/null
+	wait "$qemu_pid" 2>/dev/null
+	qemu_pid=
+	qemu_rc=124
+fi
 echo "# guest ran for $(($(date +%s) - t0)) s, qemu exit status $qemu_rc"
 
 # The daemon should notice the closed vhost-user socket and exit by itself.
@@ -203,6 +210,12 @@ sed -n '/=== VFSD-E2E BEGIN/,/^=== VFSD-E2E END/p' "$work/serial.txt" >"$work/gu
 tap_check "guest booted, mounted the share and shut down within ${timeout_s} s" \
 	"qemu exit status $qemu_rc" \
 	"$([ "$qemu_rc" -eq 0 ] && grep -q '^=== VFSD-E2E END' "$work/guest.txt"; echo $?)"
+
+grep '^VFSD-E2E:' "$work/serial.txt" | sed 's/^/# guest: /'
+oops='Kernel panic|BUG:|Oops|WARNING:|Call Trace|virtio_fs: .*(fail|error)'
+tap_check "guest kernel logged no oops, warning or virtio-fs error" \
+	"$(grep -Em1 "$oops" "$work/serial.txt")" \
+	"$(! grep -Eq "$oops" "$work/serial.txt"; echo $?)"
 
 guest_results=0
 while IFS= read -r line; do
