@@ -307,6 +307,16 @@ static bool vfs_wait_kick(struct vfs_qthread *qt, int kick_fd)
 	}
 }
 
+/* Tell the front end (SET_VRING_ERR) that this ring stopped for good. */
+static void vfs_report_broken(struct vu_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->err_fd >= 0 && eventfd_write(q->err_fd, 1) < 0)
+		log_warn("virtqueue %u: error eventfd: %s", q->vq.index,
+			 strerror(errno));
+	pthread_mutex_unlock(&q->lock);
+}
+
 static void *vfs_queue_thread(void *arg)
 {
 	struct vfs_qthread *qt = arg;
@@ -325,8 +335,10 @@ static void *vfs_queue_thread(void *arg)
 	}
 	/* A kick may have come before we were started: look once first. */
 	do {
-		if (vfs_drain(qt, inline_w) < 0)
+		if (vfs_drain(qt, inline_w) < 0) {
+			vfs_report_broken(q);
 			break;
+		}
 	} while (vfs_wait_kick(qt, kick_fd));
 
 	pthread_mutex_lock(&q->lock);

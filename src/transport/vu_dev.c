@@ -33,8 +33,8 @@ static void vu_close_fd(int *fd)
 static void vu_queue_reset(struct vu_queue *q, unsigned int idx)
 {
 	vu_close_fd(&q->kick_fd);
-	vu_close_fd(&q->err_fd);
 	pthread_mutex_lock(&q->lock);
+	vu_close_fd(&q->err_fd);
 	vu_close_fd(&q->vq.call_fd);
 	vq_init(&q->vq, idx);
 	pthread_mutex_unlock(&q->lock);
@@ -141,6 +141,8 @@ static enum vu_result vu_set_features_exec(struct vu_dev *dev,
 		log_warn("vhost-user: front end set unoffered features %#llx",
 			 (unsigned long long)(f & ~VU_OFFERED_FEATURES));
 	dev->features = f & VU_OFFERED_FEATURES;
+	log_debug("vhost-user: features %#llx",
+		  (unsigned long long)dev->features);
 	/* Without protocol features every ring counts as enabled. */
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
 		vu_queue_try_start(dev, i);
@@ -356,10 +358,11 @@ static enum vu_result vu_set_vring_call_exec(struct vu_dev *dev,
 	old = q->vq.call_fd;
 	q->vq.call_fd = fd;
 	/*
-	 * A notification sent to the old fd may have been lost with it; a
-	 * spurious interrupt is harmless, a lost one stalls the guest.
+	 * On a running ring a notification sent to the old fd may have been
+	 * lost with it; a spurious interrupt is harmless, a lost one stalls
+	 * the guest.
 	 */
-	if (fd >= 0 && eventfd_write(fd, 1) < 0)
+	if (fd >= 0 && q->running && eventfd_write(fd, 1) < 0)
 		log_warn("virtqueue %u: call eventfd: %s", idx,
 			 strerror(errno));
 	pthread_mutex_unlock(&q->lock);
@@ -371,15 +374,19 @@ static enum vu_result vu_set_vring_err_exec(struct vu_dev *dev,
 					    struct vu_msg *msg)
 {
 	unsigned int idx;
-	int fd;
+	int fd, old;
 	struct vu_queue *q = vu_file_queue(dev, msg, &idx, &fd);
 
 	if (q == NULL)
 		return VU_FAILED;
-	vu_close_fd(&q->err_fd);
-	q->err_fd = fd;
 	if (fd >= 0)
 		msg->fds[0] = -1;
+	/* The queue thread signals it when the ring turns out broken. */
+	pthread_mutex_lock(&q->lock);
+	old = q->err_fd;
+	q->err_fd = fd;
+	pthread_mutex_unlock(&q->lock);
+	vu_close_fd(&old);
 	return VU_DONE;
 }
 

@@ -38,16 +38,17 @@
 
 struct vu_queue {
 	/*
-	 * Serialises the used-ring side of vq (vq_push/vq_notify) and
-	 * vq.call_fd between the queue thread, the workers and the socket
+	 * Serialises the used-ring side of vq (vq_push/vq_notify), vq.call_fd
+	 * and err_fd between the queue thread, the workers and the socket
 	 * thread. A leaf lock: nothing else is taken while it is held.
 	 */
 	pthread_mutex_t lock;
 	struct virtq vq;		/* used side protected by lock */
 
+	int err_fd;			/* protected by lock */
+
 	/* The fields below belong to the socket thread. */
 	int kick_fd;
-	int err_fd;
 	uint64_t desc_uva;
 	uint64_t avail_uva;
 	uint64_t used_uva;

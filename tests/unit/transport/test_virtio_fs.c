@@ -46,6 +46,7 @@ struct frontend {
 	uint8_t *ram;
 	int kick[NQUEUES];
 	int call[NQUEUES];
+	int err[NQUEUES];
 	uint16_t avail_idx[NQUEUES];
 	pthread_t server;
 	int server_ret;
@@ -189,6 +190,8 @@ static void setup_ring(struct frontend *fe, unsigned int q)
 		   &fe->kick[q], 1);
 	call_acked(fe, VHOST_USER_SET_VRING_CALL, &file, sizeof(file),
 		   &fe->call[q], 1);
+	call_acked(fe, VHOST_USER_SET_VRING_ERR, &file, sizeof(file),
+		   &fe->err[q], 1);
 	st.num = 1;
 	call_acked(fe, VHOST_USER_SET_VRING_ENABLE, &st, sizeof(st), NULL, 0);
 }
@@ -251,7 +254,9 @@ static int fe_setup(void **state, unsigned int pool)
 	for (unsigned int q = 0; q < NQUEUES; q++) {
 		fe->kick[q] = eventfd(0, EFD_CLOEXEC);
 		fe->call[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		assert_true(fe->kick[q] >= 0 && fe->call[q] >= 0);
+		fe->err[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		assert_true(fe->kick[q] >= 0 && fe->call[q] >= 0 &&
+			    fe->err[q] >= 0);
 	}
 	fe->opts.thread_pool_size = pool;
 	assert_int_equal(pthread_create(&fe->server, NULL, server_main, fe),
@@ -290,6 +295,7 @@ static int fe_teardown(void **state)
 	for (unsigned int q = 0; q < NQUEUES; q++) {
 		close(fe->kick[q]);
 		close(fe->call[q]);
+		close(fe->err[q]);
 	}
 	munmap(fe->ram, RAM_SIZE);
 	close(fe->memfd);
@@ -429,6 +435,15 @@ static void test_broken_chain_spares_other_queues(void **state)
 	wait_used(fe, 0, 1);
 	check_reply(fe, 0, 0, "still alive");
 	assert_int_equal(used_of(fe, 1)->idx, 0);
+	/* The front end heard about it on the error eventfd. */
+	{
+		struct pollfd pfd = { .fd = fe->err[1], .events = POLLIN };
+		eventfd_t v;
+
+		assert_int_equal(poll(&pfd, 1, 5000), 1);
+		assert_int_equal(eventfd_read(fe->err[1], &v), 0);
+		assert_int_equal(eventfd_read(fe->err[0], &v), -1);
+	}
 	/* The control plane still answers; the bad chain was not consumed. */
 	send_msg(fe, VHOST_USER_GET_VRING_BASE, 0, &st, sizeof(st), NULL, 0);
 	recv_reply(fe, VHOST_USER_GET_VRING_BASE, &st, sizeof(st));
