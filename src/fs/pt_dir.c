@@ -135,23 +135,27 @@ static bool is_dot_or_dotdot(const struct raw_dirent *d)
 }
 
 /*
- * READDIRPLUS: look the entry up. "." and ".." get nodeid 0 (the kernel
- * makes no dentry of them). ENOENT means the entry went away since
- * getdents64: the caller skips it.
+ * READDIRPLUS: look the entry up. "." and ".." get nodeid 0, which tells
+ * the kernel to list the name without making a dentry of it. ENOENT means
+ * the entry went away since getdents64: the caller skips it. Any other
+ * failure (a directory the caller may read but not search, EMFILE) lists
+ * the name the same way as "." so that READDIRPLUS shows what READDIR would.
  */
 static int plus_lookup(struct pt_fs *fs, struct pt_handle *h,
 		       const struct raw_dirent *d, struct vfs_entry *e,
 		       struct pt_inode **held)
 {
 	*held = NULL;
-	if (is_dot_or_dotdot(d)) {
-		memset(e, 0, sizeof(*e));
-		e->attr.st_ino = (ino_t)d->ino;
-		e->attr.st_mode = DTTOIF(d->type);
-		return 0;
-	}
 	/* d->name is NUL-terminated: checked by parse_dirent(). */
-	return pt_lookup_fd(fs, h->fd, d->name, e, held);
+	if (!is_dot_or_dotdot(d)) {
+		int err = pt_lookup_fd(fs, h->fd, d->name, e, held);
+		if (!err || err == ENOENT)
+			return err;
+	}
+	memset(e, 0, sizeof(*e));
+	e->attr.st_ino = (ino_t)d->ino;
+	e->attr.st_mode = DTTOIF(d->type);
+	return 0;
 }
 
 /* Emit entries until the packer is full or the directory ends. */
@@ -177,12 +181,11 @@ static int emit_entries(struct pt_fs *fs, struct pt_handle *h, bool plus,
 		if (plus) {
 			err = plus_lookup(fs, h, &rd, &e, &held);
 			if (err == ENOENT) {
+				err = 0;
 				st->pos += rd.reclen;
 				st->cookie = rd.next_off;
 				continue;
 			}
-			if (err)
-				break;
 		}
 		d = (struct vfs_dirent){
 			.name = rd.name,

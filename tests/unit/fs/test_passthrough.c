@@ -385,6 +385,32 @@ static void test_readdirplus(void **state)
 	free(c);
 }
 
+static void test_readdirplus_unsearchable(void **state)
+{
+	struct env *e = *state;
+	struct coll *c = calloc(1, sizeof(*c));
+	uint64_t fh, dir;
+	unsigned int i;
+
+	REQUIRE_ROOT();
+	assert_int_equal(chmod(e->dir, 0755), 0);
+	/* Others may list it but not look anything up in it. */
+	assert_int_equal(mkdir(hp(e, "ro"), 0744), 0);
+	host_touch(hp(e, "ro/x"), 0644);
+	dir = do_lookup(e, VFS_ROOT_ID, "ro");
+	assert_int_equal(ops->opendir(e->fs, &user_ctx, dir, 0, &fh), 0);
+	c->limit = 10;
+	assert_int_equal(ops->readdir(e->fs, &user_ctx, dir, fh, 0, true,
+				      collect, c),
+			 0);
+	assert_int_equal(c->n, 3);
+	assert_int_equal(count_name(c, "x"), 1);
+	for (i = 0; i < c->n; i++)
+		assert_int_equal(c->nodeid[i], 0);
+	assert_int_equal(ops->releasedir(e->fs, &user_ctx, dir, fh), 0);
+	free(c);
+}
+
 static void test_rename(void **state)
 {
 	struct env *e = *state;
@@ -928,6 +954,7 @@ int main(void)
 		PT_TEST(test_create_write_read),
 		PT_TEST(test_readdir_offsets),
 		PT_TEST(test_readdirplus),
+		PT_TEST(test_readdirplus_unsearchable),
 		PT_TEST(test_rename),
 		PT_TEST(test_link_counts),
 		PT_TEST(test_unlink_rmdir),
