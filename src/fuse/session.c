@@ -170,8 +170,8 @@ void op_init(struct fuse_call *c)
 	memset(&out, 0, sizeof(out));
 	out.major = FUSE_KERNEL_VERSION;
 	out.minor = FUSE_KERNEL_MINOR_VERSION;
-	log_info("guest FUSE %u.%u, offering %u.%u", in.major, in.minor,
-		 out.major, out.minor);
+	log_debug("guest FUSE %u.%u, offering %u.%u", in.major, in.minor,
+		  out.major, out.minor);
 	if (in.major < FUSE_KERNEL_VERSION ||
 	    (in.major == FUSE_KERNEL_VERSION &&
 	     in.minor < FUSE_SESSION_MIN_MINOR)) {
