@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -527,6 +528,84 @@ static void test_map_rejects(void **state)
 	assert_int_equal(vq_pop(&f->vq, &f->c), -EIO);
 }
 
+static bool iov_inside(const struct fake *f, const struct iovec *v)
+{
+	const uint8_t *p = v->iov_base;
+
+	if (p >= f->a && p < f->a + REGION_SIZE)
+		return v->iov_len <= (size_t)(f->a + REGION_SIZE - p);
+	if (p >= f->b && p < f->b + REGION_SIZE)
+		return v->iov_len <= (size_t)(f->b + REGION_SIZE - p);
+	return false;
+}
+
+/* Mostly-plausible garbage: addresses near the regions, small indices. */
+static uint64_t rnd_addr(unsigned int *seed)
+{
+	static const uint64_t bases[] = { GPA_A, GPA_B, GPA_B + REGION_SIZE,
+					  0, UINT64_MAX - 0x100 };
+
+	return bases[rand_r(seed) % 5] + (uint64_t)(rand_r(seed) % 0x11000) -
+	       0x800;
+}
+
+static void test_random_rings_never_escape(void **state)
+{
+	struct fake *f = *state;
+	struct vring_desc *ind = ind_table(f);
+	unsigned int seed = 12345;
+	unsigned int popped = 0, broken = 0;
+	int saved_stderr = dup(STDERR_FILENO);
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	/* Every broken ring logs a line; keep the test output readable. */
+	assert_true(saved_stderr >= 0 && devnull >= 0);
+	assert_int_equal(dup2(devnull, STDERR_FILENO), STDERR_FILENO);
+	for (unsigned int round = 0; round < 3000; round++) {
+		for (unsigned int i = 0; i < QSZ; i++)
+			set_desc(f->desc, i, rnd_addr(&seed),
+				 (uint32_t)(rand_r(&seed) % 0x3000),
+				 (uint16_t)(rand_r(&seed) % 8),
+				 (uint16_t)(rand_r(&seed) % (QSZ + 2)));
+		for (unsigned int i = 0; i < 2 * QSZ; i++)
+			set_desc(ind, i, rnd_addr(&seed),
+				 (uint32_t)(rand_r(&seed) % 0x3000),
+				 (uint16_t)(rand_r(&seed) % 8),
+				 (uint16_t)(rand_r(&seed) % (2 * QSZ)));
+		/* Sometimes point an indirect descriptor at the table. */
+		if (rand_r(&seed) % 2)
+			set_desc(f->desc, rand_r(&seed) % QSZ,
+				 GPA_A + IND_OFF,
+				 (uint32_t)(16 * (rand_r(&seed) % (QSZ + 2))),
+				 VRING_DESC_F_INDIRECT, 0);
+		f->avail->ring[f->vq.last_avail_idx % QSZ] =
+			(uint16_t)(rand_r(&seed) % (QSZ + 1));
+		f->avail->idx = (uint16_t)(f->vq.last_avail_idx + 1);
+		f->vq.broken = false;
+		switch (vq_pop(&f->vq, &f->c)) {
+		case 1:
+			popped++;
+			for (unsigned int i = 0; i < f->c.in_cnt + f->c.out_cnt;
+			     i++)
+				assert_true(iov_inside(f, &f->iov[i]));
+			break;
+		case -EIO:
+			broken++;
+			assert_true(f->vq.broken);
+			break;
+		default:
+			fail_msg("unexpected pop result");
+		}
+	}
+	assert_int_equal(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO);
+	close(saved_stderr);
+	close(devnull);
+	print_message("random rings: %u popped, %u broken\n", popped, broken);
+	/* Both outcomes were exercised. */
+	assert_true(popped > 0);
+	assert_true(broken > 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -565,6 +644,7 @@ int main(void)
 		T(test_notify_signals_call_fd),
 		T(test_arm_notify),
 		T(test_map_rejects),
+		T(test_random_rings_never_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,10 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -249,6 +252,55 @@ static void test_recv_too_many_fds(void **state)
 	close(efd);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+static void test_listen_perms_and_stale(void **state)
+{
+	char dir[] = "/tmp/vfsd-listen-XXXXXX";
+	char path[64];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sock", dir);
+
+	/* A regular file in the way is not ours to delete. */
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(vu_listen(path, NULL), -EEXIST);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(unlink(path), 0);
+
+	fd = vu_listen(path, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	close(fd);
+
+	/* The stale socket is replaced; a group makes it 0660. */
+	fd = vu_listen(path, "0");
+	assert_true(fd >= 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_int_equal(st.st_gid, 0);
+	close(fd);
+
+	assert_int_equal(vu_listen(path, "no-such-group-vfsd"), -EINVAL);
+	/* Too long for sun_path. */
+	{
+		char longp[200];
+
+		memset(longp, 'x', sizeof(longp) - 1);
+		longp[0] = '/';
+		longp[sizeof(longp) - 1] = '\0';
+		assert_int_equal(vu_listen(longp, NULL), -ENAMETOOLONG);
+	}
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* A device whose queue start/stop only count. */
@@ -516,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_recv_good_and_eof),
 		cmocka_unit_test(test_recv_lying_size),
 		cmocka_unit_test(test_recv_too_many_fds),
+		cmocka_unit_test(test_listen_perms_and_stale),
 		D(test_dev_features),
 		D(test_dev_get_vring_base_bad_index),
 		D(test_dev_ring_starts_on_enable),
