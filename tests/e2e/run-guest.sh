@@ -164,6 +164,18 @@ for _ in $(seq 100); do
 done
 [ -S "$sock" ] || bail "$daemon did not create $sock"
 
+# Open fds of PID and its descendants (virtiofsd serves from a child).
+count_fds() {
+	local n c
+	n=$(ls "/proc/$1/fd" 2>/dev/null | wc -l)
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		n=$((n + $(count_fds "$c")))
+	done
+	echo "$n"
+}
+sleep 0.2
+fds_start=$(count_fds "$daemon_pid")
+
 # --- boot ------------------------------------------------------------------
 
 t0=$(date +%s)
@@ -171,6 +183,8 @@ t0=$(date +%s)
 	</dev/null >"$work/serial.log" 2>"$work/qemu.err" &
 qemu_pid=$!
 qemu_rc=
+fds_end=
+end_polls=0
 deadline=$((t0 + timeout_s))
 while [ "$(date +%s)" -lt "$deadline" ]; do
 	if ! kill -0 "$qemu_pid" 2>/dev/null; then
@@ -178,6 +192,13 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
 		qemu_rc=$?
 		qemu_pid=
 		break
+	fi
+	# The guest unmounted and waits 3 s before powering off: after the
+	# FORGETs and DESTROY of the unmount the daemon should hold no more
+	# fds than it did before the guest came.
+	if [ -z "$fds_end" ] && grep -q '=== VFSD-E2E END' "$work/serial.log"; then
+		end_polls=$((end_polls + 1))
+		[ "$end_polls" -lt 6 ] || fds_end=$(count_fds "$daemon_pid")
 	fi
 	sleep 0.2
 done
@@ -258,6 +279,11 @@ else
 	echo "# $daemon was still running 10 s after QEMU went away"
 	tap_not_ok "daemon exited by itself with status 0 after QEMU went away: still running after 10 s"
 fi
+
+echo "# $daemon open fds: $fds_start before the guest, ${fds_end:-unknown} after its umount"
+tap_check "daemon released inode and file fds after the guest unmounted" \
+	"$fds_start fds before the guest, ${fds_end:-unknown} after the umount" \
+	"$([ -n "$fds_end" ] && [ "$fds_end" -le $((fds_start + 64)) ]; echo $?)"
 
 san='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer'
 tap_check "daemon log has no sanitizer report" "see daemon log" \

@@ -25,8 +25,7 @@ static int content_is(const char *path, const char *want)
 
 static void t_lookup(void)
 {
-	const char *name = "LOOKUP existing, missing, too long, through file";
-	char longname[300];
+	const char *name = "LOOKUP existing, missing, through a file";
 	struct stat st;
 
 	SYS(e2e_write_file(e2e_path("t/lk"), "x", 1, 0644));
@@ -35,10 +34,31 @@ static void t_lookup(void)
 	SYS_ERR(stat(e2e_path("t/no-such-name"), &st), ENOENT);
 	SYS_ERR(stat(e2e_path("t/no-such-dir/x"), &st), ENOENT);
 	SYS_ERR(stat(e2e_path("t/lk/x"), &st), ENOTDIR);
+	e2e_ok(name);
+}
+
+/*
+ * The guest kernel passes names up to FUSE_NAME_MAX (1024) bytes on; the
+ * host's 255-byte limit must come back as ENAMETOOLONG.
+ */
+static void t_long_name(void)
+{
+	const char *name = "LOOKUP/CREATE/MKDIR 256-byte name: ENAMETOOLONG";
+	char longname[2 + 256 + 1];
+	struct stat st;
+
 	memset(longname, 'n', sizeof(longname));
 	memcpy(longname, "t/", 2);
-	longname[2 + 256] = '\0';
+	longname[sizeof(longname) - 1] = '\0';
 	SYS_ERR(stat(e2e_path(longname), &st), ENAMETOOLONG);
+	SYS_ERR(open(e2e_path(longname), O_WRONLY | O_CREAT, 0644),
+		ENAMETOOLONG);
+	SYS_ERR(mkdir(e2e_path(longname), 0755), ENAMETOOLONG);
+	/* 255 bytes is still a valid name. */
+	longname[sizeof(longname) - 2] = '\0';
+	SYS(mknod(e2e_path(longname), S_IFREG | 0644, 0));
+	SYS(stat(e2e_path(longname), &st));
+	SYS(unlink(e2e_path(longname)));
 	e2e_ok(name);
 }
 
@@ -297,6 +317,7 @@ static void t_link(void)
 void e2e_run_entry(void)
 {
 	t_lookup();
+	t_long_name();
 	t_symlink();
 	t_symlink_follow();
 	t_mknod_reg();
