@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Session life cycle. A fresh back end per session when we were given its
+ * command line: check and attack cases must not see each other's damage.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static unsigned int spawn_seq;
+
+bool session_can_spawn(const struct client_opts *o)
+{
+	return o->backend_argv && o->backend_argv[0];
+}
+
+/* Replace every "{socket}" and "{dir}" in one argument. */
+static char *subst(const char *arg, const char *sock, const char *dir)
+{
+	size_t cap = strlen(arg) + 1;
+	const char *p;
+	char *out, *w;
+
+	for (p = arg; (p = strchr(p, '{')); p++)
+		cap += strlen(sock) + strlen(dir);
+	out = malloc(cap);
+	if (!out)
+		return NULL;
+	for (w = out, p = arg; *p;) {
+		if (!strncmp(p, "{socket}", 8)) {
+			w = stpcpy(w, sock);
+			p += 8;
+		} else if (!strncmp(p, "{dir}", 5)) {
+			w = stpcpy(w, dir);
+			p += 5;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	*w = '\0';
+	return out;
+}
+
+static int spawn(struct client_session *cs, const struct client_opts *o)
+{
+	char **argv;
+	size_t n = 0;
+	int r;
+
+	while (o->backend_argv[n])
+		n++;
+	argv = calloc(n + 1, sizeof(*argv));
+	if (!argv)
+		return -ENOMEM;
+	snprintf(cs->sock_path, sizeof(cs->sock_path),
+		 "/tmp/vfsd-client.%d.%u.sock", (int)getpid(), spawn_seq++);
+	for (size_t i = 0; i < n; i++) {
+		argv[i] = subst(o->backend_argv[i], cs->sock_path,
+				o->shared_dir);
+		if (!argv[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	r = vc_spawn(&cs->dev, argv, cs->sock_path, 10000);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+	free(argv);
+	return r;
+}
+
+static unsigned int pow2_at_least(unsigned int n)
+{
+	unsigned int p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+int session_open(struct client_session *cs, const struct client_opts *o,
+		 const struct session_cfg *cfg)
+{
+	struct vc_opts vo = {
+		.nvqs = 1 + cfg->nreq,
+		.indirect = true,
+		.layout = cfg->layout,
+	};
+	size_t per_q;
+	int r;
+
+	memset(cs, 0, sizeof(*cs));
+	vc_init(&cs->dev);
+	cs->dev.timeout_ms = o->timeout_ms;
+	cs->nreq = cfg->nreq;
+	if (session_can_spawn(o))
+		r = spawn(cs, o);
+	else
+		r = vc_connect(&cs->dev, o->socket_path, 5000);
+	if (r || cfg->no_start)
+		return r;
+	vo.queue_size = pow2_at_least(cfg->slots * FM_DESC_PER_SLOT);
+	if (vo.queue_size < 128)
+		vo.queue_size = 128;
+	per_q = (size_t)cfg->slots * (cfg->in_cap + cfg->out_cap + 8192) +
+		(size_t)vo.queue_size * 32 + 3 * 4096;
+	vo.mem_size = per_q * vo.nvqs + (16u << 20);
+	r = vc_setup(&cs->dev, &vo);
+	if (r)
+		return r;
+	for (unsigned int i = 0; i < vo.nvqs; i++) {
+		r = fm_queue_init(&cs->q[i], &cs->dev, i, cfg->slots,
+				  cfg->in_cap, cfg->out_cap);
+		if (r)
+			return r;
+	}
+	if (cfg->no_init)
+		return 0;
+	r = fm_do_init(&cs->q[1], &cs->init);
+	if (!r && cs->init.major != FUSE_KERNEL_VERSION)
+		r = -EPROTO;
+	return r;
+}
+
+int session_close(struct client_session *cs, int timeout_ms)
+{
+	vc_disconnect(&cs->dev);
+	if (!cs->dev.spawned)
+		return 0;
+	return vc_wait_exit(&cs->dev, timeout_ms);
+}
+
+void session_free(struct client_session *cs)
+{
+	vc_disconnect(&cs->dev);
+	vc_kill(&cs->dev);
+	for (unsigned int i = 0; i < VC_MAX_QUEUES; i++)
+		fm_queue_free(&cs->q[i]);
+	if (cs->sock_path[0])
+		unlink(cs->sock_path);
+}
+
+const char *status_str(int status, char *buf, size_t len)
+{
+	if (status < 0)
+		snprintf(buf, len, "running");
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "status %#x", status);
+	return buf;
+}

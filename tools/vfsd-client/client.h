@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the three modes share: options, starting (or reaching) a back end,
+ * bringing a session up to FUSE_INIT, and TAP-style result lines.
+ */
+#ifndef VFSD_CLIENT_CLIENT_H
+#define VFSD_CLIENT_CLIENT_H
+
+#include "fusemsg.h"
+
+struct client_opts {
+	char **backend_argv; /* after "--"; "{socket}" and "{dir}" substituted */
+	const char *socket_path; /* an already running back end */
+	char *shared_dir;
+	bool own_dir; /* created by us, removed at exit */
+	unsigned int depth;
+	unsigned int queues; /* request queues; 0 = bench both 1 and 2 */
+	unsigned int depth_set; /* --depth given: bench only that depth */
+	double duration; /* seconds per bench run */
+	unsigned int entries; /* READDIRPLUS directory size */
+	const char *workloads; /* comma list or NULL for all */
+	const char *only; /* case filter (substring) for check/attack */
+	bool smoke;
+	bool csv;
+	bool list;
+	int timeout_ms; /* how long a reply may take before "hang" */
+};
+
+struct client_session {
+	struct vc_dev dev;
+	struct fm_queue q[VC_MAX_QUEUES]; /* q[0] hiprio, q[1..] requests */
+	unsigned int nreq;
+	struct fuse_init_out init;
+	char sock_path[108];
+};
+
+/* Session parameters beyond the options. */
+struct session_cfg {
+	unsigned int nreq; /* request queues */
+	unsigned int slots; /* per queue */
+	size_t in_cap, out_cap;
+	bool no_init; /* stop before FUSE_INIT */
+	bool no_start; /* stop after connecting (raw socket tests) */
+	struct vc_mem_layout layout;
+};
+
+int session_open(struct client_session *cs, const struct client_opts *o,
+		 const struct session_cfg *cfg);
+/* Close the socket and give the back end timeout_ms to exit by itself. */
+int session_close(struct client_session *cs, int timeout_ms);
+void session_free(struct client_session *cs);
+bool session_can_spawn(const struct client_opts *o);
+
+void client_remove_tree(const char *dir);
+
+/* Describe a waitpid() status: "exit 0", "signal 11 (SIGSEGV)". */
+const char *status_str(int status, char *buf, size_t len);
+
+int bench_main(struct client_opts *o);
+int limit_main(struct client_opts *o);
+int check_main(struct client_opts *o);
+int attack_main(struct client_opts *o);
+
+#endif

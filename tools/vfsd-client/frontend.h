@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A minimal vhost-user front end: it plays QEMU's part towards a
+ * vhost-user-fs back end. "Guest RAM" is a memfd shared with the back end;
+ * guest physical addresses are offsets into it, region by region.
+ */
+#ifndef VFSD_CLIENT_FRONTEND_H
+#define VFSD_CLIENT_FRONTEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/virtio_ring.h>
+
+#include "transport/vu_proto.h"
+
+#define VC_MAX_QUEUES 9 /* hiprio + up to 8 request queues */
+#define VC_MAX_REGIONS 2
+
+struct vc_vq {
+	unsigned int index;
+	unsigned int num;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	int kick_fd, call_fd;
+	uint16_t avail_idx; /* our shadow of avail->idx */
+	uint16_t last_used; /* next used entry to consume */
+	bool event_idx;
+};
+
+/* How guest RAM is presented in SET_MEM_TABLE. */
+struct vc_mem_layout {
+	unsigned int nregions; /* 1 or 2 */
+	uint64_t hole; /* gap in guest physical space before region 2 */
+};
+
+struct vc_region {
+	uint64_t gpa, size, offset;
+};
+
+struct vc_dev {
+	int sock;
+	pid_t pid; /* back end pid (spawned, or from SO_PEERCRED) */
+	bool spawned;
+	int exit_status; /* waitpid() status once reaped, else -1 */
+	uint64_t backend_features;
+	uint64_t features;
+	uint64_t backend_protocol_features;
+	uint64_t protocol_features;
+	uint64_t queue_num; /* GET_QUEUE_NUM answer */
+	int mem_fd;
+	uint8_t *mem;
+	size_t mem_size;
+	size_t mem_brk;
+	unsigned int nregions;
+	struct vc_region regions[VC_MAX_REGIONS];
+	unsigned int nvqs;
+	struct vc_vq vqs[VC_MAX_QUEUES];
+	int timeout_ms; /* for replies on the socket */
+};
+
+struct vc_opts {
+	size_t mem_size;
+	unsigned int nvqs; /* hiprio + request queues */
+	unsigned int queue_size;
+	bool event_idx;
+	bool indirect;
+	struct vc_mem_layout layout;
+};
+
+/* Process and connection. */
+int vc_spawn(struct vc_dev *dev, char *const argv[], const char *sock_path,
+	     int wait_ms);
+int vc_connect(struct vc_dev *dev, const char *sock_path, int wait_ms);
+void vc_init(struct vc_dev *dev);
+void vc_disconnect(struct vc_dev *dev);
+int vc_wait_exit(struct vc_dev *dev, int timeout_ms);
+void vc_kill(struct vc_dev *dev);
+bool vc_alive(struct vc_dev *dev);
+
+/* Messages. */
+int vc_send(struct vc_dev *dev, uint32_t req, uint32_t flags,
+	    const void *payload, uint32_t size, const int *fds, int nfds);
+int vc_send_raw(struct vc_dev *dev, const void *buf, size_t len,
+		const int *fds, int nfds);
+int vc_recv(struct vc_dev *dev, uint32_t req, void *payload, uint32_t size);
+int vc_get_u64(struct vc_dev *dev, uint32_t req, uint64_t *val);
+int vc_set_u64(struct vc_dev *dev, uint32_t req, uint64_t val);
+int vc_set_state(struct vc_dev *dev, uint32_t req, unsigned int idx,
+		 unsigned int num);
+int vc_wait_ack(struct vc_dev *dev, uint32_t req, uint32_t flags);
+
+/* Set-up steps, in QEMU's order. */
+int vc_negotiate(struct vc_dev *dev, const struct vc_opts *o);
+int vc_mem_create(struct vc_dev *dev, const struct vc_opts *o);
+int vc_send_mem_table(struct vc_dev *dev);
+int vc_vq_alloc(struct vc_dev *dev, unsigned int idx, unsigned int num);
+int vc_vq_start(struct vc_dev *dev, unsigned int idx);
+int vc_vq_stop(struct vc_dev *dev, unsigned int idx, unsigned int *base);
+int vc_vq_enable(struct vc_dev *dev, unsigned int idx, bool on);
+int vc_setup(struct vc_dev *dev, const struct vc_opts *o);
+
+/* Guest RAM. */
+uint64_t vc_alloc(struct vc_dev *dev, size_t size, size_t align);
+void *vc_ptr(struct vc_dev *dev, uint64_t gpa);
+
+/* Rings. */
+void vc_vq_publish(struct vc_vq *vq, uint16_t head);
+void vc_vq_kick(struct vc_vq *vq);
+bool vc_vq_get_used(struct vc_vq *vq, uint32_t *id, uint32_t *len);
+int vc_vq_wait(struct vc_vq *vq, int timeout_ms);
+int vc_wait_any(struct vc_dev *dev, int timeout_ms);
+
+/* Back end process statistics (from /proc). */
+struct vc_proc_stat {
+	uint64_t cpu_ticks; /* utime + stime */
+	uint64_t rss_kb;
+	int nfds;
+};
+int vc_proc_stat(pid_t pid, struct vc_proc_stat *st);
+uint64_t vc_now_ns(void);
+
+#endif
