@@ -138,7 +138,8 @@ int fr_read_str(struct fuse_reader *r, char *dst, size_t cap)
 		got += n;
 		off += n;
 	}
-	return EINVAL;
+	/* More bytes follow but none was a NUL within cap: too long. */
+	return max == cap && r->remaining > cap ? ENAMETOOLONG : EINVAL;
 }
 
 struct fr_vec {

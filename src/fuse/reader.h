@@ -42,8 +42,8 @@ int fr_skip(struct fuse_reader *r, size_t size) __must_check;
 
 /**
  * Copy a NUL-terminated string of at most cap bytes (NUL included) to dst
- * and step past its NUL. EINVAL when no NUL comes within the remaining bytes
- * or within cap.
+ * and step past its NUL. ENAMETOOLONG when cap bytes hold no NUL and more
+ * follow; EINVAL when the request ends before a NUL.
  */
 int fr_read_str(struct fuse_reader *r, char *dst, size_t cap) __must_check;
 

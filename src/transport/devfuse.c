@@ -38,13 +38,16 @@ int devfuse_mount(const char *mountpoint, const char *source)
 	if (fd < 0)
 		return -errno;
 	/*
-	 * allow_other: the share is for every host user, and each request is
-	 * performed with its caller's credentials, so the host kernel checks
-	 * permissions in fs/ as it would on the directory itself.
+	 * allow_other: the share is for every host user. default_permissions:
+	 * the kernel checks permissions against the cached attributes, as a
+	 * virtio-fs guest kernel does; without it a dentry cached by root's
+	 * lookup would let another user walk into a 0700 directory. Each
+	 * request still runs with its caller's credentials in fs/.
 	 */
 	n = snprintf(opts, sizeof(opts),
-		     "fd=%d,rootmode=%o,user_id=0,group_id=0,allow_other", fd,
-		     st.st_mode & S_IFMT);
+		     "fd=%d,rootmode=%o,user_id=0,group_id=0,allow_other,"
+		     "default_permissions",
+		     fd, st.st_mode & S_IFMT);
 	if (n < 0 || (size_t)n >= sizeof(opts)) {
 		close(fd);
 		return -EINVAL;

@@ -1,0 +1,170 @@
+#!/bin/bash
+# The core test program over the host kernel's FUSE client: vfsd serves a
+# fresh share with --fuse-mount, tests/e2e/guest/e2e_ops runs against the
+# mount on the host (the same checks a guest runs over virtio-fs), then the
+# host side of the share is checked. Then every way the daemon can end is
+# tried, and each must leave nothing mounted:
+#   SIGTERM, SIGINT, the kernel aborting the connection
+#   (/sys/fs/fuse/connections/N/abort), and SIGKILL followed by the
+#   administrator's `umount -l`.
+#
+#   tests/devfuse/run-devfuse.sh --daemon-bin PATH --guest-bin PATH
+#
+# Prints TAP; exits non-zero on any failure. Needs root.
+set -u
+
+daemon_bin=
+guest_bin=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--daemon-bin) daemon_bin=$2; shift ;;
+	--guest-bin) guest_bin=$2; shift ;;
+	*) echo "usage: $0 --daemon-bin PATH --guest-bin PATH" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -x "$daemon_bin" ] && [ -x "$guest_bin" ] || {
+	echo "Bail out! need --daemon-bin and --guest-bin"
+	exit 1
+}
+
+ntest=0
+nfail=0
+check() { # NAME CONDITION-STATUS [REASON]
+	ntest=$((ntest + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok $ntest - $1"
+	else
+		nfail=$((nfail + 1))
+		echo "not ok $ntest - $1${3:+: $3}"
+	fi
+}
+
+work=$(mktemp -d /tmp/vfsd-devfuse.XXXXXX)
+share=$work/share
+mnt=$work/mnt
+log=$work/vfsd.log
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	umount -l "$mnt" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$share" "$mnt"
+chmod 0755 "$work"
+
+is_mounted() {
+	grep -q " $mnt fuse.vfsd " /proc/mounts
+}
+
+start_vfsd() {
+	: >"$log"
+	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" "$@" \
+		>>"$log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		is_mounted && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# Wait for the daemon to exit; its status goes to $status ("timeout" if
+# it does not exit within 5 s). Not a subshell: only the parent can wait.
+wait_exit() {
+	status=timeout
+	for _ in $(seq 100); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			status=$?
+			pid=
+			return 0
+		fi
+		sleep 0.05
+	done
+}
+
+# --- the test program over the mount --------------------------------------
+
+"$guest_bin" host-prepare "$share" >"$work/prepare.log" 2>&1
+check "host-prepare filled the share" $? "$(tail -n 3 "$work/prepare.log")"
+
+start_vfsd
+check "vfsd mounted the share on $mnt" $? "$(tail -n 5 "$log")"
+
+"$guest_bin" run "$mnt" >"$work/run.log" 2>&1
+run_rc=$?
+fails=$(grep -c '^not ok' "$work/run.log")
+total=$(grep -c '^\(not \)\?ok' "$work/run.log")
+grep '^not ok' "$work/run.log" | sed 's/^/# /'
+check "e2e_ops over /dev/fuse: $total checks, $fails failed" \
+	$(( run_rc != 0 || fails != 0 || total == 0 )) "exit $run_rc"
+
+kill -TERM "$pid"
+wait_exit
+check "SIGTERM: vfsd exits with status 0" "$([ "$status" = 0 ]; echo $?)" \
+	"status $status"
+is_mounted
+check "SIGTERM: nothing left mounted" $(( ! $? ))
+
+"$guest_bin" host-check "$share" >"$work/hostcheck.log" 2>&1
+hc_rc=$?
+grep '^not ok' "$work/hostcheck.log" | sed 's/^/# /'
+check "host-check: what the program wrote is on the host" "$hc_rc"
+
+grep -E 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log" \
+	| sed 's/^/# /' | head -n 20
+check "daemon log has no sanitizer report" \
+	"$(grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log"; echo $(( ! $? )))"
+
+# --- the other ways to end ------------------------------------------------
+
+start_vfsd
+check "restart after SIGTERM mounts again" $?
+kill -INT "$pid"
+wait_exit
+check "SIGINT: exit status 0 and nothing mounted" \
+	"$([ "$status" = 0 ] && ! is_mounted; echo $?)" "status $status"
+
+start_vfsd
+check "mount for the abort test" $?
+dev=$(stat -c %d "$mnt")
+ls "$mnt" >/dev/null
+if [ -w "/sys/fs/fuse/connections/$dev/abort" ]; then
+	echo 1 >"/sys/fs/fuse/connections/$dev/abort"
+	wait_exit
+	check "kernel abort: vfsd exits with status 0" \
+		"$([ "$status" = 0 ]; echo $?)" "status $status"
+	is_mounted
+	check "kernel abort: nothing left mounted" $(( ! $? ))
+else
+	check "fusectl exposes connection $dev" 1 \
+		"/sys/fs/fuse/connections/$dev/abort missing (is fusectl mounted?)"
+fi
+
+start_vfsd
+check "mount for the SIGKILL test" $?
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+pid=
+ls "$mnt" >/dev/null 2>&1
+ls_rc=$?
+check "SIGKILL: the dead mount answers with an error, not a hang" \
+	"$([ "$ls_rc" -ne 0 ]; echo $?)"
+umount -l "$mnt"
+check "SIGKILL: umount -l recovers the mount point" \
+	"$(! is_mounted && [ -d "$mnt" ] && ls "$mnt" >/dev/null; echo $?)"
+
+# A mount point that is already busy is refused before anything happens.
+mount -t tmpfs vfsd-busy "$mnt"
+"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" >"$work/busy.log" 2>&1
+busy_rc=$?
+umount "$mnt"
+check "busy mount point: exit 1 with a clear error" \
+	"$([ "$busy_rc" -eq 1 ] && grep -q busy "$work/busy.log"; echo $?)" \
+	"$(cat "$work/busy.log")"
+
+echo "1..$ntest"
+[ "$nfail" -eq 0 ]
