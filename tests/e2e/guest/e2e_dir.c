@@ -343,11 +343,57 @@ static void t_readdir_empty(void)
 	e2e_ok(name);
 }
 
+/* 255-byte names fill each READDIR reply with few, maximal entries. */
+static void t_readdir_long_names(void)
+{
+	const char *name = "READDIR 150 entries with 255-byte names";
+	char nm[NAME_MAX + 1], p[NAME_MAX + 16], buf[2048];
+	int fd, count = 0, bad = 0;
+	unsigned char seen[150] = { 0 };
+
+	SYS(mkdir(e2e_path("t/longnames"), 0755));
+	for (int i = 0; i < 150; i++) {
+		memset(nm, 'a' + i % 26, NAME_MAX);
+		nm[NAME_MAX] = '\0';
+		snprintf(nm, 5, "%04d", i);
+		nm[4] = '-';
+		snprintf(p, sizeof(p), "t/longnames/%s", nm);
+		SYS(mknod(e2e_path(p), S_IFREG | 0644, 0));
+	}
+	fd = open(e2e_path("t/longnames"), O_RDONLY | O_DIRECTORY);
+	SYS(fd);
+	for (;;) {
+		ssize_t n = getdents64(fd, buf, sizeof(buf));
+
+		if (n <= 0) {
+			bad += n < 0;
+			break;
+		}
+		for (ssize_t off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			int i = atoi(d->d_name);
+
+			off += d->d_reclen;
+			if (d->d_name[0] == '.')
+				continue;
+			count++;
+			if (strlen(d->d_name) != NAME_MAX || i < 0 || i >= 150 ||
+			    seen[i]++)
+				bad++;
+		}
+	}
+	close(fd);
+	EXPECT(!bad && count == 150, "%d entries, %d bad or repeated", count,
+	       bad);
+	e2e_ok(name);
+}
+
 void e2e_run_dir(void)
 {
 	t_readdir_empty();
 	t_readdir_big();
 	t_readdir_stdio();
 	t_readdir_mutate();
+	t_readdir_long_names();
 	t_fsyncdir();
 }

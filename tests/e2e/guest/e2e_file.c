@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -175,6 +176,89 @@ static void t_rw_offsets(void)
 		EXPECT(buf[i] == 0, "gap byte %jd is %#x", (intmax_t)i,
 		       (unsigned char)buf[i]);
 	EXPECT(memcmp(buf + off, "XYZ", 3) == 0, "data at offset differs");
+	e2e_ok(name);
+}
+
+static void t_rw_64bit(void)
+{
+	const char *name = "WRITE/READ beyond 4 GiB (64-bit offsets)";
+	const off_t off = 5LL * 1024 * 1024 * 1024 + 3;
+	char buf[8] = { 0 };
+	struct stat st;
+	int fd;
+
+	fd = open(e2e_path("t/huge"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	SYS(fd);
+	ssize_t w = pwrite(fd, "far", 3, off);
+	int e = errno;
+	int r = fstat(fd, &st);
+	ssize_t n = pread(fd, buf, sizeof(buf), off - 2);
+	int c = close(fd);
+
+	EXPECT(w == 3, "pwrite at %jd: %zd (%s)", (intmax_t)off, w,
+	       strerror(e));
+	EXPECT(r == 0 && st.st_size == off + 3, "size %jd",
+	       (intmax_t)st.st_size);
+	EXPECT(n == 5 && memcmp(buf, "\0\0far", 5) == 0, "read back %zd", n);
+	EXPECT(c == 0, "close: %s", strerror(errno));
+	SYS(unlink(e2e_path("t/huge")));
+	e2e_ok(name);
+}
+
+/* One writer process: its own file, written in odd chunks, read back. */
+static int parallel_child(int id)
+{
+	const size_t len = 3 * MIB + 1234;
+	uint8_t *buf = malloc(len), *back = malloc(len);
+	char rel[32];
+	int fd, ok = 0;
+
+	snprintf(rel, sizeof(rel), "t/par-%d", id);
+	if (!buf || !back)
+		return 1;
+	e2e_fill_pattern(buf, len, 100 + (unsigned int)id, 0);
+	fd = open(e2e_path(rel), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0) {
+		size_t off = 0;
+
+		while (off < len) {
+			size_t n = len - off < 77777 ? len - off : 77777;
+
+			if (pwrite(fd, buf + off, n, (off_t)off) != (ssize_t)n)
+				break;
+			off += n;
+		}
+		ok = off == len && pread(fd, back, len, 0) == (ssize_t)len &&
+		     memcmp(buf, back, len) == 0;
+		ok &= close(fd) == 0;
+	}
+	free(buf);
+	free(back);
+	return ok ? 0 : 1;
+}
+
+static void t_parallel(void)
+{
+	const char *name = "READ/WRITE from 4 processes at once";
+	pid_t pids[4];
+	int bad = 0;
+
+	fflush(stdout);
+	for (int i = 0; i < 4; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			_exit(parallel_child(i));
+		if (pids[i] < 0)
+			bad++;
+	}
+	for (int i = 0; i < 4; i++) {
+		int status;
+
+		if (pids[i] > 0 && (waitpid(pids[i], &status, 0) < 0 ||
+				    !WIFEXITED(status) || WEXITSTATUS(status)))
+			bad++;
+	}
+	EXPECT(!bad, "%d of 4 writers failed or read back other data", bad);
 	e2e_ok(name);
 }
 
@@ -360,6 +444,8 @@ void e2e_run_file(void)
 	t_rw_small();
 	t_rw_1mib();
 	t_rw_offsets();
+	t_rw_64bit();
+	t_parallel();
 	t_append();
 	t_flush_release();
 	t_fsync();
