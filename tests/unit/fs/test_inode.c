@@ -2,6 +2,7 @@
 /* The inode table: keys, lookup counts, references and nodeid lifetime. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -273,6 +274,62 @@ static void test_unlookup(void **state)
 	assert_false(fd_open(fd));
 }
 
+#define RACE_THREADS 4
+#define RACE_ROUNDS 5000
+
+struct race {
+	struct inode_table *t;
+	uint64_t last_id; /* racy hint only: read and written atomically */
+};
+
+/*
+ * Lookups, forgets and operations on one file from several threads: the
+ * counts must end at zero, no fd closed twice, no inode freed in use.
+ */
+static void *race_worker(void *arg)
+{
+	struct race *r = arg;
+	struct stat st = key(12, 1);
+	int i;
+
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		struct pt_inode *a, *g;
+		uint64_t hint;
+
+		if (inode_insert(r->t, new_fd(), &st, &a))
+			return (void *)1;
+		__atomic_store_n(&r->last_id, a->nodeid, __ATOMIC_RELAXED);
+		inode_put(r->t, a);
+		hint = __atomic_load_n(&r->last_id, __ATOMIC_RELAXED);
+		g = inode_get(r->t, hint);
+		if (g) {
+			/* Whatever we hold keeps its fd open. */
+			if (fcntl(g->fd, F_GETFD) < 0)
+				return (void *)2;
+			inode_put(r->t, g);
+		}
+		inode_forget(r->t, a->nodeid, 1);
+	}
+	return NULL;
+}
+
+static void test_concurrent_lookup_forget(void **state)
+{
+	struct race r = { .t = *state };
+	pthread_t th[RACE_THREADS];
+	void *ret;
+	int i;
+
+	for (i = 0; i < RACE_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, race_worker, &r),
+				 0);
+	for (i = 0; i < RACE_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], &ret), 0);
+		assert_null(ret);
+	}
+	assert_int_equal(inode_count(r.t), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +350,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_root_pinned, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unlookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_lookup_forget,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
