@@ -91,6 +91,7 @@ int session_open(struct client_session *cs, const struct client_opts *o,
 	struct vc_opts vo = {
 		.nvqs = 1 + cfg->nreq,
 		.indirect = true,
+		.event_idx = cfg->event_idx,
 		.layout = cfg->layout,
 	};
 	size_t per_q;

@@ -41,6 +41,7 @@ struct session_cfg {
 	size_t in_cap, out_cap;
 	bool no_init; /* stop before FUSE_INIT */
 	bool no_start; /* stop after connecting (raw socket tests) */
+	bool event_idx;
 	struct vc_mem_layout layout;
 };
 

@@ -542,16 +542,23 @@ int vc_vq_start(struct vc_dev *dev, unsigned int idx)
 	r = vc_set_state(dev, VHOST_USER_SET_VRING_NUM, idx, vq->num);
 	if (!r)
 		r = vc_set_state(dev, VHOST_USER_SET_VRING_BASE, idx,
-				 vq->last_used);
+				 vq->base);
 	if (!r)
 		r = vc_send(dev, VHOST_USER_SET_VRING_ADDR, fl, &a, sizeof(a),
 			    NULL, 0);
 	if (!r)
 		r = vc_wait_ack(dev, VHOST_USER_SET_VRING_ADDR, fl);
+	/*
+	 * CALL before KICK: KICK starts the ring, and a back end may have to
+	 * signal completions of requests already queued at once.
+	 */
+	if (!r && !dev->kick_before_call)
+		r = send_fd_msg(dev, VHOST_USER_SET_VRING_CALL, idx,
+				vq->call_fd);
 	if (!r)
 		r = send_fd_msg(dev, VHOST_USER_SET_VRING_KICK, idx,
 				vq->kick_fd);
-	if (!r)
+	if (!r && dev->kick_before_call)
 		r = send_fd_msg(dev, VHOST_USER_SET_VRING_CALL, idx,
 				vq->call_fd);
 	if (!r)
@@ -573,6 +580,7 @@ int vc_vq_stop(struct vc_dev *dev, unsigned int idx, unsigned int *base)
 	if (st.index != idx)
 		return -EPROTO;
 	*base = st.num;
+	dev->vqs[idx].base = (uint16_t)st.num;
 	return 0;
 }
 

@@ -29,6 +29,7 @@ struct vc_vq {
 	int kick_fd, call_fd;
 	uint16_t avail_idx; /* our shadow of avail->idx */
 	uint16_t last_used; /* next used entry to consume */
+	uint16_t base; /* SET_VRING_BASE value at the next start */
 	bool event_idx;
 };
 
@@ -61,6 +62,7 @@ struct vc_dev {
 	unsigned int nvqs;
 	struct vc_vq vqs[VC_MAX_QUEUES];
 	int timeout_ms; /* for replies on the socket */
+	bool kick_before_call; /* ring start order (default: CALL first) */
 };
 
 struct vc_opts {

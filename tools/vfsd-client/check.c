@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfsd-client check: protocol conformance of a vhost-user-fs back end.
+ * Each case runs against a fresh back end and ends by closing the socket:
+ * whatever else it tests, the back end must then exit with status 0.
+ * Output is TAP; the exit status is non-zero when any case fails.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+
+enum { PASS = 0, FAIL = 1, SKIP = 77 };
+
+struct check_case {
+	const char *name;
+	int (*fn)(struct client_session *cs, const struct client_opts *o,
+		  char *msg, size_t len);
+	struct session_cfg cfg;
+};
+
+static int say(char *msg, size_t len, int verdict, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int say(char *msg, size_t len, int verdict, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return verdict;
+}
+
+static int root_ok(struct client_session *cs, unsigned int q, char *msg,
+		   size_t len)
+{
+	struct fuse_attr_out a;
+	int r = fm_do_getattr(&cs->q[q], FUSE_ROOT_ID, &a);
+
+	if (r)
+		return say(msg, len, FAIL, "GETATTR root on queue %u: %s", q,
+			   strerror(-r));
+	if (!S_ISDIR(a.attr.mode))
+		return say(msg, len, FAIL, "root is not a directory");
+	return PASS;
+}
+
+static int c_features(struct client_session *cs, const struct client_opts *o,
+		      char *msg, size_t len)
+{
+	struct vc_opts vo = { .indirect = true };
+	struct vc_dev *d = &cs->dev;
+	int r = vc_negotiate(d, &vo);
+
+	(void)o;
+	if (r)
+		return say(msg, len, FAIL, "negotiation: %s", strerror(-r));
+	if (!(d->backend_features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES)))
+		return say(msg, len, FAIL, "no VHOST_USER_F_PROTOCOL_FEATURES");
+	if ((d->backend_protocol_features & (1ull << VHOST_USER_PROTOCOL_F_MQ)) &&
+	    d->queue_num < 2)
+		return say(msg, len, FAIL, "GET_QUEUE_NUM %llu < 2",
+			   (unsigned long long)d->queue_num);
+	/* The socket still answers after SET_FEATURES. */
+	r = vc_get_u64(d, VHOST_USER_GET_FEATURES, &vo.mem_size);
+	if (r || vo.mem_size != d->backend_features)
+		return say(msg, len, FAIL, "GET_FEATURES after SET_FEATURES");
+	return say(msg, len, PASS, "features %#llx protocol %#llx queues %llu",
+		   (unsigned long long)d->backend_features,
+		   (unsigned long long)d->backend_protocol_features,
+		   (unsigned long long)d->queue_num);
+}
+
+static int c_init(struct client_session *cs, const struct client_opts *o,
+		  char *msg, size_t len)
+{
+	(void)o;
+	if (cs->init.max_write < 4096)
+		return say(msg, len, FAIL, "max_write %u", cs->init.max_write);
+	if (root_ok(cs, 1, msg, len))
+		return FAIL;
+	return say(msg, len, PASS, "FUSE %u.%u max_write %u flags %#x",
+		   cs->init.major, cs->init.minor, cs->init.max_write,
+		   cs->init.flags);
+}
+
+/* The Linux driver sends FORGET on the hiprio queue; it has no reply. */
+static int c_hiprio(struct client_session *cs, const struct client_opts *o,
+		    char *msg, size_t len)
+{
+	struct fm_slot *s = &cs->q[0].slots[0];
+
+	fm_fill_forget(s, FUSE_ROOT_ID + 1000, 1);
+	if (fm_call(&cs->q[0], s, o->timeout_ms))
+		return say(msg, len, FAIL, "FORGET on hiprio never came back");
+	if (s->used_len)
+		return say(msg, len, FAIL, "FORGET came back with %u bytes",
+			   s->used_len);
+	return root_ok(cs, 1, msg, len);
+}
+
+static int c_ring_restart(struct client_session *cs,
+			  const struct client_opts *o, char *msg, size_t len)
+{
+	struct fm_queue *q = &cs->q[1];
+	struct fm_slot *s = &q->slots[1];
+	unsigned int base;
+	int r;
+
+	for (int i = 0; i < 4; i++)
+		if (root_ok(cs, 1, msg, len))
+			return FAIL;
+	r = vc_vq_stop(&cs->dev, 1, &base);
+	if (r)
+		return say(msg, len, FAIL, "GET_VRING_BASE: %s", strerror(-r));
+	if (base != q->vq->avail_idx)
+		return say(msg, len, FAIL, "GET_VRING_BASE %u, expected %u",
+			   base, q->vq->avail_idx);
+	/* Queued while stopped: it must wait for the restart. */
+	fm_fill_getattr(s, FUSE_ROOT_ID);
+	fm_submit(s);
+	if (vc_vq_wait(q->vq, 300) > 0)
+		return say(msg, len, FAIL, "a stopped ring was processed");
+	r = vc_vq_start(&cs->dev, 1);
+	if (r)
+		return say(msg, len, FAIL, "restart: %s", strerror(-r));
+	vc_vq_kick(q->vq);
+	if (vc_vq_wait(q->vq, o->timeout_ms) <= 0)
+		return say(msg, len, FAIL, "request queued while stopped was lost");
+	fm_reap(q, NULL, q->nslots);
+	if (!s->done || fm_reply(s, NULL, NULL))
+		return say(msg, len, FAIL, "bad reply after restart");
+	if (root_ok(cs, 1, msg, len))
+		return FAIL;
+	return say(msg, len, PASS, "stopped at %u, resumed", base);
+}
+
+/* The same, with KICK sent before CALL as some front ends order them. */
+static int c_ring_restart_kick_first(struct client_session *cs,
+				     const struct client_opts *o, char *msg,
+				     size_t len)
+{
+	cs->dev.kick_before_call = true;
+	return c_ring_restart(cs, o, msg, len);
+}
+
+static int c_enable(struct client_session *cs, const struct client_opts *o,
+		    char *msg, size_t len)
+{
+	struct fm_queue *q = &cs->q[1];
+	struct fm_slot *s = &q->slots[1];
+	uint64_t f;
+	bool early;
+	int r;
+
+	if (!(cs->dev.features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES)))
+		return say(msg, len, SKIP, "no protocol features");
+	r = vc_vq_enable(&cs->dev, 1, false);
+	if (r)
+		return say(msg, len, FAIL, "disable: %s", strerror(-r));
+	fm_fill_getattr(s, FUSE_ROOT_ID);
+	fm_submit(s);
+	early = vc_vq_wait(q->vq, 300) > 0;
+	if (vc_get_u64(&cs->dev, VHOST_USER_GET_FEATURES, &f))
+		return say(msg, len, FAIL, "socket silent while a ring is disabled");
+	r = vc_vq_enable(&cs->dev, 1, true);
+	if (r)
+		return say(msg, len, FAIL, "enable: %s", strerror(-r));
+	vc_vq_kick(q->vq);
+	if (vc_vq_wait(q->vq, o->timeout_ms) <= 0)
+		return say(msg, len, FAIL, "request lost across disable/enable");
+	fm_reap(q, NULL, q->nslots);
+	if (!s->done || fm_reply(s, NULL, NULL))
+		return say(msg, len, FAIL, "bad reply after enable");
+	if (root_ok(cs, 1, msg, len))
+		return FAIL;
+	return say(msg, len, PASS, "%s", early ? "disabled ring was still served"
+					      : "disabled ring held requests");
+}
+
+/* Send one INIT and classify the answer: -errno, or the major it claims. */
+static int raw_init(struct client_session *cs, const struct client_opts *o,
+		    uint32_t major, uint32_t minor, size_t in_size, uint32_t *got)
+{
+	struct fm_slot *s = &cs->q[1].slots[0];
+	struct fuse_init_out io;
+	const void *p;
+	size_t len;
+	int r;
+
+	fm_fill_init(s, major, minor, FUSE_ASYNC_READ | FUSE_BIG_WRITES,
+		     in_size);
+	r = fm_call(&cs->q[1], s, o->timeout_ms);
+	if (r)
+		return r;
+	r = fm_reply(s, &p, &len);
+	if (r)
+		return r;
+	if (len < 8)
+		return -EBADMSG;
+	memcpy(&io, p, len < sizeof(io) ? len : sizeof(io));
+	*got = io.major;
+	return 0;
+}
+
+static int c_init_old(struct client_session *cs, const struct client_opts *o,
+		      char *msg, size_t len)
+{
+	uint32_t major = 0;
+	/* Before 7.36 fuse_init_in was 16 bytes long. */
+	int r = raw_init(cs, o, 7, 31, 16, &major);
+
+	if (r || major != 7)
+		return say(msg, len, FAIL, "7.31 INIT: %s",
+			   r ? strerror(-r) : "wrong major");
+	return root_ok(cs, 1, msg, len);
+}
+
+static int c_init_major8(struct client_session *cs,
+			 const struct client_opts *o, char *msg, size_t len)
+{
+	uint32_t major = 0;
+	int r = raw_init(cs, o, 8, 0, sizeof(struct fuse_init_in), &major);
+
+	if (r == -EBADMSG || r == -ETIMEDOUT)
+		return say(msg, len, FAIL, "%s", strerror(-r));
+	if (r == 0 && major != 7)
+		return say(msg, len, FAIL, "answered major %u", major);
+	return say(msg, len, PASS, "%s", r ? strerror(-r) : "offered 7");
+}
+
+static int c_init_major6(struct client_session *cs,
+			 const struct client_opts *o, char *msg, size_t len)
+{
+	uint32_t major = 0;
+	int r = raw_init(cs, o, 6, 0, 16, &major);
+
+	if (r == 0 || r == -EBADMSG || r == -ETIMEDOUT)
+		return say(msg, len, FAIL, "%s", r ? strerror(-r) : "accepted 6.x");
+	return say(msg, len, PASS, "%s", strerror(-r));
+}
+
+static int c_before_init(struct client_session *cs,
+			 const struct client_opts *o, char *msg, size_t len)
+{
+	struct fuse_attr_out a;
+	int r = fm_do_getattr(&cs->q[1], FUSE_ROOT_ID, &a);
+
+	(void)o;
+	if (r == 0 || r == -EBADMSG || r == -ETIMEDOUT)
+		return say(msg, len, FAIL, "GETATTR before INIT: %s",
+			   r ? strerror(-r) : "served");
+	return say(msg, len, PASS, "%s", strerror(-r));
+}
+
+static int c_init_twice(struct client_session *cs,
+			const struct client_opts *o, char *msg, size_t len)
+{
+	uint32_t major = 0;
+	int r = raw_init(cs, o, 7, FUSE_KERNEL_MINOR_VERSION,
+			 sizeof(struct fuse_init_in), &major);
+
+	if (r == -EBADMSG || r == -ETIMEDOUT)
+		return say(msg, len, FAIL, "second INIT: %s", strerror(-r));
+	if (root_ok(cs, 1, msg, len))
+		return FAIL;
+	return say(msg, len, PASS, "second INIT: %s", r ? strerror(-r) : "accepted");
+}
+
+static int c_two_queues(struct client_session *cs,
+			const struct client_opts *o, char *msg, size_t len)
+{
+	(void)o;
+	if (root_ok(cs, 1, msg, len) || root_ok(cs, 2, msg, len))
+		return FAIL;
+	return PASS;
+}
+
+static int c_event_idx(struct client_session *cs,
+		       const struct client_opts *o, char *msg, size_t len)
+{
+	struct fm_queue *q = &cs->q[1];
+
+	(void)o;
+	if (!(cs->dev.features & (1ull << VIRTIO_RING_F_EVENT_IDX)))
+		return say(msg, len, SKIP, "EVENT_IDX not offered");
+	for (int round = 0; round < 50; round++) {
+		for (unsigned int i = 0; i < q->nslots; i++) {
+			fm_fill_getattr(&q->slots[i], FUSE_ROOT_ID);
+			fm_submit(&q->slots[i]);
+		}
+		for (unsigned int i = 0; i < q->nslots; i++)
+			while (!q->slots[i].done) {
+				if (vc_vq_wait(q->vq, o->timeout_ms) <= 0)
+					return say(msg, len, FAIL,
+						   "lost a notification in round %d",
+						   round);
+				fm_reap(q, NULL, q->nslots);
+			}
+	}
+	return PASS;
+}
+
+static int c_disconnect_inflight(struct client_session *cs,
+				 const struct client_opts *o, char *msg,
+				 size_t len)
+{
+	struct fm_queue *q = &cs->q[1];
+
+	(void)o;
+	(void)msg;
+	(void)len;
+	for (unsigned int i = 0; i < q->nslots; i++) {
+		fm_fill_read(&q->slots[i], FUSE_READDIRPLUS, FUSE_ROOT_ID, 0,
+			     0, 4096);
+		fm_submit(&q->slots[i]);
+	}
+	return PASS;
+}
+
+static int c_nothing(struct client_session *cs, const struct client_opts *o,
+		     char *msg, size_t len)
+{
+	(void)cs;
+	(void)o;
+	(void)msg;
+	(void)len;
+	return PASS;
+}
+
+#define CFG(...) { .slots = 8, .in_cap = 8192, .out_cap = 65536, __VA_ARGS__ }
+
+static const struct check_case cases[] = {
+	{ "features", c_features, CFG(.no_start = true) },
+	{ "disconnect_before_setup", c_nothing, CFG(.no_start = true) },
+	{ "request_before_init", c_before_init, CFG(.no_init = true) },
+	{ "init", c_init, CFG() },
+	{ "init_7_31_short_struct", c_init_old, CFG(.no_init = true) },
+	{ "init_major_8", c_init_major8, CFG(.no_init = true) },
+	{ "init_major_6", c_init_major6, CFG(.no_init = true) },
+	{ "init_twice", c_init_twice, CFG() },
+	{ "hiprio_forget", c_hiprio, CFG() },
+	{ "ring_stop_restart", c_ring_restart, CFG() },
+	{ "ring_restart_kick_before_call", c_ring_restart_kick_first, CFG() },
+	{ "queue_disable_enable", c_enable, CFG() },
+	{ "event_idx", c_event_idx, CFG(.event_idx = true) },
+	{ "two_request_queues", c_two_queues, CFG(.nreq = 2) },
+	{ "disconnect_idle", c_nothing, CFG() },
+	{ "disconnect_inflight", c_disconnect_inflight, CFG() },
+	{ NULL },
+};
+
+static int run_case(const struct check_case *c, const struct client_opts *o,
+		    char *msg, size_t len)
+{
+	struct session_cfg cfg = c->cfg;
+	struct client_session cs;
+	char st[64];
+	int v, r;
+
+	msg[0] = '\0';
+	if (!cfg.nreq)
+		cfg.nreq = 1;
+	r = session_open(&cs, o, &cfg);
+	if (r == -EOPNOTSUPP) {
+		v = say(msg, len, SKIP, "back end has too few queues");
+	} else if (r) {
+		v = say(msg, len, FAIL, "set-up: %s", strerror(-r));
+	} else {
+		v = c->fn(&cs, o, msg, len);
+	}
+	if (cs.dev.spawned && session_close(&cs, o->timeout_ms)) {
+		v = say(msg, len, FAIL, "%s%sstill running %d ms after disconnect",
+			msg, msg[0] ? "; " : "", o->timeout_ms);
+	} else if (cs.dev.spawned &&
+		   (!WIFEXITED(cs.dev.exit_status) ||
+		    WEXITSTATUS(cs.dev.exit_status))) {
+		/* Cases that expect an early exit have said so already. */
+		if (v != FAIL)
+			v = say(msg, len, FAIL, "%s%s%s after disconnect", msg,
+				msg[0] ? "; " : "",
+				status_str(cs.dev.exit_status, st, sizeof(st)));
+	}
+	session_free(&cs);
+	return v;
+}
+
+int check_main(struct client_opts *o)
+{
+	unsigned int n = 0, failed = 0, i = 0;
+	char msg[512];
+
+	for (const struct check_case *c = cases; c->name; c++)
+		if (!o->only || strstr(c->name, o->only))
+			n++;
+	if (o->list) {
+		for (const struct check_case *c = cases; c->name; c++)
+			printf("%s\n", c->name);
+		return 0;
+	}
+	if (!session_can_spawn(o)) {
+		fprintf(stderr, "vfsd-client check: needs -- BACKEND ARGV\n");
+		return 2;
+	}
+	printf("TAP version 13\n1..%u\n", n);
+	for (const struct check_case *c = cases; c->name; c++) {
+		int v;
+
+		if (o->only && !strstr(c->name, o->only))
+			continue;
+		v = run_case(c, o, msg, sizeof(msg));
+		printf("%s %u - %s%s%s%s\n", v == FAIL ? "not ok" : "ok", ++i,
+		       c->name, v == SKIP ? " # SKIP " : msg[0] ? " # " : "",
+		       v == SKIP ? "" : "", msg);
+		fflush(stdout);
+		failed += v == FAIL;
+	}
+	return failed ? 1 : 0;
+}
