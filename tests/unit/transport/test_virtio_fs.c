@@ -174,7 +174,8 @@ static struct vring_used *used_of(struct frontend *fe, unsigned int q)
 	return (struct vring_used *)(fe->ram + RING_BASE(q) + 0x2000);
 }
 
-static void setup_ring(struct frontend *fe, unsigned int q)
+static void setup_ring(struct frontend *fe, unsigned int q,
+		       uint16_t last_avail)
 {
 	uint64_t base = (uint64_t)(uintptr_t)fe->ram + RING_BASE(q);
 	struct vu_vring_state st = { q, QSZ };
@@ -187,7 +188,7 @@ static void setup_ring(struct frontend *fe, unsigned int q)
 	uint64_t file = q;
 
 	call_acked(fe, VHOST_USER_SET_VRING_NUM, &st, sizeof(st), NULL, 0);
-	st.num = 0;
+	st.num = last_avail;
 	call_acked(fe, VHOST_USER_SET_VRING_BASE, &st, sizeof(st), NULL, 0);
 	call_acked(fe, VHOST_USER_SET_VRING_ADDR, &addr, sizeof(addr), NULL,
 		   0);
@@ -226,7 +227,7 @@ static void handshake(struct frontend *fe)
 			   sizeof(struct vu_mem_region),
 		   &fe->memfd, 1);
 	for (unsigned int q = 0; q < NQUEUES; q++)
-		setup_ring(fe, q);
+		setup_ring(fe, q, 0);
 }
 
 static int fe_setup(void **state, unsigned int pool)
@@ -428,6 +429,13 @@ static void test_get_vring_base_stops_ring(void **state)
 	usleep(50000);
 	assert_int_equal(used_of(fe, 1)->idx, 2);
 	assert_int_equal(nhandled(1), 2);
+
+	/* Restarted where it stopped (as after a guest reset): served. */
+	setup_ring(fe, 1, (uint16_t)st.num);
+	wait_used(fe, 1, 3);
+	check_reply(fe, 1, 2, "three");
+	assert_int_equal(used_of(fe, 1)->ring[2].id, 4);
+	assert_int_equal(nhandled(1), 3);
 }
 
 static void test_broken_chain_spares_other_queues(void **state)
