@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -946,6 +947,128 @@ static void test_writeback_open(void **state)
 	ops->release(e->fs, &root_ctx, id, fh);
 }
 
+#define MT_THREADS 4
+#define MT_ROUNDS 200
+
+struct mt_arg {
+	struct env *e;
+	uint64_t dir;
+	struct vfs_ctx ctx;
+	int failed_line;
+};
+
+#define MT_CHECK(cond)                            \
+	do {                                      \
+		if (!(cond)) {                    \
+			a->failed_line = __LINE__; \
+			return NULL;              \
+		}                                 \
+	} while (0)
+
+struct mt_ids {
+	uint64_t id[64];
+	unsigned int n;
+};
+
+/* Takes what fits and remembers the lookups, as the guest kernel would. */
+static int mt_fill(void *arg, const struct vfs_dirent *d)
+{
+	struct mt_ids *ids = arg;
+
+	if (ids->n == 64)
+		return 1;
+	ids->id[ids->n++] = d->entry->nodeid;
+	return 0;
+}
+
+/* One guest user's traffic; the others run theirs at the same time. */
+static void *mt_worker(void *arg)
+{
+	struct mt_arg *a = arg;
+	struct env *e = a->e;
+	const struct vfs_ctx *ctx = &a->ctx;
+	struct vfs_entry ent;
+	char name[32], buf[32];
+	struct iovec iov = { buf, sizeof(buf) };
+	uint64_t fh, dfh;
+	size_t n;
+	int i;
+
+	for (i = 0; i < MT_ROUNDS; i++) {
+		snprintf(name, sizeof(name), "u%u-%d", ctx->uid, i % 8);
+		MT_CHECK(!ops->create(e->fs, ctx, a->dir, name, 0600,
+				      O_RDWR | O_CREAT | O_TRUNC, 0, &ent,
+				      &fh));
+		MT_CHECK(geteuid() == ctx->uid && getegid() == ctx->gid);
+		MT_CHECK(ent.attr.st_uid == ctx->uid);
+		iov.iov_len = (size_t)snprintf(buf, sizeof(buf), "%s", name);
+		MT_CHECK(!ops->write(e->fs, ctx, ent.nodeid, fh, 0, &iov, 1,
+				     false, &n));
+		iov.iov_len = sizeof(buf);
+		MT_CHECK(!ops->read(e->fs, ctx, ent.nodeid, fh, 0, &iov, 1,
+				    &n));
+		MT_CHECK(n == strlen(name) && !memcmp(buf, name, n));
+		MT_CHECK(!ops->release(e->fs, ctx, ent.nodeid, fh));
+		ops->forget(e->fs, ent.nodeid, 1);
+		if (i % 16 == 0) {
+			struct mt_ids ids = { .n = 0 };
+			unsigned int k;
+
+			MT_CHECK(!ops->opendir(e->fs, ctx, a->dir, 0, &dfh));
+			MT_CHECK(!ops->readdir(e->fs, ctx, a->dir, dfh, 0, true,
+					       mt_fill, &ids));
+			MT_CHECK(!ops->releasedir(e->fs, ctx, a->dir, dfh));
+			MT_CHECK(ids.n >= 2);
+			for (k = 0; k < ids.n; k++)
+				if (ids.id[k])
+					ops->forget(e->fs, ids.id[k], 1);
+		}
+		if (i % 8 == 7)
+			MT_CHECK(!ops->unlink(e->fs, ctx, a->dir, name));
+	}
+	return NULL;
+}
+
+static void test_concurrent_users(void **state)
+{
+	struct env *e = *state;
+	struct mt_arg args[MT_THREADS];
+	pthread_t th[MT_THREADS];
+	uint64_t dir;
+	int i;
+
+	REQUIRE_ROOT();
+	assert_int_equal(chmod(e->dir, 0755), 0);
+	assert_int_equal(mkdir(hp(e, "mt"), 0777), 0);
+	assert_int_equal(chmod(hp(e, "mt"), 0777), 0);
+	dir = do_lookup(e, VFS_ROOT_ID, "mt");
+	for (i = 0; i < MT_THREADS; i++) {
+		args[i] = (struct mt_arg){
+			.e = e,
+			.dir = dir,
+			.ctx = { .uid = i ? 1000u + (unsigned)i : 0,
+				 .gid = i ? 2000u + (unsigned)i : 0 },
+		};
+		assert_int_equal(pthread_create(&th[i], NULL, mt_worker,
+						&args[i]),
+				 0);
+	}
+	for (i = 0; i < MT_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(args[i].failed_line, 0);
+	}
+	/* Every lookup was forgotten, every handle released. */
+	assert_int_equal(inode_count(&e->fs->inodes), 2);
+	assert_int_equal(handle_count(&e->fs->handles), 0);
+	{
+		struct stat st;
+
+		host_stat(hp(e, "mt/u1001-0"), &st);
+		assert_int_equal(st.st_uid, 1001);
+		assert_int_equal(st.st_gid, 2001);
+	}
+}
+
 #define PT_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -966,6 +1089,7 @@ int main(void)
 		PT_TEST(test_unknown_ids_and_forget),
 		PT_TEST(test_file_ops),
 		PT_TEST(test_writeback_open),
+		PT_TEST(test_concurrent_users),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
