@@ -146,6 +146,11 @@ INIT
 chmod 0755 "$stage/init"
 
 tmp_out="$out.tmp.$$"
-(cd "$stage" && find . -print | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$tmp_out" ||
+if command -v cpio >/dev/null; then
+	cpio="cpio --quiet"
+else
+	cpio="/bin/busybox cpio"
+fi
+(cd "$stage" && find . -print | $cpio -o -H newc -R 0:0) | gzip -1 >"$tmp_out" ||
 	die "cpio/gzip failed"
 mv "$tmp_out" "$out"
