@@ -59,7 +59,8 @@ void op_fsyncdir(struct fuse_call *c);
 
 /**
  * Read a name: NUL-terminated within the body, non-empty, at most NAME_MAX
- * bytes, no '/'. buf must hold NAME_MAX + 1 bytes. EINVAL otherwise.
+ * bytes, no '/'. buf must hold NAME_MAX + 1 bytes. ENAMETOOLONG for a
+ * longer name, EINVAL for any other violation.
  */
 int ops_read_name(struct fuse_call *c, char *buf) __must_check;
 
