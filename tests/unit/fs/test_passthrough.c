@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -462,6 +463,54 @@ static void test_unknown_ids_and_forget(void **state)
 			 0);
 }
 
+static void test_out_of_fds(void **state)
+{
+	struct env *e = *state;
+	struct rlimit old, low;
+	struct vfs_entry ent;
+	char name[16];
+	uint64_t fh, ids[64];
+	int i, n = 0, err = 0, probe;
+
+	REQUIRE_ROOT();
+	for (i = 0; i < 64; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		host_touch(hp(e, name), 0644);
+	}
+	/* Room for a handful of fds above what is open now. */
+	probe = open("/", O_PATH | O_CLOEXEC);
+	assert_true(probe >= 0);
+	close(probe);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)probe + 8;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+
+	for (i = 0; i < 64 && !err; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		err = ops->lookup(e->fs, &root_ctx, VFS_ROOT_ID, name, &ent);
+		if (!err)
+			ids[n++] = ent.nodeid;
+	}
+	/* An error reply, not a crash; and the table is still consistent. */
+	assert_int_equal(err, EMFILE);
+	assert_true(n >= 1 && n < 64);
+	assert_int_equal(ops->open(e->fs, &root_ctx, ids[0], O_RDONLY, &fh),
+			 EMFILE);
+	assert_int_equal(ops->opendir(e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
+			 EMFILE);
+	assert_int_equal(handle_count(&e->fs->handles), 0);
+	assert_int_equal(inode_count(&e->fs->inodes), (uint64_t)n + 1);
+
+	/* Forgetting frees fds, and lookups work again. */
+	for (i = 0; i < n; i++)
+		ops->forget(e->fs, ids[i], 1);
+	assert_int_equal(ops->lookup(e->fs, &root_ctx, VFS_ROOT_ID, "f63",
+				     &ent),
+			 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +523,7 @@ int main(void)
 		PT_TEST(test_special_files_refused),
 		PT_TEST(test_nonroot_caller),
 		PT_TEST(test_unknown_ids_and_forget),
+		PT_TEST(test_out_of_fds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
