@@ -142,7 +142,6 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 	}
 	fs->proc_fd = -1;
 	atomic_init(&fs->writeback, false);
-	atomic_init(&fs->killpriv_v2, false);
 	atomic_init(&fs->posix_acl, false);
 
 	e = inode_table_init(&fs->inodes);
@@ -204,8 +203,12 @@ static void pt_op_init(void *opaque, const struct vfs_conn *conn)
 	struct pt_fs *fs = opaque;
 
 	atomic_store(&fs->writeback, conn->writeback_cache);
-	atomic_store(&fs->killpriv_v2, conn->killpriv_v2);
 	atomic_store(&fs->posix_acl, conn->posix_acl);
+	/*
+	 * killpriv_v2 needs nothing stored: the guest marks each WRITE and
+	 * SETATTR that must drop set-user-ID, and a chown on the host drops
+	 * it by itself.
+	 */
 }
 
 static void pt_op_destroy(void *opaque)

@@ -27,7 +27,6 @@ struct pt_fs {
 	 * each flag is meaningful on its own.
 	 */
 	atomic_bool writeback;
-	atomic_bool killpriv_v2;
 	atomic_bool posix_acl;
 };
 
