@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cli/options.h"
+#include "cli/setup_check.h"
+#include "cli/setup_config.h"
 #include "fs/passthrough.h"
 #include "fuse/session.h"
 #include "policy/limits.h"
@@ -161,6 +163,10 @@ int main(int argc, char *argv[])
 	char err[512];
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "check"))
+		return setup_check_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "config"))
+		return setup_config_main(argc - 1, argv + 1);
 	if (options_parse(&o, argc, argv, err, sizeof(err))) {
 		fprintf(stderr, "vfsd: %s\n", err);
 		options_free(&o);
