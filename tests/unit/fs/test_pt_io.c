@@ -279,6 +279,39 @@ static void test_file_ops(void **state)
 			 EINVAL);
 }
 
+static void test_write_kill_priv(void **state)
+{
+	struct env *e = *state;
+	struct iovec iov = { (void *)"x", 1 };
+	struct stat st;
+	uint64_t fh, id;
+	size_t n;
+
+	REQUIRE_ROOT();
+	id = do_create(e, VFS_ROOT_ID, "suid", &fh);
+	assert_int_equal(chmod(hp(e, "suid"), 06755), 0);
+	/* A root writer keeps the bits unless the guest says otherwise. */
+	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 0, &iov, 1,
+				    false, &n),
+			 0);
+	host_stat(hp(e, "suid"), &st);
+	assert_int_equal(st.st_mode & 07777, 06755);
+	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 0, &iov, 1, true,
+				    &n),
+			 0);
+	host_stat(hp(e, "suid"), &st);
+	assert_int_equal(st.st_mode & 07777, 0755);
+
+	/* Set-group-ID without group-execute is not a privilege: kept. */
+	assert_int_equal(chmod(hp(e, "suid"), 02744), 0);
+	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 0, &iov, 1, true,
+				    &n),
+			 0);
+	host_stat(hp(e, "suid"), &st);
+	assert_int_equal(st.st_mode & 07777, 02744);
+	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
+}
+
 static void test_writeback_open(void **state)
 {
 	struct env *e = *state;
@@ -444,6 +477,7 @@ int main(void)
 		PT_TEST(test_readdirplus_unsearchable),
 		PT_TEST(test_setattr),
 		PT_TEST(test_file_ops),
+		PT_TEST(test_write_kill_priv),
 		PT_TEST(test_writeback_open),
 		PT_TEST(test_concurrent_users),
 	};
