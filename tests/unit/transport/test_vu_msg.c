@@ -18,6 +18,7 @@
 
 #include "transport/vu_conn.h"
 #include "transport/vu_dev.h"
+#include "util/compiler.h"
 
 static struct vu_msg *new_msg(uint32_t req, uint32_t size)
 {
@@ -556,6 +557,142 @@ static void test_dev_bad_vring_file_payload(void **state)
 			 0);
 }
 
+/* Attach the fds m's request needs (eventfds, or memfds for a table). */
+static void attach_fds(struct vu_msg *m, unsigned int *seed)
+{
+	unsigned int n = 0;
+
+	if (m->hdr.request == VHOST_USER_SET_MEM_TABLE) {
+		n = m->payload.mem.nregions;
+		for (unsigned int i = 0; i < n; i++) {
+			m->fds[i] = memfd_create("r", MFD_CLOEXEC);
+			assert_true(m->fds[i] >= 0);
+			assert_int_equal(ftruncate(m->fds[i],
+						   rand_r(seed) % 3 * 0x8000),
+					 0);
+		}
+	} else if ((m->hdr.request == VHOST_USER_SET_VRING_KICK ||
+		    m->hdr.request == VHOST_USER_SET_VRING_CALL ||
+		    m->hdr.request == VHOST_USER_SET_VRING_ERR) &&
+		   !(m->payload.u64 & VHOST_USER_VRING_NOFD_MASK)) {
+		n = 1;
+		m->fds[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		assert_true(m->fds[0] >= 0);
+	}
+	m->nfds = n;
+}
+
+/* Random but well-formed messages: the state machine never trips. */
+static void test_dev_random_messages(void **state)
+{
+	static const uint32_t sizes[] = { 0, 8, 8, 0, 0, 0, 0, 0, 8, 40,
+					  8, 8, 8, 8, 8, 0, 8, 0, 8 };
+	unsigned int seed = 4242, accepted = 0;
+	unsigned int before = count_open_fds();
+	int saved_stderr = dup(STDERR_FILENO);
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	(void)state;
+	assert_true(saved_stderr >= 0 && devnull >= 0);
+	assert_int_equal(dup2(devnull, STDERR_FILENO), STDERR_FILENO);
+	for (unsigned int i = 0; i < 20000; i++) {
+		static const uint32_t ring_reqs[] = {
+			VHOST_USER_SET_VRING_NUM, VHOST_USER_SET_VRING_ADDR,
+			VHOST_USER_SET_VRING_KICK, VHOST_USER_SET_VRING_ENABLE,
+			VHOST_USER_SET_VRING_BASE, VHOST_USER_SET_VRING_CALL,
+			VHOST_USER_SET_MEM_TABLE, VHOST_USER_SET_FEATURES,
+		};
+		bool sane = rand_r(&seed) % 4 != 0;
+		uint32_t req = sane ? ring_reqs[rand_r(&seed) %
+						ARRAY_SIZE(ring_reqs)]
+				    : (uint32_t)(rand_r(&seed) %
+						 (VHOST_USER_MAX + 2));
+		uint32_t size = req < ARRAY_SIZE(sizes) ? sizes[req] : 8;
+		struct vu_msg *m;
+		const char *why;
+		bool reply;
+
+		if (req == VHOST_USER_SET_MEM_TABLE)
+			size = 8 + 32 * (uint32_t)(sane ? 1
+							: 1 + rand_r(&seed) % 3);
+		m = new_msg(req, size);
+		if (rand_r(&seed) % 2)
+			m->hdr.flags |= VHOST_USER_NEED_REPLY_MASK;
+		for (unsigned int b = 0; b < size; b++)
+			m->payload.raw[b] = (uint8_t)rand_r(&seed);
+		/* Keep indices and sizes often in range. */
+		if (size == 8 && sane) {
+			m->payload.state.index %= 4;
+			m->payload.state.num =
+				req == VHOST_USER_SET_VRING_ENABLE ?
+					(uint32_t)(rand_r(&seed) % 2) :
+					1u << (rand_r(&seed) % 8);
+		}
+		if (req == VHOST_USER_SET_MEM_TABLE) {
+			m->payload.mem.nregions = (size - 8) / 32;
+			for (unsigned int r = 0; r < m->payload.mem.nregions;
+			     r++) {
+				m->payload.mem.regions[r].memory_size =
+					0x1000 * (uint64_t)(rand_r(&seed) % 8);
+				m->payload.mem.regions[r].mmap_offset =
+					0x1000 * (uint64_t)(rand_r(&seed) % 4);
+				m->payload.mem.regions[r].userspace_addr =
+					0x10000 * (uint64_t)(rand_r(&seed) % 4);
+				m->payload.mem.regions[r].guest_phys_addr =
+					0x10000 * (uint64_t)(rand_r(&seed) % 4);
+			}
+		}
+		if (req == VHOST_USER_SET_MEM_TABLE && sane)
+			m->payload.mem.regions[0] = (struct vu_mem_region){
+				0, 0x10000, 0x10000ULL * (rand_r(&seed) % 2), 0
+			};
+		if ((req == VHOST_USER_SET_VRING_KICK ||
+		     req == VHOST_USER_SET_VRING_CALL ||
+		     req == VHOST_USER_SET_VRING_ERR) && sane)
+			m->payload.u64 = (uint64_t)(rand_r(&seed) % 4) |
+					 (rand_r(&seed) % 8 ?
+						  0 : VHOST_USER_VRING_NOFD_MASK);
+		if (req == VHOST_USER_SET_VRING_ADDR && sane) {
+			m->payload.addr.index %= 4;
+			m->payload.addr.desc_user_addr = 0x10000 *
+				(uint64_t)(rand_r(&seed) % 4);
+			m->payload.addr.avail_user_addr =
+				m->payload.addr.desc_user_addr + 0x1000;
+			m->payload.addr.used_user_addr =
+				m->payload.addr.desc_user_addr + 0x2000;
+		}
+		attach_fds(m, &seed);
+		if (vu_msg_check(m, &why) < 0) {
+			vu_msg_close_fds(m);
+			continue;
+		}
+		accepted++;
+		if (vu_dev_process(&dev, m, &reply) == 0 && reply)
+			assert_true(m->hdr.size <= sizeof(m->payload));
+		vu_msg_close_fds(m);
+		/* Running queues never outnumber what was started. */
+		for (unsigned int q = 0; q < VU_MAX_QUEUES; q++)
+			assert_true(started[q] - stopped[q] ==
+				    (dev.q[q].running ? 1u : 0u));
+	}
+	assert_int_equal(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO);
+	close(saved_stderr);
+	close(devnull);
+	{
+		unsigned int starts = 0;
+
+		for (unsigned int q = 0; q < VU_MAX_QUEUES; q++)
+			starts += started[q];
+		print_message("random messages: %u accepted, %u starts\n",
+			      accepted, starts);
+		assert_true(starts > 0);
+	}
+	assert_true(accepted > 1000);
+	vu_dev_cleanup(&dev);
+	assert_int_equal(count_open_fds(), before);
+	assert_int_equal(vu_dev_init(&dev, &mock_ops), 0);
+}
+
 #define D(fn) cmocka_unit_test_setup_teardown(fn, dev_setup, dev_teardown)
 
 int main(void)
@@ -574,6 +711,7 @@ int main(void)
 		D(test_dev_ring_starts_on_enable),
 		D(test_dev_ring_starts_on_kick_without_protocol_features),
 		D(test_dev_bad_vring_file_payload),
+		D(test_dev_random_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
