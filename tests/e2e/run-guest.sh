@@ -4,7 +4,10 @@
 # the guest's virtio-fs mount, then check the share from the host side.
 #
 #   tests/e2e/run-guest.sh vfsd|virtiofsd [--daemon-bin PATH]
-#                          [--guest-bin PATH] [--timeout SECONDS] [--keep]
+#                          [--daemon-arg ARG]... [--guest-bin PATH]
+#                          [--timeout SECONDS] [--keep]
+#
+# --daemon-arg adds ARG to the daemon's command line (e.g. a cache mode).
 #
 # Prints one TAP stream: the guest's checks, the host's checks of what the
 # guest wrote, and whether the daemon exited by itself with status 0 once
@@ -21,9 +24,10 @@ guest_bin=
 timeout_s=150
 keep=
 tag=vfsd-e2e
+daemon_args=()
 
 usage() {
-	echo "usage: $0 vfsd|virtiofsd [--daemon-bin PATH] [--guest-bin PATH] [--timeout S] [--keep]" >&2
+	echo "usage: $0 vfsd|virtiofsd [--daemon-bin PATH] [--daemon-arg ARG]... [--guest-bin PATH] [--timeout S] [--keep]" >&2
 	exit 2
 }
 
@@ -32,6 +36,8 @@ while [ $# -gt 0 ]; do
 	vfsd | virtiofsd) daemon=$1 ;;
 	--daemon-bin) daemon_bin=${2:-}; shift ;;
 	--daemon-bin=*) daemon_bin=${1#*=} ;;
+	--daemon-arg) daemon_args+=("${2:-}"); shift ;;
+	--daemon-arg=*) daemon_args+=("${1#*=}") ;;
 	--guest-bin) guest_bin=${2:-}; shift ;;
 	--guest-bin=*) guest_bin=${1#*=} ;;
 	--timeout) timeout_s=${2:-}; shift ;;
@@ -147,12 +153,12 @@ mkdir -m 0755 "$share" || bail "mkdir $share"
 
 case "$daemon" in
 vfsd)
-	"$daemon_bin" --socket-path="$sock" --shared-dir="$share" \
+	"$daemon_bin" --socket-path="$sock" --shared-dir="$share" "${daemon_args[@]}" \
 		</dev/null >"$work/daemon.log" 2>&1 &
 	;;
 virtiofsd)
 	"$daemon_bin" --socket-path="$sock" -o source="$share" -o cache=auto \
-		</dev/null >"$work/daemon.log" 2>&1 &
+		"${daemon_args[@]}" </dev/null >"$work/daemon.log" 2>&1 &
 	;;
 esac
 daemon_pid=$!
