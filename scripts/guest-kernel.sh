@@ -86,6 +86,11 @@ fetch() {
 	echo "$pkg" >"$stamp"
 }
 
+# Concurrent first runs (parallel test jobs) must not unpack over each other.
+if command -v flock >/dev/null; then
+	exec 9>"$cache/.kernel.lock"
+	flock 9 || die "cannot lock $cache/.kernel.lock"
+fi
 [ -f "$stamp" ] || fetch
 
 echo "$kdir/vmlinuz"
