@@ -33,6 +33,7 @@ static const struct legacy_opt legacy_opts[] = {
 	{ "source", LEGACY_VALUE, 0, false },
 	{ "cache", LEGACY_VALUE, 0, false },
 	{ "sandbox", LEGACY_VALUE, 0, false },
+	{ "modcaps", LEGACY_VALUE, 0, false },
 	{ "log_level", LEGACY_VALUE, 0, false },
 	{ "thread_pool_size", LEGACY_VALUE, 0, false },
 	BOOL_OPT("writeback", writeback, true),
@@ -56,7 +57,6 @@ static const struct legacy_opt legacy_opts[] = {
 	{ "announce_submounts", LEGACY_UNSUPPORTED, 0, false },
 	{ "security_label", LEGACY_UNSUPPORTED, 0, false },
 	{ "xattrmap", LEGACY_UNSUPPORTED, 0, false },
-	{ "modcaps", LEGACY_UNSUPPORTED, 0, false },
 	{ "timeout", LEGACY_UNSUPPORTED, 0, false },
 };
 
@@ -81,6 +81,8 @@ static int legacy_value(struct vfsd_options *o, const char *key,
 		return opt_set_cache(o, val, err, errlen);
 	if (!strcmp(key, "sandbox"))
 		return opt_set_sandbox(o, val, err, errlen);
+	if (!strcmp(key, "modcaps"))
+		return opt_set_modcaps(o, val, err, errlen);
 	if (!strcmp(key, "log_level"))
 		return opt_set_log_level(o, val, err, errlen);
 	return opt_set_thread_pool(o, val, err, errlen);

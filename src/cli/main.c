@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd: parse the command line, check it against the host, set process
- * limits, open the shared directory, then serve one front end until it
+ * limits, open the socket or FUSE mount, split off the sandboxed server,
+ * open the shared directory, confine the server (namespaces, capabilities,
+ * seccomp, each checked back), then serve one front end until it
  * disconnects. Every setup failure is one line on stderr and exit status 1;
  * a disconnect is a normal end (status 0), as libvirt expects.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli/options.h"
@@ -18,10 +23,18 @@
 #include "cli/setup_config.h"
 #include "fs/passthrough.h"
 #include "fuse/session.h"
+#include "policy/caps.h"
 #include "policy/limits.h"
+#include "policy/sandbox.h"
+#include "policy/seccomp.h"
 #include "transport/devfuse.h"
 #include "transport/virtio_fs.h"
 #include "util/log.h"
+
+/* Upper bound of --fuse-mount workers (their fds are opened up front). */
+#define VFSD_MAX_DEVFUSE_THREADS 64
+
+static bool test_seccomp_violation;
 
 /* Read by the signal handler: what to clean up on SIGTERM/SIGINT/SIGHUP. */
 static const char *volatile socket_to_unlink;
@@ -67,34 +80,73 @@ static void session_opts_from(const struct vfsd_options *o,
 	s->max_readahead = 1u << 20;
 }
 
+/* What requests come from, opened on the host before any confinement. */
+struct endpoint {
+	int fd;			/* listening socket or /dev/fuse */
+	unsigned int nspare;
+	int spare[VFSD_MAX_DEVFUSE_THREADS];	/* /dev/fuse clones */
+	/* The server must clean up on the host itself (no supervisor). */
+	bool self_cleanup;
+};
+
+static unsigned int devfuse_threads(const struct vfsd_options *o)
+{
+	unsigned int n = o->thread_pool_size ? o->thread_pool_size : 4;
+
+	return n > VFSD_MAX_DEVFUSE_THREADS ? VFSD_MAX_DEVFUSE_THREADS : n;
+}
+
+static void open_endpoint(const struct vfsd_options *o, struct endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->self_cleanup = o->sandbox == VFSD_SANDBOX_NONE;
+	if (!o->fuse_mount) {
+		ep->fd = o->listen_fd;
+		if (!o->socket_path)
+			return;
+		ep->fd = virtio_fs_listen(o->socket_path, o->socket_group);
+		if (ep->fd < 0)
+			fatal("cannot listen on '%s': %s", o->socket_path,
+			      strerror(-ep->fd));
+		socket_to_unlink = o->socket_path;
+		return;
+	}
+	ep->fd = devfuse_mount(o->fuse_mount, o->shared_dir);
+	if (ep->fd < 0)
+		fatal("cannot mount on '%s': %s", o->fuse_mount,
+		      strerror(-ep->fd));
+	mount_to_detach = o->fuse_mount;
+	/* Once confined there is no /dev/fuse to open for the workers. */
+	for (; ep->nspare + 1 < devfuse_threads(o); ep->nspare++) {
+		ep->spare[ep->nspare] = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+		if (ep->spare[ep->nspare] < 0)
+			fatal("open /dev/fuse: %s", strerror(errno));
+	}
+}
+
 static int serve_vhost_user(const struct vfsd_options *o,
+			    const struct endpoint *ep,
 			    struct fuse_session *session)
 {
 	struct virtio_fs_opts topts = { .thread_pool_size = o->thread_pool_size };
-	int listen_fd = o->listen_fd;
 	int ret;
 
-	if (o->socket_path) {
-		listen_fd = virtio_fs_listen(o->socket_path, o->socket_group);
-		if (listen_fd < 0)
-			fatal("cannot listen on '%s': %s", o->socket_path,
-			      strerror(-listen_fd));
-		socket_to_unlink = o->socket_path;
-	}
 	log_info("serving '%s' on %s", o->shared_dir,
 		 o->socket_path ? o->socket_path : "an inherited socket");
-	ret = virtio_fs_serve(listen_fd, &topts, fuse_session_process,
-			      session);
+	ret = virtio_fs_serve(ep->fd, &topts, fuse_session_process, session);
 	/*
 	 * An inherited listening fd is libvirt's: leave it as we found it,
 	 * like every other inherited fd (libvirt's pidfile lock among them).
+	 * A confined server leaves the socket path to its supervisor: the
+	 * same path inside the share would be a guest's file.
 	 */
 	if (o->socket_path) {
 		socket_to_unlink = NULL;
-		if (unlink(o->socket_path) && errno != ENOENT)
+		if (ep->self_cleanup && unlink(o->socket_path) &&
+		    errno != ENOENT)
 			log_warn("unlink %s: %s", o->socket_path,
 				 strerror(errno));
-		close(listen_fd);
+		close(ep->fd);
 	}
 	if (ret < 0) {
 		log_err("vhost-user session failed: %s", strerror(-ret));
@@ -105,25 +157,23 @@ static int serve_vhost_user(const struct vfsd_options *o,
 }
 
 static int serve_devfuse(const struct vfsd_options *o,
+			 const struct endpoint *ep,
 			 struct fuse_session *session, size_t max_write)
 {
 	struct devfuse_opts dopts = {
-		.threads = o->thread_pool_size ? o->thread_pool_size : 4,
+		.threads = ep->nspare + 1,
 		.max_write = max_write,
+		.spare_fds = ep->spare,
 	};
-	int fd, ret;
+	int ret;
 
-	fd = devfuse_mount(o->fuse_mount, o->shared_dir);
-	if (fd < 0)
-		fatal("cannot mount on '%s': %s", o->fuse_mount,
-		      strerror(-fd));
-	mount_to_detach = o->fuse_mount;
 	log_info("serving '%s' on %s", o->shared_dir, o->fuse_mount);
-	ret = devfuse_serve(fd, &dopts, fuse_session_process, session);
+	ret = devfuse_serve(ep->fd, &dopts, fuse_session_process, session);
 	/* The kernel ended the connection (unmount or abort): clear it up. */
-	devfuse_unmount(o->fuse_mount);
+	if (ep->self_cleanup)
+		devfuse_unmount(o->fuse_mount);
 	mount_to_detach = NULL;
-	close(fd);
+	close(ep->fd);
 	if (ret < 0) {
 		log_err("/dev/fuse session failed: %s", strerror(-ret));
 		return 1;
@@ -131,14 +181,118 @@ static int serve_devfuse(const struct vfsd_options *o,
 	return 0;
 }
 
-static int serve(const struct vfsd_options *o)
+/*
+ * Split off the server (namespace and chroot mode). The supervisor keeps
+ * the host-side cleanup; the server must never touch those paths again.
+ */
+static void split_off_server(const struct vfsd_options *o,
+			     const struct endpoint *ep)
+{
+	struct sandbox_cleanup c = {
+		.socket_path = socket_to_unlink,
+		.fuse_mount = mount_to_detach,
+		.unmount = devfuse_unmount,
+		.fds = { ep->fd, -1 },
+	};
+	int ret;
+
+	/* An inherited socket is libvirt's, the supervisor leaves it open. */
+	if (!o->fuse_mount && !o->socket_path)
+		c.fds[0] = -1;
+	ret = sandbox_fork((enum sandbox_mode)o->sandbox, &c);
+	if (ret)
+		fatal("cannot start the sandboxed server: %s", strerror(-ret));
+	if (o->sandbox != VFSD_SANDBOX_NONE) {
+		socket_to_unlink = NULL;
+		mount_to_detach = NULL;
+	}
+}
+
+static const char *const sandbox_names[] = {
+	[VFSD_SANDBOX_NONE] = "none",
+	[VFSD_SANDBOX_NAMESPACE] = "namespace",
+	[VFSD_SANDBOX_CHROOT] = "chroot",
+};
+
+/* Read the result back from /proc: refuse to serve if it is not so. */
+static void verify_confinement(const struct vfsd_options *o,
+			       caps_set_t caps)
+{
+	static char status[8192];
+	char err[256];
+	int ret;
+
+	ret = sandbox_read_status(status, sizeof(status));
+	if (ret)
+		fatal("self-check: cannot read /proc/self/status: %s",
+		      strerror(-ret));
+	if (sandbox_verify((enum sandbox_mode)o->sandbox, err, sizeof(err)) ||
+	    caps_verify(status, caps, err, sizeof(err)) ||
+	    seccomp_verify(status, (enum seccomp_mode)o->seccomp, err,
+			   sizeof(err)))
+		fatal("self-check failed: %s", err);
+	sandbox_finish();
+	log_info("sandbox %s, seccomp %s (%u system calls), capabilities %016llx",
+		 sandbox_names[o->sandbox],
+		 o->seccomp == VFSD_SECCOMP_NONE ? "off" : "on",
+		 seccomp_allowlist_size(), (unsigned long long)caps);
+}
+
+/*
+ * The privilege drop, in the one order that works: each step needs what
+ * the next one takes away (pivot_root needs CAP_SYS_ADMIN, the bounding
+ * set needs CAP_SETPCAP, and the filter forbids all of them).
+ */
+static void confine(const struct vfsd_options *o, const struct endpoint *ep,
+		    caps_set_t caps)
+{
+	int ret;
+
+	ret = sandbox_enter((enum sandbox_mode)o->sandbox, o->shared_dir);
+	if (ret)
+		fatal("cannot enter the %s sandbox: %s",
+		      sandbox_names[o->sandbox], strerror(-ret));
+	ret = sandbox_drop_groups();
+	if (ret)
+		fatal("cannot drop supplementary groups: %s", strerror(-ret));
+	ret = caps_apply(caps);
+	if (ret)
+		fatal("cannot drop capabilities: %s", strerror(-ret));
+	ret = seccomp_apply((enum seccomp_mode)o->seccomp,
+			    ep->self_cleanup ? SECCOMP_ALLOW_HOST_CLEANUP : 0);
+	if (ret)
+		fatal("cannot install the seccomp filter: %s", strerror(-ret));
+	verify_confinement(o, caps);
+}
+
+/*
+ * Test hook, never reachable by a guest: with VFSD_TEST_SECCOMP_VIOLATION
+ * in the environment the confined server makes one system call that is
+ * not on the allowlist, so that tests can see it kill (or be logged).
+ */
+static void seccomp_self_test(void)
+{
+	long r;
+
+	if (!test_seccomp_violation)
+		return;
+	log_warn("test: calling personality(2), which is not allowed");
+	r = syscall(SYS_personality, 0xffffffffUL);
+	log_warn("test: personality(2) returned %ld, the process lives on", r);
+}
+
+static int serve(const struct vfsd_options *o, caps_set_t caps)
 {
 	struct pt_opts popts = { .shared_dir = o->shared_dir };
 	struct fuse_session_opts sopts;
 	struct fuse_session *session;
+	struct endpoint ep;
 	struct pt_fs *fs;
 	int err = 0, ret;
 
+	open_endpoint(o, &ep);
+	split_off_server(o, &ep);
+	/* In the server: /proc/self is now this process. */
 	fs = pt_new(&popts, &err);
 	if (!fs)
 		fatal("cannot open shared directory '%s': %s", o->shared_dir,
@@ -147,11 +301,13 @@ static int serve(const struct vfsd_options *o)
 	session = fuse_session_new(&pt_ops, fs, &sopts);
 	if (!session)
 		fatal("cannot create FUSE session: %s", strerror(errno));
+	confine(o, &ep, caps);
+	seccomp_self_test();
 
 	if (o->fuse_mount)
-		ret = serve_devfuse(o, session, sopts.max_write);
+		ret = serve_devfuse(o, &ep, session, sopts.max_write);
 	else
-		ret = serve_vhost_user(o, session);
+		ret = serve_vhost_user(o, &ep, session);
 	fuse_session_free(session);
 	pt_free(fs);
 	return ret;
@@ -160,6 +316,7 @@ static int serve(const struct vfsd_options *o)
 int main(int argc, char *argv[])
 {
 	struct vfsd_options o;
+	caps_set_t caps;
 	char err[512];
 	int ret;
 
@@ -190,6 +347,13 @@ int main(int argc, char *argv[])
 		options_free(&o);
 		return 1;
 	}
+	caps = caps_default();
+	if (o.modcaps && caps_parse_mod(o.modcaps, &caps, err, sizeof(err))) {
+		fprintf(stderr, "vfsd: %s\n", err);
+		options_free(&o);
+		return 1;
+	}
+	test_seccomp_violation = getenv("VFSD_TEST_SECCOMP_VIOLATION") != NULL;
 	log_setup((enum log_level)o.log_level, o.use_syslog);
 	setup_signals();
 	/* Modes from the guest are already masked by the guest kernel. */
@@ -199,7 +363,7 @@ int main(int argc, char *argv[])
 		fatal("cannot set RLIMIT_NOFILE to %llu: %s",
 		      (unsigned long long)o.rlimit_nofile, strerror(-ret));
 
-	ret = serve(&o);
+	ret = serve(&o, caps);
 	options_free(&o);
 	return ret;
 }

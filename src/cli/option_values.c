@@ -66,17 +66,17 @@ int opt_set_cache(struct vfsd_options *o, const char *val, char *err,
 int opt_set_sandbox(struct vfsd_options *o, const char *val, char *err,
 		    size_t errlen)
 {
-	if (!strcmp(val, "none")) {
+	if (!strcmp(val, "none"))
 		o->sandbox = VFSD_SANDBOX_NONE;
-		return 0;
-	}
-	if (!strcmp(val, "namespace") || !strcmp(val, "chroot"))
+	else if (!strcmp(val, "namespace"))
+		o->sandbox = VFSD_SANDBOX_NAMESPACE;
+	else if (!strcmp(val, "chroot"))
+		o->sandbox = VFSD_SANDBOX_CHROOT;
+	else
 		return opt_fail(err, errlen,
-				"sandbox mode '%s' is not supported yet (only 'none')",
-				val);
-	return opt_fail(err, errlen,
 			"invalid sandbox mode '%s' (namespace, chroot or none)",
 			val);
+	return 0;
 }
 
 int opt_set_log_level(struct vfsd_options *o, const char *val, char *err,
@@ -101,16 +101,36 @@ int opt_set_log_level(struct vfsd_options *o, const char *val, char *err,
 int opt_set_seccomp(struct vfsd_options *o, const char *val, char *err,
 		    size_t errlen)
 {
-	(void)o;
 	if (!strcmp(val, "none"))
-		return 0;
-	if (!strcmp(val, "kill") || !strcmp(val, "log") || !strcmp(val, "trap"))
+		o->seccomp = VFSD_SECCOMP_NONE;
+	else if (!strcmp(val, "kill"))
+		o->seccomp = VFSD_SECCOMP_KILL;
+	else if (!strcmp(val, "log"))
+		o->seccomp = VFSD_SECCOMP_LOG;
+	else if (!strcmp(val, "trap"))
+		o->seccomp = VFSD_SECCOMP_TRAP;
+	else
 		return opt_fail(err, errlen,
-				"seccomp mode '%s' is not supported yet (only 'none')",
+				"invalid seccomp mode '%s' (kill, log, trap or none)",
 				val);
-	return opt_fail(err, errlen,
-			"invalid seccomp mode '%s' (kill, log, trap or none)",
-			val);
+	return 0;
+}
+
+int opt_set_modcaps(struct vfsd_options *o, const char *val, char *err,
+		    size_t errlen)
+{
+	const char *p = val;
+
+	/* Each ':'-separated item is a sign and a non-empty name. */
+	do {
+		if ((*p != '+' && *p != '-') || p[1] == '\0' || p[1] == ':')
+			return opt_fail(err, errlen,
+					"invalid --modcaps '%s' (+name:-name...)",
+					val);
+		p = strchr(p, ':');
+	} while (p++);
+	return opt_set_string(&o->modcaps, val) ?
+		       opt_fail(err, errlen, "out of memory") : 0;
 }
 
 int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,

@@ -29,6 +29,9 @@ int opt_set_log_level(struct vfsd_options *o, const char *val, char *err,
 		      size_t errlen);
 int opt_set_seccomp(struct vfsd_options *o, const char *val, char *err,
 		    size_t errlen);
+/** Syntax only ("+name:-name"); the names are checked by policy/caps. */
+int opt_set_modcaps(struct vfsd_options *o, const char *val, char *err,
+		    size_t errlen);
 int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
 			size_t errlen);
 

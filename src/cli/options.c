@@ -21,6 +21,7 @@ enum {
 	OPT_ALLOW_DIRECT_IO,
 	OPT_SANDBOX,
 	OPT_SECCOMP,
+	OPT_MODCAPS,
 	OPT_THREAD_POOL_SIZE,
 	OPT_RLIMIT_NOFILE,
 	OPT_LOG_LEVEL,
@@ -44,7 +45,6 @@ static const struct option unsupported_opts[] = {
 	{ "translate-gid", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "announce-submounts", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "inode-file-handles", optional_argument, NULL, OPT_UNSUPPORTED },
-	{ "modcaps", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "killpriv-v2", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "security-label", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "preserve-noatime", no_argument, NULL, OPT_UNSUPPORTED },
@@ -67,6 +67,7 @@ static const struct option supported_opts[] = {
 	{ "allow-direct-io", no_argument, NULL, OPT_ALLOW_DIRECT_IO },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "modcaps", required_argument, NULL, OPT_MODCAPS },
 	{ "thread-pool-size", required_argument, NULL, OPT_THREAD_POOL_SIZE },
 	{ "rlimit-nofile", required_argument, NULL, OPT_RLIMIT_NOFILE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -83,7 +84,8 @@ static void options_defaults(struct vfsd_options *o)
 	o->listen_fd = -1;
 	o->cache = FUSE_CACHE_AUTO;
 	o->readdirplus = true;
-	o->sandbox = VFSD_SANDBOX_NONE;
+	o->sandbox = VFSD_SANDBOX_NAMESPACE;
+	o->seccomp = VFSD_SECCOMP_KILL;
 	o->log_level = LOG_LVL_INFO;
 }
 
@@ -139,6 +141,8 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		return opt_set_sandbox(o, arg, err, errlen);
 	case OPT_SECCOMP:
 		return opt_set_seccomp(o, arg, err, errlen);
+	case OPT_MODCAPS:
+		return opt_set_modcaps(o, arg, err, errlen);
 	case OPT_THREAD_POOL_SIZE:
 		return opt_set_thread_pool(o, arg, err, errlen);
 	case OPT_RLIMIT_NOFILE:
@@ -238,6 +242,8 @@ void options_free(struct vfsd_options *o)
 	free(o->socket_path);
 	free(o->socket_group);
 	free(o->shared_dir);
+	free(o->modcaps);
+	o->modcaps = NULL;
 	o->fuse_mount = o->socket_path = o->socket_group = NULL;
 	o->shared_dir = NULL;
 }

@@ -23,6 +23,13 @@ enum vfsd_sandbox {
 	VFSD_SANDBOX_CHROOT,
 };
 
+enum vfsd_seccomp {
+	VFSD_SECCOMP_NONE,
+	VFSD_SECCOMP_KILL,
+	VFSD_SECCOMP_LOG,
+	VFSD_SECCOMP_TRAP,
+};
+
 enum vfsd_action {
 	VFSD_SERVE,
 	VFSD_HELP,
@@ -46,7 +53,9 @@ struct vfsd_options {
 	bool readdirplus;
 	bool readdirplus_set;	/* given explicitly, else follows cache */
 	bool allow_direct_io;
-	enum vfsd_sandbox sandbox;
+	enum vfsd_sandbox sandbox;	/* default namespace */
+	enum vfsd_seccomp seccomp;	/* default kill */
+	char *modcaps;			/* --modcaps "+cap:-cap", or NULL */
 
 	unsigned int thread_pool_size;
 	uint64_t rlimit_nofile;	/* 0: raise to the hard limit */

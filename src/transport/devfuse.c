@@ -77,10 +77,10 @@ struct devfuse_worker {
 	void *session;
 };
 
-static int clone_fd(int master)
+static int clone_fd(int master, int spare)
 {
 	uint32_t m = (uint32_t)master;
-	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	int fd = spare >= 0 ? spare : open("/dev/fuse", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -155,7 +155,9 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 	if (!w)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < n; i++) {
-		w[i].fd = i ? clone_fd(fd) : fd;
+		w[i].fd = i ? clone_fd(fd, opts->spare_fds ?
+						   opts->spare_fds[i - 1] : -1) :
+			      fd;
 		if (w[i].fd < 0) {
 			/* Fewer workers still serve; none cannot. */
 			log_warn("cannot clone /dev/fuse fd: %s",

@@ -14,6 +14,12 @@
 struct devfuse_opts {
 	unsigned int threads;	/* workers, each with a cloned fd; >= 1 */
 	size_t max_write;	/* as negotiated by the session */
+	/*
+	 * threads - 1 fresh /dev/fuse fds opened before a sandbox hid
+	 * /dev (each becomes a worker's clone and is closed by
+	 * devfuse_serve), or NULL to open /dev/fuse when serving.
+	 */
+	const int *spare_fds;
 };
 
 /**

@@ -65,6 +65,37 @@ static void test_defaults(void **state)
 	assert_false(o.writeback);
 	assert_int_equal(o.thread_pool_size, 0);
 	assert_int_equal(o.log_level, LOG_LVL_INFO);
+	/* Confined by default, like virtiofsd. */
+	assert_int_equal(o.sandbox, VFSD_SANDBOX_NAMESPACE);
+	assert_int_equal(o.seccomp, VFSD_SECCOMP_KILL);
+	assert_null(o.modcaps);
+	options_free(&o);
+}
+
+static void test_sandbox_options(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--sandbox=chroot", "--seccomp=log",
+			       "--modcaps=+sys_admin:-mknod"),
+			 0);
+	assert_int_equal(o.sandbox, VFSD_SANDBOX_CHROOT);
+	assert_int_equal(o.seccomp, VFSD_SECCOMP_LOG);
+	assert_string_equal(o.modcaps, "+sys_admin:-mknod");
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "-o", "sandbox=none,modcaps=-chown",
+			       "--seccomp=trap"),
+			 0);
+	assert_int_equal(o.sandbox, VFSD_SANDBOX_NONE);
+	assert_int_equal(o.seccomp, VFSD_SECCOMP_TRAP);
+	assert_string_equal(o.modcaps, "-chown");
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--seccomp=none", "--sandbox=namespace"),
+			 0);
+	assert_int_equal(o.seccomp, VFSD_SECCOMP_NONE);
+	assert_int_equal(o.sandbox, VFSD_SANDBOX_NAMESPACE);
 	options_free(&o);
 }
 
@@ -137,8 +168,10 @@ static void test_refusals(void **state)
 		{ "unknown option '-o frobnicate'", { "vfsd", "-o", "frobnicate" } },
 		{ "needs a value", { "vfsd", "-o", "source" } },
 		{ "takes no value", { "vfsd", "-o", "writeback=1" } },
-		{ "sandbox mode 'namespace' is not supported yet",
-		  { "vfsd", "--sandbox=namespace" } },
+		{ "invalid seccomp mode 'strict'", { "vfsd", "--seccomp=strict" } },
+		{ "invalid --modcaps", { "vfsd", "--modcaps=sys_admin" } },
+		{ "invalid --modcaps", { "vfsd", "--modcaps=+chown:" } },
+		{ "invalid --modcaps", { "vfsd", "-o", "modcaps=+" } },
 		{ "invalid sandbox mode", { "vfsd", "--sandbox=jail" } },
 		{ "invalid thread pool size", { "vfsd", "--thread-pool-size=-1" } },
 		{ "invalid thread pool size", { "vfsd", "--thread-pool-size=9x" } },
@@ -274,6 +307,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_modern_equals_and_space),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_sandbox_options),
 		cmocka_unit_test(test_libvirt_legacy_line),
 		cmocka_unit_test(test_legacy_trailing_double_comma),
 		cmocka_unit_test(test_refusals),
