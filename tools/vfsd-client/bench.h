@@ -51,4 +51,9 @@ int bench_run(struct bench *b, const struct workload *w, unsigned int nq,
 	      unsigned int depth, double secs, uint64_t max_ops,
 	      struct run_result *res);
 
+void bench_print_head(const struct client_opts *o);
+void bench_print_row(const struct client_opts *o, const char *wl,
+		     unsigned int nq, unsigned int depth,
+		     const struct run_result *r, const char *status);
+
 #endif

@@ -153,7 +153,7 @@ static int fixture(struct bench *b)
 	return fm_do_open(q, FUSE_OPEN, b->data_nid, 0, &b->data_fh);
 }
 
-static void print_head(const struct client_opts *o)
+void bench_print_head(const struct client_opts *o)
 {
 	if (o->csv)
 		printf("workload,queues,depth,ops,secs,ops_s,mb_s,p50_us,p99_us,cpu_us_op,status\n");
@@ -163,7 +163,7 @@ static void print_head(const struct client_opts *o)
 		       "p50_us", "p99_us", "cpu_us/op", "status");
 }
 
-static void print_row(const struct client_opts *o, const char *wl,
+void bench_print_row(const struct client_opts *o, const char *wl,
 		      unsigned int nq, unsigned int depth,
 		      const struct run_result *r, const char *status)
 {
@@ -220,7 +220,7 @@ static int bench_session(struct client_opts *o, struct bench *b,
 		for (unsigned int d = 0; d < ndepths; d++)
 			for (const struct workload *w = bench_workloads; w->name; w++)
 				if (wanted(o, w->name))
-					print_row(o, w->name, nq, depths[d], &res,
+					bench_print_row(o, w->name, nq, depths[d], &res,
 						  "unsupported-queues");
 		session_free(&cs);
 		return 0;
@@ -258,7 +258,7 @@ static int bench_session(struct client_opts *o, struct bench *b,
 				continue;
 			r = bench_run(b, w, nq, depths[d], o->duration,
 				      o->smoke ? 64 : UINT64_MAX, &res);
-			print_row(o, w->name, nq, depths[d], &res,
+			bench_print_row(o, w->name, nq, depths[d], &res,
 				  r ? b->err : "ok");
 			if (r && !o->csv)
 				fprintf(stderr, "vfsd-client: %s: %s\n",
@@ -318,7 +318,7 @@ int bench_main(struct client_opts *o)
 	b.wmap = calloc(b.wsize / 4096 / 8 + 1, 1);
 	if (!b.lookup_nid || !b.lookup_cnt || !b.wmap)
 		return 1;
-	print_head(o);
+	bench_print_head(o);
 	for (unsigned int i = 0; i < nqueues; i++)
 		failed |= bench_session(o, &b, queues[i], depths, ndepths);
 	free(b.lookup_nid);
