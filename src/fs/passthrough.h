@@ -16,7 +16,11 @@
  * reached through it. Only regular files and directories are ever opened for
  * I/O; device nodes, fifos and sockets can be created and stat'ed but never
  * opened by the daemon. Each operation runs with the guest caller's uid/gid
- * (policy/creds.h) on the worker thread that performs it.
+ * (policy/creds.h) on the worker thread that performs it, and the thread
+ * keeps those effective ids after the operation returns (the next request
+ * from the same user then costs no syscall). Code that needs root on such a
+ * thread afterwards (a signal handler, say) calls creds_reset() first, or
+ * runs on a thread that never serves requests.
  *
  * pt_ops functions are thread-safe; pt_new() and pt_free() are not.
  */
