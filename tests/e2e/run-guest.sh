@@ -21,7 +21,7 @@ top=$(cd "$here/../.." && pwd)
 daemon=
 daemon_bin=
 guest_bin=
-timeout_s=150
+timeout_s=240
 keep=
 tag=vfsd-e2e
 daemon_args=()
@@ -134,7 +134,9 @@ mapfile -t kernel < <("$top/scripts/guest-kernel.sh") ||
 	bail "scripts/guest-kernel.sh failed"
 [ "${#kernel[@]}" -eq 8 ] || bail "scripts/guest-kernel.sh printed ${#kernel[@]} lines, expected 8"
 
-if [ -z "$guest_bin" ]; then
+if [ -n "$guest_bin" ]; then
+	[ -x "$guest_bin" ] || bail "guest program $guest_bin not built"
+else
 	guest_bin=$work/e2e_ops
 	${CC:-cc} -std=gnu11 -O2 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra \
 		-static -o "$guest_bin" "$here"/guest/*.c >"$work/cc.log" 2>&1 ||

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -59,17 +60,35 @@ void e2e_fill_pattern(uint8_t *buf, size_t len, unsigned int seed,
 		buf[i] = e2e_pattern(seed, off + i);
 }
 
+/* Seconds since the previous report: slow operations show in the log. */
+static double elapsed(void)
+{
+	static struct timespec last;
+	struct timespec now;
+	double d = 0;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+		return 0;
+	if (last.tv_sec)
+		d = (double)(now.tv_sec - last.tv_sec) +
+		    (double)(now.tv_nsec - last.tv_nsec) / 1e9;
+	last = now;
+	return d;
+}
+
 void e2e_ok(const char *name)
 {
 	int n = __atomic_add_fetch(&counts->run, 1, __ATOMIC_SEQ_CST);
+	double d = elapsed();
 
-	printf("ok %d - %s\n", n, name);
+	printf("ok %d - %s\n# check %d took %.2f s\n", n, name, n, d);
 	fflush(stdout);
 }
 
 void e2e_fail(const char *name, const char *fmt, ...)
 {
 	int n = __atomic_add_fetch(&counts->run, 1, __ATOMIC_SEQ_CST);
+	double d = elapsed();
 	va_list ap;
 
 	__atomic_add_fetch(&counts->failed, 1, __ATOMIC_SEQ_CST);
@@ -77,7 +96,7 @@ void e2e_fail(const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
-	printf("\n");
+	printf("\n# check %d took %.2f s\n", n, d);
 	fflush(stdout);
 }
 
@@ -174,6 +193,7 @@ static int counts_init(void)
 		printf("Bail out! mmap: %s\n", strerror(errno));
 		return -1;
 	}
+	elapsed();
 	return 0;
 }
 
