@@ -257,6 +257,9 @@ while IFS= read -r line; do
 		guest_results=$((guest_results + 1))
 		tap_not_ok "guest: ${line#not ok * - }"
 		;;
+	"Bail out!"*)
+		tap_not_ok "guest: ${line#Bail out! }"
+		;;
 	esac
 done <"$work/guest.txt"
 
