@@ -45,6 +45,24 @@ struct fm_slot *attack_slot(struct attack_ctx *a)
 	return &a->cs->q[1].slots[0];
 }
 
+/*
+ * The answer to a raw chain lands in its first writable buffer. A header
+ * the back end could not read leaves it no unique to echo, so an error
+ * with unique 0 is still an error reply.
+ */
+static int raw_reply(struct attack_ctx *a, struct fm_slot *s)
+{
+	struct fuse_out_header oh;
+
+	if (s->used_len < sizeof(oh) || s->used_len > s->seg[0].len)
+		return -EBADMSG;
+	memcpy(&oh, a->reply, sizeof(oh));
+	if (oh.len != s->used_len || oh.error > 0 || oh.error < -4095 ||
+	    (oh.unique != s->unique && !(oh.unique == 0 && oh.error)))
+		return -EBADMSG;
+	return oh.error;
+}
+
 enum attack_result attack_wait(struct attack_ctx *a, struct fm_slot *s)
 {
 	struct fm_queue *q = &a->cs->q[1];
@@ -61,7 +79,7 @@ enum attack_result attack_wait(struct attack_ctx *a, struct fm_slot *s)
 		return AR_NONE;
 	if (s->used_len == 0)
 		return AR_DROP;
-	r = fm_reply(s, NULL, NULL);
+	r = a->reply ? raw_reply(a, s) : fm_reply(s, NULL, NULL);
 	if (r == -EBADMSG) {
 		struct fuse_out_header oh;
 
@@ -81,6 +99,7 @@ enum attack_result attack_wait(struct attack_ctx *a, struct fm_slot *s)
 
 enum attack_result attack_send(struct attack_ctx *a, struct fm_slot *s)
 {
+	a->reply = NULL;
 	fm_submit(s);
 	return attack_wait(a, s);
 }
@@ -112,10 +131,26 @@ enum attack_result attack_chain(struct attack_ctx *a,
 
 	uint64_t cap = 0;
 
+	a->reply = NULL;
 	for (unsigned int i = 0; i < n && i < FM_DESC_PER_SLOT; i++) {
 		vq->desc[s->head + i] = d[i];
 		cap += writable_len(a, &d[i]);
+		if (!a->reply && (d[i].flags & VRING_DESC_F_WRITE) &&
+		    !(d[i].flags & VRING_DESC_F_INDIRECT))
+			a->reply = vc_ptr(&a->cs->dev, d[i].addr);
 	}
+	/* Answers through an indirect table: its first writable entry. */
+	if (!a->reply && n && (d[0].flags & VRING_DESC_F_INDIRECT)) {
+		const struct vring_desc *t = vc_ptr(&a->cs->dev, d[0].addr);
+
+		for (uint32_t i = 0; t && i < d[0].len / 16 && i < 64; i++)
+			if (t[i].flags & VRING_DESC_F_WRITE) {
+				a->reply = vc_ptr(&a->cs->dev, t[i].addr);
+				break;
+			}
+	}
+	if (!a->reply)
+		a->reply = s->out;
 	/* fm_reply() holds the answer to what the chain let be written. */
 	s->nseg = 1;
 	s->seg[0] = (struct fm_seg){ 0, (uint32_t)(cap > UINT32_MAX ? UINT32_MAX : cap),

@@ -38,6 +38,7 @@ struct attack_ctx {
 	const char *outside; /* a host directory outside the share */
 	uint64_t root_ino;
 	int wait_ms; /* how long to wait for the hostile request */
+	const uint8_t *reply; /* where a raw chain's answer lands, or NULL */
 	char note[200];
 };
 

@@ -44,7 +44,8 @@ static enum attack_result mem_table(struct attack_ctx *a, uint32_t nclaim,
 
 	memcpy(buf, &nclaim, 4);
 	memset(buf + 4, 0, 4);
-	memcpy(buf + 8, r, nsent * sizeof(*r));
+	if (nsent)
+		memcpy(buf + 8, r, nsent * sizeof(*r));
 	return attack_msg(a, VHOST_USER_SET_MEM_TABLE, buf,
 			  (uint32_t)(8 + nsent * sizeof(*r)), fds, nfds);
 }
@@ -252,6 +253,29 @@ static enum attack_result vring_index_out_of_range(struct attack_ctx *a)
 	return vring_num(a, 200, 128);
 }
 
+static enum attack_result start_bad_ring(struct attack_ctx *a)
+{
+	int kick = eventfd(0, EFD_CLOEXEC), call = eventfd(0, EFD_CLOEXEC);
+	struct vu_vring_state en = { 1, 1 };
+	uint64_t idx = 1, one = 1;
+	enum attack_result r;
+
+	r = attack_msg(a, VHOST_USER_SET_VRING_CALL, &idx, sizeof(idx), &call, 1);
+	if (r == AR_OK)
+		r = attack_msg(a, VHOST_USER_SET_VRING_KICK, &idx, sizeof(idx),
+			       &kick, 1);
+	if (r == AR_OK)
+		r = attack_msg(a, VHOST_USER_SET_VRING_ENABLE, &en, sizeof(en),
+			       NULL, 0);
+	if (r == AR_OK && write(kick, &one, sizeof(one)) != sizeof(one))
+		r = AR_BAD;
+	if (r == AR_OK)
+		usleep(200000);
+	close(kick);
+	close(call);
+	return r;
+}
+
 static enum attack_result vring_addr_unmapped(struct attack_ctx *a)
 {
 	struct vc_opts vo = { .mem_size = 4 * MIB };
@@ -265,7 +289,11 @@ static enum attack_result vring_addr_unmapped(struct attack_ctx *a)
 	r = vring_num(a, 1, 128);
 	if (r != AR_OK)
 		return r;
-	return attack_msg(a, VHOST_USER_SET_VRING_ADDR, &ad, sizeof(ad), NULL, 0);
+	r = attack_msg(a, VHOST_USER_SET_VRING_ADDR, &ad, sizeof(ad), NULL, 0);
+	if (r != AR_OK)
+		return r;
+	/* Accepted for now: start the ring and make the back end look. */
+	return start_bad_ring(a);
 }
 
 static enum attack_result vring_kick_no_fd(struct attack_ctx *a)
@@ -346,7 +374,7 @@ const struct attack_case attack_sock_cases[] = {
 	SOCK_CASE("vring_num_not_power_of_2", vring_num_not_pow2),
 	SOCK_CASE("vring_num_huge", vring_num_huge),
 	SOCK_CASE("vring_index_out_of_range", vring_index_out_of_range),
-	SOCK_CASE("vring_addr_unmapped", vring_addr_unmapped),
+	SOCK_OR_OK("vring_addr_unmapped", vring_addr_unmapped),
 	SOCK_CASE("vring_kick_without_fd", vring_kick_no_fd),
 	SOCK_OR_OK("vring_call_many_fds", vring_call_many_fds),
 	SOCK_OR_OK("fds_on_get_features", fds_on_get_features),

@@ -436,6 +436,20 @@ static int rdplus_prepare(struct bench *b, unsigned int nq, unsigned int depth)
 	return 0;
 }
 
+void bench_free_slots(struct client_session *cs)
+{
+	for (unsigned int q = 1; q <= cs->nreq; q++) {
+		for (unsigned int i = 0; i < cs->q[q].nslots; i++) {
+			struct scan *sc = cs->q[q].slots[i].priv;
+
+			if (sc)
+				free(sc->nids);
+			free(sc);
+			cs->q[q].slots[i].priv = NULL;
+		}
+	}
+}
+
 const struct workload bench_workloads[] = {
 	{ "getattr", false, getattr_fill, getattr_reply, NULL },
 	{ "lookup_hit", false, lookup_hit_fill, lookup_hit_reply, lookup_hit_after },

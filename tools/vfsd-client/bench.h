@@ -51,6 +51,8 @@ int bench_run(struct bench *b, const struct workload *w, unsigned int nq,
 	      unsigned int depth, double secs, uint64_t max_ops,
 	      struct run_result *res);
 
+/* Free what the workloads hung on the session's slots. */
+void bench_free_slots(struct client_session *cs);
 void bench_print_head(const struct client_opts *o);
 void bench_print_row(const struct client_opts *o, const char *wl,
 		     unsigned int nq, unsigned int depth,

@@ -268,10 +268,8 @@ static int bench_session(struct client_opts *o, struct bench *b,
 				goto out;
 		}
 	}
-	for (unsigned int q = 1; q <= nq; q++)
-		for (unsigned int i = 0; i < cs.q[q].nslots; i++)
-			free(cs.q[q].slots[i].priv);
 out:
+	bench_free_slots(&cs);
 	session_close(&cs, o->timeout_ms);
 	session_free(&cs);
 	return failed;
