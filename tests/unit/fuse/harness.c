@@ -687,3 +687,30 @@ struct fuse_session *t_session(const struct fuse_session_opts *opts)
 				1u << 17, &out, NULL), 0);
 	return s;
 }
+
+int t_ctx_setup(void **state)
+{
+	struct t_ctx *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	c->m = malloc(sizeof(*c->m));
+	assert_non_null(c->m);
+	c->s = t_session(NULL);
+	*state = c;
+	return 0;
+}
+
+int t_ctx_teardown(void **state)
+{
+	struct t_ctx *c = *state;
+
+	fuse_session_free(c->s);
+	free(c->m);
+	free(c);
+	return 0;
+}
+
+size_t t_ctx_call(struct t_ctx *c, size_t outlen)
+{
+	return t_call(c->s, c->m, &c->oh, c->body, outlen);
+}

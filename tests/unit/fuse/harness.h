@@ -95,6 +95,19 @@ size_t t_run_split(struct fuse_session *s, const void *in,
 size_t t_call(struct fuse_session *s, struct tmsg *m, struct fuse_out_header *oh,
 	      void *body, size_t outlen);
 
+/** Fixture of the per-op tests: a session after INIT and a message. */
+struct t_ctx {
+	struct fuse_session *s;
+	struct tmsg *m;
+	struct fuse_out_header oh;
+	uint8_t body[1 << 16];
+};
+
+int t_ctx_setup(void **state);
+int t_ctx_teardown(void **state);
+/** t_call() of c->m into c->oh and c->body. */
+size_t t_ctx_call(struct t_ctx *c, size_t outlen);
+
 /** A session with default options that went through INIT 7.38. */
 struct fuse_session *t_session(const struct fuse_session_opts *opts);
 /** Send INIT; returns the reply header's error and fills *out. */
