@@ -27,6 +27,8 @@
 
 /* Below this share of free blocks or inodes a guest is close to ENOSPC. */
 #define LOW_FREE_PERCENT 5
+/* Less than this is full: not even one more guest write of 1 MiB fits. */
+#define FULL_BYTES (1024 * 1024)
 
 #define QEMU_CONF "/etc/libvirt/qemu.conf"
 #define LIBVIRT_MEMORY_DIR "/var/lib/libvirt/qemu/ram"
@@ -399,14 +401,15 @@ static void check_space(struct check_run *r, const struct statvfs *vfs,
 	if (vfs->f_blocks == 0)
 		check_item(r, CHECK_PASS, "space", "%s reports no size (%s)",
 			   m->point, m->fstype);
-	else if (vfs->f_bavail == 0)
-		check_item(r, CHECK_FAIL, "space", "%s is full (%s)", m->point, t);
+	else if (avail < FULL_BYTES)
+		check_item(r, CHECK_FAIL, "space", "%s is full (%s free of %s)",
+			   m->point, a, t);
 	else if (low(avail, total))
 		check_item(r, CHECK_WARN, "space", "%s has %s free of %s",
 			   m->point, a, t);
 	else
 		check_item(r, CHECK_PASS, "space", "%s free of %s", a, t);
-	if (vfs->f_blocks && low(avail, total))
+	if (vfs->f_blocks && (low(avail, total) || avail < FULL_BYTES))
 		check_fix("free space on %s or grow the file system", m->point);
 
 	if (vfs->f_files == 0)

@@ -158,7 +158,8 @@ static void put_fstab(FILE *out, const char *s)
 
 static bool binary_has_children(const struct setup_config *c)
 {
-	return c->cache || c->sandbox || c->thread_pool_size;
+	return (c->cache && strcmp(c->cache, "auto")) || c->sandbox ||
+	       c->thread_pool_size;
 }
 
 static void print_binary(FILE *out, const struct setup_config *c)
@@ -176,7 +177,8 @@ static void print_binary(FILE *out, const struct setup_config *c)
 		return;
 	}
 	fputs(">\n", out);
-	if (c->cache)
+	/* libvirt 9 knows "none" and "always"; without <cache> vfsd runs "auto". */
+	if (c->cache && strcmp(c->cache, "auto"))
 		fprintf(out, "      <cache mode='%s'/>\n", c->cache);
 	if (c->sandbox)
 		fprintf(out, "      <sandbox mode='%s'/>\n", c->sandbox);

@@ -1,0 +1,178 @@
+#!/bin/bash
+# `vfsd check` against real setups made here: loop-mounted ext4 images
+# mounted with and without nosuid,nodev, parents with good and bad owners
+# and modes, a full file system, one without free inodes, a share that is
+# not a mount point, system directories. Runs in a private mount namespace
+# with a tmpfs on /mnt, so nothing stays mounted on the host. Prints TAP;
+# exit 77 (skip) without root, mkfs.ext4 or loop devices.
+#
+#   tests/setup/check.sh VFSD
+set -u
+
+vfsd=${1:?usage: check.sh VFSD}
+vfsd=$(cd "$(dirname "$vfsd")" && pwd)/$(basename "$vfsd")
+
+skip() {
+	echo "1..0 # SKIP $*"
+	exit 77
+}
+
+[ "$(id -u)" -eq 0 ] || skip "needs root"
+command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 not installed"
+command -v unshare >/dev/null || skip "unshare not installed"
+if [ -z "${VFSD_CHECK_NS:-}" ]; then
+	VFSD_CHECK_NS=1 exec unshare --mount --propagation private \
+		"${BASH_SOURCE[0]}" "$@"
+	skip "unshare failed"
+fi
+
+img=$(mktemp -d /tmp/vfsd-check.XXXXXX) || exit 1
+cleanup() {
+	umount -R /mnt 2>/dev/null
+	rm -rf "$img"
+}
+trap cleanup EXIT
+mount -t tmpfs -o mode=0755 tmpfs /mnt || skip "cannot mount a tmpfs on /mnt"
+# / itself must pass the parent checks for the good case to be all-pass.
+[ "$(stat -c %u:%a /)" = 0:755 ] || skip "/ is not root-owned 0755 here"
+
+n=0
+failed=0
+out=$img/out
+
+# expect NAME STATUS [GREP_PATTERN...] -- VFSD_CHECK_ARGS...
+expect() {
+	name=$1 want=$2
+	shift 2
+	pats=()
+	while [ "$1" != -- ]; do
+		pats+=("$1")
+		shift
+	done
+	shift
+	"$vfsd" check "$@" >"$out" 2>&1
+	rc=$?
+	n=$((n + 1))
+	bad=
+	[ "$rc" -eq "$want" ] || bad="exit status $rc, expected $want"
+	for p in "${pats[@]}"; do
+		grep -qE -- "$p" "$out" || bad="${bad:+$bad; }no line matching '$p'"
+	done
+	if [ -z "$bad" ]; then
+		echo "ok $n - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name: $bad"
+		sed 's/^/# /' "$out"
+	fi
+}
+
+# mkimage NAME SIZE_MB [mkfs options...]: an ext4 image file.
+mkimage() {
+	name=$1 size=$2
+	shift 2
+	truncate -s "${size}M" "$img/$name.img" &&
+		mkfs.ext4 -q -F "$@" "$img/$name.img"
+}
+
+echo "1..12"
+mkimage good 64 || { echo "Bail out! mkfs.ext4 failed"; exit 1; }
+mkimage tiny 8 -m 0 -N 32 || { echo "Bail out! mkfs.ext4 failed"; exit 1; }
+
+# The recommended setup: a dedicated ext4, nosuid,nodev, parent 0700.
+mkdir -m 0700 /mnt/good
+mkdir /mnt/good/share
+mount -o loop,nosuid,nodev "$img/good.img" /mnt/good/share ||
+	skip "cannot loop-mount an ext4 image"
+expect "good setup: all pass, exit 0" 0 \
+	'^PASS  share +/mnt/good/share$' \
+	'^PASS  parents +every parent' \
+	'^PASS  parent-mode +/mnt/good is mode 0700' \
+	'^PASS  filesystem +/mnt/good/share is a mount point \(ext4 on /dev/loop' \
+	'^PASS  mount-options +/mnt/good/share is mounted nosuid,nodev' \
+	'^PASS  space' '^PASS  inodes' \
+	'^PASS  memory +/mnt/good/share has .* free for guest RAM of 16.0 MiB' \
+	'^summary: 8 pass, 0 warn, 0 fail$' \
+	-- --shared-dir /mnt/good/share --memory 16M --memory-dir /mnt/good/share
+umount /mnt/good/share
+
+# The same image without nosuid,nodev, under a 0755 parent.
+mkdir -m 0755 /mnt/open
+mkdir /mnt/open/share
+mount -o loop "$img/good.img" /mnt/open/share
+expect "mounted without nosuid,nodev, parent 0755: warnings, exit 1" 1 \
+	'^WARN  mount-options +/mnt/open/share is mounted without nosuid,nodev' \
+	'fix: +mount -o remount,nosuid,nodev /mnt/open/share$' \
+	'^WARN  parent-mode +/mnt/open is mode 0755' 'fix: +chmod 0700 /mnt/open$' \
+	'^PASS  filesystem' '^SKIP  memory' \
+	-- --shared-dir /mnt/open/share
+mount -o remount,nodev /mnt/open/share
+expect "mounted nodev only: names the missing nosuid" 1 \
+	'^WARN  mount-options +/mnt/open/share is mounted without nosuid:' \
+	-- --shared-dir /mnt/open/share
+umount /mnt/open/share
+
+# Not a file system of its own: the check names the fstab line to add.
+mkdir -m 0700 /mnt/plain
+mkdir "/mnt/plain/my share"
+expect "share that is not a mount point: warning with an fstab line" 1 \
+	'^WARN  filesystem +/mnt/plain/my share is not a mount point: it is on /mnt \(tmpfs\)' \
+	'fix: +/dev/DEVICE /mnt/plain/my\\040share ext4 nosuid,nodev 0 2$' \
+	-- --shared-dir "/mnt/plain/my share"
+
+# Parents a user could swap the share through.
+mkdir -m 0700 /mnt/user /mnt/user/p
+chown 1000:1000 /mnt/user
+mkdir /mnt/user/p/share
+expect "parent owned by a user: failure, exit 2" 2 \
+	'^FAIL  parents +/mnt/user is owned by uid 1000' \
+	'fix: +chown root:root /mnt/user$' \
+	-- --shared-dir /mnt/user/p/share
+mkdir -m 0777 /mnt/world
+mkdir -m 0700 /mnt/world/p
+mkdir /mnt/world/p/share
+expect "world-writable parent: failure" 2 \
+	'^FAIL  parents +/mnt/world is writable by everyone$' \
+	-- --shared-dir /mnt/world/p/share
+chmod 1777 /mnt/world
+expect "sticky world-writable parent: warning" 1 \
+	'^WARN  parents +/mnt/world is writable by everyone \(sticky\)' \
+	-- --shared-dir /mnt/world/p/share
+
+# A file system the guest has filled, in space and then in inodes.
+mkdir -m 0700 /mnt/tiny
+mkdir /mnt/tiny/share
+mount -o loop,nosuid,nodev "$img/tiny.img" /mnt/tiny/share
+# ext4 reserves room for delayed allocation: fill again after a sync.
+for f in fill fill2 fill3; do
+	dd if=/dev/zero of="/mnt/tiny/share/$f" bs=4k 2>/dev/null
+	sync
+done
+expect "full file system: failure" 2 \
+	'^FAIL  space +/mnt/tiny/share is full' \
+	-- --shared-dir /mnt/tiny/share
+rm /mnt/tiny/share/fill*
+i=0
+while touch "/mnt/tiny/share/f$i" 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -lt 1000 ] || break
+done
+expect "no free inodes: failure" 2 \
+	'^FAIL  inodes +/mnt/tiny/share has no free inodes' '^PASS  space' \
+	-- --shared-dir /mnt/tiny/share
+expect "memory backing directory too small for the guest RAM" 2 \
+	'^FAIL  memory +/mnt/tiny/share has .* free for file-backed guest RAM of 1.0 TiB' \
+	"fix: +or use <source type='memfd'/>" \
+	-- --shared-dir /mnt/good --memory 1T --memory-dir /mnt/tiny/share
+umount /mnt/tiny/share
+
+expect "system directory: failure" 2 \
+	'^FAIL  share +/etc is a system directory' \
+	-- --shared-dir /etc/../etc
+expect "missing directory: failure with the mkdir to run" 2 \
+	'^FAIL  share +/mnt/none: No such file or directory' \
+	'fix: +mkdir -p /mnt/none$' '^summary: 0 pass, 0 warn, 1 fail$' \
+	-- --shared-dir /mnt/none
+
+echo "# $((n - failed)) of $n passed"
+[ "$failed" -eq 0 ]
