@@ -99,7 +99,8 @@ static unsigned int devfuse_threads(const struct vfsd_options *o)
 static void open_endpoint(const struct vfsd_options *o, struct endpoint *ep)
 {
 	memset(ep, 0, sizeof(*ep));
-	ep->self_cleanup = o->sandbox == VFSD_SANDBOX_NONE;
+	/* Unmounting needs CAP_SYS_ADMIN: a supervisor keeps it for that. */
+	ep->self_cleanup = o->sandbox == VFSD_SANDBOX_NONE && !o->fuse_mount;
 	if (!o->fuse_mount) {
 		ep->fd = o->listen_fd;
 		if (!o->socket_path)
@@ -182,8 +183,9 @@ static int serve_devfuse(const struct vfsd_options *o,
 }
 
 /*
- * Split off the server (namespace and chroot mode). The supervisor keeps
- * the host-side cleanup; the server must never touch those paths again.
+ * Split off the server (namespace and chroot mode; and none mode with a
+ * FUSE mount). The supervisor keeps the host-side cleanup; the server must
+ * never touch those paths again.
  */
 static void split_off_server(const struct vfsd_options *o,
 			     const struct endpoint *ep)
@@ -202,7 +204,7 @@ static void split_off_server(const struct vfsd_options *o,
 	ret = sandbox_fork((enum sandbox_mode)o->sandbox, &c);
 	if (ret)
 		fatal("cannot start the sandboxed server: %s", strerror(-ret));
-	if (o->sandbox != VFSD_SANDBOX_NONE) {
+	if (!ep->self_cleanup) {
 		socket_to_unlink = NULL;
 		mount_to_detach = NULL;
 	}

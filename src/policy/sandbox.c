@@ -150,7 +150,11 @@ int sandbox_fork(enum sandbox_mode mode, const struct sandbox_cleanup *cleanup)
 	pid_t pid;
 	int ret;
 
-	if (mode == SANDBOX_NONE)
+	/*
+	 * Unconfined, the server can clean up itself, except a FUSE mount:
+	 * unmounting needs CAP_SYS_ADMIN, which it will not keep.
+	 */
+	if (mode == SANDBOX_NONE && !(cleanup && cleanup->fuse_mount))
 		return 0;
 	ret = record_host_ns();
 	if (ret)

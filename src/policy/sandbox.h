@@ -11,7 +11,8 @@
  *    resolving ".." past the root itself.
  *  - none: nothing (the administrator confines the daemon).
  *
- * In namespace and chroot mode the process splits in two (sandbox_fork()):
+ * In namespace and chroot mode (and for a FUSE mount in any mode) the
+ * process splits in two (sandbox_fork()):
  * a supervisor that stays on the host, and the server. Only the supervisor
  * can still reach the host's socket path and mount point, so it is the one
  * that cleans them up after the server exits; it forwards SIGTERM, SIGINT
@@ -43,8 +44,9 @@ struct sandbox_cleanup {
 };
 
 /**
- * Split into supervisor and server (namespace and chroot mode; nothing
- * happens in none mode). In namespace mode the server is pid 1 of a new pid
+ * Split into supervisor and server (namespace and chroot mode, and in none
+ * mode when there is a FUSE mount to detach at exit: that needs
+ * CAP_SYS_ADMIN, which the server drops; otherwise nothing happens). In namespace mode the server is pid 1 of a new pid
  * namespace. Returns 0 in the server, or -errno. The supervisor never
  * returns: it waits for the server, runs cleanup, then exits with the
  * server's exit status, or dies by the signal that killed the server.

@@ -121,7 +121,6 @@ static const struct allowed_syscall allowlist[] = {
 /* Host-side cleanup done by the server itself when there is no sandbox. */
 static const struct allowed_syscall cleanup_list[] = {
 	ALLOW(unlink, "remove the socket path at exit (--sandbox=none)"),
-	ALLOW(umount2, "detach the FUSE mount at exit (--sandbox=none)"),
 };
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -26,8 +26,7 @@ enum seccomp_mode {
 
 /*
  * Also allow what the server needs to undo on the host at exit when no
- * supervisor does it for it (--sandbox=none): unlink the socket path,
- * detach the FUSE mount.
+ * supervisor does it for it (--sandbox=none): unlink the socket path.
  */
 #define SECCOMP_ALLOW_HOST_CLEANUP 1u
 
