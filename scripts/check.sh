@@ -17,7 +17,8 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 start=$(date +%s)
 meson test -C build --no-rebuild --print-errorlogs
 meson test -C build-asan --no-rebuild --print-errorlogs \
-	--suite unit --suite e2e-asan --suite client
+	--suite unit --suite e2e-asan --suite devfuse --suite client \
+	--suite sandbox --suite setup
 echo "make check took $(( $(date +%s) - start )) s of testing"
 python3 scripts/test-summary.py build/meson-logs/testlog.json \
 	build-asan/meson-logs/testlog.json

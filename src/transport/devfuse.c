@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/thread.h"
 
 int devfuse_mount(const char *mountpoint, const char *source)
 {
@@ -168,8 +169,8 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		w[i].bufsize = opts->max_write + FUSE_MIN_READ_BUFFER;
 		w[i].handler = handler;
 		w[i].session = session;
-		ret = -pthread_create(&w[i].thread, NULL, devfuse_worker_main,
-				      &w[i]);
+		ret = thread_create_nosig(&w[i].thread, devfuse_worker_main,
+					  &w[i]);
 		if (ret) {
 			log_warn("cannot start /dev/fuse worker: %s",
 				 strerror(-ret));

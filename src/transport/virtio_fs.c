@@ -37,6 +37,7 @@
 #include "transport/vu_dev.h"
 #include "util/compiler.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 struct vfs_server;
 
@@ -150,19 +151,6 @@ static void vfs_pool_submit(struct vfs_pool *p, struct vfs_work *w)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Every thread we create leaves signals to the caller's thread. */
-static int vfs_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int ret;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	ret = pthread_create(t, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return -ret;
-}
-
 static void vfs_pool_stop(struct vfs_pool *p)
 {
 	pthread_mutex_lock(&p->lock);
@@ -196,7 +184,7 @@ static int vfs_pool_start(struct vfs_server *srv, unsigned int n)
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		ret = vfs_thread_create(&p->threads[i], vfs_worker, srv);
+		ret = thread_create_nosig(&p->threads[i], vfs_worker, srv);
 		if (ret < 0) {
 			log_err("thread pool: %s", strerror(-ret));
 			vfs_pool_stop(p);
@@ -360,7 +348,7 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 		return -errno;
 	qt->stopping = false;
 	qt->inflight = 0;
-	ret = vfs_thread_create(&qt->thread, vfs_queue_thread, qt);
+	ret = thread_create_nosig(&qt->thread, vfs_queue_thread, qt);
 	if (ret < 0) {
 		if (close(qt->stop_fd) < 0)
 			log_warn("close: %s", strerror(errno));
