@@ -13,6 +13,12 @@ packages=(
 	qemu-system-x86 qemu-system-common busybox-static cpio kmod
 	# tools the test scripts use
 	python3 procps util-linux
+	# install and packaging: the man page, the .deb (tests/setup/package.sh)
+	help2man debhelper dpkg-dev fakeroot
+	# vfsd check's tests (loop-mounted ext4 images)
+	e2fsprogs mount
+	# the libvirt test: libvirtd and virtlogd started by hand, no systemd
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 )
 
 missing=()
