@@ -105,16 +105,26 @@ static void devfuse_reply(int fd, const void *buf, size_t len)
 		log_warn("/dev/fuse short write %zd of %zu", n, len);
 }
 
-static void *devfuse_worker_main(void *arg)
-{
-	struct devfuse_worker *w = arg;
-	char *in = malloc(w->bufsize);
-	char *out = malloc(w->bufsize);
+/*
+ * With O_DIRECT the host rejects unaligned user buffers, so the payload of
+ * the two data-carrying messages must start on a page: a READ reply's data
+ * follows a fuse_out_header, a WRITE request's a fuse_in_header and a
+ * fuse_write_in. Each buffer is placed that far before a page boundary.
+ */
+#define DEVFUSE_PAGE 4096u
+#define DEVFUSE_IN_LEAD \
+	(sizeof(struct fuse_in_header) + sizeof(struct fuse_write_in))
+#define DEVFUSE_OUT_LEAD (sizeof(struct fuse_out_header))
 
-	if (!in || !out) {
-		log_err("/dev/fuse worker: out of memory");
-		goto out;
-	}
+static char *devfuse_buf(void **base, size_t size, size_t lead)
+{
+	if (posix_memalign(base, DEVFUSE_PAGE, size + DEVFUSE_PAGE))
+		return NULL;
+	return (char *)*base + DEVFUSE_PAGE - lead;
+}
+
+static void devfuse_worker_loop(struct devfuse_worker *w, char *in, char *out)
+{
 	for (;;) {
 		struct iovec iin, iout = { .iov_base = out,
 					   .iov_len = w->bufsize };
@@ -127,7 +137,7 @@ static void *devfuse_worker_main(void *arg)
 				continue;
 			if (errno != ENODEV)
 				log_err("/dev/fuse read: %s", strerror(errno));
-			break;
+			return;
 		}
 		iin.iov_base = in;
 		iin.iov_len = (size_t)n;
@@ -140,9 +150,21 @@ static void *devfuse_worker_main(void *arg)
 		if (req.reply_len)
 			devfuse_reply(w->fd, out, req.reply_len);
 	}
-out:
-	free(in);
-	free(out);
+}
+
+static void *devfuse_worker_main(void *arg)
+{
+	struct devfuse_worker *w = arg;
+	void *in_base = NULL, *out_base = NULL;
+	char *in = devfuse_buf(&in_base, w->bufsize, DEVFUSE_IN_LEAD);
+	char *out = devfuse_buf(&out_base, w->bufsize, DEVFUSE_OUT_LEAD);
+
+	if (in && out)
+		devfuse_worker_loop(w, in, out);
+	else
+		log_err("/dev/fuse worker: out of memory");
+	free(in_base);
+	free(out_base);
 	return NULL;
 }
 

@@ -119,6 +119,21 @@ grep -E 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log" \
 check "daemon log has no sanitizer report" \
 	"$(grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log"; echo $(( ! $? )))"
 
+# --- O_DIRECT through the daemon (--allow-direct-io) ----------------------
+
+start_vfsd --allow-direct-io
+check "mount with --allow-direct-io" $?
+head -c 3145728 /dev/urandom >"$work/direct.src"
+cp "$work/direct.src" "$share/direct.in"
+dd if="$mnt/direct.in" of="$work/direct.read" bs=1M iflag=direct 2>/dev/null
+cmp -s "$work/direct.src" "$work/direct.read"
+check "O_DIRECT read returns the host file's bytes" $?
+dd if="$work/direct.src" of="$mnt/direct.out" bs=1M oflag=direct 2>/dev/null
+cmp -s "$work/direct.src" "$share/direct.out"
+check "O_DIRECT write lands on the host byte for byte" $?
+kill -TERM "$pid"
+wait_exit
+
 # --- the other ways to end ------------------------------------------------
 
 start_vfsd
