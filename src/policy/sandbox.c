@@ -42,6 +42,8 @@ static ino_t share_ino;
  */
 static int proc_fd = -1;
 
+static bool confined;
+
 /* The server, for the supervisor's signal forwarding. */
 static volatile pid_t server_pid;
 
@@ -146,7 +148,7 @@ static int tie_to_supervisor(int alive_fd)
 
 int sandbox_fork(enum sandbox_mode mode, const struct sandbox_cleanup *cleanup)
 {
-	int alive[2];
+	int alive[2], own_pidns = -1;
 	pid_t pid;
 	int ret;
 
@@ -162,9 +164,12 @@ int sandbox_fork(enum sandbox_mode mode, const struct sandbox_cleanup *cleanup)
 	if (pipe2(alive, O_CLOEXEC))
 		return -errno;
 	/* Only children enter a new pid namespace: the server is its init. */
-	if (mode == SANDBOX_NAMESPACE && unshare(CLONE_NEWPID)) {
-		ret = -errno;
-		goto out;
+	if (mode == SANDBOX_NAMESPACE) {
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0 || unshare(CLONE_NEWPID)) {
+			ret = -errno;
+			goto out;
+		}
 	}
 	pid = fork();
 	if (pid < 0) {
@@ -172,14 +177,26 @@ int sandbox_fork(enum sandbox_mode mode, const struct sandbox_cleanup *cleanup)
 		goto out;
 	}
 	if (pid > 0) {
+		/*
+		 * Anything the supervisor starts later (a sanitizer's helper)
+		 * belongs in the host's pid namespace, not the server's.
+		 */
+		if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID))
+			log_warn("supervisor: setns: %s", strerror(errno));
+		if (own_pidns >= 0)
+			close(own_pidns);
 		close(alive[0]);
 		supervise(pid, cleanup);
 	}
+	if (own_pidns >= 0)
+		close(own_pidns);
 	close(alive[1]);
 	ret = tie_to_supervisor(alive[0]);
 	close(alive[0]);
 	return ret;
 out:
+	if (own_pidns >= 0)
+		close(own_pidns);
 	close(alive[0]);
 	close(alive[1]);
 	return ret;
@@ -239,14 +256,35 @@ int sandbox_enter(enum sandbox_mode mode, const char *dir)
 	share_ino = st.st_ino;
 	switch (mode) {
 	case SANDBOX_NAMESPACE:
+		confined = true;
 		return enter_namespaces(dir);
 	case SANDBOX_CHROOT:
+		confined = true;
 		return enter_chroot(dir);
 	case SANDBOX_NONE:
 		return 0;
 	}
 	return -EINVAL;
 }
+
+bool sandbox_confined(void)
+{
+	return confined;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * LeakSanitizer's exit-time check reads /proc/<pid>/task by path, which a
+ * confined server no longer has: it would die with a fatal error instead
+ * of exiting with the server's status. Leak checks of the daemon run with
+ * --sandbox=none.
+ */
+int __lsan_is_turned_off(void);
+int __lsan_is_turned_off(void)
+{
+	return confined;
+}
+#endif
 
 int sandbox_drop_groups(void)
 {

@@ -29,6 +29,8 @@
 #ifndef VFSD_POLICY_SANDBOX_H
 #define VFSD_POLICY_SANDBOX_H
 
+#include <stdbool.h>
+
 enum sandbox_mode {
 	SANDBOX_NONE,
 	SANDBOX_NAMESPACE,
@@ -79,5 +81,8 @@ int sandbox_verify(enum sandbox_mode mode, char *err, unsigned int errlen);
 
 /** Close the /proc fd kept for the checks. */
 void sandbox_finish(void);
+
+/** True once sandbox_enter() has confined the process (chroot/namespace). */
+bool sandbox_confined(void);
 
 #endif

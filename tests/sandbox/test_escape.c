@@ -36,6 +36,7 @@
 #include "fs/passthrough.h"
 #include "fuse/session.h"
 #include "policy/caps.h"
+#include "policy/creds.h"
 #include "policy/sandbox.h"
 #include "policy/seccomp.h"
 
@@ -94,8 +95,10 @@ static void send_req(uint32_t opcode, uint64_t nodeid, uint32_t uid,
 	va_list ap;
 
 	assert_true(arglen <= sizeof(in) - len);
-	memcpy(in + len, arg, arglen);
-	len += arglen;
+	if (arglen) {
+		memcpy(in + len, arg, arglen);
+		len += arglen;
+	}
 	va_start(ap, r);
 	while ((name = va_arg(ap, const char *))) {
 		size_t n = strlen(name) + 1;
@@ -583,6 +586,9 @@ int main(int argc, char *argv[])
 	if (confined)
 		confine();
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	/* Requests ran on this thread as guest users: back to root. */
+	if (creds_reset())
+		fprintf(stderr, "test_escape: creds_reset failed\n");
 	fuse_session_free(session);
 	pt_free(fs);
 	if (!confined)
