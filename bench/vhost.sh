@@ -103,8 +103,8 @@ function flush() {
 END { flush() }')
 
 echo
-printf '%-14s %2s %5s | %-26s | %-26s | %7s | %10s\n' workload q depth \
-	"vfsd ops/s med [min-max]" "virtiofsd ops/s med [min-max]" ratio "limit"
+printf '%-14s %2s %5s | %-26s | %-26s | %7s\n' workload q depth \
+	"vfsd ops/s med [min-max]" "virtiofsd ops/s med [min-max]" "ratio"
 printf '%s\n' "$summary" | awk -F, '
 { key = $2 "," $3 "," $4; row[$1 "|" key] = $0; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
 function cell(b, k,   f) {
@@ -124,11 +124,12 @@ END {
 		if (p[2] == 0) continue
 		a = med("vfsd", k); b = med("virtiofsd", k)
 		ratio = (a >= 0 && b > 0) ? sprintf("%.2f", a / b) : "-"
-		lk = p[1] ",0,1"
-		lim = med("limit", lk)
-		printf "%-14s %2s %5s | %-26s | %-26s | %7s | %10s\n", p[1], p[2], p[3], cell("vfsd", k), cell("virtiofsd", k), ratio, (lim >= 0 ? sprintf("%.0f", lim) : "-")
+		printf "%-14s %2s %5s | %-26s | %-26s | %7s\n", p[1], p[2], p[3], cell("vfsd", k), cell("virtiofsd", k), ratio
+		split(order[i + 1], nx, ",")
+		if (i == n || nx[1] != p[1])
+			printf "%-14s %8s | %-26s |\n", p[1], "limit", cell("limit", p[1] ",0,1")
 	}
-}'
+}}'
 echo
 echo "Secondary columns (medians): backend workload q depth MB/s p50_us p99_us cpu_us/op"
 printf '%s\n' "$summary" | awk -F, '{ printf "  %-9s %-14s %2s %5s %9.1f %9.1f %9.1f %9.2f\n", $1, $2, $3, $4, $8, $9, $10, $11 }'

@@ -362,7 +362,7 @@ static int run_case(const struct check_case *c, const struct client_opts *o,
 {
 	struct session_cfg cfg = c->cfg;
 	struct client_session cs;
-	char st[64];
+	char st[64], prev[520];
 	int v, r;
 
 	msg[0] = '\0';
@@ -376,16 +376,16 @@ static int run_case(const struct check_case *c, const struct client_opts *o,
 	} else {
 		v = c->fn(&cs, o, msg, len);
 	}
+	snprintf(prev, sizeof(prev), "%s%s", msg, msg[0] ? "; " : "");
 	if (cs.dev.spawned && session_close(&cs, o->timeout_ms)) {
-		v = say(msg, len, FAIL, "%s%sstill running %d ms after disconnect",
-			msg, msg[0] ? "; " : "", o->timeout_ms);
+		v = say(msg, len, FAIL, "%sstill running %d ms after disconnect",
+			prev, o->timeout_ms);
 	} else if (cs.dev.spawned &&
 		   (!WIFEXITED(cs.dev.exit_status) ||
 		    WEXITSTATUS(cs.dev.exit_status))) {
 		/* Cases that expect an early exit have said so already. */
 		if (v != FAIL)
-			v = say(msg, len, FAIL, "%s%s%s after disconnect", msg,
-				msg[0] ? "; " : "",
+			v = say(msg, len, FAIL, "%s%s after disconnect", prev,
 				status_str(cs.dev.exit_status, st, sizeof(st)));
 	}
 	session_free(&cs);
