@@ -90,6 +90,10 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(faccessat, "ACCESS"),
 	ALLOW(faccessat2, "ACCESS with AT_EACCESS (glibc >= 2.33)"),
 	ALLOW(umask, "CREATE without the guest's umask applied twice"),
+	ALLOW(fsetxattr, "SETXATTR on a reopened file or directory"),
+	ALLOW(fgetxattr, "GETXATTR on a reopened file or directory"),
+	ALLOW(flistxattr, "LISTXATTR on a reopened file or directory"),
+	ALLOW(fremovexattr, "REMOVEXATTR on a reopened file or directory"),
 
 	/* Per-request credentials (policy/creds.c), per thread. */
 	ALLOW(setresuid, "run a request as the guest caller's uid"),
@@ -238,6 +242,32 @@ unsigned int seccomp_allowlist_size(void)
 {
 	return ARRAY_SIZE(allowlist);
 }
+
+static bool in_list(const struct allowed_syscall *l, size_t n, int nr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i].nr == nr)
+			return true;
+	return false;
+}
+
+bool seccomp_allowlisted(const char *name, unsigned int flags)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+
+	if (nr == __NR_SCMP_ERROR)
+		return false;
+	if (in_list(allowlist, ARRAY_SIZE(allowlist), nr))
+		return true;
+	if ((flags & SECCOMP_ALLOW_HOST_CLEANUP) &&
+	    in_list(cleanup_list, ARRAY_SIZE(cleanup_list), nr))
+		return true;
+#if defined(__SANITIZE_ADDRESS__)
+	if (in_list(sanitizer_list, ARRAY_SIZE(sanitizer_list), nr))
+		return true;
+#endif
+	return false;
+}
 #else
 int seccomp_apply(enum seccomp_mode mode, unsigned int flags)
 {
@@ -248,6 +278,13 @@ int seccomp_apply(enum seccomp_mode mode, unsigned int flags)
 unsigned int seccomp_allowlist_size(void)
 {
 	return 0;
+}
+
+bool seccomp_allowlisted(const char *name, unsigned int flags)
+{
+	(void)name;
+	(void)flags;
+	return false;
 }
 #endif
 

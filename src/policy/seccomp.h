@@ -17,6 +17,8 @@
 #ifndef VFSD_POLICY_SECCOMP_H
 #define VFSD_POLICY_SECCOMP_H
 
+#include <stdbool.h>
+
 enum seccomp_mode {
 	SECCOMP_MODE_NONE,
 	SECCOMP_MODE_KILL,
@@ -38,6 +40,12 @@ int seccomp_apply(enum seccomp_mode mode, unsigned int flags);
 
 /** Number of system calls on the allowlist of this architecture. */
 unsigned int seccomp_allowlist_size(void);
+
+/**
+ * Whether the system call named name ("execve") is on the allowlist
+ * (flags as for seccomp_apply()). Unknown names are not.
+ */
+bool seccomp_allowlisted(const char *name, unsigned int flags);
 
 /**
  * Check a /proc/self/status text: "Seccomp: 2" (filter) and

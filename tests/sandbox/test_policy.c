@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pure parts of the confinement: --modcaps parsing, the /proc status
+ * checks, and what the seccomp allowlist must never contain.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy/caps.h"
+#include "policy/seccomp.h"
+
+#define BIT(n) ((caps_set_t)1 << (n))
+
+static void test_default_set(void **state)
+{
+	(void)state;
+	/* CHOWN DAC_OVERRIDE FOWNER FSETID SETGID SETUID MKNOD SETFCAP */
+	assert_int_equal(caps_default(), 0x880000dbull);
+}
+
+static void test_modcaps(void **state)
+{
+	caps_set_t set = caps_default();
+	char err[128];
+
+	(void)state;
+	assert_int_equal(caps_parse_mod("+sys_admin:-mknod", &set, err,
+					sizeof(err)), 0);
+	assert_int_equal(set, (caps_default() | BIT(21)) & ~BIT(27));
+	/* Any case, with or without the prefix; a second '-' is harmless. */
+	assert_int_equal(caps_parse_mod("-CAP_CHOWN:-chown:+Dac_Read_Search",
+					&set, err, sizeof(err)), 0);
+	assert_int_equal(set & BIT(0), 0);
+	assert_int_not_equal(set & BIT(2), 0);
+}
+
+static void test_modcaps_refused(void **state)
+{
+	static const char *const bad[] = {
+		"", "chown", "+", "-", "+chown:", ":+chown", "+chown::-mknod",
+		"+nonsense", "+cap_", "*chown",
+		"+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		caps_set_t set = caps_default();
+
+		err[0] = '\0';
+		assert_int_equal(caps_parse_mod(bad[i], &set, err, sizeof(err)),
+				 -1);
+		assert_int_equal(set, caps_default());
+		assert_true(err[0] != '\0');
+	}
+}
+
+static const char status_ok[] =
+	"Name:\tvfsd\nCapInh:\t0000000000000000\nCapPrm:\t00000000880000db\n"
+	"CapEff:\t00000000880000db\nCapBnd:\t00000000880000db\n"
+	"NoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\n";
+
+static void test_status_checks(void **state)
+{
+	char err[128];
+
+	(void)state;
+	assert_int_equal(caps_verify(status_ok, caps_default(), err,
+				     sizeof(err)), 0);
+	assert_int_equal(seccomp_verify(status_ok, SECCOMP_MODE_KILL, err,
+					sizeof(err)), 0);
+	/* One capability more than asked for is a failure. */
+	assert_int_equal(caps_verify(status_ok, caps_default() & ~BIT(27), err,
+				     sizeof(err)), -1);
+	assert_non_null(strstr(err, "CapEff"));
+	assert_int_equal(seccomp_verify(status_ok, SECCOMP_MODE_NONE, err,
+					sizeof(err)), -1);
+	assert_int_equal(seccomp_verify("Seccomp:\t0\n", SECCOMP_MODE_NONE, err,
+					sizeof(err)), 0);
+	assert_int_equal(seccomp_verify("NoNewPrivs:\t0\nSeccomp:\t2\n",
+					SECCOMP_MODE_KILL, err, sizeof(err)),
+			 -1);
+	assert_int_equal(seccomp_verify("Seccomp:\t2x\n", SECCOMP_MODE_KILL,
+					err, sizeof(err)), -1);
+	assert_int_equal(caps_verify("CapEff:\t00000000880000db\n",
+				     caps_default(), err, sizeof(err)), -1);
+	assert_int_equal(caps_verify("", caps_default(), err, sizeof(err)), -1);
+}
+
+/* What a compromised server must not be able to do. */
+static void test_allowlist_excludes(void **state)
+{
+	static const char *const never[] = {
+		"execve", "execveat", "fork", "vfork", "mount", "umount2",
+		"pivot_root", "chroot", "unshare", "setns", "socket",
+		"connect", "bind", "listen", "init_module", "finit_module",
+		"delete_module", "kexec_load", "bpf", "perf_event_open",
+		"keyctl", "add_key", "request_key", "capset", "seccomp",
+		"open_by_handle_at", "process_vm_writev", "process_vm_readv",
+		"personality", "reboot", "swapon", "acct", "setuid", "setgid",
+		"userfaultfd", "io_uring_setup", "memfd_create", "open",
+		"creat", "symlink", "link", "chmod", "chown", "mknod",
+	};
+
+	(void)state;
+	assert_true(seccomp_allowlist_size() > 40);
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		if (seccomp_allowlisted(never[i], 0))
+			fail_msg("%s is on the allowlist", never[i]);
+	assert_false(seccomp_allowlisted("unlink", 0));
+	assert_true(seccomp_allowlisted("unlink", SECCOMP_ALLOW_HOST_CLEANUP));
+	assert_false(seccomp_allowlisted("no_such_call", 0));
+}
+
+/* What serving needs (a regression here kills every daemon at once). */
+static void test_allowlist_includes(void **state)
+{
+	static const char *const needed[] = {
+		"openat", "newfstatat", "read", "write", "preadv", "pwritev",
+		"getdents64", "mknodat", "mkdirat", "unlinkat", "renameat2",
+		"linkat", "symlinkat", "readlinkat", "fchownat", "fchmodat",
+		"utimensat", "setresuid", "setresgid", "setgroups", "accept4",
+		"recvmsg", "sendmsg", "poll", "mmap", "munmap", "futex",
+		"clone3", "clone", "exit", "exit_group", "ioctl",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
+		if (!seccomp_allowlisted(needed[i], 0))
+			fail_msg("%s is missing from the allowlist", needed[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_set),
+		cmocka_unit_test(test_modcaps),
+		cmocka_unit_test(test_modcaps_refused),
+		cmocka_unit_test(test_status_checks),
+		cmocka_unit_test(test_allowlist_excludes),
+		cmocka_unit_test(test_allowlist_includes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
