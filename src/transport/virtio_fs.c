@@ -15,7 +15,10 @@
  *   pool of that many worker threads, shared by all queues; otherwise the
  *   queue thread calls the handler itself.
  * Whoever ran the handler completes the request: vq_push() and vq_notify()
- * under the queue's vu_queue.lock, then drops the queue's in-flight count.
+ * under the queue's vu_queue.lock, then drops the queue's in-flight count
+ * and puts the work item on the queue's free list. A queue never has more
+ * requests in flight than its size (a driver re-offering busy heads makes
+ * the queue thread wait), so its memory use is bounded too.
  * A queue thread told to stop pops nothing more, waits until its in-flight
  * count is zero, and exits; so after queue_stop() no thread touches the
  * ring or the guest memory behind that queue.
@@ -43,7 +46,7 @@ struct vfs_server;
 
 /* One request between pop and push. */
 struct vfs_work {
-	struct vfs_work *next;		/* pool queue link */
+	struct vfs_work *next;		/* pool queue or free list link */
 	unsigned int queue;
 	uint16_t head;
 	struct fuse_req req;
@@ -57,6 +60,8 @@ struct vfs_qthread {
 	int stop_fd;			/* eventfd: socket thread -> queue */
 	bool stopping;			/* atomic; set before stop_fd fires */
 	unsigned int inflight;		/* protected by vu_queue.lock */
+	bool throttled;			/* protected by vu_queue.lock */
+	struct vfs_work *free_list;	/* protected by vu_queue.lock */
 	pthread_cond_t idle;		/* signalled under vu_queue.lock */
 };
 
@@ -85,7 +90,10 @@ int virtio_fs_listen(const char *path, const char *group)
 	return vu_listen(path, group);
 }
 
-/* Push the reply of w and let the queue's stop wait go on. */
+/*
+ * Push the reply of w, recycle w, and wake the queue thread if it waits for
+ * room (throttled) or for the last request (stopping).
+ */
 static void vfs_complete(struct vfs_server *srv, struct vfs_work *w)
 {
 	struct vu_queue *q = &srv->dev.q[w->queue];
@@ -103,7 +111,9 @@ static void vfs_complete(struct vfs_server *srv, struct vfs_work *w)
 	pthread_mutex_lock(&q->lock);
 	vq_push(&q->vq, w->head, len);
 	vq_notify(&q->vq);
-	if (--qt->inflight == 0)
+	w->next = qt->free_list;
+	qt->free_list = w;
+	if (--qt->inflight == 0 || qt->throttled)
 		pthread_cond_broadcast(&qt->idle);
 	pthread_mutex_unlock(&q->lock);
 }
@@ -134,7 +144,6 @@ static void *vfs_worker(void *arg)
 		if (w == NULL)
 			return NULL;
 		vfs_run(srv, w);
-		free(w);
 	}
 }
 
@@ -234,16 +243,53 @@ static int vfs_take_one(struct vfs_qthread *qt, struct vfs_work *w,
 	return 1;
 }
 
+/*
+ * A work item for the next chain. A driver may not have more chains in
+ * flight than the queue has descriptors; one that re-offers heads still in
+ * flight waits here instead of growing our memory without bound.
+ */
+static struct vfs_work *vfs_get_work(struct vfs_qthread *qt)
+{
+	struct vu_queue *q = &qt->srv->dev.q[qt->idx];
+	struct vfs_work *w;
+
+	pthread_mutex_lock(&q->lock);
+	while (qt->inflight >= q->vq.num) {
+		qt->throttled = true;
+		pthread_cond_wait(&qt->idle, &q->lock);
+	}
+	qt->throttled = false;
+	w = qt->free_list;
+	if (w != NULL)
+		qt->free_list = w->next;
+	pthread_mutex_unlock(&q->lock);
+	return w != NULL ? w : malloc(sizeof(*w));
+}
+
+static void vfs_put_work(struct vfs_qthread *qt, struct vfs_work *w)
+{
+	struct vu_queue *q = &qt->srv->dev.q[qt->idx];
+
+	pthread_mutex_lock(&q->lock);
+	w->next = qt->free_list;
+	qt->free_list = w;
+	pthread_mutex_unlock(&q->lock);
+}
+
 /* Serve until the ring is empty (and stays so once re-armed). */
-static int vfs_drain(struct vfs_qthread *qt, struct vfs_work *inline_w)
+static int vfs_drain(struct vfs_qthread *qt, bool pooled)
 {
 	struct virtq *vq = &qt->srv->dev.q[qt->idx].vq;
-	bool pooled = inline_w == NULL;
 	struct vfs_work *w;
 	int ret;
 
 	while (!vfs_stopping(qt)) {
-		w = pooled ? malloc(sizeof(*w)) : inline_w;
+		w = vfs_get_work(qt);
+		/* Told to stop while waiting for room: pop nothing more. */
+		if (w != NULL && vfs_stopping(qt)) {
+			vfs_put_work(qt, w);
+			return 0;
+		}
 		if (w == NULL) {
 			/* Left in the ring; the next kick retries. */
 			log_err("virtqueue %u: out of memory", qt->idx);
@@ -252,8 +298,7 @@ static int vfs_drain(struct vfs_qthread *qt, struct vfs_work *inline_w)
 		ret = vfs_take_one(qt, w, pooled);
 		if (ret == 1)
 			continue;
-		if (pooled)
-			free(w);
+		vfs_put_work(qt, w);
 		if (ret < 0)
 			return -EIO;
 		if (!vq_arm_notify(vq))
@@ -312,18 +357,12 @@ static void *vfs_queue_thread(void *arg)
 	struct vu_queue *q = &srv->dev.q[qt->idx];
 	/* kick_fd does not change while this thread runs. */
 	int kick_fd = q->kick_fd;
-	struct vfs_work *inline_w = NULL;
+	bool pooled = srv->use_pool && qt->idx != 0;
+	struct vfs_work *w;
 
-	if (!srv->use_pool || qt->idx == 0) {
-		inline_w = malloc(sizeof(*inline_w));
-		if (inline_w == NULL) {
-			log_err("virtqueue %u: out of memory", qt->idx);
-			return NULL;
-		}
-	}
 	/* A kick may have come before we were started: look once first. */
 	do {
-		if (vfs_drain(qt, inline_w) < 0) {
+		if (vfs_drain(qt, pooled) < 0) {
 			vfs_report_broken(q);
 			break;
 		}
@@ -332,8 +371,15 @@ static void *vfs_queue_thread(void *arg)
 	pthread_mutex_lock(&q->lock);
 	while (qt->inflight > 0)
 		pthread_cond_wait(&qt->idle, &q->lock);
+	w = qt->free_list;
+	qt->free_list = NULL;
 	pthread_mutex_unlock(&q->lock);
-	free(inline_w);
+	while (w != NULL) {
+		struct vfs_work *next = w->next;
+
+		free(w);
+		w = next;
+	}
 	return NULL;
 }
 
@@ -348,6 +394,8 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 		return -errno;
 	qt->stopping = false;
 	qt->inflight = 0;
+	qt->throttled = false;
+	qt->free_list = NULL;
 	ret = thread_create_nosig(&qt->thread, vfs_queue_thread, qt);
 	if (ret < 0) {
 		if (close(qt->stop_fd) < 0)

@@ -55,6 +55,40 @@ struct frontend {
 
 static unsigned int handled[NQUEUES];
 
+/* While blocked, handlers of queue 1 wait here (pool tests only). */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool gate_closed;
+static unsigned int gate_waiting;
+
+static void gate_pass(void)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_waiting++;
+	while (gate_closed)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	gate_waiting--;
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static void gate_set(bool closed)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_closed = closed;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static unsigned int gate_waiters(void)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&gate_lock);
+	n = gate_waiting;
+	pthread_mutex_unlock(&gate_lock);
+	return n;
+}
+
 /* Echo the request into the reply room, after a 4-byte queue tag. */
 static void echo_handler(void *session, struct fuse_req *req)
 {
@@ -62,6 +96,8 @@ static void echo_handler(void *session, struct fuse_req *req)
 	uint8_t buf[SLOT];
 
 	(void)session;
+	if (req->queue == 1)
+		gate_pass();
 	for (unsigned int i = 0; i < req->in_cnt; i++) {
 		size_t len = req->in[i].iov_len;
 
@@ -519,6 +555,49 @@ static void test_lying_message_disconnects(void **state)
 	}
 }
 
+static void *open_gate_later(void *arg)
+{
+	(void)arg;
+	usleep(300000);
+	gate_set(false);
+	return NULL;
+}
+
+/*
+ * A driver that re-offers a head still in flight gets no more than a
+ * queue's worth of requests in flight: the queue thread waits for room.
+ */
+static void test_inflight_bounded_by_queue_size(void **state)
+{
+	struct frontend *fe = *state;
+	struct vu_vring_state st = { 1, 0 };
+	pthread_t opener;
+
+	gate_set(true);
+	for (unsigned int i = 0; i < QSZ; i++)
+		offer(fe, 1, 0, "same head");
+	kick(fe, 1);
+	for (int i = 0; i < 5000 && gate_waiters() < fe->opts.thread_pool_size;
+	     i++)
+		usleep(1000);
+	assert_int_equal(gate_waiters(), fe->opts.thread_pool_size);
+	/* Let the queue thread take the rest of the first batch. */
+	usleep(100000);
+	for (unsigned int i = 0; i < 4; i++)
+		offer(fe, 1, 0, "same head");
+	kick(fe, 1);
+	usleep(50000);
+	assert_int_equal(pthread_create(&opener, NULL, open_gate_later, NULL),
+			 0);
+	/* Stops the ring once the blocked requests complete. */
+	send_msg(fe, VHOST_USER_GET_VRING_BASE, 0, &st, sizeof(st), NULL, 0);
+	recv_reply(fe, VHOST_USER_GET_VRING_BASE, &st, sizeof(st));
+	pthread_join(opener, NULL);
+	assert_int_equal(st.num, QSZ);
+	assert_int_equal(used_of(fe, 1)->idx, QSZ);
+	assert_int_equal(nhandled(1), QSZ);
+}
+
 #define I(fn) cmocka_unit_test_setup_teardown(fn, fe_setup_inline, fe_teardown)
 #define P(fn) cmocka_unit_test_setup_teardown(fn, fe_setup_pool, fe_teardown)
 
@@ -536,6 +615,7 @@ int main(void)
 		P(test_get_vring_base_stops_ring),
 		P(test_broken_chain_spares_other_queues),
 		P(test_mem_table_replaced_while_running),
+		P(test_inflight_bounded_by_queue_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
