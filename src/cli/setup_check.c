@@ -578,6 +578,8 @@ int setup_check_main(int argc, char *argv[])
 	uint64_t memory = 0;
 	int opt;
 
+	/* getopt's messages start with argv[0]. */
+	argv[0] = (char *)"vfsd check";
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {

@@ -333,7 +333,8 @@ static void config_usage(FILE *out)
 		"  --binary=PATH|none       vfsd for libvirt to start (default\n"
 		"                           %s; none: libvirt finds\n"
 		"                           it through its vhost-user files)\n"
-		"  --cache=never|auto|always  guest caching\n"
+		"  --cache=never|auto|always  guest caching (libvirt 9 has no\n"
+		"                           \"auto\": it is <binary> without <cache>)\n"
 		"  --sandbox=namespace|chroot|none  sandbox mode\n"
 		"  --thread-pool-size=N     worker threads\n"
 		"  --socket-path=PATH       vhost-user socket (qemu format;\n"
@@ -494,6 +495,8 @@ int setup_config_main(int argc, char *argv[])
 	char sock[128], mnt[64];
 	int opt, ret;
 
+	/* getopt's messages start with argv[0]. */
+	argv[0] = (char *)"vfsd config";
 	optind = 1;
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, "h", config_opts, NULL)) != -1) {
