@@ -67,12 +67,13 @@ struct vu_dev_ops {
 	void (*queue_stop)(struct vu_dev *dev, unsigned int idx);
 };
 
+/* Everything here belongs to the socket thread unless noted otherwise. */
 struct vu_dev {
 	const struct vu_dev_ops *ops;
 	uint64_t features;
 	uint64_t protocol_features;
 	bool owner_set;
-	/* Changed only while every queue is stopped. */
+	/* Read by queue threads; changed only while every queue is stopped. */
 	struct guest_mem mem;
 	struct vu_queue q[VU_MAX_QUEUES];
 };
