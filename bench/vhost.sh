@@ -10,7 +10,9 @@
 #
 # Usage: bench/vhost.sh [-b BUILD] [-r ROUNDS] [-t SECONDS] [-c CACHE]
 #                       [-p THREADS] [-e ENTRIES] [-w WORKLOADS] [-q]
+#                       [-o RAW] [-R RAW]
 #   -q   quick: depth 1 and 16 but one round of 1 s each
+#   -o   also keep the raw rows in RAW; -R: only summarize a kept RAW
 set -eu
 
 build=build
@@ -20,9 +22,11 @@ cache=auto
 threads=2
 entries=10000
 workloads=
+keep=
+reuse=
 virtiofsd=${VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
 
-while getopts b:r:t:c:p:e:w:q opt; do
+while getopts b:r:t:c:p:e:w:qo:R: opt; do
 	case $opt in
 	b) build=$OPTARG ;;
 	r) rounds=$OPTARG ;;
@@ -32,7 +36,9 @@ while getopts b:r:t:c:p:e:w:q opt; do
 	e) entries=$OPTARG ;;
 	w) workloads=$OPTARG ;;
 	q) rounds=1; duration=1 ;;
-	*) sed -n '2,16p' "$0"; exit 2 ;;
+	o) keep=$OPTARG ;;
+	R) reuse=$OPTARG ;;
+	*) sed -n '2,18p' "$0"; exit 2 ;;
 	esac
 done
 
@@ -69,6 +75,7 @@ run_limit() {
 	"$client" limit $common | sed -n 's/^/limit,/p' | tail -n +2
 }
 
+[ -n "$reuse" ] && { cp "$reuse" "$raw"; rounds=0; }
 r=1
 while [ "$r" -le "$rounds" ]; do
 	echo "round $r/$rounds..." >&2
@@ -80,6 +87,8 @@ while [ "$r" -le "$rounds" ]; do
 	run_limit >>"$raw"
 	r=$((r + 1))
 done
+
+[ -n "$keep" ] && cp "$raw" "$keep"
 
 # raw: backend,workload,queues,depth,ops,secs,ops_s,mb_s,p50,p99,cpu,status
 # One line per (backend, workload, queues, depth) with median/min/max of
@@ -129,7 +138,7 @@ END {
 		if (i == n || nx[1] != p[1])
 			printf "%-14s %8s | %-26s |\n", p[1], "limit", cell("limit", p[1] ",0,1")
 	}
-}}'
+}'
 echo
 echo "Secondary columns (medians): backend workload q depth MB/s p50_us p99_us cpu_us/op"
 printf '%s\n' "$summary" | awk -F, '{ printf "  %-9s %-14s %2s %5s %9.1f %9.1f %9.1f %9.2f\n", $1, $2, $3, $4, $8, $9, $10, $11 }'

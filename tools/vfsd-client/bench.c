@@ -101,7 +101,9 @@ static int lookup_hit_after(struct bench *b)
 		    fm_do_forget(&b->cs->q[1], b->lookup_nid[i],
 				 b->lookup_cnt[i]))
 			return -1;
+		/* Forgotten: the next LOOKUP may hand out a new nodeid. */
 		b->lookup_cnt[i] = 0;
+		b->lookup_nid[i] = 0;
 	}
 	return 0;
 }
