@@ -1,7 +1,8 @@
 # The two commands of README. The real work is in scripts/ and meson.
 BUILD ?= build
+FUZZ_SECONDS ?= 60
 
-.PHONY: all build demo check deps install clean
+.PHONY: all build demo check deps install clean fuzz
 
 all: build
 
@@ -16,6 +17,10 @@ demo: build
 
 check:
 	scripts/check.sh
+
+# Every libFuzzer target for FUZZ_SECONDS each, in build-fuzz (clang).
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 install: build
 	meson install -C $(BUILD)

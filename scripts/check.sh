@@ -19,6 +19,18 @@ meson test -C build --no-rebuild --print-errorlogs
 meson test -C build-asan --no-rebuild --print-errorlogs \
 	--suite unit --suite e2e-asan --suite devfuse --suite client \
 	--suite sandbox --suite setup
+# libFuzzer targets, 10 s each, in their own clang build (build-fuzz);
+# skipped when clang's fuzzer runtime is missing; a failed build leaves
+# no test log, which the summary counts as a failure.
+fuzz_log=build-fuzz/meson-logs/testlog.json
+rm -f "$fuzz_log"
+scripts/fuzz.sh --build-only
+case $? in
+0)
+	meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz
+	grep -h '^fuzz ' build-fuzz/meson-logs/testlog.txt ;;
+77) fuzz_log= ;;
+esac
 echo "make check took $(( $(date +%s) - start )) s of testing"
 python3 scripts/test-summary.py build/meson-logs/testlog.json \
-	build-asan/meson-logs/testlog.json
+	build-asan/meson-logs/testlog.json $fuzz_log
