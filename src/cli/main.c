@@ -68,6 +68,13 @@ static void setup_signals(void)
 		fatal("sigaction: %s", strerror(errno));
 }
 
+static unsigned int devfuse_threads(const struct vfsd_options *o)
+{
+	unsigned int n = o->thread_pool_size ? o->thread_pool_size : 4;
+
+	return n > VFSD_MAX_DEVFUSE_THREADS ? VFSD_MAX_DEVFUSE_THREADS : n;
+}
+
 static void session_opts_from(const struct vfsd_options *o,
 			      struct fuse_session_opts *s)
 {
@@ -76,6 +83,14 @@ static void session_opts_from(const struct vfsd_options *o,
 	s->writeback = o->writeback;
 	s->readdirplus = o->readdirplus;
 	s->allow_direct_io = o->allow_direct_io;
+	s->xattr = o->xattr;
+	s->posix_lock = o->posix_lock;
+	s->flock = o->flock;
+	/* One thread always stays free to serve the unlock a waiter needs. */
+	if (o->fuse_mount)
+		s->lock_waiters_max = devfuse_threads(o) - 1;
+	else if (o->thread_pool_size)
+		s->lock_waiters_max = o->thread_pool_size - 1;
 	s->max_write = 1u << 20;
 	s->max_readahead = 1u << 20;
 }
@@ -88,13 +103,6 @@ struct endpoint {
 	/* The server must clean up on the host itself (no supervisor). */
 	bool self_cleanup;
 };
-
-static unsigned int devfuse_threads(const struct vfsd_options *o)
-{
-	unsigned int n = o->thread_pool_size ? o->thread_pool_size : 4;
-
-	return n > VFSD_MAX_DEVFUSE_THREADS ? VFSD_MAX_DEVFUSE_THREADS : n;
-}
 
 static void open_endpoint(const struct vfsd_options *o, struct endpoint *ep)
 {
@@ -261,7 +269,8 @@ static void confine(const struct vfsd_options *o, const struct endpoint *ep,
 	if (ret)
 		fatal("cannot drop capabilities: %s", strerror(-ret));
 	ret = seccomp_apply((enum seccomp_mode)o->seccomp,
-			    ep->self_cleanup ? SECCOMP_ALLOW_HOST_CLEANUP : 0);
+			    (ep->self_cleanup ? SECCOMP_ALLOW_HOST_CLEANUP : 0) |
+				    (o->use_syslog ? SECCOMP_ALLOW_SYSLOG : 0));
 	if (ret)
 		fatal("cannot install the seccomp filter: %s", strerror(-ret));
 	verify_confinement(o, caps);

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -127,6 +128,11 @@ static const struct allowed_syscall cleanup_list[] = {
 	ALLOW(unlink, "remove the socket path at exit (--sandbox=none)"),
 };
 
+/* --syslog; socket() is further limited to AF_UNIX in add_syslog(). */
+static const struct allowed_syscall syslog_list[] = {
+	ALLOW(connect, "syslog() reconnecting to /dev/log"),
+};
+
 #if defined(__SANITIZE_ADDRESS__)
 /* AddressSanitizer's runtime: the leak check at exit, reports. */
 static const struct allowed_syscall sanitizer_list[] = {
@@ -156,6 +162,16 @@ static int add_list(scmp_filter_ctx ctx, const struct allowed_syscall *l,
 			return ret;
 	}
 	return 0;
+}
+
+static int add_syslog(scmp_filter_ctx ctx)
+{
+	int ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				   SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+
+	if (ret)
+		return ret;
+	return add_list(ctx, syslog_list, ARRAY_SIZE(syslog_list));
 }
 
 /*
@@ -228,6 +244,8 @@ int seccomp_apply(enum seccomp_mode mode, unsigned int flags)
 		ret = add_list(ctx, allowlist, ARRAY_SIZE(allowlist));
 	if (!ret && (flags & SECCOMP_ALLOW_HOST_CLEANUP))
 		ret = add_list(ctx, cleanup_list, ARRAY_SIZE(cleanup_list));
+	if (!ret && (flags & SECCOMP_ALLOW_SYSLOG))
+		ret = add_syslog(ctx);
 #if defined(__SANITIZE_ADDRESS__)
 	if (!ret)
 		ret = add_list(ctx, sanitizer_list, ARRAY_SIZE(sanitizer_list));
@@ -261,6 +279,11 @@ bool seccomp_allowlisted(const char *name, unsigned int flags)
 		return true;
 	if ((flags & SECCOMP_ALLOW_HOST_CLEANUP) &&
 	    in_list(cleanup_list, ARRAY_SIZE(cleanup_list), nr))
+		return true;
+	/* socket() only with AF_UNIX: reported as on the list. */
+	if ((flags & SECCOMP_ALLOW_SYSLOG) &&
+	    (nr == SCMP_SYS(socket) ||
+	     in_list(syslog_list, ARRAY_SIZE(syslog_list), nr)))
 		return true;
 #if defined(__SANITIZE_ADDRESS__)
 	if (in_list(sanitizer_list, ARRAY_SIZE(sanitizer_list), nr))

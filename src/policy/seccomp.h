@@ -31,6 +31,11 @@ enum seccomp_mode {
  * supervisor does it for it (--sandbox=none): unlink the socket path.
  */
 #define SECCOMP_ALLOW_HOST_CLEANUP 1u
+/*
+ * --syslog: glibc's syslog() reconnects to /dev/log after an error, so
+ * socket(AF_UNIX, ...) (only that family) and connect are allowed.
+ */
+#define SECCOMP_ALLOW_SYSLOG 2u
 
 /**
  * Install the filter (nothing in none mode); flags is SECCOMP_ALLOW_*.

@@ -14,7 +14,8 @@ void log_setup(enum log_level level, bool use_syslog)
 {
 	threshold = level;
 	if (use_syslog && !to_syslog)
-		openlog("vfsd", LOG_PID, LOG_DAEMON);
+		/* Connect now: a sandboxed daemon has no /dev/log later. */
+		openlog("vfsd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	to_syslog = use_syslog;
 }
 

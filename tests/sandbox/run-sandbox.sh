@@ -249,6 +249,16 @@ check "--seccomp=none: no filter" \
 kill -TERM "$pid"
 wait_exit
 
+# --syslog: the log connection is made before confinement, and a missing
+# /dev/log (reconnects on every line) must not trip the filter.
+start_vfsd --syslog
+check "--syslog: serves under the filter" \
+	"$([ "$(cat "$mnt/hello" 2>&1)" = hello ]; echo $?)"
+kill -TERM "$pid"
+wait_exit
+check "--syslog: SIGTERM: status 0" "$([ "$status" = 0 ]; echo $?)" \
+	"status $status"
+
 # --- chroot and none modes -----------------------------------------------
 
 for mode in chroot none; do
