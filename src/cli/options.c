@@ -26,6 +26,10 @@ enum {
 	OPT_RLIMIT_NOFILE,
 	OPT_LOG_LEVEL,
 	OPT_SYSLOG,
+	OPT_XATTR,
+	OPT_NO_XATTR,
+	OPT_POSIX_LOCK,
+	OPT_FLOCK,
 	OPT_PRINT_CAPS,
 	OPT_UNSUPPORTED,
 };
@@ -36,7 +40,6 @@ enum {
  * generic "unknown option", and so that nothing is silently ignored.
  */
 static const struct option unsupported_opts[] = {
-	{ "xattr", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "posix-acl", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "xattrmap", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "uid-map", required_argument, NULL, OPT_UNSUPPORTED },
@@ -72,6 +75,10 @@ static const struct option supported_opts[] = {
 	{ "rlimit-nofile", required_argument, NULL, OPT_RLIMIT_NOFILE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "xattr", no_argument, NULL, OPT_XATTR },
+	{ "no-xattr", no_argument, NULL, OPT_NO_XATTR },
+	{ "posix-lock", no_argument, NULL, OPT_POSIX_LOCK },
+	{ "flock", no_argument, NULL, OPT_FLOCK },
 	{ "print-capabilities", no_argument, NULL, OPT_PRINT_CAPS },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -84,6 +91,7 @@ static void options_defaults(struct vfsd_options *o)
 	o->listen_fd = -1;
 	o->cache = FUSE_CACHE_AUTO;
 	o->readdirplus = true;
+	o->xattr = true;
 	o->sandbox = VFSD_SANDBOX_NAMESPACE;
 	o->seccomp = VFSD_SECCOMP_KILL;
 	o->log_level = LOG_LVL_INFO;
@@ -136,6 +144,16 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		return 0;
 	case OPT_ALLOW_DIRECT_IO:
 		o->allow_direct_io = true;
+		return 0;
+	case OPT_XATTR:
+	case OPT_NO_XATTR:
+		o->xattr = c == OPT_XATTR;
+		return 0;
+	case OPT_POSIX_LOCK:
+		o->posix_lock = true;
+		return 0;
+	case OPT_FLOCK:
+		o->flock = true;
 		return 0;
 	case OPT_SANDBOX:
 		return opt_set_sandbox(o, arg, err, errlen);

@@ -53,6 +53,9 @@ struct vfsd_options {
 	bool readdirplus;
 	bool readdirplus_set;	/* given explicitly, else follows cache */
 	bool allow_direct_io;
+	bool xattr;		/* default on */
+	bool posix_lock;	/* remote POSIX locks; default off */
+	bool flock;		/* remote flock(2) locks; default off */
 	enum vfsd_sandbox sandbox;	/* default namespace */
 	enum vfsd_seccomp seccomp;	/* default kill */
 	char *modcaps;			/* --modcaps "+cap:-cap", or NULL */

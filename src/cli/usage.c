@@ -26,6 +26,10 @@ void usage_print_help(const char *prog)
 	       "  --writeback               use the guest's writeback cache\n"
 	       "  --allow-direct-io         honour the guest's O_DIRECT\n"
 	       "  --no-readdirplus          answer READDIR without attributes\n"
+	       "  --xattr, --no-xattr       extended attributes (default on)\n"
+	       "  --posix-lock              POSIX locks on the host (fcntl; a\n"
+	       "                            blocking wait needs worker threads)\n"
+	       "  --flock                   flock(2) locks on the host\n"
 	       "\n"
 	       "Daemon:\n"
 	       "  --thread-pool-size=N      worker threads (0: serve in queue threads)\n"
@@ -47,8 +51,8 @@ void usage_print_help(const char *prog)
 	       "Legacy options (-o, comma separated, \",,\" for a comma in DIR):\n"
 	       "  source=DIR  cache=none|auto|always  sandbox=MODE  log_level=LEVEL\n"
 	       "  modcaps=+CAP:-CAP\n"
-	       "  thread_pool_size=N  writeback  allow_direct_io  no_xattr\n"
-	       "  no_flock  no_posix_lock\n"
+	       "  thread_pool_size=N  writeback  allow_direct_io  xattr  no_xattr\n"
+	       "  flock  no_flock  posix_lock  no_posix_lock\n"
 	       "\n"
 	       "vfsd exits with status 0 when the front end disconnects.\n",
 	       prog, prog, prog);

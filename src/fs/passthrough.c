@@ -258,4 +258,9 @@ const struct vfs_ops pt_ops = {
 	.readdir = pt_op_readdir,
 	.releasedir = pt_op_releasedir,
 	.fsyncdir = pt_op_fsyncdir,
+
+	.setxattr = pt_op_setxattr,
+	.getxattr = pt_op_getxattr,
+	.listxattr = pt_op_listxattr,
+	.removexattr = pt_op_removexattr,
 };

@@ -145,4 +145,14 @@ int pt_op_releasedir(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 int pt_op_fsyncdir(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		   uint64_t fh, bool datasync);
 
+int pt_op_setxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		   const char *name, const void *value, size_t size,
+		   uint32_t flags);
+int pt_op_getxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		   const char *name, void *buf, size_t size, size_t *len);
+int pt_op_listxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		    char *buf, size_t size, size_t *len);
+int pt_op_removexattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		      const char *name);
+
 #endif

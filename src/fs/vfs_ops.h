@@ -97,6 +97,14 @@ typedef int (*vfs_fill_fn)(void *arg, const struct vfs_dirent *d);
 
 /* Flags for open/create, as open(2) flags from the guest (O_*). */
 
+/** A POSIX byte-range lock, as struct flock has it with SEEK_SET. */
+struct vfs_lock {
+	uint64_t start;
+	uint64_t end;	/* last byte, inclusive; INT64_MAX and above: to EOF */
+	uint32_t type;	/* F_RDLCK, F_WRLCK or F_UNLCK */
+	uint32_t pid;	/* GETLK: the holder's pid as the host reports it */
+};
+
 struct vfs_ops {
 	/** Connection negotiated; called once per INIT. */
 	void (*init)(void *fs, const struct vfs_conn *conn);
@@ -184,6 +192,54 @@ struct vfs_ops {
 			  uint64_t fh);
 	int (*fsyncdir)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 			uint64_t fh, bool datasync);
+
+	/*
+	 * Extended attributes. name is NUL-terminated, non-empty and at most
+	 * XATTR_NAME_MAX bytes; values are at most XATTR_SIZE_MAX bytes.
+	 */
+	/** flags: XATTR_CREATE, XATTR_REPLACE or 0. */
+	int (*setxattr)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+			const char *name, const void *value, size_t size,
+			uint32_t flags);
+	/**
+	 * size 0 is a probe: *len = the value's size, buf untouched. Else
+	 * the value goes to buf; ERANGE if it is larger than size.
+	 * ENODATA when there is no such attribute.
+	 */
+	int (*getxattr)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+			const char *name, void *buf, size_t size, size_t *len);
+	/** Like getxattr, for the NUL-separated list of names. */
+	int (*listxattr)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+			 char *buf, size_t size, size_t *len);
+	int (*removexattr)(void *fs, const struct vfs_ctx *ctx,
+			   uint64_t nodeid, const char *name);
+
+	/*
+	 * POSIX record locks, owned by (nodeid, owner) as the guest's kernel
+	 * names its lock owners; a FLUSH with that owner drops them all.
+	 */
+	/** lk in: the lock wanted; out: a conflicting lock or F_UNLCK. */
+	int (*getlk)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		     uint64_t fh, uint64_t owner, struct vfs_lock *lk);
+	/**
+	 * Take or drop (F_UNLCK) a lock. EAGAIN on a conflict unless wait,
+	 * which an implementation honours only if it can block this thread.
+	 */
+	int (*setlk)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		     uint64_t fh, uint64_t owner, const struct vfs_lock *lk,
+		     bool wait);
+	/** flock(2) on the handle: type F_RDLCK (shared), F_WRLCK, F_UNLCK. */
+	int (*flock)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		     uint64_t fh, uint32_t type, bool wait);
+
+	/** copy_file_range(2) between two open files; *copied may be short. */
+	int (*copy_file_range)(void *fs, const struct vfs_ctx *ctx,
+			       uint64_t nodeid_in, uint64_t fh_in,
+			       uint64_t off_in, uint64_t nodeid_out,
+			       uint64_t fh_out, uint64_t off_out, uint64_t len,
+			       uint64_t *copied);
+	/** syncfs(2) of the filesystem nodeid lives on. */
+	int (*syncfs)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid);
 };
 
 #endif

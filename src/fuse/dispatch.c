@@ -45,6 +45,10 @@ static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_FLUSH, op_flush, sizeof(struct fuse_flush_in), 0),
 	/* major and minor: older kernels send less than the full struct. */
 	OP(FUSE_INIT, op_init, 2 * sizeof(uint32_t), FOP_GATE | FOP_PREINIT),
+	OP(FUSE_SETXATTR, op_setxattr, FUSE_COMPAT_SETXATTR_IN_SIZE, 0),
+	OP(FUSE_GETXATTR, op_getxattr, sizeof(struct fuse_getxattr_in), 0),
+	OP(FUSE_LISTXATTR, op_listxattr, sizeof(struct fuse_getxattr_in), 0),
+	OP(FUSE_REMOVEXATTR, op_removexattr, 0, 0),
 	OP(FUSE_OPENDIR, op_opendir, sizeof(struct fuse_open_in), 0),
 	OP(FUSE_READDIR, op_readdir, sizeof(struct fuse_read_in), 0),
 	OP(FUSE_RELEASEDIR, op_releasedir, sizeof(struct fuse_release_in), 0),

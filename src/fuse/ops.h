@@ -57,6 +57,12 @@ void op_readdirplus(struct fuse_call *c);
 void op_releasedir(struct fuse_call *c);
 void op_fsyncdir(struct fuse_call *c);
 
+/* ops_xattr.c */
+void op_setxattr(struct fuse_call *c);
+void op_getxattr(struct fuse_call *c);
+void op_listxattr(struct fuse_call *c);
+void op_removexattr(struct fuse_call *c);
+
 /**
  * Read a name: NUL-terminated within the body, non-empty, at most NAME_MAX
  * bytes, no '/'. buf must hold NAME_MAX + 1 bytes. ENAMETOOLONG for a

@@ -53,6 +53,7 @@ struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
 	page = sysconf(_SC_PAGESIZE);
 	s->page_size = page > 0 ? (uint32_t)page : 4096;
 	atomic_init(&s->destroyed, false);
+	atomic_init(&s->lock_waiters, 0);
 
 	ret = pthread_rwlockattr_init(&attr);
 	if (!ret) {
@@ -111,6 +112,12 @@ static uint64_t session_offered_flags(const struct fuse_session *s)
 		want |= FUSE_WRITEBACK_CACHE;
 	if (s->opts.posix_acl)
 		want |= FUSE_POSIX_ACL;
+	if (s->opts.xattr)
+		want |= FUSE_SETXATTR_EXT;
+	if (s->opts.posix_lock)
+		want |= FUSE_POSIX_LOCKS;
+	if (s->opts.flock)
+		want |= FUSE_FLOCK_LOCKS;
 	return want;
 }
 
@@ -136,6 +143,7 @@ static void session_negotiate(struct fuse_session *s,
 	s->conn.writeback_cache = agreed & FUSE_WRITEBACK_CACHE;
 	s->conn.killpriv_v2 = agreed & FUSE_HANDLE_KILLPRIV_V2;
 	s->conn.posix_acl = agreed & FUSE_POSIX_ACL;
+	s->setxattr_ext = agreed & FUSE_SETXATTR_EXT;
 
 	out->minor = s->minor;
 	out->flags = (uint32_t)agreed;

@@ -25,6 +25,17 @@ struct fuse_session_opts {
 	bool readdirplus;	/* offer FUSE_DO_READDIRPLUS */
 	bool allow_direct_io;	/* honour the guest's O_DIRECT */
 	bool posix_acl;
+	bool xattr;		/* serve the xattr opcodes, else ENOSYS */
+	bool posix_lock;	/* offer FUSE_POSIX_LOCKS */
+	bool flock;		/* offer FUSE_FLOCK_LOCKS */
+	/*
+	 * How many SETLKW/blocking flock requests may wait for a lock at
+	 * once, each blocking the thread that serves it. The transport's
+	 * thread count less one, so one thread is always left to serve the
+	 * unlock that ends a wait; 0 (requests served in the queue threads)
+	 * makes a conflicting SETLKW answer EAGAIN at once.
+	 */
+	unsigned int lock_waiters_max;
 	uint32_t max_write;	/* bytes; the transport's limit */
 	uint32_t max_readahead;
 };

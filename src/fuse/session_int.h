@@ -42,9 +42,13 @@ struct fuse_session {
 	uint32_t minor;		/* protected by gate: agreed minor version */
 	uint32_t max_write;	/* protected by gate: agreed max_write */
 	struct vfs_conn conn;	/* protected by gate */
+	bool setxattr_ext;	/* protected by gate: 7.33 fuse_setxattr_in */
 
 	/* Read by the transport without the gate. */
 	atomic_bool destroyed;
+
+	/* Requests blocked in a lock wait (fuse/ops_lock.c); no lock. */
+	atomic_uint lock_waiters;
 };
 
 /** One request in flight: lives on the processing thread's stack. */

@@ -94,6 +94,7 @@ void e2e_run_attr(void);
 void e2e_run_file(void);
 void e2e_run_dir(void);
 void e2e_run_user(void);
+void e2e_run_posix(void);
 
 /** Host side: fill a fresh share (0 or 1); report checks of the result. */
 int e2e_host_prepare(void);

@@ -228,6 +228,7 @@ static int cmd_run(const char *mnt)
 	e2e_run_file();
 	e2e_run_dir();
 	e2e_run_user();
+	e2e_run_posix();
 	return finish("guest");
 }
 

@@ -119,6 +119,46 @@ static void test_libvirt_legacy_line(void **state)
 	assert_int_equal(o.log_level, LOG_LVL_DEBUG);
 	/* cache=never returns nothing the guest could keep: no readdirplus. */
 	assert_false(o.readdirplus);
+	assert_false(o.xattr);
+	assert_false(o.flock);
+	assert_false(o.posix_lock);
+	options_free(&o);
+}
+
+static void test_xattr_and_locks(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	/* xattrs on, locks off, as the defaults. */
+	assert_int_equal(PARSE(&o, err, "--shared-dir=/a"), 0);
+	assert_true(o.xattr);
+	assert_false(o.posix_lock);
+	assert_false(o.flock);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--no-xattr", "--posix-lock",
+			       "--flock"), 0);
+	assert_false(o.xattr);
+	assert_true(o.posix_lock);
+	assert_true(o.flock);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--no-xattr", "--xattr"), 0);
+	assert_true(o.xattr);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "-o",
+			       "source=/a,no_xattr,posix_lock,flock"), 0);
+	assert_false(o.xattr);
+	assert_true(o.posix_lock);
+	assert_true(o.flock);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "-o", "xattr,flock,no_flock"), 0);
+	assert_true(o.xattr);
+	assert_false(o.flock);
 	options_free(&o);
 }
 
@@ -158,13 +198,13 @@ static void test_refusals(void **state)
 		{ "--bogus", { "vfsd", "--bogus" } },
 		{ "-q", { "vfsd", "-q" } },
 		{ "needs a value", { "vfsd", "--shared-dir" } },
-		{ "'--xattr' is not supported yet", { "vfsd", "--xattr" } },
+		{ "'--xattrmap' is not supported yet",
+		  { "vfsd", "--xattrmap=:map::user.virtiofs.:" } },
 		{ "'--uid-map' is not supported yet",
 		  { "vfsd", "--uid-map=:0:1000:1:" } },
 		{ "invalid cache mode 'sometimes'", { "vfsd", "--cache=sometimes" } },
-		{ "'-o xattr' is not supported yet", { "vfsd", "-o", "xattr" } },
-		{ "'-o flock' is not supported yet",
-		  { "vfsd", "-o", "source=/a,flock" } },
+		{ "'-o xattrmap' is not supported yet",
+		  { "vfsd", "-o", "source=/a,xattrmap=:ok:all:::" } },
 		{ "unknown option '-o frobnicate'", { "vfsd", "-o", "frobnicate" } },
 		{ "needs a value", { "vfsd", "-o", "source" } },
 		{ "takes no value", { "vfsd", "-o", "writeback=1" } },
@@ -309,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_sandbox_options),
 		cmocka_unit_test(test_libvirt_legacy_line),
+		cmocka_unit_test(test_xattr_and_locks),
 		cmocka_unit_test(test_legacy_trailing_double_comma),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_actions),

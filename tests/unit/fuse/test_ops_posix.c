@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The opcodes beyond the core: xattrs, locks, COPY_FILE_RANGE, SYNCFS,
+ * IOCTL, POLL. A filesystem of its own here records the calls; the
+ * requests go through fuse_session_process() like the kernel's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct {
+	int ret;
+	unsigned int calls;
+	uint64_t nodeid;
+	char name[512];
+	char value[1 << 16];
+	size_t size;		/* size argument the op got */
+	uint32_t flags;
+	const char *data;	/* what get/list report */
+	size_t data_len;
+} px;
+
+static int px_setxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		       const char *name, const void *value, size_t size,
+		       uint32_t flags)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.nodeid = nodeid;
+	strcpy(px.name, name);
+	assert_true(size <= sizeof(px.value));
+	memcpy(px.value, value, size);
+	px.size = size;
+	px.flags = flags;
+	return px.ret;
+}
+
+static int px_get(size_t size, void *buf, size_t *len)
+{
+	px.size = size;
+	if (px.ret)
+		return px.ret;
+	if (size && px.data_len > size)
+		return ERANGE;
+	if (size)
+		memcpy(buf, px.data, px.data_len);
+	*len = px.data_len;
+	return 0;
+}
+
+static int px_getxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		       const char *name, void *buf, size_t size, size_t *len)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.nodeid = nodeid;
+	strcpy(px.name, name);
+	return px_get(size, buf, len);
+}
+
+static int px_listxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+			char *buf, size_t size, size_t *len)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.nodeid = nodeid;
+	return px_get(size, buf, len);
+}
+
+static int px_removexattr(void *fs, const struct vfs_ctx *ctx,
+			  uint64_t nodeid, const char *name)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.nodeid = nodeid;
+	strcpy(px.name, name);
+	return px.ret;
+}
+
+static const struct vfs_ops px_ops = {
+	.setxattr = px_setxattr,
+	.getxattr = px_getxattr,
+	.listxattr = px_listxattr,
+	.removexattr = px_removexattr,
+};
+
+struct px_ctx {
+	struct fuse_session *s;
+	struct tmsg m;
+	struct fuse_out_header oh;
+	uint8_t body[1 << 17];
+	struct fuse_init_out init;
+};
+
+static struct px_ctx *px_start(const struct fuse_session_opts *o,
+			       uint32_t init_flags)
+{
+	struct px_ctx *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	memset(&px, 0, sizeof(px));
+	c->s = fuse_session_new(&px_ops, NULL, o);
+	assert_non_null(c->s);
+	assert_int_equal(t_init(c->s, 7, 38, init_flags, 0, 1u << 17,
+				&c->init, NULL),
+			 0);
+	return c;
+}
+
+static void px_end(struct px_ctx *c)
+{
+	fuse_session_free(c->s);
+	free(c);
+}
+
+static const struct fuse_session_opts *px_opts(bool xattr)
+{
+	static struct fuse_session_opts o;
+
+	o = *t_default_opts();
+	o.xattr = xattr;
+	return &o;
+}
+
+static size_t px_call(struct px_ctx *c, size_t outlen)
+{
+	return t_call(c->s, &c->m, &c->oh, c->body, outlen);
+}
+
+static void setxattr_msg(struct px_ctx *c, bool ext, uint32_t size,
+			 uint32_t flags, const char *name, const void *value,
+			 size_t vlen)
+{
+	struct fuse_setxattr_in in = { .size = size, .flags = flags };
+
+	tm_start(&c->m, FUSE_SETXATTR, 7);
+	tm_add(&c->m, &in, ext ? sizeof(in) : FUSE_COMPAT_SETXATTR_IN_SIZE);
+	tm_add_str(&c->m, name);
+	tm_add(&c->m, value, vlen);
+}
+
+static void test_init_flags(void **state)
+{
+	struct fuse_session_opts o = *px_opts(true);
+	struct px_ctx *c;
+
+	(void)state;
+	c = px_start(&o, 0xffffffffu);
+	assert_true(c->init.flags & FUSE_SETXATTR_EXT);
+	assert_false(c->init.flags & FUSE_POSIX_LOCKS);
+	assert_false(c->init.flags & FUSE_FLOCK_LOCKS);
+	px_end(c);
+
+	o.xattr = false;
+	o.posix_lock = true;
+	o.flock = true;
+	c = px_start(&o, 0xffffffffu);
+	assert_false(c->init.flags & FUSE_SETXATTR_EXT);
+	assert_true(c->init.flags & FUSE_POSIX_LOCKS);
+	assert_true(c->init.flags & FUSE_FLOCK_LOCKS);
+	px_end(c);
+
+	/* Nothing the kernel did not offer. */
+	c = px_start(&o, FUSE_ASYNC_READ);
+	assert_false(c->init.flags & (FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS));
+	px_end(c);
+}
+
+static void test_xattr_off(void **state)
+{
+	static const uint32_t codes[] = { FUSE_SETXATTR, FUSE_GETXATTR,
+					  FUSE_LISTXATTR, FUSE_REMOVEXATTR };
+	struct fuse_getxattr_in gi = { .size = 64 };
+	struct px_ctx *c = px_start(px_opts(false), 0xffffffffu);
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		tm_start(&c->m, codes[i], 7);
+		tm_add(&c->m, &gi, sizeof(gi));
+		tm_add_str(&c->m, "user.a");
+		px_call(c, 4096);
+		assert_int_equal(c->oh.error, -ENOSYS);
+	}
+	assert_int_equal(px.calls, 0);
+	px_end(c);
+}
+
+static void test_setxattr(void **state)
+{
+	struct px_ctx *c = px_start(px_opts(true), 0xffffffffu);
+	char big[XATTR_NAME_MAX + 2];
+
+	(void)state;
+	/* The kernel agreed to SETXATTR_EXT: the 16-byte struct. */
+	setxattr_msg(c, true, 5, XATTR_CREATE, "user.k", "v\0lue", 5);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_int_equal(px.calls, 1);
+	assert_int_equal(px.nodeid, 7);
+	assert_string_equal(px.name, "user.k");
+	assert_int_equal(px.size, 5);
+	assert_memory_equal(px.value, "v\0lue", 5);
+	assert_int_equal(px.flags, XATTR_CREATE);
+
+	/* An empty value. */
+	setxattr_msg(c, true, 0, 0, "user.e", "", 0);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_int_equal(px.size, 0);
+
+	/* The filesystem's error goes back. */
+	px.ret = EEXIST;
+	setxattr_msg(c, true, 1, XATTR_CREATE, "user.k", "x", 1);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EEXIST);
+	px.ret = 0;
+
+	px.calls = 0;
+	/* A value larger than the request holds. */
+	setxattr_msg(c, true, 10, 0, "user.k", "abc", 3);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EINVAL);
+	/* Larger than any VFS allows. */
+	setxattr_msg(c, true, XATTR_SIZE_MAX + 1, 0, "user.k", "abc", 3);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -E2BIG);
+	/* Unknown flags. */
+	setxattr_msg(c, true, 1, 4, "user.k", "x", 1);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EINVAL);
+	/* A name over XATTR_NAME_MAX, an empty one, one without its NUL. */
+	memset(big, 'n', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	setxattr_msg(c, true, 1, 0, big, "x", 1);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ERANGE);
+	setxattr_msg(c, true, 1, 0, "", "x", 1);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ERANGE);
+	{
+		struct fuse_setxattr_in in = { .size = 0 };
+
+		tm_start(&c->m, FUSE_SETXATTR, 7);
+		tm_add(&c->m, &in, sizeof(in));
+		tm_add(&c->m, "user.k", 6);
+		px_call(c, 4096);
+		assert_int_equal(c->oh.error, -EINVAL);
+	}
+	assert_int_equal(px.calls, 0);
+	px_end(c);
+}
+
+/* Without SETXATTR_EXT the kernel sends the 8-byte struct. */
+static void test_setxattr_compat(void **state)
+{
+	struct px_ctx *c = px_start(px_opts(true), FUSE_ASYNC_READ);
+
+	(void)state;
+	assert_false(c->init.flags & FUSE_SETXATTR_EXT);
+	setxattr_msg(c, false, 2, XATTR_REPLACE, "user.c", "hi", 2);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_string_equal(px.name, "user.c");
+	assert_memory_equal(px.value, "hi", 2);
+	assert_int_equal(px.flags, XATTR_REPLACE);
+	px_end(c);
+}
+
+static void getxattr_msg(struct px_ctx *c, uint32_t opcode, uint32_t size,
+			 const char *name)
+{
+	struct fuse_getxattr_in in = { .size = size };
+
+	tm_start(&c->m, opcode, 9);
+	tm_add(&c->m, &in, sizeof(in));
+	if (name)
+		tm_add_str(&c->m, name);
+}
+
+static void test_getxattr(void **state)
+{
+	struct px_ctx *c = px_start(px_opts(true), 0xffffffffu);
+	struct fuse_getxattr_out go;
+	size_t n;
+
+	(void)state;
+	px.data = "value";
+	px.data_len = 5;
+	/* A probe answers with the size only. */
+	getxattr_msg(c, FUSE_GETXATTR, 0, "user.v");
+	n = px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_int_equal(n, sizeof(c->oh) + sizeof(go));
+	memcpy(&go, c->body, sizeof(go));
+	assert_int_equal(go.size, 5);
+	assert_int_equal(px.size, 0);
+	assert_string_equal(px.name, "user.v");
+	assert_int_equal(px.nodeid, 9);
+
+	getxattr_msg(c, FUSE_GETXATTR, 100, "user.v");
+	n = px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_int_equal(n, sizeof(c->oh) + 5);
+	assert_memory_equal(c->body, "value", 5);
+	assert_int_equal(px.size, 100);
+
+	getxattr_msg(c, FUSE_GETXATTR, 4, "user.v");
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ERANGE);
+
+	/* A huge size is clamped to what an attribute can hold. */
+	getxattr_msg(c, FUSE_GETXATTR, UINT32_MAX, "user.v");
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_int_equal(px.size, XATTR_SIZE_MAX);
+
+	px.ret = ENODATA;
+	getxattr_msg(c, FUSE_GETXATTR, 100, "user.none");
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ENODATA);
+	px.ret = 0;
+
+	/* No name at all. */
+	px.calls = 0;
+	getxattr_msg(c, FUSE_GETXATTR, 100, NULL);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EINVAL);
+	assert_int_equal(px.calls, 0);
+	px_end(c);
+}
+
+static void test_listxattr_removexattr(void **state)
+{
+	struct px_ctx *c = px_start(px_opts(true), 0xffffffffu);
+	struct fuse_getxattr_out go;
+
+	(void)state;
+	px.data = "user.a\0user.b";
+	px.data_len = 14;
+	getxattr_msg(c, FUSE_LISTXATTR, 0, NULL);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	memcpy(&go, c->body, sizeof(go));
+	assert_int_equal(go.size, 14);
+
+	getxattr_msg(c, FUSE_LISTXATTR, 14, NULL);
+	assert_int_equal(px_call(c, 4096), sizeof(c->oh) + 14);
+	assert_memory_equal(c->body, "user.a\0user.b", 14);
+
+	getxattr_msg(c, FUSE_LISTXATTR, 13, NULL);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ERANGE);
+
+	/* Reply room shorter than the list: E2BIG, never an over-run. */
+	getxattr_msg(c, FUSE_LISTXATTR, 14, NULL);
+	px_call(c, sizeof(c->oh) + 10);
+	assert_int_equal(c->oh.error, -E2BIG);
+
+	tm_start(&c->m, FUSE_REMOVEXATTR, 11);
+	tm_add_str(&c->m, "user.gone");
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_string_equal(px.name, "user.gone");
+	assert_int_equal(px.nodeid, 11);
+
+	px.ret = ENODATA;
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ENODATA);
+	px_end(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_flags),
+		cmocka_unit_test(test_xattr_off),
+		cmocka_unit_test(test_setxattr),
+		cmocka_unit_test(test_setxattr_compat),
+		cmocka_unit_test(test_getxattr),
+		cmocka_unit_test(test_listxattr_removexattr),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
