@@ -48,7 +48,6 @@ check() {
 	fi
 }
 
-echo "1..7"
 # dpkg-buildpackage writes next to the tree and cleans inside it: a copy
 # keeps the working tree (and its build directories) out of its way.
 mkdir "$work/src"
@@ -80,5 +79,14 @@ check "vfsd(1) installed, made from --help" \
 check "vfsd@.service runs the installed binary on /run/vfsd" \
 	sh -c 'grep -q "^ExecStart=/usr/libexec/vfsd --socket-path=/run/vfsd/%i.sock" \
 		$(dpkg -L vfsd | grep "/vfsd@.service$")'
+if command -v systemd-analyze >/dev/null; then
+	unit=$(dpkg -L vfsd | grep '/vfsd@.service$')
+	verify_unit() {
+		cp "$unit" "$work/vfsd@share1.service" &&
+			systemd-analyze verify --man=no "$work/vfsd@share1.service"
+	}
+	check "systemd-analyze verify vfsd@share1.service" verify_unit
+fi
+echo "1..$n"
 echo "# $((n - failed)) of $n passed"
 [ "$failed" -eq 0 ]
