@@ -107,16 +107,27 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-e2e-$daemon.XXXXXX") || bail "mktemp fail
 daemon_pid=
 qemu_pid=
 
+# PID and its descendants (a sandboxed daemon serves from a child).
+process_tree() {
+	local c
+	echo "$1"
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		process_tree "$c"
+	done
+}
+
 cleanup() {
+	local pids
 	# Only processes this script started, by pid.
 	if [ -n "$qemu_pid" ]; then
 		kill -KILL "$qemu_pid" 2>/dev/null
 		wait "$qemu_pid" 2>/dev/null
 	fi
 	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-		kill -TERM "$daemon_pid" 2>/dev/null
+		pids=$(process_tree "$daemon_pid")
+		kill -TERM $pids 2>/dev/null
 		sleep 0.5
-		kill -KILL "$daemon_pid" 2>/dev/null
+		kill -KILL $pids 2>/dev/null
 		wait "$daemon_pid" 2>/dev/null
 	fi
 	if [ -n "$keep" ]; then
