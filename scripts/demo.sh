@@ -30,13 +30,26 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installe
 work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-demo.XXXXXX") || die "mktemp failed"
 vfsd_pid=
 qemu_pid=
+# PID and its descendants (the sandboxed vfsd serves from a child).
+process_tree() {
+	local c
+	echo "$1"
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		process_tree "$c"
+	done
+}
+
 cleanup() {
+	local pids
 	if [ -n "$qemu_pid" ]; then
 		kill -KILL "$qemu_pid" 2>/dev/null
 		wait "$qemu_pid" 2>/dev/null
 	fi
-	if [ -n "$vfsd_pid" ]; then
-		kill -TERM "$vfsd_pid" 2>/dev/null
+	if [ -n "$vfsd_pid" ] && kill -0 "$vfsd_pid" 2>/dev/null; then
+		pids=$(process_tree "$vfsd_pid")
+		kill -TERM $pids 2>/dev/null
+		sleep 0.5
+		kill -KILL $pids 2>/dev/null
 		wait "$vfsd_pid" 2>/dev/null
 	fi
 	rm -rf "$work"
