@@ -390,6 +390,22 @@ static enum attack_result write_past_max_write(struct attack_ctx *a)
 	return attack_send(a, s);
 }
 
+static void forget_entries(struct attack_ctx *a, const uint8_t *p, size_t len)
+{
+	size_t pos = 0;
+
+	while (len - pos >= FUSE_NAME_OFFSET_DIRENTPLUS) {
+		struct fuse_direntplus d;
+
+		memcpy(&d, p + pos, sizeof(d));
+		if (FUSE_DIRENTPLUS_SIZE(&d) > len - pos)
+			return;
+		if (d.entry_out.nodeid)
+			fm_do_forget(&a->cs->q[1], d.entry_out.nodeid, 1);
+		pos += FUSE_DIRENTPLUS_SIZE(&d);
+	}
+}
+
 static enum attack_result readdir_at(struct attack_ctx *a, uint32_t op,
 				     bool good_fh, uint64_t off, uint32_t size)
 {
@@ -397,11 +413,18 @@ static enum attack_result readdir_at(struct attack_ctx *a, uint32_t op,
 				0xdeadbeefull;
 	struct fm_slot *s = attack_slot(a);
 	struct fuse_read_in in = { .fh = fh, .offset = off, .size = size };
+	enum attack_result r;
 
 	fm_begin(s, op, FUSE_ROOT_ID);
 	fm_arg(s, &in, sizeof(in));
 	fm_end(s, OUTH + 4096);
-	return attack_send(a, s);
+	r = attack_send(a, s);
+	/* Give back what a guest would: the entries' references, the handle. */
+	if (r == AR_OK && op == FUSE_READDIRPLUS)
+		forget_entries(a, s->out + OUTH, s->used_len - OUTH);
+	if (good_fh)
+		fm_do_release(&a->cs->q[1], FUSE_RELEASEDIR, FUSE_ROOT_ID, fh);
+	return r;
 }
 
 static enum attack_result readdir_garbage_offset(struct attack_ctx *a)
