@@ -14,7 +14,7 @@ packages=(
 	# tools the test scripts use
 	python3 procps util-linux
 	# install and packaging: the man page, the .deb (tests/setup/package.sh)
-	help2man debhelper dpkg-dev fakeroot libseccomp-dev libcap-ng-dev
+	help2man debhelper dpkg-dev fakeroot
 	# vfsd check's tests (loop-mounted ext4 images)
 	e2fsprogs mount
 	# the libvirt test: libvirtd and virtlogd started by hand, no systemd
