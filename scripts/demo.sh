@@ -15,7 +15,7 @@ case "$build" in
 esac
 vfsd=$build/src/cli/vfsd
 guest_bin=$build/tests/e2e/e2e_ops
-tag=vfsd-demo
+tag="vfsd-demo"
 timeout_s=120
 
 die() {

@@ -23,7 +23,7 @@ daemon_bin=
 guest_bin=
 timeout_s=240
 keep=
-tag=vfsd-e2e
+tag="vfsd-e2e"
 daemon_args=()
 
 usage() {
