@@ -1,0 +1,306 @@
+#!/bin/bash
+# Fault injection over the host kernel's FUSE client (vfsd --fuse-mount):
+# the host misbehaves around a served share and the daemon must keep
+# serving, report errors as errors, and lose nothing it acknowledged.
+#   1. the share's filesystem fills up (size-capped tmpfs)
+#   2. a low RLIMIT_NOFILE (--rlimit-nofile=64) under many open files
+#   3. a subdirectory, then the shared directory itself, renamed and
+#      removed on the host while served
+#   4. vfsd killed with SIGKILL in the middle of a write+fsync loop
+#   5. the host truncating, replacing (rename) and chmod'ing files under
+#      the client, which must see it within the cache=auto timeout (1 s)
+#
+#   tests/faults/run-faults.sh --daemon-bin PATH
+#
+# Prints TAP; exits non-zero on any failure. Needs root.
+set -u
+
+daemon_bin=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--daemon-bin) daemon_bin=$2; shift ;;
+	*) echo "usage: $0 --daemon-bin PATH" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
+
+ntest=0
+nfail=0
+check() { # NAME STATUS [REASON]
+	ntest=$((ntest + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok $ntest - $1"
+	else
+		nfail=$((nfail + 1))
+		echo "not ok $ntest - $1${3:+: $3}"
+	fi
+}
+ok() { echo $(( $? != 0 )); } # status of the last command as 0/1
+
+work=$(mktemp -d /tmp/vfsd-faults.XXXXXX)
+chmod 0755 "$work"
+mnt=$work/mnt
+log=$work/vfsd.log
+pid=
+small=
+cleanup() {
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	umount -l "$mnt" 2>/dev/null
+	[ -n "$small" ] && umount -l "$small" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$mnt"
+
+is_mounted() { grep -q " $mnt fuse.vfsd " /proc/mounts; }
+alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+start_vfsd() { # SHARE [ARGS...]
+	local share=$1
+	shift
+	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" "$@" \
+		>>"$log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		is_mounted && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# SIGTERM: the daemon must still be able to end cleanly after the fault.
+stop_vfsd() { # NAME
+	local status=timeout
+	if alive; then
+		kill -TERM "$pid"
+		for _ in $(seq 100); do
+			if ! kill -0 "$pid" 2>/dev/null; then
+				wait "$pid"
+				status=$?
+				break
+			fi
+			sleep 0.05
+		done
+	else
+		status=dead
+	fi
+	[ "$status" = timeout ] && kill -KILL "$pid" 2>/dev/null
+	pid=
+	umount -l "$mnt" 2>/dev/null
+	check "$1: vfsd still running, exits 0 on SIGTERM" \
+		"$([ "$status" = 0 ]; echo $?)" "status $status"
+}
+
+# Poll CMD (a string for eval) for up to 3 s; prints the ms it took.
+wait_for() {
+	local t0 t1
+	t0=$(date +%s%N)
+	for _ in $(seq 60); do
+		if eval "$1" 2>/dev/null; then
+			t1=$(date +%s%N)
+			echo $(( (t1 - t0) / 1000000 ))
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo never
+	return 1
+}
+
+# --- 1. the share's filesystem fills up -----------------------------------
+
+small=$work/small
+mkdir -p "$small"
+mount -t tmpfs -o size=4m vfsd-faults "$small"
+check "enospc: 4 MiB tmpfs for the share" $?
+head -c 65536 /dev/urandom >"$work/before.ref"
+start_vfsd "$small"
+check "enospc: vfsd serves the small share" $?
+cp "$work/before.ref" "$mnt/before" && sync "$mnt/before"
+check "enospc: 64 KiB written and synced before the disk fills" "$(ok)"
+dd if=/dev/zero of="$mnt/big" bs=64k count=200 conv=fsync \
+	>"$work/dd.log" 2>&1
+dd_rc=$?
+check "enospc: the writer gets ENOSPC" \
+	"$([ $dd_rc -ne 0 ] && grep -q 'No space left on device' "$work/dd.log"; echo $?)" \
+	"dd exit $dd_rc: $(tail -n 1 "$work/dd.log")"
+ls "$mnt" >/dev/null && stat "$mnt/before" >/dev/null
+check "enospc: the daemon keeps serving a full disk" "$(ok)"
+cmp -s "$work/before.ref" "$mnt/before" && cmp -s "$work/before.ref" "$small/before"
+check "enospc: data written before is intact (client and host)" "$(ok)"
+rm -f "$mnt/big" && echo recovered >"$mnt/after" && sync "$mnt/after" &&
+	[ "$(cat "$small/after")" = recovered ]
+check "enospc: space freed, writes work again" "$(ok)"
+stop_vfsd enospc
+umount "$small" && small=
+
+# --- 2. RLIMIT_NOFILE low ---------------------------------------------------
+
+share=$work/nofile
+mkdir -p "$share"
+for i in $(seq 200); do echo "file $i" >"$share/f$i"; done
+start_vfsd "$share" --rlimit-nofile=64
+check "nofile: vfsd serves with --rlimit-nofile=64" $?
+# Fds of the daemon and its sandboxed server process.
+daemon_fds() {
+	local n=0 p
+	for p in "$pid" $(pgrep -P "$pid"); do
+		n=$((n + $(ls "/proc/$p/fd" 2>/dev/null | wc -l)))
+	done
+	echo "$n"
+}
+base_fds=$(daemon_fds)
+opened=0 refused=0 other=0
+fds=()
+for i in $(seq 200); do
+	if exec {fd}<"$mnt/f$i" 2>"$work/open.err"; then
+		fds+=("$fd")
+		opened=$((opened + 1))
+	elif grep -qE 'Too many open files' "$work/open.err"; then
+		refused=$((refused + 1))
+	else
+		other=$((other + 1))
+		sed 's/^/# /' "$work/open.err" | head -n 2
+	fi
+done
+echo "# nofile: $opened opened, $refused EMFILE/ENFILE, $other other errors"
+check "nofile: opens beyond the limit fail with EMFILE/ENFILE" \
+	"$([ $refused -gt 0 ] && [ $other -eq 0 ]; echo $?)" \
+	"$opened opened, $refused EMFILE/ENFILE, $other other"
+timeout 5 ls "$mnt" >/dev/null 2>&1
+rc=$?
+alive
+check "nofile: no crash, the daemon still answers at the limit" \
+	"$([ $? -eq 0 ] && [ $rc -ne 124 ]; echo $?)" "ls exit $rc"
+for fd in "${fds[@]}"; do exec {fd}<&-; done
+# The load drops: files closed, and the kernel forgets its cached inodes
+# (each inode the kernel remembers holds one O_PATH fd in the daemon).
+sync
+echo 2 >/proc/sys/vm/drop_caches
+ms=$(wait_for "[ \$(daemon_fds) -le $((base_fds + 2)) ]")
+check "nofile: fds released when the load drops (${ms} ms, $base_fds at start)" \
+	"$([ "$ms" != never ]; echo $?)" "$(daemon_fds) fds now"
+bad=0
+for i in $(seq 40); do
+	[ "$(cat "$mnt/f$i" 2>/dev/null)" = "file $i" ] || bad=$((bad + 1))
+done
+check "nofile: recovery: files open and read again" \
+	"$([ $bad -eq 0 ]; echo $?)" "$bad of 40 failed"
+stop_vfsd nofile
+
+# --- 3. a subdirectory and the share renamed and removed on the host ------
+
+share=$work/moving
+mkdir -p "$share/sub"
+echo inside >"$share/sub/f"
+start_vfsd "$share"
+check "vanish: vfsd serves the share" $?
+exec {held}<"$mnt/sub/f"
+[ "$(cat "$mnt/sub/f")" = inside ]
+check "vanish: the client reads sub/f" "$(ok)"
+mv "$share/sub" "$share/sub2"
+ms=$(wait_for "[ \"\$(cat '$mnt/sub2/f')\" = inside ] && ! [ -e '$mnt/sub' ]")
+check "vanish: a subdirectory renamed on the host is seen (${ms} ms)" \
+	"$([ "$ms" != never ] && [ "$ms" -le 2000 ]; echo $?)"
+[ "$(cat <&$held)" = inside ]
+check "vanish: a file held open across the rename still reads" "$(ok)"
+exec {held}<&-
+exec {held}<"$mnt/sub2/f"
+rm -rf "$share/sub2"
+ms=$(wait_for "! ls '$mnt/sub2' >/dev/null")
+check "vanish: a removed subdirectory gives an error (${ms} ms)" \
+	"$([ "$ms" != never ]; echo $?)"
+cat <&$held >/dev/null
+check "vanish: a file held open in a removed directory still reads" "$(ok)"
+exec {held}<&-
+mkdir "$mnt/newdir" 2>/dev/null
+check "vanish: the share still takes new entries" "$(ok)"
+mv "$share" "$share.moved"
+timeout 5 ls "$mnt" >/dev/null 2>&1
+rc=$?
+check "vanish: the shared directory renamed on the host: no hang" \
+	"$([ $rc -ne 124 ]; echo $?)"
+rm -rf "$share.moved"
+timeout 5 touch "$mnt/x" >/dev/null 2>&1
+rc=$?
+check "vanish: the shared directory removed: creating fails" \
+	"$([ $rc -ne 0 ] && [ $rc -ne 124 ]; echo $?)" "touch exit $rc"
+timeout 5 ls "$mnt" >/dev/null 2>&1
+check "vanish: the removed share still answers (no hang)" \
+	"$([ $? -ne 124 ]; echo $?)"
+alive
+check "vanish: no crash" "$(ok)"
+stop_vfsd vanish
+
+# --- 4. SIGKILL in the middle of a write+fsync loop ------------------------
+
+share=$work/killed
+mkdir -p "$share"
+start_vfsd "$share"
+check "sigkill: vfsd serves the share" $?
+record() { printf '%-4095s\n' "record $1 $(printf '%04d' "$1")"; }
+progress=$work/progress
+echo 0 >"$progress"
+(
+	i=1
+	while [ $i -le 100000 ]; do
+		# Each record is appended and fsync'ed before it counts.
+		record $i | dd of="$mnt/log" bs=4096 oflag=append conv=notrunc,fsync \
+			status=none 2>/dev/null || break
+		echo $i >"$progress"
+		i=$((i + 1))
+	done
+) &
+writer=$!
+sleep 1.5
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+pid=
+wait "$writer"
+umount -l "$mnt"
+n=$(cat "$progress")
+echo "# sigkill: $n records fsync'ed before the kill"
+for i in $(seq "$n"); do record "$i"; done >"$work/expect"
+size=$(stat -c %s "$share/log" 2>/dev/null || echo 0)
+head -c $((n * 4096)) "$share/log" 2>/dev/null | cmp -s - "$work/expect"
+check "sigkill: every fsync'ed record ($n) is on the host, byte for byte" \
+	"$([ "$n" -gt 0 ] && [ $? -eq 0 ] && [ "$size" -ge $((n * 4096)) ]; echo $?)" \
+	"host file $size bytes"
+[ $(( size % 4096 )) -eq 0 ] && [ "$size" -le $(( (n + 1) * 4096 )) ]
+check "sigkill: at most the record in flight is extra, and it is whole" "$(ok)" \
+	"host file $size bytes, $n records"
+
+# --- 5. the host changes files under the client ----------------------------
+
+share=$work/changes
+mkdir -p "$share"
+echo "0123456789" >"$share/t"
+echo old >"$share/r"
+echo mode >"$share/m" && chmod 0644 "$share/m"
+start_vfsd "$share" --cache=auto
+check "host-change: vfsd serves with cache=auto" $?
+stat "$mnt/t" "$mnt/m" >/dev/null && cat "$mnt/t" "$mnt/r" >/dev/null
+truncate -s 3 "$share/t"
+ms=$(wait_for "[ \$(stat -c %s '$mnt/t') -eq 3 ] && [ \"\$(cat '$mnt/t')\" = 012 ]")
+check "host-change: truncate seen within the 1 s timeout (${ms} ms)" \
+	"$([ "$ms" != never ] && [ "$ms" -le 2000 ]; echo $?)"
+echo new >"$share/r.tmp" && mv "$share/r.tmp" "$share/r"
+ms=$(wait_for "[ \"\$(cat '$mnt/r')\" = new ]")
+check "host-change: replace by rename seen within the timeout (${ms} ms)" \
+	"$([ "$ms" != never ] && [ "$ms" -le 2000 ]; echo $?)"
+chmod 0600 "$share/m"
+ms=$(wait_for "[ \$(stat -c %a '$mnt/m') = 600 ]")
+check "host-change: chmod seen within the timeout (${ms} ms)" \
+	"$([ "$ms" != never ] && [ "$ms" -le 2000 ]; echo $?)"
+stop_vfsd host-change
+
+grep -E 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log" \
+	| sed 's/^/# /' | head -n 20
+check "daemon logs have no sanitizer report" \
+	"$(grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log"; echo $(( ! $? )))"
+
+echo "1..$ntest"
+[ "$nfail" -eq 0 ]
