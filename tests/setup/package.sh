@@ -73,6 +73,19 @@ check "/usr/libexec/vfsd --version runs" sh -c '/usr/libexec/vfsd --version | gr
 json=/usr/share/qemu/vhost-user/60-vfsd.json
 check "discovery file names the installed binary, type fs" \
 	sh -c "grep -q '\"binary\": \"/usr/libexec/vfsd\"' $json && grep -q '\"type\": \"fs\"' $json"
+# libvirt takes the first "fs" file by name: a distribution's virtiofsd
+# (50-qemu-virtiofsd.json) keeps coming first unless the user says otherwise.
+first_fs() {
+	for f in $(ls /usr/share/qemu/vhost-user/*.json | sort); do
+		grep -q '"type": *"fs"' "$f" && { basename "$f"; return; }
+	done
+}
+sorts_after_virtiofsd() {
+	[[ 60-vfsd.json > 50-qemu-virtiofsd.json ]] || return 1
+	[ ! -e /usr/share/qemu/vhost-user/50-qemu-virtiofsd.json ] ||
+		[ "$(first_fs)" = 50-qemu-virtiofsd.json ]
+}
+check "discovery file sorts after 50-qemu-virtiofsd.json" sorts_after_virtiofsd
 check "vfsd(1) installed, made from --help" \
 	sh -c 'zcat /usr/share/man/man1/vfsd.1.gz | grep -q -- "--shared-dir" &&
 	       zcat /usr/share/man/man1/vfsd.1.gz | grep -q "10-vfsd.json"'
