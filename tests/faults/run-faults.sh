@@ -9,17 +9,22 @@
 #   4. vfsd killed with SIGKILL in the middle of a write+fsync loop
 #   5. the host truncating, replacing (rename) and chmod'ing files under
 #      the client, which must see it within the cache=auto timeout (1 s)
+#   6. with --client-bin, over vhost-user: the front end (vfsd-client in
+#      place of QEMU) killed with SIGKILL in the middle of a bench run;
+#      vfsd exits 0 and leaves no socket and no process behind
 #
-#   tests/faults/run-faults.sh --daemon-bin PATH
+#   tests/faults/run-faults.sh --daemon-bin PATH [--client-bin PATH]
 #
 # Prints TAP; exits non-zero on any failure. Needs root.
 set -u
 
 daemon_bin=
+client_bin=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--daemon-bin) daemon_bin=$2; shift ;;
-	*) echo "usage: $0 --daemon-bin PATH" >&2; exit 2 ;;
+	--client-bin) client_bin=$2; shift ;;
+	*) echo "usage: $0 --daemon-bin PATH [--client-bin PATH]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -296,6 +301,47 @@ ms=$(wait_for "[ \$(stat -c %a '$mnt/m') = 600 ]")
 check "host-change: chmod seen within the timeout (${ms} ms)" \
 	"$([ "$ms" != never ] && [ "$ms" -le 2000 ]; echo $?)"
 stop_vfsd host-change
+
+# --- 6. the front end killed in the middle of requests --------------------
+
+if [ -x "$client_bin" ]; then
+	share=$work/frontend
+	sock=$work/vfsd.sock
+	mkdir -p "$share"
+	"$daemon_bin" --socket-path="$sock" --shared-dir="$share" >>"$log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	check "frontend: vfsd listens on its socket" "$([ -S "$sock" ]; echo $?)"
+	"$client_bin" bench --socket="$sock" --shared-dir="$share" \
+		--duration=10 >"$work/client.log" 2>&1 &
+	client=$!
+	sleep 2
+	children=$(pgrep -P "$pid" | tr '\n' ' ')
+	grep -q 'front end connected' "$log"
+	check "frontend: the bench is running against vfsd" "$(ok)"
+	kill -KILL "$client"
+	wait "$client" 2>/dev/null
+	status=timeout
+	for _ in $(seq 100); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			status=$?
+			break
+		fi
+		sleep 0.05
+	done
+	[ "$status" = timeout ] && kill -KILL "$pid"
+	pid=
+	check "frontend: killed mid-request, vfsd exits with status 0" \
+		"$([ "$status" = 0 ]; echo $?)" "status $status"
+	check "frontend: no socket left behind" "$([ ! -e "$sock" ]; echo $?)"
+	stray=
+	for c in $children; do kill -0 "$c" 2>/dev/null && stray="$stray $c"; done
+	check "frontend: no stray process (children:${children:- none})" \
+		"$([ -z "$stray" ]; echo $?)" "still running:$stray"
+else
+	echo "# frontend: no --client-bin, front-end kill not tried"
+fi
 
 grep -E 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log" \
 	| sed 's/^/# /' | head -n 20
