@@ -48,7 +48,8 @@ struct sandbox_cleanup {
 /**
  * Split into supervisor and server (namespace and chroot mode, and in none
  * mode when there is a FUSE mount to detach at exit: that needs
- * CAP_SYS_ADMIN, which the server drops; otherwise nothing happens). In namespace mode the server is pid 1 of a new pid
+ * CAP_SYS_ADMIN, which the server drops; otherwise nothing happens). In
+ * namespace mode the server is pid 1 of a new pid
  * namespace. Returns 0 in the server, or -errno. The supervisor never
  * returns: it waits for the server, runs cleanup, then exits with the
  * server's exit status, or dies by the signal that killed the server.

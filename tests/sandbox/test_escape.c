@@ -17,13 +17,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fuse.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -176,7 +179,7 @@ static void assert_secret_untouched(void)
 	assert_memory_equal(buf, "SECRET\n", 7);
 }
 
-/* --- the attempts ---------------------------------------------------------- */
+/* --- the attempts ------------------------------------------------------ */
 
 /* A symlink to an absolute directory outside is a leaf, never a directory. */
 static void test_symlink_absolute_not_followed(void **state)
@@ -413,6 +416,54 @@ static void test_cve_2022_0358_sgid_inheritance(void **state)
 	assert_int_not_equal(r.u.entry.attr.mode & S_ISGID, 0);
 }
 
+/*
+ * A directory swapped with a symlink to the outside while the guest looks
+ * up through it (the host's side of the share changing under the daemon):
+ * whatever the daemon answers, it is never the file outside.
+ */
+static int share_fd = -1;
+static atomic_bool swapping;
+
+static void *swapper(void *arg)
+{
+	unsigned long *swaps = arg;
+
+	while (atomic_load(&swapping)) {
+		if (renameat2(share_fd, "swap", share_fd, "swap_link",
+			      RENAME_EXCHANGE) == 0)
+			(*swaps)++;
+	}
+	return NULL;
+}
+
+static void test_symlink_swapped_during_lookup(void **state)
+{
+	unsigned long swaps = 0, hits = 0;
+	struct fuse_entry_out dir, e;
+	pthread_t t;
+
+	(void)state;
+	/* The swapper is the host: root, whoever this thread ran as last. */
+	assert_int_equal(creds_reset(), 0);
+	atomic_store(&swapping, true);
+	assert_int_equal(pthread_create(&t, NULL, swapper, &swaps), 0);
+	for (int i = 0; i < 3000; i++) {
+		if (lookup(ROOT_ID, "swap", &dir))
+			continue;
+		if (lookup(dir.nodeid, "secret", &e))
+			continue;
+		hits++;
+		assert_int_not_equal(e.attr.ino, secret_st.st_ino);
+		assert_true(S_ISREG(e.attr.mode));
+		assert_int_equal(e.attr.size, 6);	/* "inside" */
+	}
+	atomic_store(&swapping, false);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(swaps > 0);
+	assert_true(hits > 0);
+	assert_secret_untouched();
+}
+
 /* --- fixture ----------------------------------------------------------- */
 
 static void xfail(const char *what)
@@ -467,6 +518,19 @@ static void make_fixture(void)
 		xfail("sgid dir");
 	if (stat(share, &share_st))
 		xfail("stat share");
+	share_fd = open(share, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (share_fd < 0)
+		xfail("open share");
+	/* "swap" is a directory with its own "secret", "swap_link" leads out. */
+	if (mkdirat(share_fd, "swap", 0755))
+		xfail("mkdir swap");
+	fd = openat(share_fd, "swap/secret", O_CREAT | O_WRONLY | O_CLOEXEC,
+		    0644);
+	if (fd < 0 || write(fd, "inside", 6) != 6 || close(fd))
+		xfail("swap/secret");
+	snprintf(path, sizeof(path), "%s/outside", top);
+	if (symlinkat(path, share_fd, "swap_link"))
+		xfail("symlink swap_link");
 }
 
 static void remove_fixture(void)
@@ -549,6 +613,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_cve_2020_35517_host_device_node),
 		cmocka_unit_test(test_fifo_open_refused),
 		cmocka_unit_test(test_cve_2022_0358_sgid_inheritance),
+		cmocka_unit_test(test_symlink_swapped_during_lookup),
 	};
 	bool confined = argc > 1 && !strcmp(argv[1], "confined");
 	struct sandbox_cleanup none = { .fds = { -1, -1 } };

