@@ -150,6 +150,9 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 	e = handle_table_init(&fs->handles);
 	if (e)
 		goto fail_handles;
+	e = pt_locks_new(&fs->locks);
+	if (e)
+		goto fail_locks;
 	fs->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fs->proc_fd < 0) {
 		e = errno;
@@ -177,6 +180,8 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 fail_root:
 	close(fs->proc_fd);
 fail_proc:
+	pt_locks_free(fs);
+fail_locks:
 	handle_table_fini(&fs->handles);
 fail_handles:
 	inode_table_fini(&fs->inodes);
@@ -190,6 +195,7 @@ void pt_free(struct pt_fs *fs)
 {
 	if (!fs)
 		return;
+	pt_locks_free(fs);
 	handle_table_fini(&fs->handles);
 	inode_put(&fs->inodes, fs->root);
 	inode_table_fini(&fs->inodes);
@@ -220,6 +226,7 @@ static void pt_op_destroy(void *opaque)
 	 * flight keep their own references, so nothing is closed under them.
 	 */
 	handle_release_all(&fs->handles);
+	pt_locks_clear(fs);
 	inode_forget_all(&fs->inodes);
 }
 
@@ -263,4 +270,8 @@ const struct vfs_ops pt_ops = {
 	.getxattr = pt_op_getxattr,
 	.listxattr = pt_op_listxattr,
 	.removexattr = pt_op_removexattr,
+
+	.getlk = pt_op_getlk,
+	.setlk = pt_op_setlk,
+	.flock = pt_op_flock,
 };

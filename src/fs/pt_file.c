@@ -250,11 +250,11 @@ int pt_op_flush(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	int fd, err;
 
 	(void)ctx;
-	(void)nodeid;
-	(void)lock_owner;
 	err = file_get(fs, fh, &h);
 	if (err)
 		return err;
+	/* close(2) in the guest: its POSIX locks on the file go with it. */
+	pt_locks_drop_owner(fs, nodeid, lock_owner);
 	/*
 	 * close() of a duplicate reports the errors the host filesystem keeps
 	 * for close (NFS, for instance) and drops our POSIX locks, like the

@@ -15,11 +15,14 @@
 #include "fs/passthrough.h"
 #include "fs/vfs_ops.h"
 
+struct pt_locks;
+
 struct pt_fs {
 	int proc_fd;		/* O_PATH /proc/self/fd */
 	struct pt_inode *root;	/* pinned; pt_fs holds a reference */
 	struct inode_table inodes;
 	struct handle_table handles;
+	struct pt_locks *locks;	/* POSIX lock owners (pt_lock.c) */
 
 	/*
 	 * Negotiated at INIT, read by every operation. Atomics rather than a
@@ -144,6 +147,23 @@ int pt_op_releasedir(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		     uint64_t fh);
 int pt_op_fsyncdir(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		   uint64_t fh, bool datasync);
+
+/* pt_lock.c: the owners' lock descriptions. */
+int pt_locks_new(struct pt_locks **out);
+/** Close every owner's description (guest gone); none may be in use. */
+void pt_locks_free(struct pt_fs *fs);
+/** Drop every owner's locks (a new connection starts with none). */
+void pt_locks_clear(struct pt_fs *fs);
+/** The guest closed a file of owner's: its locks on nodeid go. */
+void pt_locks_drop_owner(struct pt_fs *fs, uint64_t nodeid, uint64_t owner);
+
+int pt_op_getlk(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t owner, struct vfs_lock *lk);
+int pt_op_setlk(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t owner, const struct vfs_lock *lk,
+		bool wait);
+int pt_op_flock(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint32_t type, bool wait);
 
 int pt_op_setxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		   const char *name, const void *value, size_t size,

@@ -63,6 +63,11 @@ void op_getxattr(struct fuse_call *c);
 void op_listxattr(struct fuse_call *c);
 void op_removexattr(struct fuse_call *c);
 
+/* ops_lock.c */
+void op_getlk(struct fuse_call *c);
+void op_setlk(struct fuse_call *c);
+void op_setlkw(struct fuse_call *c);
+
 /**
  * Read a name: NUL-terminated within the body, non-empty, at most NAME_MAX
  * bytes, no '/'. buf must hold NAME_MAX + 1 bytes. ENAMETOOLONG for a

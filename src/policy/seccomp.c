@@ -95,6 +95,7 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(fgetxattr, "GETXATTR on a reopened file or directory"),
 	ALLOW(flistxattr, "LISTXATTR on a reopened file or directory"),
 	ALLOW(fremovexattr, "REMOVEXATTR on a reopened file or directory"),
+	ALLOW(flock, "SETLK/SETLKW with FUSE_LK_FLOCK (--flock)"),
 
 	/* Per-request credentials (policy/creds.c), per thread. */
 	ALLOW(setresuid, "run a request as the guest caller's uid"),

@@ -308,9 +308,9 @@ static void test_before_init(void **state)
 static void test_unknown_opcode(void **state)
 {
 	struct fuse_session *s = t_session(NULL);
-	static const uint32_t ops[] = { 0, FUSE_GETXATTR, FUSE_SETLK,
-					FUSE_COPY_FILE_RANGE, FUSE_SYNCFS, 4096,
-					0xffffffffu, CUSE_INIT };
+	static const uint32_t ops[] = { 0, FUSE_BMAP, FUSE_POLL,
+					FUSE_SETUPMAPPING, FUSE_REMOVEMAPPING,
+					4096, 0xffffffffu, CUSE_INIT };
 	struct fuse_out_header oh;
 	struct tmsg *m = msg();
 

@@ -28,6 +28,11 @@ static struct {
 	uint32_t flags;
 	const char *data;	/* what get/list report */
 	size_t data_len;
+	uint64_t fh, owner;
+	struct vfs_lock lk;	/* what setlk/getlk got */
+	struct vfs_lock lk_out;	/* what getlk answers */
+	bool wait;
+	const char *op;
 } px;
 
 static int px_setxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
@@ -91,7 +96,56 @@ static int px_removexattr(void *fs, const struct vfs_ctx *ctx,
 	return px.ret;
 }
 
+static int px_getlk(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		    uint64_t fh, uint64_t owner, struct vfs_lock *lk)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.op = "getlk";
+	px.nodeid = nodeid;
+	px.fh = fh;
+	px.owner = owner;
+	px.lk = *lk;
+	if (!px.ret)
+		*lk = px.lk_out;
+	return px.ret;
+}
+
+static int px_setlk(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		    uint64_t fh, uint64_t owner, const struct vfs_lock *lk,
+		    bool wait)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.op = "setlk";
+	px.nodeid = nodeid;
+	px.fh = fh;
+	px.owner = owner;
+	px.lk = *lk;
+	px.wait = wait;
+	return px.ret;
+}
+
+static int px_flock(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
+		    uint64_t fh, uint32_t type, bool wait)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.op = "flock";
+	px.nodeid = nodeid;
+	px.fh = fh;
+	px.lk.type = type;
+	px.wait = wait;
+	return px.ret;
+}
+
 static const struct vfs_ops px_ops = {
+	.getlk = px_getlk,
+	.setlk = px_setlk,
+	.flock = px_flock,
 	.setxattr = px_setxattr,
 	.getxattr = px_getxattr,
 	.listxattr = px_listxattr,
@@ -383,6 +437,152 @@ static void test_listxattr_removexattr(void **state)
 	px_end(c);
 }
 
+static const struct fuse_session_opts *px_lock_opts(bool posix, bool flock,
+						    unsigned int waiters)
+{
+	static struct fuse_session_opts o;
+
+	o = *t_default_opts();
+	o.posix_lock = posix;
+	o.flock = flock;
+	o.lock_waiters_max = waiters;
+	return &o;
+}
+
+static void lk_msg(struct px_ctx *c, uint32_t opcode, uint32_t type,
+		   uint64_t start, uint64_t end, uint32_t lk_flags)
+{
+	struct fuse_lk_in in = {
+		.fh = 21,
+		.owner = 0xabcdef,
+		.lk = { .start = start, .end = end, .type = type, .pid = 77 },
+		.lk_flags = lk_flags,
+	};
+
+	tm_start(&c->m, opcode, 5);
+	tm_add(&c->m, &in, sizeof(in));
+}
+
+static void test_getlk(void **state)
+{
+	struct px_ctx *c = px_start(px_lock_opts(true, false, 0), 0xffffffffu);
+	struct fuse_lk_out out;
+
+	(void)state;
+	px.lk_out = (struct vfs_lock){ .start = 3, .end = INT64_MAX,
+				       .type = F_RDLCK, .pid = 9 };
+	lk_msg(c, FUSE_GETLK, F_WRLCK, 0, 10, 0);
+	assert_int_equal(px_call(c, 4096), sizeof(c->oh) + sizeof(out));
+	assert_int_equal(c->oh.error, 0);
+	memcpy(&out, c->body, sizeof(out));
+	assert_int_equal(out.lk.type, F_RDLCK);
+	assert_int_equal(out.lk.start, 3);
+	assert_int_equal(out.lk.end, INT64_MAX);
+	assert_int_equal(out.lk.pid, 9);
+	assert_string_equal(px.op, "getlk");
+	assert_int_equal(px.fh, 21);
+	assert_int_equal(px.owner, 0xabcdef);
+	assert_int_equal(px.nodeid, 5);
+	assert_int_equal(px.lk.start, 0);
+	assert_int_equal(px.lk.end, 10);
+	assert_int_equal(px.lk.type, F_WRLCK);
+
+	/* No conflict: F_UNLCK and nothing else. */
+	px.lk_out = (struct vfs_lock){ .start = 1, .end = 2, .type = F_UNLCK };
+	lk_msg(c, FUSE_GETLK, F_WRLCK, 0, 10, 0);
+	px_call(c, 4096);
+	memcpy(&out, c->body, sizeof(out));
+	assert_int_equal(out.lk.type, F_UNLCK);
+	assert_int_equal(out.lk.start, 0);
+
+	px.ret = EBADF;
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EBADF);
+	px.ret = 0;
+
+	/* flock has no GETLK; a short body is refused before any call. */
+	px.calls = 0;
+	lk_msg(c, FUSE_GETLK, F_WRLCK, 0, 10, FUSE_LK_FLOCK);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ENOSYS);
+	tm_start(&c->m, FUSE_GETLK, 5);
+	tm_add(&c->m, "short", 5);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EINVAL);
+	assert_int_equal(px.calls, 0);
+	px_end(c);
+}
+
+static void test_setlk_and_wait_slots(void **state)
+{
+	struct px_ctx *c = px_start(px_lock_opts(true, true, 1), 0xffffffffu);
+
+	(void)state;
+	lk_msg(c, FUSE_SETLK, F_WRLCK, 4, 8, 0);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_string_equal(px.op, "setlk");
+	assert_false(px.wait);
+	assert_int_equal(px.lk.start, 4);
+	assert_int_equal(px.lk.end, 8);
+	assert_int_equal(px.owner, 0xabcdef);
+
+	/* One waiter slot: SETLKW may wait. */
+	lk_msg(c, FUSE_SETLKW, F_RDLCK, 0, INT64_MAX, 0);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_true(px.wait);
+	assert_int_equal(px.lk.type, F_RDLCK);
+
+	/* flock through the same opcodes. */
+	lk_msg(c, FUSE_SETLKW, F_WRLCK, 0, 0, FUSE_LK_FLOCK);
+	px_call(c, 4096);
+	assert_string_equal(px.op, "flock");
+	assert_true(px.wait);
+	assert_int_equal(px.fh, 21);
+	lk_msg(c, FUSE_SETLK, F_UNLCK, 0, 0, FUSE_LK_FLOCK);
+	px.ret = EAGAIN;
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EAGAIN);
+	assert_false(px.wait);
+	px_end(c);
+
+	/* No slot (requests served in the queue threads): never waits. */
+	c = px_start(px_lock_opts(true, true, 0), 0xffffffffu);
+	lk_msg(c, FUSE_SETLKW, F_WRLCK, 0, 1, 0);
+	px_call(c, 4096);
+	assert_string_equal(px.op, "setlk");
+	assert_false(px.wait);
+	px_end(c);
+}
+
+/* Each family is served only when its option is on. */
+static void test_lock_options(void **state)
+{
+	struct px_ctx *c = px_start(px_lock_opts(false, true, 4), 0xffffffffu);
+
+	(void)state;
+	lk_msg(c, FUSE_SETLK, F_WRLCK, 0, 1, 0);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ENOSYS);
+	lk_msg(c, FUSE_GETLK, F_WRLCK, 0, 1, 0);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ENOSYS);
+	assert_int_equal(px.calls, 0);
+	lk_msg(c, FUSE_SETLK, F_WRLCK, 0, 1, FUSE_LK_FLOCK);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_int_equal(px.calls, 1);
+	px_end(c);
+
+	c = px_start(px_lock_opts(true, false, 4), 0xffffffffu);
+	lk_msg(c, FUSE_SETLKW, F_WRLCK, 0, 1, FUSE_LK_FLOCK);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ENOSYS);
+	assert_int_equal(px.calls, 0);
+	px_end(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +592,9 @@ int main(void)
 		cmocka_unit_test(test_setxattr_compat),
 		cmocka_unit_test(test_getxattr),
 		cmocka_unit_test(test_listxattr_removexattr),
+		cmocka_unit_test(test_getlk),
+		cmocka_unit_test(test_setlk_and_wait_slots),
+		cmocka_unit_test(test_lock_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

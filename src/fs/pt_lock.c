@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * POSIX record locks and flock.
+ *
+ * The guest's kernel owns POSIX locks per (file, lock owner), where the
+ * owner is one of its processes, not per open file. Host OFD locks belong to
+ * an open file description instead, so each (nodeid, owner) the guest locks
+ * with gets a description of its own, opened here: locks of one owner never
+ * conflict with each other whichever fh they come through, and locks of two
+ * owners conflict as on the host, with host processes included. A FLUSH
+ * with the owner (the guest closing any of its fds on the file) closes that
+ * description, which drops all of the owner's locks on the file as close(2)
+ * does.
+ *
+ * flock locks belong to the open file, so they are taken on the handle's
+ * own fd and go away when the handle is released.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs/pt_internal.h"
+#include "policy/creds.h"
+#include "util/log.h"
+
+/* FUSE's "to the end of the file" (OFFSET_MAX in the kernel). */
+#define PT_LOCK_EOF ((uint64_t)INT64_MAX)
+
+/*
+ * Each lock owner costs an open fd: a guest that locks with many owners
+ * runs into ENOLCK here instead of into the daemon's fd limit.
+ */
+#define PT_LOCK_MAX_OWNERS 4096
+
+/* One (nodeid, owner) and the description its locks live on. */
+struct pt_plock {
+	/* Set at creation and then constant. */
+	uint64_t nodeid;
+	uint64_t owner;
+	int fd;
+	struct pt_inode *ino;	/* referenced while the entry lives */
+
+	/* protected by pt_locks.lock */
+	unsigned int refs;	/* the list's one while listed, and users' */
+	struct pt_plock *next;
+};
+
+/*
+ * Lock order: pt_locks.lock is a leaf; it is never held across a host
+ * lock call (a SETLKW may block in one for a long time).
+ */
+struct pt_locks {
+	pthread_mutex_t lock;
+	struct pt_plock *head;	/* protected by lock */
+	unsigned int count;	/* protected by lock */
+};
+
+int pt_locks_new(struct pt_locks **out)
+{
+	struct pt_locks *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return ENOMEM;
+	err = pthread_mutex_init(&l->lock, NULL);
+	if (err) {
+		free(l);
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+
+static void plock_free(struct pt_fs *fs, struct pt_plock *p)
+{
+	if (close(p->fd))
+		log_warn("close lock fd: %m");
+	inode_put(&fs->inodes, p->ino);
+	free(p);
+}
+
+static void plock_put(struct pt_fs *fs, struct pt_plock *p)
+{
+	bool last;
+
+	pthread_mutex_lock(&fs->locks->lock);
+	last = --p->refs == 0;
+	pthread_mutex_unlock(&fs->locks->lock);
+	if (last)
+		plock_free(fs, p);
+}
+
+/* Unlist entries matching (nodeid, owner), or all with all set. */
+static void plock_drop(struct pt_fs *fs, uint64_t nodeid, uint64_t owner,
+		       bool all)
+{
+	struct pt_locks *l = fs->locks;
+	struct pt_plock **pp, *p, *dead = NULL;
+
+	pthread_mutex_lock(&l->lock);
+	for (pp = &l->head; (p = *pp);) {
+		if (!all && (p->nodeid != nodeid || p->owner != owner)) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		l->count--;
+		if (--p->refs == 0) {
+			p->next = dead;
+			dead = p;
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+	while ((p = dead)) {
+		dead = p->next;
+		plock_free(fs, p);
+	}
+}
+
+void pt_locks_drop_owner(struct pt_fs *fs, uint64_t nodeid, uint64_t owner)
+{
+	plock_drop(fs, nodeid, owner, false);
+}
+
+void pt_locks_clear(struct pt_fs *fs)
+{
+	plock_drop(fs, 0, 0, true);
+}
+
+void pt_locks_free(struct pt_fs *fs)
+{
+	if (!fs->locks)
+		return;
+	pt_locks_clear(fs);
+	pthread_mutex_destroy(&fs->locks->lock);
+	free(fs->locks);
+	fs->locks = NULL;
+}
+
+static struct pt_plock *plock_find(struct pt_locks *l, uint64_t nodeid,
+				   uint64_t owner)
+{
+	for (struct pt_plock *p = l->head; p; p = p->next)
+		if (p->nodeid == nodeid && p->owner == owner)
+			return p;
+	return NULL;
+}
+
+/*
+ * A description for the owner's locks. Opened as root and read-write when
+ * the host allows: whether a read or write lock may be taken is decided by
+ * the guest's fh (lock_check_mode()), not by this fd, which one owner
+ * shares between all its fhs on the file.
+ */
+static int plock_open(struct pt_fs *fs, struct pt_inode *ino, int *fd)
+{
+	int err = creds_reset();
+
+	if (err)
+		return err;
+	if (S_ISDIR(ino->type))
+		return pt_reopen(fs, ino, O_RDONLY, fd);
+	err = pt_reopen(fs, ino, O_RDWR | O_NONBLOCK, fd);
+	if (err == EACCES || err == EROFS || err == ETXTBSY)
+		err = pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, fd);
+	return err;
+}
+
+/* The entry for (ino, owner), created if need be; plock_put() it. */
+static int plock_get(struct pt_fs *fs, struct pt_inode *ino, uint64_t owner,
+		     struct pt_plock **out)
+{
+	struct pt_locks *l = fs->locks;
+	struct pt_plock *p, *q;
+	int err;
+
+	pthread_mutex_lock(&l->lock);
+	p = plock_find(l, ino->nodeid, owner);
+	if (p)
+		p->refs++;
+	pthread_mutex_unlock(&l->lock);
+	if (p) {
+		*out = p;
+		return 0;
+	}
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return ENOMEM;
+	err = plock_open(fs, ino, &p->fd);
+	if (err) {
+		free(p);
+		return err;
+	}
+	p->nodeid = ino->nodeid;
+	p->owner = owner;
+	p->ino = ino;
+	inode_ref(&fs->inodes, ino);
+	p->refs = 2;
+
+	pthread_mutex_lock(&l->lock);
+	/* Another request of the same owner may have been quicker. */
+	q = plock_find(l, ino->nodeid, owner);
+	if (q) {
+		q->refs++;
+	} else if (l->count >= PT_LOCK_MAX_OWNERS) {
+		err = ENOLCK;
+	} else {
+		p->next = l->head;
+		l->head = p;
+		l->count++;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (q || err) {
+		plock_free(fs, p);
+		p = q;
+	}
+	if (err)
+		return err;
+	*out = p;
+	return 0;
+}
+
+/* Find fh among file or directory handles. */
+static struct pt_handle *lock_handle(struct pt_fs *fs, uint64_t fh)
+{
+	struct pt_handle *h = handle_get(&fs->handles, fh, HANDLE_FILE);
+
+	return h ? h : handle_get(&fs->handles, fh, HANDLE_DIR);
+}
+
+/*
+ * fh must be open on the very inode nodeid names (a guest could pair any
+ * fh with any nodeid), and open for reading to read-lock, for writing to
+ * write-lock, as fcntl(2) requires (EBADF otherwise).
+ */
+static int lock_check_fh(const struct pt_handle *h,
+			 const struct pt_inode *ino, uint32_t type)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(h->fd, &st))
+		return errno;
+	if (st.st_dev != ino->dev || st.st_ino != ino->ino)
+		return EBADF;
+	if (type == F_UNLCK)
+		return 0;
+	fl = fcntl(h->fd, F_GETFL);
+	if (fl < 0)
+		return errno;
+	fl &= O_ACCMODE;
+	if (type == F_RDLCK && fl == O_WRONLY)
+		return EBADF;
+	if (type == F_WRLCK && fl == O_RDONLY)
+		return EBADF;
+	return 0;
+}
+
+static int lock_to_flock(const struct vfs_lock *lk, struct flock *fl)
+{
+	if (lk->type != F_RDLCK && lk->type != F_WRLCK && lk->type != F_UNLCK)
+		return EINVAL;
+	if (lk->start > PT_LOCK_EOF || lk->end < lk->start)
+		return EINVAL;
+	fl->l_type = (short)lk->type;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = (off_t)lk->start;
+	fl->l_len = lk->end >= PT_LOCK_EOF ? 0 :
+					     (off_t)(lk->end - lk->start + 1);
+	fl->l_pid = 0;	/* F_OFD_* insist on it */
+	return 0;
+}
+
+static void lock_from_flock(const struct flock *fl, struct vfs_lock *lk)
+{
+	lk->type = (uint32_t)fl->l_type;
+	if (fl->l_type == F_UNLCK)
+		return;
+	lk->start = (uint64_t)fl->l_start;
+	lk->end = fl->l_len == 0 ? PT_LOCK_EOF :
+				   (uint64_t)(fl->l_start + fl->l_len - 1);
+	/* An OFD lock has no process: -1 from the host reads as none. */
+	lk->pid = fl->l_pid > 0 ? (uint32_t)fl->l_pid : 0;
+}
+
+/* The checks GETLK and SETLK share; on success put *ino and *h after use. */
+static int lock_begin(struct pt_fs *fs, const struct vfs_ctx *ctx,
+		      uint64_t nodeid, uint64_t fh, uint32_t type,
+		      struct pt_inode **ino, struct pt_handle **h)
+{
+	int err = pt_enter(ctx);
+
+	if (err)
+		return err;
+	err = pt_inode_get(fs, nodeid, ino);
+	if (err)
+		return err;
+	*h = lock_handle(fs, fh);
+	if (!*h) {
+		inode_put(&fs->inodes, *ino);
+		return EBADF;
+	}
+	err = lock_check_fh(*h, *ino, type);
+	if (err) {
+		handle_put(&fs->handles, *h);
+		inode_put(&fs->inodes, *ino);
+	}
+	return err;
+}
+
+static void lock_end(struct pt_fs *fs, struct pt_inode *ino,
+		     struct pt_handle *h)
+{
+	handle_put(&fs->handles, h);
+	inode_put(&fs->inodes, ino);
+}
+
+int pt_op_getlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t owner, struct vfs_lock *lk)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *ino;
+	struct pt_handle *h;
+	struct pt_plock *p;
+	struct flock fl;
+	int err;
+
+	err = lock_to_flock(lk, &fl);
+	if (!err && lk->type == F_UNLCK)
+		err = EINVAL;
+	if (!err)
+		err = lock_begin(fs, ctx, nodeid, fh, F_UNLCK, &ino, &h);
+	if (err)
+		return err;
+	err = plock_get(fs, ino, owner, &p);
+	if (!err) {
+		if (fcntl(p->fd, F_OFD_GETLK, &fl))
+			err = errno;
+		plock_put(fs, p);
+	}
+	lock_end(fs, ino, h);
+	if (!err)
+		lock_from_flock(&fl, lk);
+	return err;
+}
+
+int pt_op_setlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint64_t owner, const struct vfs_lock *lk,
+		bool wait)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *ino;
+	struct pt_handle *h;
+	struct pt_plock *p;
+	struct flock fl;
+	int err;
+
+	err = lock_to_flock(lk, &fl);
+	if (!err)
+		err = lock_begin(fs, ctx, nodeid, fh, lk->type, &ino, &h);
+	if (err)
+		return err;
+	err = plock_get(fs, ino, owner, &p);
+	if (!err) {
+		/* No lock of ours is held while the host call may block. */
+		if (fcntl(p->fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl))
+			err = errno;
+		plock_put(fs, p);
+	}
+	lock_end(fs, ino, h);
+	/* fcntl(2) may say EACCES for a conflict; the guest expects EAGAIN. */
+	return err == EACCES ? EAGAIN : err;
+}
+
+int pt_op_flock(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
+		uint64_t fh, uint32_t type, bool wait)
+{
+	struct pt_fs *fs = opaque;
+	struct pt_inode *ino;
+	struct pt_handle *h;
+	int op, err;
+
+	switch (type) {
+	case F_RDLCK:
+		op = LOCK_SH;
+		break;
+	case F_WRLCK:
+		op = LOCK_EX;
+		break;
+	case F_UNLCK:
+		op = LOCK_UN;
+		break;
+	default:
+		return EINVAL;
+	}
+	/* flock(2) needs no particular access mode. */
+	err = lock_begin(fs, ctx, nodeid, fh, F_UNLCK, &ino, &h);
+	if (err)
+		return err;
+	if (flock(h->fd, wait ? op : op | LOCK_NB))
+		err = errno;
+	lock_end(fs, ino, h);
+	return err;
+}
