@@ -163,6 +163,8 @@ share=$work/share
 sock=$work/vhost-fs.sock
 mkdir -m 0755 "$share" || bail "mkdir $share"
 "$guest_bin" host-prepare "$share" || bail "host-prepare failed"
+# Checks whose expected answer depends on the peer read which one serves.
+echo "$daemon" >"$share/host/daemon" || bail "cannot write $share/host/daemon"
 
 case "$daemon" in
 vfsd)
@@ -170,8 +172,10 @@ vfsd)
 		</dev/null >"$work/daemon.log" 2>&1 &
 	;;
 virtiofsd)
+	# Extended attributes are off in virtiofsd unless asked for; vfsd
+	# has them on, so both serve the same operations.
 	"$daemon_bin" --socket-path="$sock" -o source="$share" -o cache=auto \
-		"${daemon_args[@]}" </dev/null >"$work/daemon.log" 2>&1 &
+		-o xattr "${daemon_args[@]}" </dev/null >"$work/daemon.log" 2>&1 &
 	;;
 esac
 daemon_pid=$!
