@@ -55,7 +55,7 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(brk, "malloc"),
 	ALLOW(ioctl, "FUSE_DEV_IOC_CLONE: one /dev/fuse fd per worker"),
 	ALLOW(dup, "an inode's O_PATH fd duplicated for fdopendir"),
-	ALLOW(fcntl, "fd flags (F_GETFL/F_SETFL, F_DUPFD_CLOEXEC)"),
+	ALLOW(fcntl, "fd flags; GETLK/SETLK/SETLKW as OFD locks"),
 	ALLOW(close, "every fd the daemon opens"),
 
 	/* File operations (src/fs), all relative to O_PATH fds. */
@@ -91,11 +91,20 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(faccessat, "ACCESS"),
 	ALLOW(faccessat2, "ACCESS with AT_EACCESS (glibc >= 2.33)"),
 	ALLOW(umask, "CREATE without the guest's umask applied twice"),
+	ALLOW(fsetxattr, "SETXATTR on the reopened file"),
+	ALLOW(fgetxattr, "GETXATTR on the reopened file"),
+	ALLOW(flistxattr, "LISTXATTR on the reopened file"),
+	ALLOW(fremovexattr, "REMOVEXATTR on the reopened file"),
+	ALLOW(flock, "SETLK with FUSE_LK_FLOCK (BSD locks)"),
+	ALLOW(copy_file_range, "COPY_FILE_RANGE between two open files"),
+	ALLOW(syncfs, "SYNCFS of the share's file system"),
 	ALLOW(fsetxattr, "SETXATTR on a reopened file or directory"),
 	ALLOW(fgetxattr, "GETXATTR on a reopened file or directory"),
 	ALLOW(flistxattr, "LISTXATTR on a reopened file or directory"),
 	ALLOW(fremovexattr, "REMOVEXATTR on a reopened file or directory"),
 	ALLOW(flock, "SETLK/SETLKW with FUSE_LK_FLOCK (--flock)"),
+	ALLOW(copy_file_range, "COPY_FILE_RANGE"),
+	ALLOW(syncfs, "SYNCFS"),
 
 	/* Per-request credentials (policy/creds.c), per thread. */
 	ALLOW(setresuid, "run a request as the guest caller's uid"),

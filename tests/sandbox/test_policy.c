@@ -135,7 +135,8 @@ static void test_allowlist_includes(void **state)
 		"linkat", "symlinkat", "readlinkat", "fchownat", "fchmodat",
 		"utimensat", "setresuid", "setresgid", "setgroups", "accept4",
 		"recvmsg", "sendmsg", "poll", "mmap", "munmap", "futex",
-		"clone3", "clone", "exit", "exit_group", "ioctl",
+		"clone3", "clone", "exit", "exit_group", "ioctl", "fcntl",
+		"fgetxattr", "fsetxattr", "flistxattr", "fremovexattr", "flock",
 	};
 
 	(void)state;
