@@ -260,7 +260,12 @@ echo 0 >"$progress"
 	done
 ) &
 writer=$!
-sleep 1.5
+# Kill mid-loop: after a second and at least a few fsync'ed records.
+sleep 1
+for _ in $(seq 200); do
+	[ "$(cat "$progress")" -ge 3 ] 2>/dev/null && break
+	sleep 0.05
+done
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 pid=
