@@ -274,4 +274,8 @@ const struct vfs_ops pt_ops = {
 	.getlk = pt_op_getlk,
 	.setlk = pt_op_setlk,
 	.flock = pt_op_flock,
+
+	.copy_file_range = pt_op_copy_file_range,
+	.syncfs = pt_op_syncfs,
+	.tmpfile = pt_op_tmpfile,
 };

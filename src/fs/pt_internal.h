@@ -165,6 +165,15 @@ int pt_op_setlk(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 int pt_op_flock(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		uint64_t fh, uint32_t type, bool wait);
 
+int pt_op_copy_file_range(void *fs, const struct vfs_ctx *ctx,
+			  uint64_t nodeid_in, uint64_t fh_in, uint64_t off_in,
+			  uint64_t nodeid_out, uint64_t fh_out,
+			  uint64_t off_out, uint64_t len, uint64_t *copied);
+int pt_op_syncfs(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid);
+int pt_op_tmpfile(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		  uint32_t mode, uint32_t flags, uint32_t umask,
+		  struct vfs_entry *out, uint64_t *fh);
+
 int pt_op_setxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		   const char *name, const void *value, size_t size,
 		   uint32_t flags);

@@ -240,6 +240,14 @@ struct vfs_ops {
 			       uint64_t *copied);
 	/** syncfs(2) of the filesystem nodeid lives on. */
 	int (*syncfs)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid);
+	/**
+	 * open(2) with O_TMPFILE in directory parent: an unnamed regular
+	 * file, entered and opened like CREATE's result. flags must ask for
+	 * writing; EINVAL otherwise.
+	 */
+	int (*tmpfile)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		       uint32_t mode, uint32_t flags, uint32_t umask,
+		       struct vfs_entry *out, uint64_t *fh);
 };
 
 #endif

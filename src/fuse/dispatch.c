@@ -67,6 +67,11 @@ static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_READDIRPLUS, op_readdirplus, sizeof(struct fuse_read_in), 0),
 	OP(FUSE_RENAME2, op_rename2, sizeof(struct fuse_rename2_in), 0),
 	OP(FUSE_LSEEK, op_lseek, sizeof(struct fuse_lseek_in), 0),
+	OP(FUSE_IOCTL, op_ioctl, 0, 0),
+	OP(FUSE_COPY_FILE_RANGE, op_copy_file_range,
+	   sizeof(struct fuse_copy_file_range_in), 0),
+	OP(FUSE_SYNCFS, op_syncfs, sizeof(struct fuse_syncfs_in), 0),
+	OP(FUSE_TMPFILE, op_tmpfile, sizeof(struct fuse_create_in), 0),
 };
 
 const struct fuse_op_desc *dispatch_lookup(uint32_t opcode)

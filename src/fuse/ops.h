@@ -68,6 +68,12 @@ void op_getlk(struct fuse_call *c);
 void op_setlk(struct fuse_call *c);
 void op_setlkw(struct fuse_call *c);
 
+/* ops_misc.c */
+void op_copy_file_range(struct fuse_call *c);
+void op_syncfs(struct fuse_call *c);
+void op_tmpfile(struct fuse_call *c);
+void op_ioctl(struct fuse_call *c);
+
 /**
  * Read a name: NUL-terminated within the body, non-empty, at most NAME_MAX
  * bytes, no '/'. buf must hold NAME_MAX + 1 bytes. ENAMETOOLONG for a

@@ -352,6 +352,42 @@ static void t_syncfs_ioctl(void)
 	e2e_ok(name);
 }
 
+static void t_tmpfile(void)
+{
+	const char *name = "O_TMPFILE, then linked into the directory";
+	char buf[16];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(e2e_path("t"), O_TMPFILE | O_RDWR, 0640);
+	if (fd < 0 && errno == EOPNOTSUPP && is_virtiofsd()) {
+		/* QEMU 7.2's virtiofsd has no FUSE_TMPFILE. */
+		e2e_ok("O_TMPFILE (virtiofsd: EOPNOTSUPP)");
+		return;
+	}
+	SYS(fd);
+	if (write(fd, "tmpdata", 7) != 7 || fstat(fd, &st) < 0) {
+		close(fd);
+		FAIL("write/fstat: %s", strerror(errno));
+	}
+	if (st.st_nlink != 0 || (st.st_mode & 07777) != 0640) {
+		close(fd);
+		FAIL("nlink %ju mode %o", (uintmax_t)st.st_nlink, st.st_mode);
+	}
+	if (linkat(fd, "", AT_FDCWD, e2e_path("t/tmp_linked"),
+		   AT_EMPTY_PATH) < 0) {
+		close(fd);
+		FAIL("linkat: %s", strerror(errno));
+	}
+	close(fd);
+	n = e2e_read_file(e2e_path("t/tmp_linked"), buf, sizeof(buf));
+	EXPECT(n == 7 && !memcmp(buf, "tmpdata", 7), "linked file: %zd", n);
+	SYS_ERR(open(e2e_path("t"), O_TMPFILE | O_RDONLY, 0600), EINVAL);
+	SYS_ERR(open(e2e_path("t/xa"), O_TMPFILE | O_RDWR, 0600), ENOTDIR);
+	e2e_ok(name);
+}
+
 void e2e_run_posix(void)
 {
 	t_xattr();
@@ -361,4 +397,5 @@ void e2e_run_posix(void)
 	t_flock();
 	t_copy_file_range();
 	t_syncfs_ioctl();
+	t_tmpfile();
 }

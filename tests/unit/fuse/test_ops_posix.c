@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <cmocka.h>
 
@@ -142,7 +143,59 @@ static int px_flock(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 	return px.ret;
 }
 
+static int px_copy(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid_in,
+		   uint64_t fh_in, uint64_t off_in, uint64_t nodeid_out,
+		   uint64_t fh_out, uint64_t off_out, uint64_t len,
+		   uint64_t *copied)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.op = "copy";
+	px.nodeid = nodeid_in;
+	px.fh = fh_in;
+	px.lk.start = off_in;
+	px.owner = nodeid_out;
+	px.lk.end = off_out;
+	px.size = (size_t)len;
+	px.lk.pid = (uint32_t)fh_out;
+	*copied = len / 2;
+	return px.ret;
+}
+
+static int px_syncfs(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.op = "syncfs";
+	px.nodeid = nodeid;
+	return px.ret;
+}
+
+static int px_tmpfile(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
+		      uint32_t mode, uint32_t flags, uint32_t umask,
+		      struct vfs_entry *out, uint64_t *fh)
+{
+	(void)fs;
+	(void)ctx;
+	px.calls++;
+	px.op = "tmpfile";
+	px.nodeid = parent;
+	px.flags = flags;
+	px.size = mode;
+	px.owner = umask;
+	memset(out, 0, sizeof(*out));
+	out->nodeid = 42;
+	out->attr.st_mode = S_IFREG | 0600;
+	*fh = 43;
+	return px.ret;
+}
+
 static const struct vfs_ops px_ops = {
+	.copy_file_range = px_copy,
+	.syncfs = px_syncfs,
+	.tmpfile = px_tmpfile,
 	.getlk = px_getlk,
 	.setlk = px_setlk,
 	.flock = px_flock,
@@ -583,6 +636,123 @@ static void test_lock_options(void **state)
 	px_end(c);
 }
 
+static void test_copy_file_range(void **state)
+{
+	struct px_ctx *c = px_start(t_default_opts(), 0xffffffffu);
+	struct fuse_copy_file_range_in in = {
+		.fh_in = 1, .off_in = 100, .nodeid_out = 8, .fh_out = 2,
+		.off_out = 200, .len = 1000, .flags = 0,
+	};
+	struct fuse_write_out wo;
+
+	(void)state;
+	tm_start(&c->m, FUSE_COPY_FILE_RANGE, 6);
+	tm_add(&c->m, &in, sizeof(in));
+	assert_int_equal(px_call(c, 4096), sizeof(c->oh) + sizeof(wo));
+	memcpy(&wo, c->body, sizeof(wo));
+	assert_int_equal(wo.size, 500);
+	assert_int_equal(px.nodeid, 6);
+	assert_int_equal(px.fh, 1);
+	assert_int_equal(px.lk.start, 100);
+	assert_int_equal(px.owner, 8);
+	assert_int_equal(px.lk.pid, 2);
+	assert_int_equal(px.lk.end, 200);
+	assert_int_equal(px.size, 1000);
+
+	/* A length past what the 32-bit reply can say is cut down. */
+	in.len = UINT64_MAX;
+	tm_start(&c->m, FUSE_COPY_FILE_RANGE, 6);
+	tm_add(&c->m, &in, sizeof(in));
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_int_equal(px.size, 1u << 30);
+
+	/* Flags and offsets the host cannot take. */
+	px.calls = 0;
+	in.len = 10;
+	in.flags = 1;
+	tm_start(&c->m, FUSE_COPY_FILE_RANGE, 6);
+	tm_add(&c->m, &in, sizeof(in));
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EINVAL);
+	in.flags = 0;
+	in.off_out = (uint64_t)INT64_MAX + 1;
+	tm_start(&c->m, FUSE_COPY_FILE_RANGE, 6);
+	tm_add(&c->m, &in, sizeof(in));
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EINVAL);
+	assert_int_equal(px.calls, 0);
+
+	px.ret = EXDEV;
+	in.off_out = 0;
+	tm_start(&c->m, FUSE_COPY_FILE_RANGE, 6);
+	tm_add(&c->m, &in, sizeof(in));
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EXDEV);
+	px_end(c);
+}
+
+static void test_syncfs_ioctl_poll(void **state)
+{
+	struct px_ctx *c = px_start(t_default_opts(), 0xffffffffu);
+	struct fuse_syncfs_in si = { 0 };
+	struct fuse_ioctl_in ii = { .fh = 1, .cmd = 0x80086601 };
+	struct fuse_poll_in pi = { .fh = 1 };
+
+	(void)state;
+	tm_start(&c->m, FUSE_SYNCFS, 1);
+	tm_add(&c->m, &si, sizeof(si));
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, 0);
+	assert_string_equal(px.op, "syncfs");
+	assert_int_equal(px.nodeid, 1);
+
+	px.calls = 0;
+	tm_start(&c->m, FUSE_IOCTL, 3);
+	tm_add(&c->m, &ii, sizeof(ii));
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ENOTTY);
+	/* The kernel takes ENOSYS as "no poll" and reports always ready. */
+	tm_start(&c->m, FUSE_POLL, 3);
+	tm_add(&c->m, &pi, sizeof(pi));
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -ENOSYS);
+	assert_int_equal(px.calls, 0);
+	px_end(c);
+}
+
+static void test_tmpfile(void **state)
+{
+	struct px_ctx *c = px_start(t_default_opts(), 0xffffffffu);
+	struct fuse_create_in in = { .flags = O_RDWR | O_DIRECT,
+				     .mode = S_IFREG | 0640, .umask = 022 };
+	struct fuse_entry_out eo;
+	struct fuse_open_out oo;
+
+	(void)state;
+	tm_start(&c->m, FUSE_TMPFILE, 4);
+	tm_add(&c->m, &in, sizeof(in));
+	tm_add_str(&c->m, "#123");
+	assert_int_equal(px_call(c, 4096),
+			 sizeof(c->oh) + sizeof(eo) + sizeof(oo));
+	memcpy(&eo, c->body, sizeof(eo));
+	memcpy(&oo, c->body + sizeof(eo), sizeof(oo));
+	assert_int_equal(eo.nodeid, 42);
+	assert_int_equal(oo.fh, 43);
+	assert_int_equal(px.nodeid, 4);
+	assert_int_equal(px.size, S_IFREG | 0640);
+	assert_int_equal(px.owner, 022);
+	/* O_DIRECT only with allow_direct_io. */
+	assert_int_equal(px.flags, O_RDWR);
+
+	px.ret = EOPNOTSUPP;
+	tm_start(&c->m, FUSE_TMPFILE, 4);
+	tm_add(&c->m, &in, sizeof(in));
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EOPNOTSUPP);
+	px_end(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +765,9 @@ int main(void)
 		cmocka_unit_test(test_getlk),
 		cmocka_unit_test(test_setlk_and_wait_slots),
 		cmocka_unit_test(test_lock_options),
+		cmocka_unit_test(test_copy_file_range),
+		cmocka_unit_test(test_syncfs_ioctl_poll),
+		cmocka_unit_test(test_tmpfile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * COPY_FILE_RANGE, SYNCFS, TMPFILE and IOCTL.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuse/ops.h"
+#include "fuse/reply.h"
+
+/* The reply carries a 32-bit size: never ask the host for more. */
+#define OPS_COPY_MAX (1u << 30)
+
+void op_copy_file_range(struct fuse_call *c)
+{
+	struct fuse_copy_file_range_in in;
+	uint64_t copied = 0;
+	int err;
+
+	OPS_NEED(c, copy_file_range);
+	if (fr_read_obj(&c->r, &in, sizeof(in))) {
+		reply_err(c, EINVAL);
+		return;
+	}
+	if (in.flags || in.off_in > INT64_MAX || in.off_out > INT64_MAX) {
+		reply_err(c, EINVAL);
+		return;
+	}
+	if (in.len > OPS_COPY_MAX)
+		in.len = OPS_COPY_MAX;
+	err = c->s->ops->copy_file_range(c->s->fs, &c->ctx, c->hdr.nodeid,
+					 in.fh_in, in.off_in, in.nodeid_out,
+					 in.fh_out, in.off_out, in.len,
+					 &copied);
+	if (!err && copied > in.len)
+		err = EIO;
+	if (err)
+		reply_err(c, err);
+	else
+		reply_write(c, (uint32_t)copied);
+}
+
+void op_syncfs(struct fuse_call *c)
+{
+	struct fuse_syncfs_in in;
+
+	OPS_NEED(c, syncfs);
+	if (fr_read_obj(&c->r, &in, sizeof(in))) {
+		reply_err(c, EINVAL);
+		return;
+	}
+	reply_err(c, c->s->ops->syncfs(c->s->fs, &c->ctx, c->hdr.nodeid));
+}
+
+void op_tmpfile(struct fuse_call *c)
+{
+	const struct vfs_ops *ops = c->s->ops;
+	struct fuse_create_in in;
+	struct vfs_entry e;
+	uint64_t fh;
+	int err;
+
+	OPS_NEED(c, tmpfile);
+	/* The kernel adds a name for the unnamed file; it means nothing. */
+	err = fr_read_obj(&c->r, &in, sizeof(in));
+	if (!err)
+		err = ops->tmpfile(c->s->fs, &c->ctx, c->hdr.nodeid, in.mode,
+				   ops_guest_open_flags(c->s, in.flags),
+				   in.umask, &e, &fh);
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
+	if (reply_create(c, &e, fh, ops_open_flags(c->s, false))) {
+		if (ops->release)
+			ops->release(c->s->fs, &c->ctx, e.nodeid, fh);
+		if (ops->forget)
+			ops->forget(c->s->fs, e.nodeid, 1);
+	}
+}
+
+void op_ioctl(struct fuse_call *c)
+{
+	/*
+	 * No ioctl is passed to the host: each would be a new way for the
+	 * guest to reach the host kernel. The guest's callers see ENOTTY, as
+	 * from a filesystem without ioctls.
+	 */
+	reply_err(c, ENOTTY);
+}
