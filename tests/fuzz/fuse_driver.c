@@ -10,6 +10,16 @@
 
 #define FZ_MAX_PIECES 16
 #define FZ_MAX_ROOM (1u << 16)
+/* A nodeid or leading fh at or above this names a remembered one. */
+#define FZ_MAGIC 0xfffffffffffff000ull
+#define FZ_SLOTS 8
+
+/* Nodeids and fhs handed out by earlier replies of the same input. */
+static struct {
+	uint64_t nodeid[FZ_SLOTS];
+	uint64_t fh[FZ_SLOTS];
+	unsigned int next_nodeid, next_fh;
+} fz_ids;
 
 const struct fuse_session_opts *fz_session_opts(void)
 {
@@ -106,6 +116,85 @@ static void fz_check_reply(const struct fuse_req *req, const uint8_t *in,
 	}
 }
 
+/* Gather the first len bytes of the reply (fewer if it is shorter). */
+static size_t fz_gather(const struct fuse_req *req, uint8_t *dst, size_t len)
+{
+	size_t got = 0;
+
+	if (len > req->reply_len)
+		len = req->reply_len;
+	for (unsigned int i = 0; i < req->out_cnt && got < len; i++) {
+		size_t n = req->out[i].iov_len;
+
+		if (n > len - got)
+			n = len - got;
+		memcpy(dst + got, req->out[i].iov_base, n);
+		got += n;
+	}
+	return got;
+}
+
+static void fz_remember(const struct fuse_req *req, uint32_t opcode)
+{
+	struct {
+		struct fuse_out_header h;
+		struct fuse_entry_out e;
+		struct fuse_open_out o;
+	} __attribute__((packed)) r;
+	size_t n = fz_gather(req, (uint8_t *)&r, sizeof(r));
+	size_t entry_end = sizeof(r.h) + sizeof(r.e);
+
+	if (n < sizeof(r.h) + sizeof(uint64_t) || r.h.error)
+		return;
+	switch (opcode) {
+	case FUSE_LOOKUP:
+	case FUSE_MKDIR:
+	case FUSE_MKNOD:
+	case FUSE_SYMLINK:
+	case FUSE_LINK:
+		fz_ids.nodeid[fz_ids.next_nodeid++ % FZ_SLOTS] = r.e.nodeid;
+		break;
+	case FUSE_CREATE:
+		fz_ids.nodeid[fz_ids.next_nodeid++ % FZ_SLOTS] = r.e.nodeid;
+		if (n >= entry_end + sizeof(uint64_t))
+			fz_ids.fh[fz_ids.next_fh++ % FZ_SLOTS] = r.o.fh;
+		break;
+	case FUSE_OPEN:
+	case FUSE_OPENDIR:
+		memcpy(&fz_ids.fh[fz_ids.next_fh++ % FZ_SLOTS], &r.e,
+		       sizeof(uint64_t));
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Put remembered ids where the input asks for them: in the header's nodeid
+ * and in the first body field (the fh of READ, WRITE, RELEASE, ...), so
+ * the fuzzer reaches handles it could not guess.
+ */
+static void fz_substitute(uint8_t *in, size_t inlen)
+{
+	struct fuse_in_header h;
+	uint64_t v;
+
+	if (inlen < sizeof(h))
+		return;
+	memcpy(&h, in, sizeof(h));
+	if (h.nodeid >= FZ_MAGIC) {
+		h.nodeid = fz_ids.nodeid[h.nodeid % FZ_SLOTS];
+		memcpy(in, &h, sizeof(h));
+	}
+	if (inlen < sizeof(h) + sizeof(v))
+		return;
+	memcpy(&v, in + sizeof(h), sizeof(v));
+	if (v >= FZ_MAGIC) {
+		v = fz_ids.fh[v % FZ_SLOTS];
+		memcpy(in + sizeof(h), &v, sizeof(v));
+	}
+}
+
 static void fz_run_one(struct fuse_session *s, const uint8_t *in,
 		       size_t inlen, uint8_t split, size_t room)
 {
@@ -116,11 +205,22 @@ static void fz_run_one(struct fuse_session *s, const uint8_t *in,
 	unsigned int in_cnt = fz_split(inlen, 1 + (split & 15u), &st, in_parts);
 	unsigned int out_cnt = fz_split(room, 1 + (split >> 4), &st, out_parts);
 	struct fuse_req req = { .queue = 1 };
+	uint8_t *copy = malloc(inlen ? inlen : 1);
+	struct fuse_in_header ih = { 0 };
 
-	if (fz_alloc_pieces(iin, in_parts, in_cnt, in))
+	if (!copy)
 		return;
+	memcpy(copy, in, inlen);
+	fz_substitute(copy, inlen);
+	if (inlen >= sizeof(ih))
+		memcpy(&ih, copy, sizeof(ih));
+	if (fz_alloc_pieces(iin, in_parts, in_cnt, copy)) {
+		free(copy);
+		return;
+	}
 	if (fz_alloc_pieces(iout, out_parts, out_cnt, NULL)) {
 		fz_free_pieces(iin, in_cnt);
+		free(copy);
 		return;
 	}
 	req.in = iin;
@@ -128,9 +228,12 @@ static void fz_run_one(struct fuse_session *s, const uint8_t *in,
 	req.out = iout;
 	req.out_cnt = out_cnt;
 	fuse_session_process(s, &req);
-	fz_check_reply(&req, in, inlen, room);
+	fz_check_reply(&req, copy, inlen, room);
+	if (inlen >= sizeof(ih))
+		fz_remember(&req, ih.opcode);
 	fz_free_pieces(iout, out_cnt);
 	fz_free_pieces(iin, in_cnt);
+	free(copy);
 }
 
 static void fz_init(struct fuse_session *s)
@@ -159,6 +262,7 @@ void fz_fuse_run(struct fuse_session *s, const uint8_t *data, size_t size,
 {
 	size_t pos = 0;
 
+	memset(&fz_ids, 0, sizeof(fz_ids));
 	fz_init(s);
 	if (after_each)
 		after_each();

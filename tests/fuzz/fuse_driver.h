@@ -11,6 +11,11 @@
  *	u16 room	reply room in bytes (little endian)
  *	u16 len		request bytes that follow (clipped to what is left)
  *	len bytes	the request, fuse_in_header first
+ *
+ * A header nodeid, or a first body field (the fh of READ, WRITE, ...), at
+ * or above 0xfffffffffffff000 is replaced by one of the last eight nodeids
+ * (fhs) that replies of the same input handed out, picked by its low
+ * three bits.
  */
 #ifndef VFSD_TESTS_FUZZ_FUSE_DRIVER_H
 #define VFSD_TESTS_FUZZ_FUSE_DRIVER_H

@@ -16,6 +16,10 @@ RELEASEDIR, ACCESS, CREATE, INTERRUPT, BATCH_FORGET, FALLOCATE = 29, 34, 35, 36,
 READDIRPLUS, RENAME2, LSEEK, COPY_FILE_RANGE, DESTROY = 44, 45, 46, 47, 38
 
 unique = [100]
+# fuse_driver.h: nodeids and leading fhs from this value up are replaced
+# by the ones earlier replies of the same input handed out.
+NODE0 = 0xfffffffffffff000
+FH0 = 0xfffffffffffff000
 
 
 def req(opcode, nodeid, body=b'', uid=0, gid=0):
@@ -43,26 +47,26 @@ def fuse_seeds():
     setattr_in = struct.pack('<IIQQQQQQIIIIIIII', 1 << 3, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     forget_in = struct.pack('<Q', 1)
     return {
-        'lookup': [rec(req(LOOKUP, 1, name('file'))), rec(req(GETATTR, 2, bytes(16))),
-                   rec(req(FORGET, 2, forget_in))],
-        'read': [rec(req(LOOKUP, 1, name('file'))), rec(req(OPEN, 2, open_in)),
-                 rec(req(READ, 2, read_in(0, 0, 4096)), room=8192, split=0x21),
-                 rec(req(RELEASE, 2, rel_in(0)))],
+        'lookup': [rec(req(LOOKUP, 1, name('file'))), rec(req(GETATTR, NODE0, bytes(16))),
+                   rec(req(FORGET, NODE0, forget_in))],
+        'read': [rec(req(LOOKUP, 1, name('file'))), rec(req(OPEN, NODE0, open_in)),
+                 rec(req(READ, NODE0, read_in(FH0, 0, 4096)), room=8192, split=0x21),
+                 rec(req(RELEASE, NODE0, rel_in(FH0)))],
         'write': [rec(req(CREATE, 1, create_in + name('new'))),
-                  rec(req(WRITE, 2, write_in(0, 0, b'hello world')), split=0x03),
-                  rec(req(FSYNC, 2, struct.pack('<QII', 0, 0, 0))),
-                  rec(req(FALLOCATE, 2, struct.pack('<QQQII', 0, 0, 4096, 0, 0))),
-                  rec(req(LSEEK, 2, struct.pack('<QQII', 0, 0, 3, 0)))],
+                  rec(req(WRITE, NODE0, write_in(FH0, 0, b'hello world')), split=0x03),
+                  rec(req(FSYNC, NODE0, struct.pack('<QII', FH0, 0, 0))),
+                  rec(req(FALLOCATE, NODE0, struct.pack('<QQQII', FH0, 0, 4096, 0, 0))),
+                  rec(req(LSEEK, NODE0, struct.pack('<QQII', FH0, 0, 3, 0)))],
         'dir': [rec(req(MKDIR, 1, mkdir_in + name('d2'))), rec(req(OPENDIR, 1, open_in)),
-                rec(req(READDIRPLUS, 1, read_in(0, 0, 4096)), room=8192, split=0x40),
-                rec(req(READDIR, 1, read_in(0, 0, 4096)), room=300),
-                rec(req(RELEASEDIR, 1, rel_in(0))), rec(req(RMDIR, 1, name('d2')))],
+                rec(req(READDIRPLUS, 1, read_in(FH0, 0, 4096)), room=8192, split=0x40),
+                rec(req(READDIR, 1, read_in(FH0, 0, 4096)), room=300),
+                rec(req(RELEASEDIR, 1, rel_in(FH0))), rec(req(RMDIR, 1, name('d2')))],
         'names': [rec(req(SYMLINK, 1, name('s') + name('/etc/passwd'))),
                   rec(req(READLINK, 1, b'')),
                   rec(req(MKNOD, 1, struct.pack('<IIII', 0o10644, 0, 0o022, 0) + name('p'))),
                   rec(req(RENAME, 1, struct.pack('<Q', 1) + name('file') + name('f2'))),
                   rec(req(RENAME2, 1, struct.pack('<QII', 1, 0, 0) + name('f2') + name('file'))),
-                  rec(req(LINK, 1, struct.pack('<Q', 2) + name('l'))),
+                  rec(req(LINK, 1, struct.pack('<Q', NODE0) + name('l'))),
                   rec(req(UNLINK, 1, name('l'))), rec(req(LOOKUP, 1, name('..')))],
         'attr': [rec(req(SETATTR, 1, setattr_in)), rec(req(STATFS, 1)),
                  rec(req(ACCESS, 1, struct.pack('<II', 4, 0))),
