@@ -128,7 +128,9 @@ int opt_set_modcaps(struct vfsd_options *o, const char *val, char *err,
 					"invalid --modcaps '%s' (+name:-name...)",
 					val);
 		p = strchr(p, ':');
-	} while (p++);
+		if (p)
+			p++; /* not after NULL: NULL + 1 is undefined */
+	} while (p);
 	return opt_set_string(&o->modcaps, val) ?
 		       opt_fail(err, errlen, "out of memory") : 0;
 }

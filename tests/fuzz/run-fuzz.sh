@@ -12,6 +12,9 @@ set -u
 target=$1 seeds=$2 work=$3 secs=$4
 name=$(basename "$target")
 
+# Undefined behaviour is a finding like any crash (as in scripts/check.sh).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
 mkdir -p "$work/corpus" || exit 1
 log=$work/fuzz.log
 # Stderr of the target (its own logging) is closed: -close_fd_mask=2.
