@@ -61,7 +61,6 @@ static void fz_empty(int dirfd, unsigned int depth)
 						 O_CLOEXEC);
 
 			if (sub >= 0) {
-				fchmod(sub, 0755);
 				fz_empty(sub, depth + 1);
 				close(sub);
 			}
@@ -78,7 +77,9 @@ static void fz_populate(void)
 	static const char text[] = "hello from the scratch share\n";
 	int fd;
 
-	fchmod(share_fd, 0777);
+	/* Requests may have chmod'ed the root; other uids must get in. */
+	if (fchmod(share_fd, 0777))
+		perror("fuzz_fuse_pt: chmod share");
 	fz_empty(share_fd, 0);
 	fd = openat(share_fd, "file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0) {
@@ -117,10 +118,35 @@ static int fz_private_tmpfs(const char *dir)
 	return 0;
 }
 
+/* Make share_fd a directory fd reached only by share_path. */
+static void fz_open_share(const char *dir, bool mounted)
+{
+	int path_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char proc[64];
+
+	if (path_fd < 0) {
+		perror("fuzz_fuse_pt: open share");
+		exit(1);
+	}
+	if (mounted && (umount2(dir, MNT_DETACH) || rmdir(dir)))
+		perror("fuzz_fuse_pt: detach scratch tmpfs");
+	if (!mounted)
+		fprintf(stderr, "fuzz_fuse_pt: no private tmpfs, using %s\n",
+			dir);
+	/* fz_empty() needs a readable directory fd, not an O_PATH one. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
+	share_fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (share_fd < 0) {
+		perror("fuzz_fuse_pt: reopen share");
+		exit(1);
+	}
+	close(path_fd);
+	snprintf(share_path, sizeof(share_path), "/proc/self/fd/%d", share_fd);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char dir[] = "/tmp/vfsd-fuzz-pt.XXXXXX";
-	bool mounted;
 
 	(void)argc;
 	(void)argv;
@@ -129,33 +155,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("fuzz_fuse_pt: mkdtemp");
 		exit(1);
 	}
-	mounted = fz_private_tmpfs(dir) == 0;
-	share_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (share_fd < 0) {
-		perror("fuzz_fuse_pt: open share");
-		exit(1);
-	}
-	if (mounted) {
-		if (umount2(dir, MNT_DETACH) || rmdir(dir))
-			perror("fuzz_fuse_pt: detach scratch tmpfs");
-	} else {
-		fprintf(stderr, "fuzz_fuse_pt: no private tmpfs, using %s\n",
-			dir);
-	}
-	snprintf(share_path, sizeof(share_path), "/proc/self/fd/%d", share_fd);
-	/* fz_empty() needs a real directory fd, not O_PATH. */
-	{
-		int rfd = open(share_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (rfd < 0) {
-			perror("fuzz_fuse_pt: reopen share");
-			exit(1);
-		}
-		close(share_fd);
-		share_fd = rfd;
-		snprintf(share_path, sizeof(share_path), "/proc/self/fd/%d",
-			 share_fd);
-	}
+	fz_open_share(dir, fz_private_tmpfs(dir) == 0);
 	fz_populate();
 	return 0;
 }
