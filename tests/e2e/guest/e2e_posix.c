@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -243,6 +244,55 @@ static void t_posix_lock_close(void)
 	e2e_ok(name);
 }
 
+/* In the child: wait for the parent's lock, which it drops in a moment. */
+static int child_waits(int fd, const char *arg)
+{
+	struct flock l = lk(F_WRLCK, 0, 1);
+	struct timespec t0, t1;
+	long ms;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (fcntl(fd, F_SETLKW, &l) < 0)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	/* Taken only once the parent let go, 300 ms after the fork. */
+	return ms < 150 ? 2 : 0;
+}
+
+static void t_posix_lock_wait(void)
+{
+	const char *name = "F_SETLKW waits for the other process's unlock";
+	const char *p = e2e_path("t/locks");
+	struct flock l = lk(F_WRLCK, 0, 1);
+	pid_t pid;
+	int fd, st;
+
+	fd = open(p, O_RDWR);
+	SYS(fd);
+	if (fcntl(fd, F_SETLK, &l) < 0) {
+		close(fd);
+		FAIL("F_SETLK: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0)
+		_exit(child_waits(fd, NULL));
+	usleep(300 * 1000);
+	l = lk(F_UNLCK, 0, 0);
+	st = fcntl(fd, F_SETLK, &l);
+	if (pid < 0 || st < 0) {
+		close(fd);
+		FAIL("fork/unlock: %s", strerror(errno));
+	}
+	st = -1;
+	waitpid(pid, &st, 0);
+	close(fd);
+	EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
+	e2e_ok(name);
+}
+
 static int child_flock(int fd, const char *path)
 {
 	int fd2 = open(path, O_RDWR);
@@ -394,6 +444,7 @@ void e2e_run_posix(void)
 	t_xattr_sizes();
 	t_posix_locks();
 	t_posix_lock_close();
+	t_posix_lock_wait();
 	t_flock();
 	t_copy_file_range();
 	t_syncfs_ioctl();
