@@ -14,14 +14,21 @@
  *
  * flock locks belong to the open file, so they are taken on the handle's
  * own fd and go away when the handle is released.
+ *
+ * A request that may wait for a lock does not sleep in the host's blocking
+ * call: it retries with a growing pause, so that a new connection (the
+ * guest rebooted or unmounted) calls every wait off instead of leaving a
+ * thread blocked on a lock nobody will release.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs/pt_internal.h"
@@ -36,6 +43,10 @@
  * runs into ENOLCK here instead of into the daemon's fd limit.
  */
 #define PT_LOCK_MAX_OWNERS 4096
+
+/* Pauses between the attempts of a waiting request. */
+#define PT_LOCK_POLL_MIN_NS 1000000L	/* 1 ms */
+#define PT_LOCK_POLL_MAX_NS 64000000L	/* 64 ms */
 
 /* One (nodeid, owner) and the description its locks live on. */
 struct pt_plock {
@@ -58,6 +69,8 @@ struct pt_locks {
 	pthread_mutex_t lock;
 	struct pt_plock *head;	/* protected by lock */
 	unsigned int count;	/* protected by lock */
+	/* Bumped by pt_locks_clear(): waits begun before it give up. */
+	atomic_uint gen;
 };
 
 int pt_locks_new(struct pt_locks **out)
@@ -72,6 +85,7 @@ int pt_locks_new(struct pt_locks **out)
 		free(l);
 		return err;
 	}
+	atomic_init(&l->gen, 0);
 	*out = l;
 	return 0;
 }
@@ -129,6 +143,7 @@ void pt_locks_drop_owner(struct pt_fs *fs, uint64_t nodeid, uint64_t owner)
 
 void pt_locks_clear(struct pt_fs *fs)
 {
+	atomic_fetch_add(&fs->locks->gen, 1);
 	plock_drop(fs, 0, 0, true);
 }
 
@@ -289,6 +304,40 @@ static void lock_from_flock(const struct flock *fl, struct vfs_lock *lk)
 	lk->pid = fl->l_pid > 0 ? (uint32_t)fl->l_pid : 0;
 }
 
+/* One attempt without waiting: 0, EAGAIN for a conflict, or an error. */
+static int lock_try(int fd, const struct flock *fl, int flock_op)
+{
+	int ret;
+
+	if (flock_op)
+		ret = flock(fd, flock_op | LOCK_NB);
+	else
+		ret = fcntl(fd, F_OFD_SETLK, fl);
+	if (!ret)
+		return 0;
+	/* fcntl(2) may say EACCES for a conflict; the guest expects EAGAIN. */
+	return errno == EACCES || errno == EWOULDBLOCK ? EAGAIN : errno;
+}
+
+/* flock_op 0: the POSIX lock fl on fd; else flock(2) with that op. */
+static int lock_set(struct pt_fs *fs, int fd, const struct flock *fl,
+		    int flock_op, bool wait)
+{
+	unsigned int gen = atomic_load(&fs->locks->gen);
+	struct timespec pause = { 0, PT_LOCK_POLL_MIN_NS };
+	int err;
+
+	while ((err = lock_try(fd, fl, flock_op)) == EAGAIN && wait) {
+		if (atomic_load(&fs->locks->gen) != gen)
+			return EINTR;
+		if (nanosleep(&pause, NULL) && errno != EINTR)
+			return errno;
+		if (pause.tv_nsec < PT_LOCK_POLL_MAX_NS)
+			pause.tv_nsec *= 2;
+	}
+	return err;
+}
+
 /* The checks GETLK and SETLK share; on success put *ino and *h after use. */
 static int lock_begin(struct pt_fs *fs, const struct vfs_ctx *ctx,
 		      uint64_t nodeid, uint64_t fh, uint32_t type,
@@ -368,14 +417,12 @@ int pt_op_setlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		return err;
 	err = plock_get(fs, ino, owner, &p);
 	if (!err) {
-		/* No lock of ours is held while the host call may block. */
-		if (fcntl(p->fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl))
-			err = errno;
+		/* No lock of ours is held while waiting. */
+		err = lock_set(fs, p->fd, &fl, 0, wait);
 		plock_put(fs, p);
 	}
 	lock_end(fs, ino, h);
-	/* fcntl(2) may say EACCES for a conflict; the guest expects EAGAIN. */
-	return err == EACCES ? EAGAIN : err;
+	return err;
 }
 
 int pt_op_flock(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
@@ -403,8 +450,7 @@ int pt_op_flock(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = lock_begin(fs, ctx, nodeid, fh, F_UNLCK, &ino, &h);
 	if (err)
 		return err;
-	if (flock(h->fd, wait ? op : op | LOCK_NB))
-		err = errno;
+	err = lock_set(fs, h->fd, NULL, op, wait);
 	lock_end(fs, ino, h);
 	return err;
 }

@@ -191,6 +191,32 @@ static void test_setlkw_waits(void **state)
 	assert_int_equal(host_locked(hp(e, "f"), 0), 0);
 }
 
+/* A lock held on the host for good: a new connection calls the wait off. */
+static void test_wait_called_off(void **state)
+{
+	struct env *e = *state;
+	struct waiter w = { .e = e, .ret = -1 };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	uint64_t fa;
+	pthread_t th;
+	int hfd;
+
+	REQUIRE_ROOT();
+	w.node = do_create(e, VFS_ROOT_ID, "f", &fa);
+	w.fh = fa;
+	assert_int_equal(creds_reset(), 0);
+	hfd = open(hp(e, "f"), O_RDWR);
+	assert_true(hfd >= 0);
+	assert_int_equal(fcntl(hfd, F_OFD_SETLK, &fl), 0);
+	assert_int_equal(pthread_create(&th, NULL, wait_lock, &w), 0);
+	usleep(100 * 1000);
+	assert_int_equal(__atomic_load_n(&w.ret, __ATOMIC_SEQ_CST), -1);
+	ops->destroy(e->fs);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(w.ret, EINTR);
+	close(hfd);
+}
+
 static void test_flock(void **state)
 {
 	struct env *e = *state;
@@ -234,6 +260,7 @@ int main(void)
 		PT_TEST(test_owners),
 		PT_TEST(test_refusals),
 		PT_TEST(test_setlkw_waits),
+		PT_TEST(test_wait_called_off),
 		PT_TEST(test_flock),
 	};
 
