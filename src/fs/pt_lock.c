@@ -320,8 +320,8 @@ static int lock_try(int fd, const struct flock *fl, int flock_op)
 }
 
 /* flock_op 0: the POSIX lock fl on fd; else flock(2) with that op. */
-static int lock_set(struct pt_fs *fs, int fd, const struct flock *fl,
-		    int flock_op, bool wait)
+static int lock_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd,
+		    const struct flock *fl, int flock_op, bool wait)
 {
 	unsigned int gen = atomic_load(&fs->locks->gen);
 	struct timespec pause = { 0, PT_LOCK_POLL_MIN_NS };
@@ -329,6 +329,8 @@ static int lock_set(struct pt_fs *fs, int fd, const struct flock *fl,
 
 	while ((err = lock_try(fd, fl, flock_op)) == EAGAIN && wait) {
 		if (atomic_load(&fs->locks->gen) != gen)
+			return EINTR;
+		if (ctx->interrupted && atomic_load(ctx->interrupted))
 			return EINTR;
 		if (nanosleep(&pause, NULL) && errno != EINTR)
 			return errno;
@@ -418,7 +420,7 @@ int pt_op_setlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = plock_get(fs, ino, owner, &p);
 	if (!err) {
 		/* No lock of ours is held while waiting. */
-		err = lock_set(fs, p->fd, &fl, 0, wait);
+		err = lock_set(fs, ctx, p->fd, &fl, 0, wait);
 		plock_put(fs, p);
 	}
 	lock_end(fs, ino, h);
@@ -450,7 +452,7 @@ int pt_op_flock(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = lock_begin(fs, ctx, nodeid, fh, F_UNLCK, &ino, &h);
 	if (err)
 		return err;
-	err = lock_set(fs, h->fd, NULL, op, wait);
+	err = lock_set(fs, ctx, h->fd, NULL, op, wait);
 	lock_end(fs, ino, h);
 	return err;
 }

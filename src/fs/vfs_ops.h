@@ -21,6 +21,7 @@
 #ifndef VFSD_FS_VFS_OPS_H
 #define VFSD_FS_VFS_OPS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,12 @@ struct vfs_ctx {
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t pid;
+	/*
+	 * NULL, or for a request that may wait long (SETLKW) a flag that
+	 * turns true when the guest interrupts it: the implementation then
+	 * stops waiting and answers EINTR.
+	 */
+	const atomic_bool *interrupted;
 };
 
 /** What the session agreed with the kernel at INIT, for ops that care. */

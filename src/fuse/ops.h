@@ -67,6 +67,8 @@ void op_removexattr(struct fuse_call *c);
 void op_getlk(struct fuse_call *c);
 void op_setlk(struct fuse_call *c);
 void op_setlkw(struct fuse_call *c);
+/** INTERRUPT of unique: a lock wait of that request gives up. */
+void ops_lock_interrupt(struct fuse_session *s, uint64_t unique);
 
 /* ops_misc.c */
 void op_copy_file_range(struct fuse_call *c);

@@ -148,11 +148,13 @@ void op_interrupt(struct fuse_call *c)
 	struct fuse_interrupt_in in;
 
 	/*
-	 * Requests run to completion on their thread and none of them waits
-	 * on the guest, so there is nothing to interrupt: the kernel gets
-	 * the reply of the original request as usual.
+	 * Requests run to completion on their thread; only a lock wait can
+	 * last, and that one gives up (EINTR). Any other request just
+	 * finishes: the kernel gets its reply as usual.
 	 */
-	if (!fr_read_obj(&c->r, &in, sizeof(in)))
-		log_debug("INTERRUPT of unique %llu ignored",
+	if (!fr_read_obj(&c->r, &in, sizeof(in))) {
+		log_debug("INTERRUPT of unique %llu",
 			  (unsigned long long)in.unique);
+		ops_lock_interrupt(c->s, in.unique);
+	}
 }

@@ -8,7 +8,8 @@
  * A waiting SETLKW blocks the thread serving it. The session lets at most
  * opts.lock_waiters_max requests wait at once, which the transport sizes so
  * a thread always remains for the unlock that ends a wait; any further
- * SETLKW is tried without waiting and answers EAGAIN on a conflict.
+ * SETLKW is tried without waiting and answers EAGAIN on a conflict. An
+ * INTERRUPT of a waiting request makes it give up with EINTR.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,9 +85,41 @@ static bool ops_lock_wait_begin(struct fuse_session *s)
 	return true;
 }
 
+static void ops_waiter_add(struct fuse_session *s, struct fuse_waiter *w)
+{
+	pthread_mutex_lock(&s->waiters_lock);
+	w->next = s->waiters;
+	s->waiters = w;
+	pthread_mutex_unlock(&s->waiters_lock);
+}
+
+static void ops_waiter_del(struct fuse_session *s, struct fuse_waiter *w)
+{
+	struct fuse_waiter **pp;
+
+	pthread_mutex_lock(&s->waiters_lock);
+	for (pp = &s->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->waiters_lock);
+}
+
+void ops_lock_interrupt(struct fuse_session *s, uint64_t unique)
+{
+	pthread_mutex_lock(&s->waiters_lock);
+	for (struct fuse_waiter *w = s->waiters; w; w = w->next)
+		if (w->unique == unique)
+			atomic_store(&w->interrupted, true);
+	pthread_mutex_unlock(&s->waiters_lock);
+}
+
 static void ops_setlk_common(struct fuse_call *c, bool sleep)
 {
 	struct fuse_lk_in in;
+	struct fuse_waiter waiter;
 	struct vfs_lock lk;
 	bool wait = false;
 	int err;
@@ -101,6 +134,12 @@ static void ops_setlk_common(struct fuse_call *c, bool sleep)
 	/* An unlock never waits and needs no slot. */
 	if (sleep && lk.type != F_UNLCK)
 		wait = ops_lock_wait_begin(c->s);
+	if (wait) {
+		waiter.unique = c->hdr.unique;
+		atomic_init(&waiter.interrupted, false);
+		ops_waiter_add(c->s, &waiter);
+		c->ctx.interrupted = &waiter.interrupted;
+	}
 	if (in.lk_flags & FUSE_LK_FLOCK) {
 		if (!c->s->ops->flock)
 			err = ENOSYS;
@@ -116,8 +155,11 @@ static void ops_setlk_common(struct fuse_call *c, bool sleep)
 					       c->hdr.nodeid, in.fh, in.owner,
 					       &lk, wait);
 	}
-	if (wait)
+	if (wait) {
+		c->ctx.interrupted = NULL;
+		ops_waiter_del(c->s, &waiter);
 		atomic_fetch_sub(&c->s->lock_waiters, 1);
+	}
 	reply_err(c, err);
 }
 

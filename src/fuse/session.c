@@ -63,6 +63,11 @@ struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
 			ret = pthread_rwlock_init(&s->gate, &attr);
 		pthread_rwlockattr_destroy(&attr);
 	}
+	if (!ret) {
+		ret = pthread_mutex_init(&s->waiters_lock, NULL);
+		if (ret)
+			pthread_rwlock_destroy(&s->gate);
+	}
 	if (ret) {
 		free(s);
 		errno = ret;
@@ -75,6 +80,7 @@ void fuse_session_free(struct fuse_session *s)
 {
 	if (!s)
 		return;
+	pthread_mutex_destroy(&s->waiters_lock);
 	pthread_rwlock_destroy(&s->gate);
 	free(s);
 }

@@ -49,6 +49,19 @@ struct fuse_session {
 
 	/* Requests blocked in a lock wait (fuse/ops_lock.c); no lock. */
 	atomic_uint lock_waiters;
+	/*
+	 * The waiting ones, for INTERRUPT to find by unique. waiters_lock is
+	 * a leaf: nothing else is taken while it is held.
+	 */
+	pthread_mutex_t waiters_lock;
+	struct fuse_waiter *waiters;	/* protected by waiters_lock */
+};
+
+/** A request waiting for a lock; lives on its thread's stack. */
+struct fuse_waiter {
+	uint64_t unique;
+	atomic_bool interrupted;
+	struct fuse_waiter *next;	/* protected by waiters_lock */
 };
 
 /** One request in flight: lives on the processing thread's stack. */

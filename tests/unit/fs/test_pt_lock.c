@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,15 +156,23 @@ struct waiter {
 	struct env *e;
 	uint64_t node, fh;
 	int ret;
+	atomic_bool interrupted;
+	bool flock;
 };
 
 static void *wait_lock(void *arg)
 {
 	struct waiter *w = arg;
 	struct vfs_lock l = vl(F_WRLCK, 0, 0);
+	struct vfs_ctx ctx = root_ctx;
 
-	w->ret = ops->setlk(w->e->fs, &root_ctx, w->node, w->fh, OWNER_B, &l,
-			    true);
+	ctx.interrupted = &w->interrupted;
+	if (w->flock)
+		w->ret = ops->flock(w->e->fs, &ctx, w->node, w->fh, F_WRLCK,
+				    true);
+	else
+		w->ret = ops->setlk(w->e->fs, &ctx, w->node, w->fh, OWNER_B,
+				    &l, true);
 	return NULL;
 }
 
@@ -217,6 +226,37 @@ static void test_wait_called_off(void **state)
 	close(hfd);
 }
 
+/* The guest interrupts a wait (POSIX lock, then flock): EINTR. */
+static void test_wait_interrupted(void **state)
+{
+	struct env *e = *state;
+	struct waiter w = { .e = e, .ret = -1 };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	pthread_t th;
+	int hfd;
+
+	REQUIRE_ROOT();
+	w.node = do_create(e, VFS_ROOT_ID, "f", &w.fh);
+	assert_int_equal(creds_reset(), 0);
+	hfd = open(hp(e, "f"), O_RDWR);
+	assert_true(hfd >= 0);
+	assert_int_equal(fcntl(hfd, F_OFD_SETLK, &fl), 0);
+	assert_int_equal(flock(hfd, LOCK_EX), 0);
+	for (int i = 0; i < 2; i++) {
+		w.flock = i == 1;
+		w.ret = -1;
+		atomic_init(&w.interrupted, false);
+		assert_int_equal(pthread_create(&th, NULL, wait_lock, &w), 0);
+		usleep(50 * 1000);
+		assert_int_equal(__atomic_load_n(&w.ret, __ATOMIC_SEQ_CST), -1);
+		atomic_store(&w.interrupted, true);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_int_equal(w.ret, EINTR);
+	}
+	close(hfd);
+	assert_int_equal(ops->release(e->fs, &root_ctx, w.node, w.fh), 0);
+}
+
 static void test_flock(void **state)
 {
 	struct env *e = *state;
@@ -261,6 +301,7 @@ int main(void)
 		PT_TEST(test_refusals),
 		PT_TEST(test_setlkw_waits),
 		PT_TEST(test_wait_called_off),
+		PT_TEST(test_wait_interrupted),
 		PT_TEST(test_flock),
 	};
 

@@ -13,10 +13,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/xattr.h>
 #include <cmocka.h>
 
+#include "fuse/session_int.h"
 #include "harness.h"
 
 static struct {
@@ -34,6 +38,8 @@ static struct {
 	struct vfs_lock lk_out;	/* what getlk answers */
 	bool wait;
 	const char *op;
+	bool block;		/* setlk waits for an INTERRUPT */
+	atomic_bool waiting;
 } px;
 
 static int px_setxattr(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
@@ -126,6 +132,18 @@ static int px_setlk(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 	px.owner = owner;
 	px.lk = *lk;
 	px.wait = wait;
+	if (px.block) {
+		/* Up to 10 s for the INTERRUPT, as a host wait would poll. */
+		if (!ctx->interrupted)
+			return EIO;
+		atomic_store(&px.waiting, true);
+		for (int i = 0; i < 10000; i++) {
+			if (atomic_load(ctx->interrupted))
+				return EINTR;
+			usleep(1000);
+		}
+		return ETIMEDOUT;
+	}
 	return px.ret;
 }
 
@@ -753,6 +771,68 @@ static void test_tmpfile(void **state)
 	px_end(c);
 }
 
+struct lk_thread {
+	struct fuse_session *s;
+	struct tmsg m;
+	uint8_t out[256];
+	size_t n;
+};
+
+static void *run_lk(void *arg)
+{
+	struct lk_thread *t = arg;
+
+	t->n = t_run(t->s, t->m.buf, t->m.len, t->out, sizeof(t->out));
+	return NULL;
+}
+
+/* INTERRUPT of a waiting SETLKW: it gives up and answers EINTR. */
+static void test_setlkw_interrupt(void **state)
+{
+	struct px_ctx *c = px_start(px_lock_opts(true, false, 2), 0xffffffffu);
+	struct lk_thread *t = calloc(1, sizeof(*t));
+	struct fuse_interrupt_in ii = { 0 };
+	struct fuse_lk_in in = { .fh = 1, .owner = 2,
+				 .lk = { .type = F_WRLCK, .end = 9 } };
+	struct fuse_out_header oh;
+	pthread_t th;
+
+	(void)state;
+	assert_non_null(t);
+	t->s = c->s;
+	tm_start(&t->m, FUSE_SETLKW, 5);
+	tm_add(&t->m, &in, sizeof(in));
+	tm_finish(&t->m);
+	px.block = true;
+	atomic_init(&px.waiting, false);
+	assert_int_equal(pthread_create(&th, NULL, run_lk, t), 0);
+	while (!atomic_load(&px.waiting))
+		usleep(1000);
+
+	/* Someone else's unique first: nothing happens. */
+	ii.unique = tm_hdr(&t->m)->unique + 2;
+	tm_start(&c->m, FUSE_INTERRUPT, 0);
+	tm_add(&c->m, &ii, sizeof(ii));
+	assert_int_equal(px_call(c, 4096), 0);
+	usleep(20 * 1000);
+	assert_int_equal(t->n, 0);
+
+	ii.unique = tm_hdr(&t->m)->unique;
+	tm_start(&c->m, FUSE_INTERRUPT, 0);
+	tm_add(&c->m, &ii, sizeof(ii));
+	assert_int_equal(px_call(c, 4096), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(t->n, sizeof(oh));
+	memcpy(&oh, t->out, sizeof(oh));
+	assert_int_equal(oh.error, -EINTR);
+	assert_true(px.wait);
+	/* The slot and the waiter entry are gone again. */
+	assert_int_equal(atomic_load(&c->s->lock_waiters), 0);
+	px.block = false;
+	free(t);
+	px_end(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -768,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_copy_file_range),
 		cmocka_unit_test(test_syncfs_ioctl_poll),
 		cmocka_unit_test(test_tmpfile),
+		cmocka_unit_test(test_setlkw_interrupt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
