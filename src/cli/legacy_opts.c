@@ -36,6 +36,12 @@ static const struct legacy_opt legacy_opts[] = {
 	{ "modcaps", LEGACY_VALUE, 0, false },
 	{ "log_level", LEGACY_VALUE, 0, false },
 	{ "thread_pool_size", LEGACY_VALUE, 0, false },
+	{ "min_free_inodes", LEGACY_VALUE, 0, false },
+	{ "min_free_space", LEGACY_VALUE, 0, false },
+	BOOL_OPT("nodev", nodev, true),
+	BOOL_OPT("nosuid", nosuid, true),
+	BOOL_OPT("readonly", readonly, true),
+	BOOL_OPT("ro", readonly, true),
 	BOOL_OPT("writeback", writeback, true),
 	BOOL_OPT("no_writeback", writeback, false),
 	BOOL_OPT("allow_direct_io", allow_direct_io, true),
@@ -85,6 +91,10 @@ static int legacy_value(struct vfsd_options *o, const char *key,
 		return opt_set_modcaps(o, val, err, errlen);
 	if (!strcmp(key, "log_level"))
 		return opt_set_log_level(o, val, err, errlen);
+	if (!strcmp(key, "min_free_inodes"))
+		return opt_set_min_free_inodes(o, val, err, errlen);
+	if (!strcmp(key, "min_free_space"))
+		return opt_set_min_free_space(o, val, err, errlen);
 	return opt_set_thread_pool(o, val, err, errlen);
 }
 

@@ -294,7 +294,14 @@ static void seccomp_self_test(void)
 
 static int serve(const struct vfsd_options *o, caps_set_t caps)
 {
-	struct pt_opts popts = { .shared_dir = o->shared_dir };
+	struct pt_opts popts = {
+		.shared_dir = o->shared_dir,
+		.nodev = o->nodev,
+		.nosuid = o->nosuid,
+		.readonly = o->readonly,
+		.min_free_inodes = o->min_free_inodes,
+		.min_free_space = o->min_free_space,
+	};
 	struct fuse_session_opts sopts;
 	struct fuse_session *session;
 	struct endpoint ep;

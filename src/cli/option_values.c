@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cli/option_values.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -144,5 +145,49 @@ int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
 		return opt_fail(err, errlen,
 				"invalid thread pool size '%s' (0 to 1024)", val);
 	o->thread_pool_size = (unsigned int)v;
+	return 0;
+}
+
+int opt_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	size_t len = strlen(s);
+	unsigned int shift = 0;
+	char num[24];
+	uint64_t v;
+
+	for (size_t i = 0; len && units[i]; i++) {
+		if (toupper((unsigned char)s[len - 1]) == units[i]) {
+			shift = 10 * (unsigned int)(i + 1);
+			len--;
+			break;
+		}
+	}
+	if (!len || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (opt_parse_u64(num, UINT64_MAX >> shift, &v))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+int opt_set_min_free_space(struct vfsd_options *o, const char *val,
+			   char *err, size_t errlen)
+{
+	if (opt_parse_size(val, &o->min_free_space))
+		return opt_fail(err, errlen,
+				"invalid free space reserve '%s' (bytes, or a "
+				"number with K, M, G or T)", val);
+	return 0;
+}
+
+int opt_set_min_free_inodes(struct vfsd_options *o, const char *val,
+			    char *err, size_t errlen)
+{
+	if (opt_parse_u64(val, UINT64_MAX, &o->min_free_inodes))
+		return opt_fail(err, errlen,
+				"invalid free inode reserve '%s'", val);
 	return 0;
 }

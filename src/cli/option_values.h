@@ -32,6 +32,14 @@ int opt_set_seccomp(struct vfsd_options *o, const char *val, char *err,
 /** Syntax only ("+name:-name"); the names are checked by policy/caps. */
 int opt_set_modcaps(struct vfsd_options *o, const char *val, char *err,
 		    size_t errlen);
+/** A count of inodes, decimal. */
+int opt_set_min_free_inodes(struct vfsd_options *o, const char *val,
+			    char *err, size_t errlen);
+/** Bytes, decimal with an optional K, M, G or T suffix (powers of 1024). */
+int opt_set_min_free_space(struct vfsd_options *o, const char *val,
+			   char *err, size_t errlen);
+/** The size syntax of --min-free-space. 0 or -1. */
+int opt_parse_size(const char *s, uint64_t *out);
 int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
 			size_t errlen);
 

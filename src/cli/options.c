@@ -31,6 +31,11 @@ enum {
 	OPT_POSIX_LOCK,
 	OPT_FLOCK,
 	OPT_PRINT_CAPS,
+	OPT_NODEV,
+	OPT_NOSUID,
+	OPT_READONLY,
+	OPT_MIN_FREE_INODES,
+	OPT_MIN_FREE_SPACE,
 	OPT_UNSUPPORTED,
 };
 
@@ -80,6 +85,11 @@ static const struct option supported_opts[] = {
 	{ "posix-lock", no_argument, NULL, OPT_POSIX_LOCK },
 	{ "flock", no_argument, NULL, OPT_FLOCK },
 	{ "print-capabilities", no_argument, NULL, OPT_PRINT_CAPS },
+	{ "nodev", no_argument, NULL, OPT_NODEV },
+	{ "nosuid", no_argument, NULL, OPT_NOSUID },
+	{ "readonly", no_argument, NULL, OPT_READONLY },
+	{ "min-free-inodes", required_argument, NULL, OPT_MIN_FREE_INODES },
+	{ "min-free-space", required_argument, NULL, OPT_MIN_FREE_SPACE },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -155,6 +165,19 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 	case OPT_FLOCK:
 		o->flock = true;
 		return 0;
+	case OPT_NODEV:
+		o->nodev = true;
+		return 0;
+	case OPT_NOSUID:
+		o->nosuid = true;
+		return 0;
+	case OPT_READONLY:
+		o->readonly = true;
+		return 0;
+	case OPT_MIN_FREE_INODES:
+		return opt_set_min_free_inodes(o, arg, err, errlen);
+	case OPT_MIN_FREE_SPACE:
+		return opt_set_min_free_space(o, arg, err, errlen);
 	case OPT_SANDBOX:
 		return opt_set_sandbox(o, arg, err, errlen);
 	case OPT_SECCOMP:

@@ -60,6 +60,13 @@ struct vfsd_options {
 	enum vfsd_seccomp seccomp;	/* default kill */
 	char *modcaps;			/* --modcaps "+cap:-cap", or NULL */
 
+	/* Host-side policy (fs/pt_policy.h): mount options in the daemon. */
+	bool nodev;
+	bool nosuid;
+	bool readonly;
+	uint64_t min_free_inodes;	/* 0: no reserve */
+	uint64_t min_free_space;	/* bytes; 0: no reserve */
+
 	unsigned int thread_pool_size;
 	uint64_t rlimit_nofile;	/* 0: raise to the hard limit */
 

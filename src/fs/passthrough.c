@@ -175,6 +175,11 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 		close(root_fd);
 		goto fail_root;
 	}
+	e = pt_policy_init(&fs->policy, opts, fs->root->fd);
+	if (e) {
+		inode_put(&fs->inodes, fs->root);
+		goto fail_root;
+	}
 	return fs;
 
 fail_root:
@@ -199,6 +204,7 @@ void pt_free(struct pt_fs *fs)
 	handle_table_fini(&fs->handles);
 	inode_put(&fs->inodes, fs->root);
 	inode_table_fini(&fs->inodes);
+	pt_policy_fini(&fs->policy);
 	if (close(fs->proc_fd))
 		log_warn("close /proc/self/fd: %s", strerror(errno));
 	free(fs);

@@ -27,11 +27,21 @@
 #ifndef VFSD_FS_PASSTHROUGH_H
 #define VFSD_FS_PASSTHROUGH_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "fs/vfs_ops.h"
 
 struct pt_opts {
 	/* The directory to share. Must exist; opened once by pt_new(). */
 	const char *shared_dir;
+
+	/* Host-side policy (fs/pt_policy.h); all off by default. */
+	bool nodev;		/* no block or character devices created */
+	bool nosuid;		/* no set-user-ID / set-group-ID files */
+	bool readonly;		/* every change EROFS */
+	uint64_t min_free_space;	/* bytes left to the host; 0: none */
+	uint64_t min_free_inodes;	/* inodes left to the host; 0: none */
 };
 
 struct pt_fs;

@@ -53,13 +53,39 @@ static int set_mode(struct pt_fs *fs, struct pt_inode *ino,
 	/* Linux has no symlink modes; the proc path would follow it. */
 	if (S_ISLNK(ino->type))
 		return EOPNOTSUPP;
+	mode = pt_policy_mode(&fs->policy, ino->type, mode);
 	if (h) {
-		if (fchmod(h->fd, mode & 07777))
+		if (fchmod(h->fd, mode))
 			return errno;
 		return 0;
 	}
 	pt_fd_name(ino->fd, &n);
-	if (fchmodat(fs->proc_fd, n.s, mode & 07777, 0))
+	if (fchmodat(fs->proc_fd, n.s, mode, 0))
+		return errno;
+	return 0;
+}
+
+/*
+ * With nosuid a chown must not leave set-user-ID behind. The host keeps it
+ * when root changes the owner, so the outcome would depend on who asked.
+ */
+static int nosuid_after_chown(struct pt_fs *fs, struct pt_inode *ino)
+{
+	struct pt_fdname n;
+	struct stat st;
+	mode_t mode;
+	int err;
+
+	if (!fs->policy.nosuid || S_ISLNK(ino->type))
+		return 0;
+	err = pt_stat(ino, &st);
+	if (err)
+		return err;
+	mode = pt_policy_mode(&fs->policy, st.st_mode & S_IFMT, st.st_mode);
+	if (mode == (st.st_mode & 07777))
+		return 0;
+	pt_fd_name(ino->fd, &n);
+	if (fchmodat(fs->proc_fd, n.s, mode, 0))
 		return errno;
 	return 0;
 }
@@ -156,6 +182,8 @@ static int do_setattr(struct pt_fs *fs, struct pt_inode *ino,
 	}
 	if (in->valid & (VFS_SET_UID | VFS_SET_GID)) {
 		err = set_owner(ino, in);
+		if (!err)
+			err = nosuid_after_chown(fs, ino);
 		if (err)
 			return err;
 	}
@@ -194,7 +222,9 @@ int pt_op_setattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct stat st;
 	int err;
 
-	err = pt_enter(ctx);
+	err = pt_policy_modify(&fs->policy);
+	if (!err)
+		err = pt_enter(ctx);
 	if (err)
 		return err;
 	err = pt_inode_get(fs, nodeid, &ino);
@@ -256,6 +286,8 @@ int pt_op_statfs(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		return err;
 	if (fstatvfs(ino->fd, &sv))
 		err = errno;
+	else
+		pt_policy_statfs(&fs->policy, &sv);
 	inode_put(&fs->inodes, ino);
 	if (!err)
 		*out = sv;

@@ -49,6 +49,8 @@ int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	int fd, oflags, err;
 
 	err = open_flags(fs, flags, &oflags);
+	if (!err)
+		err = pt_policy_open(&fs->policy, oflags);
 	if (err)
 		return err;
 	err = pt_enter(ctx);
@@ -131,6 +133,8 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (err)
 		return err;
 	err = pt_enter(ctx);
+	if (!err)
+		err = pt_policy_create(&fs->policy);
 	if (err)
 		return err;
 	err = pt_inode_get(fs, parent, &dir);
@@ -143,7 +147,8 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	 */
 	fd = openat(dir->fd, name,
 		    oflags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    pt_create_mode(fs, mode, umask));
+		    pt_policy_mode(&fs->policy, S_IFREG,
+				   pt_create_mode(fs, mode, umask)));
 	if (fd >= 0) {
 		err = create_new(fs, fd, &e);
 		if (err) {
@@ -168,6 +173,19 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 out:
 	inode_put(&fs->inodes, dir);
 	return err;
+}
+
+/* Bytes in src; saturates rather than wraps. */
+static uint64_t iov_total(const struct iovec *src, unsigned int cnt)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < cnt; i++) {
+		if (src[i].iov_len > UINT64_MAX - sum)
+			return UINT64_MAX;
+		sum += src[i].iov_len;
+	}
+	return sum;
 }
 
 /* Reference the guest's open file fh, or EBADF. */
@@ -231,6 +249,9 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		if (err == EPERM)
 			err = 0;
 	}
+	if (!err)
+		err = pt_policy_write(&fs->policy, h->fd, off,
+				      iov_total(src, cnt));
 	if (!err) {
 		n = pwritev(h->fd, src, (int)cnt, (off_t)off);
 		if (n < 0)
@@ -298,6 +319,14 @@ int pt_op_fsync(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	return err;
 }
 
+/* Punching and collapsing free space; every other mode may take some. */
+static int fallocate_policy(struct pt_fs *fs, uint32_t mode, uint64_t len)
+{
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE))
+		return pt_policy_modify(&fs->policy);
+	return pt_policy_alloc(&fs->policy, len);
+}
+
 int pt_op_fallocate(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		    uint64_t fh, uint32_t mode, uint64_t off, uint64_t len)
 {
@@ -309,6 +338,8 @@ int pt_op_fallocate(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (off > INT64_MAX || len > INT64_MAX || mode > INT_MAX)
 		return EINVAL;
 	err = pt_enter(ctx);
+	if (!err)
+		err = fallocate_policy(fs, mode, len);
 	if (!err)
 		err = file_get(fs, fh, &h);
 	if (err)

@@ -13,6 +13,7 @@
 #include "fs/handle.h"
 #include "fs/inode.h"
 #include "fs/passthrough.h"
+#include "fs/pt_policy.h"
 #include "fs/vfs_ops.h"
 
 struct pt_locks;
@@ -23,6 +24,7 @@ struct pt_fs {
 	struct inode_table inodes;
 	struct handle_table handles;
 	struct pt_locks *locks;	/* POSIX lock owners (pt_lock.c) */
+	struct pt_policy policy;	/* fixed at pt_new() but for its cache */
 
 	/*
 	 * Negotiated at INIT, read by every operation. Atomics rather than a

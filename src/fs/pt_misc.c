@@ -40,10 +40,11 @@ int pt_op_copy_file_range(void *opaque, const struct vfs_ctx *ctx,
 	 * file and the caller's limits, and drops set-user-ID on the target
 	 * as a write would.
 	 */
-	n = copy_file_range(in->fd, &oi, out->fd, &oo, (size_t)len, 0);
+	err = pt_policy_write(&fs->policy, out->fd, off_out, len);
+	n = err ? 0 : copy_file_range(in->fd, &oi, out->fd, &oo, (size_t)len, 0);
 	if (n < 0)
 		err = errno;
-	else
+	else if (!err)
 		*copied = (uint64_t)n;
 	handle_put(&fs->handles, out);
 	handle_put(&fs->handles, in);
@@ -91,6 +92,8 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!S_ISREG(mode) && (mode & S_IFMT))
 		return EINVAL;
 	err = pt_enter(ctx);
+	if (!err)
+		err = pt_policy_create(&fs->policy);
 	if (err)
 		return err;
 	err = pt_inode_get(fs, parent, &dir);
@@ -102,7 +105,8 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	}
 	/* "." of the directory's O_PATH fd: created in it, as the caller. */
 	fd = openat(dir->fd, ".", oflags | O_TMPFILE | O_CLOEXEC,
-		    pt_create_mode(fs, mode, umask));
+		    pt_policy_mode(&fs->policy, S_IFREG,
+				   pt_create_mode(fs, mode, umask)));
 	inode_put(&fs->inodes, dir);
 	if (fd < 0)
 		return errno;

@@ -33,6 +33,16 @@ static int enter_dir(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	return 0;
 }
 
+/* A new entry in dir: read-only and the reserve; drops dir when refused. */
+static int create_policy(struct pt_fs *fs, struct pt_inode *dir)
+{
+	int err = pt_policy_create(&fs->policy);
+
+	if (err)
+		inode_put(&fs->inodes, dir);
+	return err;
+}
+
 int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		const char *name, uint32_t mode, uint32_t umask,
 		struct vfs_entry *out)
@@ -42,9 +52,13 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	int err;
 
 	err = enter_dir(fs, ctx, parent, name, &dir);
+	if (!err)
+		err = create_policy(fs, dir);
 	if (err)
 		return err;
-	if (mkdirat(dir->fd, name, pt_create_mode(fs, mode, umask)))
+	if (mkdirat(dir->fd, name,
+		    pt_policy_mode(&fs->policy, S_IFDIR,
+				   pt_create_mode(fs, mode, umask))))
 		err = errno;
 	else
 		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
@@ -68,6 +82,7 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	struct pt_fs *fs = opaque;
 	mode_t type = mode & S_IFMT;
 	struct pt_inode *dir;
+	dev_t dev;
 	int err;
 
 	/*
@@ -77,11 +92,19 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!S_ISREG(type) && !S_ISFIFO(type) && !S_ISSOCK(type) &&
 	    !S_ISCHR(type) && !S_ISBLK(type))
 		return EINVAL;
+	dev = (S_ISCHR(type) || S_ISBLK(type)) ? decode_rdev(rdev) : 0;
 	err = enter_dir(fs, ctx, parent, name, &dir);
 	if (err)
 		return err;
-	if (mknodat(dir->fd, name, type | pt_create_mode(fs, mode, umask),
-		    (S_ISCHR(type) || S_ISBLK(type)) ? decode_rdev(rdev) : 0))
+	err = pt_policy_mknod(&fs->policy, type, dev);
+	if (err) {
+		inode_put(&fs->inodes, dir);
+		return err;
+	}
+	if (mknodat(dir->fd, name,
+		    type | pt_policy_mode(&fs->policy, type,
+					  pt_create_mode(fs, mode, umask)),
+		    dev))
 		err = errno;
 	else
 		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
@@ -100,6 +123,8 @@ int pt_op_symlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!target)
 		return EINVAL;
 	err = enter_dir(fs, ctx, parent, name, &dir);
+	if (!err)
+		err = create_policy(fs, dir);
 	if (err)
 		return err;
 	if (symlinkat(target, dir->fd, name))
@@ -119,6 +144,8 @@ int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	int err;
 
 	err = enter_dir(fs, ctx, newparent, newname, &dir);
+	if (!err)
+		err = create_policy(fs, dir);
 	if (err)
 		return err;
 	err = pt_inode_get(fs, nodeid, &ino);
@@ -151,7 +178,9 @@ static int remove_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	struct pt_inode *dir;
 	int err;
 
-	err = enter_dir(fs, ctx, parent, name, &dir);
+	err = pt_policy_modify(&fs->policy);
+	if (!err)
+		err = enter_dir(fs, ctx, parent, name, &dir);
 	if (err)
 		return err;
 	if (unlinkat(dir->fd, name, flags))
@@ -184,6 +213,8 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 				RENAME_WHITEOUT))
 		return EINVAL;
 	err = pt_name_check(newname);
+	if (!err)
+		err = pt_policy_modify(&fs->policy);
 	if (err)
 		return err;
 	err = enter_dir(fs, ctx, parent, name, &dir);

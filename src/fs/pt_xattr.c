@@ -80,6 +80,9 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	bool skip;
 	int fd, err;
 
+	err = pt_policy_setxattr(&fs->policy, name);
+	if (err)
+		return err;
 	err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
 	if (err)
 		return err;
@@ -142,6 +145,9 @@ int pt_op_removexattr(void *opaque, const struct vfs_ctx *ctx,
 	bool skip;
 	int fd, err;
 
+	err = pt_policy_modify(&fs->policy);
+	if (err)
+		return err;
 	err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
 	if (err)
 		return err;

@@ -342,6 +342,95 @@ static void test_check_inherited_fd(void **state)
 	close(s);
 }
 
+static void test_policy_flags(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--shared-dir=/s"), 0);
+	assert_false(o.nodev);
+	assert_false(o.nosuid);
+	assert_false(o.readonly);
+	assert_int_equal(o.min_free_space, 0);
+	assert_int_equal(o.min_free_inodes, 0);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--shared-dir=/s", "--nodev",
+			       "--nosuid", "--readonly",
+			       "--min-free-inodes=200", "--min-free-space", "4M"),
+			 0);
+	assert_true(o.nodev);
+	assert_true(o.nosuid);
+	assert_true(o.readonly);
+	assert_int_equal(o.min_free_inodes, 200);
+	assert_int_equal(o.min_free_space, 4ull << 20);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "-o",
+			       "source=/s,nodev,nosuid,ro,min_free_inodes=7,"
+			       "min_free_space=2g"),
+			 0);
+	assert_true(o.nodev);
+	assert_true(o.nosuid);
+	assert_true(o.readonly);
+	assert_int_equal(o.min_free_inodes, 7);
+	assert_int_equal(o.min_free_space, 2ull << 30);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "-o", "source=/s,readonly"), 0);
+	assert_true(o.readonly);
+	options_free(&o);
+}
+
+static void test_policy_sizes(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} good[] = {
+		{ "0", 0 },
+		{ "4096", 4096 },
+		{ "1K", 1024 },
+		{ "3k", 3072 },
+		{ "5M", 5ull << 20 },
+		{ "1G", 1ull << 30 },
+		{ "2T", 2ull << 40 },
+		{ "16777215T", 16777215ull << 40 },
+	};
+	static const char *const bad[] = {
+		"", "K", "-1", " 1", "1KB", "1P", "1.5G", "16777216T",
+		"18446744073709551616", "1 K", "M1",
+	};
+	struct vfsd_options o;
+	char err[256] = "";
+	char arg[64];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		snprintf(arg, sizeof(arg), "--min-free-space=%s", good[i].s);
+		assert_int_equal(PARSE(&o, err, "--shared-dir=/s", arg), 0);
+		assert_int_equal(o.min_free_space, good[i].v);
+		options_free(&o);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(arg, sizeof(arg), "--min-free-space=%s", bad[i]);
+		err[0] = '\0';
+		assert_int_equal(PARSE(&o, err, "--shared-dir=/s", arg), -1);
+		assert_non_null(strstr(err, "free space reserve"));
+		options_free(&o);
+	}
+	assert_int_equal(PARSE(&o, err, "--min-free-inodes=1k"), -1);
+	assert_non_null(strstr(err, "free inode reserve"));
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "-o", "min_free_inodes"), -1);
+	assert_non_null(strstr(err, "needs a value"));
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "-o", "nodev=1"), -1);
+	assert_non_null(strstr(err, "takes no value"));
+	options_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +444,8 @@ int main(void)
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_check_against_host),
 		cmocka_unit_test(test_check_inherited_fd),
+		cmocka_unit_test(test_policy_flags),
+		cmocka_unit_test(test_policy_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
