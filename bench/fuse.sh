@@ -145,8 +145,10 @@ start_pll() { # NAME SHARE CACHE-OPTIONS
 	wait_mounted "$mnt" $! "$work/$1.log"
 }
 
-# passthrough_ll keeps an O_PATH fd per known inode
-ulimit -n "$(ulimit -Hn)"
+# Both daemons keep an O_PATH fd per inode the kernel knows, and 20000
+# files stay known until the kernel forgets them: give both the system's
+# maximum rather than whatever limit the shell was started with.
+ulimit -n "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 mkdir -p "$work/plain" "$work/vfsd.share" "$work/pll.share"
 start_vfsd vfsd "$work/vfsd.share" auto
 start_vfsd vfsd-nc "$work/vfsd.share" never
@@ -170,7 +172,13 @@ rows=$work/rows
 row() { # NAME UNIT: declares a row in table order
 	grep -qx "$1	.*" "$rows" || printf '%s\t%s\n' "$1" "$2" >>"$rows"
 }
-record() { # ROW TARGET ROUND VALUE
+nfailed=0
+record() { # ROW TARGET ROUND VALUE (empty: the run failed)
+	if [ -z "$4" ]; then
+		echo "bench/fuse.sh: $1 on $2 failed in round $3" >&2
+		nfailed=$((nfailed + 1))
+		return 0
+	fi
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$raw"
 }
 
@@ -201,7 +209,8 @@ fio_run() { # DIR NAME RW BS JOBS -> prints the rate
 	fio --name="$2" --directory="$1" --filename_format='bench.$jobnum' \
 		--rw="$3" --bs="$4" --numjobs="$5" --size="$fio_size" \
 		--ioengine=psync --direct=0 --invalidate=0 --time_based --runtime="$runtime" \
-		--group_reporting --output-format=json --output="$out" >/dev/null
+		--group_reporting --output-format=json --output="$out" \
+		>"$work/fio.err" 2>&1 || { cat "$work/fio.err" >&2; return 0; }
 	case $3 in
 	*read) side="read" ;;
 	*) side="write" ;;
@@ -235,30 +244,36 @@ run_target() { # ROUND TARGET
 
 	settle
 	mkdir "$d/files.$r"
-	out=$("$metabench" files "$d/files.$r" "$nfiles")
-	rmdir "$d/files.$r"
+	out=$("$metabench" files "$d/files.$r" "$nfiles") || out=
+	rm -rf "$d/files.$r"
 	for w in create stat unlink; do
-		record "$w $nfiles files" "$t" "$r" "$(awk -v w="$w" '$1 == w { print $2 }' <<<"$out")"
+		record "$w $nfiles files" "$t" "$r" \
+			"$(awk -v w="$w" '$1 == w { print $2 }' <<<"$out")"
 	done
 
 	settle
 	mkdir "$d/dir.$r"
-	out=$("$metabench" readdir "$d/dir.$r" "$ndirent" "$passes")
-	rmdir "$d/dir.$r"
+	out=$("$metabench" readdir "$d/dir.$r" "$ndirent" "$passes") || out=
+	rm -rf "$d/dir.$r"
 	record "readdir $ndirent entries" "$t" "$r" "${out#readdir }"
 
 	settle
 	mkdir "$d/untar.$r"
 	t0=$(now)
-	tar -xf "$work/tree.tar" -C "$d/untar.$r"
-	t1=$(now)
+	if tar -xf "$work/tree.tar" -C "$d/untar.$r"; then
+		t1=$(now)
+		out=$(awk -v a="$t0" -v b="$t1" -v n="$ntree" \
+			'BEGIN { printf "%.1f", n / (b - a) }')
+	else
+		out=
+	fi
 	rm -rf "$d/untar.$r"
-	record "untar $ntree files" "$t" "$r" "$(awk -v a="$t0" -v b="$t1" -v n="$ntree" 'BEGIN { printf "%.1f", n / (b - a) }')"
+	record "untar $ntree files" "$t" "$r" "$out"
 
 	d=$(dir_of "$t" nc)
-	out=$("$metabench" statloop "$d/rt" "$runtime")
+	out=$("$metabench" statloop "$d/rt" "$runtime") || out=
 	record "stat() cache off" "$t" "$r" "${out#stat_us }"
-	out=$("$metabench" fstatloop "$d/rt" "$runtime")
+	out=$("$metabench" fstatloop "$d/rt" "$runtime") || out=
 	record "fstat() cache off" "$t" "$r" "${out#stat_us }"
 }
 
@@ -283,7 +298,7 @@ done
 stats() { # ROW TARGET -> "median min max"
 	awk -F '\t' -v w="$1" -v t="$2" '$1 == w && $2 == t { print $4 }' "$raw" |
 		sort -g | awk '{ v[NR] = $1 } END {
-			if (NR == 0) { print "nan nan nan"; exit }
+			if (NR == 0) { print "- - -"; exit }
 			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 			print m, v[1], v[NR] }'
 }
@@ -295,7 +310,8 @@ fmt() { # VALUE: three significant digits at least, no exponent
 }
 
 ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
 printf '%-24s %-9s %-24s %-24s %-24s %6s %6s %6s\n' workload unit \
@@ -306,7 +322,11 @@ while IFS=$'\t' read -r w unit; do
 	for t in $targets; do
 		read -r m lo hi <<<"$(stats "$w" "$t")"
 		med[$t]=$m
-		cell="$(fmt "$m") [$(fmt "$lo")-$(fmt "$hi")]"
+		if [ "$m" = - ]; then
+			cell=failed
+		else
+			cell="$(fmt "$m") [$(fmt "$lo")-$(fmt "$hi")]"
+		fi
 		line="$line $(printf '%-24s' "$cell")"
 	done
 	line="$line $(printf '%6s %6s %6s' "$(ratio "${med[vfsd]}" "${med[plain]}")" \
@@ -317,3 +337,7 @@ while IFS=$'\t' read -r w unit; do
 done <"$rows"
 echo "(rates: higher is better; us/op: lower is better, the plain row is the bare system call)"
 echo "($rounds round(s), fio ${runtime}s per run on ${fio_size} files, vfsd --thread-pool-size=$threads)"
+if [ "$nfailed" -gt 0 ]; then
+	echo "($nfailed run(s) failed and are left out; see the messages above)"
+	exit 1
+fi
