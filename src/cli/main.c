@@ -21,7 +21,10 @@
 #include "cli/options.h"
 #include "cli/setup_check.h"
 #include "cli/setup_config.h"
+#include "cli/stats_client.h"
+#include "cli/stats_server.h"
 #include "fs/passthrough.h"
+#include "fs/pt_stats.h"
 #include "fuse/session.h"
 #include "policy/caps.h"
 #include "policy/limits.h"
@@ -39,12 +42,15 @@ static bool test_seccomp_violation;
 /* Read by the signal handler: what to clean up on SIGTERM/SIGINT/SIGHUP. */
 static const char *volatile socket_to_unlink;
 static const char *volatile mount_to_detach;
+static const char *volatile stats_to_unlink;
 
 static void on_terminate(int sig)
 {
 	(void)sig;
 	if (socket_to_unlink)
 		unlink(socket_to_unlink);
+	if (stats_to_unlink)
+		unlink(stats_to_unlink);
 	/*
 	 * Detach, then exit: closing the device fd ends the connection, so
 	 * nothing stays mounted whatever the guest-side users still hold.
@@ -93,6 +99,7 @@ static void session_opts_from(const struct vfsd_options *o,
 		s->lock_waiters_max = o->thread_pool_size - 1;
 	s->max_write = 1u << 20;
 	s->max_readahead = 1u << 20;
+	s->stats = o->stats_socket != NULL;
 }
 
 /* What requests come from, opened on the host before any confinement. */
@@ -100,13 +107,29 @@ struct endpoint {
 	int fd;			/* listening socket or /dev/fuse */
 	unsigned int nspare;
 	int spare[VFSD_MAX_DEVFUSE_THREADS];	/* /dev/fuse clones */
+	int stats_fd;		/* --stats-socket listener, or -1 */
 	/* The server must clean up on the host itself (no supervisor). */
 	bool self_cleanup;
 };
 
+/* Bound before confinement, like the vhost-user socket. */
+static void open_stats_socket(const struct vfsd_options *o,
+			      struct endpoint *ep)
+{
+	ep->stats_fd = -1;
+	if (!o->stats_socket)
+		return;
+	ep->stats_fd = virtio_fs_listen(o->stats_socket, NULL);
+	if (ep->stats_fd < 0)
+		fatal("cannot listen on '%s': %s", o->stats_socket,
+		      strerror(-ep->stats_fd));
+	stats_to_unlink = o->stats_socket;
+}
+
 static void open_endpoint(const struct vfsd_options *o, struct endpoint *ep)
 {
 	memset(ep, 0, sizeof(*ep));
+	open_stats_socket(o, ep);
 	/* Unmounting needs CAP_SYS_ADMIN: a supervisor keeps it for that. */
 	ep->self_cleanup = o->sandbox == VFSD_SANDBOX_NONE && !o->fuse_mount;
 	if (!o->fuse_mount) {
@@ -200,9 +223,10 @@ static void split_off_server(const struct vfsd_options *o,
 {
 	struct sandbox_cleanup c = {
 		.socket_path = socket_to_unlink,
+		.stats_socket = stats_to_unlink,
 		.fuse_mount = mount_to_detach,
 		.unmount = devfuse_unmount,
-		.fds = { ep->fd, -1 },
+		.fds = { ep->fd, ep->stats_fd },
 	};
 	int ret;
 
@@ -215,6 +239,7 @@ static void split_off_server(const struct vfsd_options *o,
 	if (!ep->self_cleanup) {
 		socket_to_unlink = NULL;
 		mount_to_detach = NULL;
+		stats_to_unlink = NULL;
 	}
 }
 
@@ -292,6 +317,43 @@ static void seccomp_self_test(void)
 	log_warn("test: personality(2) returned %ld, the process lives on", r);
 }
 
+static void stats_gauges(void *fs, struct fuse_stats_gauges *g)
+{
+	struct pt_sizes z;
+
+	pt_sizes(fs, &z);
+	g->inodes = z.inodes;
+	g->handles = z.handles;
+	g->open_fds = z.open_fds;
+}
+
+/* Runs confined, like the request threads: started after confine(). */
+static struct stats_server *start_stats(const struct endpoint *ep,
+					const struct fuse_session *session,
+					struct pt_fs *fs)
+{
+	struct stats_server *srv;
+
+	if (ep->stats_fd < 0)
+		return NULL;
+	srv = stats_server_start(ep->stats_fd, fuse_session_stats(session),
+				 stats_gauges, fs);
+	if (!srv)
+		fatal("cannot start the stats thread: %s", strerror(errno));
+	return srv;
+}
+
+static void stop_stats(const struct vfsd_options *o, const struct endpoint *ep,
+		       struct stats_server *srv)
+{
+	if (!srv)
+		return;
+	stats_server_stop(srv);
+	stats_to_unlink = NULL;
+	if (ep->self_cleanup && unlink(o->stats_socket) && errno != ENOENT)
+		log_warn("unlink %s: %s", o->stats_socket, strerror(errno));
+}
+
 static int serve(const struct vfsd_options *o, caps_set_t caps)
 {
 	struct pt_opts popts = {
@@ -304,6 +366,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 	};
 	struct fuse_session_opts sopts;
 	struct fuse_session *session;
+	struct stats_server *stats;
 	struct endpoint ep;
 	struct pt_fs *fs;
 	int err = 0, ret;
@@ -321,11 +384,13 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 		fatal("cannot create FUSE session: %s", strerror(errno));
 	confine(o, &ep, caps);
 	seccomp_self_test();
+	stats = start_stats(&ep, session, fs);
 
 	if (o->fuse_mount)
 		ret = serve_devfuse(o, &ep, session, sopts.max_write);
 	else
 		ret = serve_vhost_user(o, &ep, session);
+	stop_stats(o, &ep, stats);
 	fuse_session_free(session);
 	pt_free(fs);
 	return ret;
@@ -342,6 +407,8 @@ int main(int argc, char *argv[])
 		return setup_check_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "config"))
 		return setup_config_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "stats"))
+		return stats_client_main(argc - 1, argv + 1);
 	if (options_parse(&o, argc, argv, err, sizeof(err))) {
 		fprintf(stderr, "vfsd: %s\n", err);
 		options_free(&o);

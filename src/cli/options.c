@@ -13,6 +13,7 @@ enum {
 	OPT_SOCKET_PATH = 256,
 	OPT_FUSE_MOUNT,
 	OPT_SOCKET_GROUP,
+	OPT_STATS_SOCKET,
 	OPT_FD,
 	OPT_SHARED_DIR,
 	OPT_CACHE,
@@ -67,6 +68,7 @@ static const struct option supported_opts[] = {
 	{ "socket-path", required_argument, NULL, OPT_SOCKET_PATH },
 	{ "fuse-mount", required_argument, NULL, OPT_FUSE_MOUNT },
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+	{ "stats-socket", required_argument, NULL, OPT_STATS_SOCKET },
 	{ "fd", required_argument, NULL, OPT_FD },
 	{ "shared-dir", required_argument, NULL, OPT_SHARED_DIR },
 	{ "cache", required_argument, NULL, OPT_CACHE },
@@ -134,6 +136,9 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 			       opt_fail(err, errlen, "out of memory") : 0;
 	case OPT_SOCKET_GROUP:
 		return opt_set_string(&o->socket_group, arg) ?
+			       opt_fail(err, errlen, "out of memory") : 0;
+	case OPT_STATS_SOCKET:
+		return opt_set_string(&o->stats_socket, arg) ?
 			       opt_fail(err, errlen, "out of memory") : 0;
 	case OPT_SHARED_DIR:
 		return opt_set_string(&o->shared_dir, arg) ?
@@ -282,9 +287,11 @@ void options_free(struct vfsd_options *o)
 	free(o->fuse_mount);
 	free(o->socket_path);
 	free(o->socket_group);
+	free(o->stats_socket);
 	free(o->shared_dir);
 	free(o->modcaps);
 	o->modcaps = NULL;
 	o->fuse_mount = o->socket_path = o->socket_group = NULL;
 	o->shared_dir = NULL;
+	o->stats_socket = NULL;
 }

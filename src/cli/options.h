@@ -45,6 +45,7 @@ struct vfsd_options {
 	char *socket_path;
 	char *socket_group;
 	int listen_fd;		/* --fd; -1 when unset */
+	char *stats_socket;	/* --stats-socket: metrics; NULL when unset */
 
 	char *shared_dir;
 

@@ -19,6 +19,8 @@ void usage_print_help(const char *prog)
 	       "  --fd=N                    accept on inherited listening socket N\n"
 	       "  --fuse-mount=DIR          serve the host instead: mount DIR via\n"
 	       "                            /dev/fuse (unmounted again on exit)\n"
+	       "  --stats-socket=PATH       serve metrics on a unix socket (read\n"
+	       "                            them with `vfsd stats PATH`)\n"
 	       "\n"
 	       "Share:\n"
 	       "  --shared-dir=DIR          the host directory the guest sees\n"

@@ -12,6 +12,7 @@
 #include "fuse/dispatch.h"
 #include "fuse/ops.h"
 #include "fuse/reply.h"
+#include "fuse/stats.h"
 #include "util/compiler.h"
 #include "util/log.h"
 
@@ -133,47 +134,83 @@ static void dispatch_gated(struct fuse_call *c, const struct fuse_op_desc *op)
 		log_warn("session gate unlock: %s", strerror(ret));
 }
 
-void dispatch_request(struct fuse_session *s, struct fuse_req *req)
+static void dispatch_one(struct fuse_session *s, struct fuse_req *req,
+			 struct fuse_call *c)
 {
-	struct fuse_call c;
 	const struct fuse_op_desc *op;
 	size_t total;
 	int err;
 
-	memset(&c, 0, sizeof(c));
-	c.s = s;
-	c.req = req;
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->req = req;
 	req->reply_sent = false;
 	req->reply_len = 0;
 
-	fr_init(&c.r, req->in, req->in_cnt, SIZE_MAX);
-	total = fr_remaining(&c.r);
-	if (fr_read_obj(&c.r, &c.hdr, sizeof(c.hdr))) {
+	fr_init(&c->r, req->in, req->in_cnt, SIZE_MAX);
+	total = fr_remaining(&c->r);
+	if (fr_read_obj(&c->r, &c->hdr, sizeof(c->hdr))) {
 		/* No unique to echo: the transport matches by buffer. */
 		log_debug("request of %zu bytes has no room for a header",
 			  total);
-		memset(&c.hdr, 0, sizeof(c.hdr));
-		reply_err(&c, EINVAL);
+		memset(&c->hdr, 0, sizeof(c->hdr));
+		reply_err(c, EINVAL);
 		return;
 	}
-	op = dispatch_lookup(c.hdr.opcode);
+	op = dispatch_lookup(c->hdr.opcode);
 	log_debug("unique %llu %s (%u) nodeid %llu len %u uid %u gid %u pid %u",
-		  (unsigned long long)c.hdr.unique, op ? op->name : "UNKNOWN",
-		  c.hdr.opcode, (unsigned long long)c.hdr.nodeid, c.hdr.len,
-		  c.hdr.uid, c.hdr.gid, c.hdr.pid);
+		  (unsigned long long)c->hdr.unique, op ? op->name : "UNKNOWN",
+		  c->hdr.opcode, (unsigned long long)c->hdr.nodeid, c->hdr.len,
+		  c->hdr.uid, c->hdr.gid, c->hdr.pid);
 
-	err = dispatch_check_header(&c, total);
+	err = dispatch_check_header(c, total);
 	if (err) {
-		dispatch_fail(&c, op, err);
+		dispatch_fail(c, op, err);
 		return;
 	}
-	c.ctx.uid = c.hdr.uid;
-	c.ctx.gid = c.hdr.gid;
-	c.ctx.pid = c.hdr.pid;
+	c->ctx.uid = c->hdr.uid;
+	c->ctx.gid = c->hdr.gid;
+	c->ctx.pid = c->hdr.pid;
 
-	dispatch_gated(&c, op);
+	dispatch_gated(c, op);
 	if (!req->reply_sent && !(op && (op->flags & FOP_NOREPLY))) {
 		log_err("%s finished without a reply", op ? op->name : "?");
-		reply_err(&c, EIO);
+		reply_err(c, EIO);
 	}
+}
+
+/* File data moved by a request that succeeded, for the metrics. */
+static void dispatch_bytes(const struct fuse_call *c, uint64_t *rbytes,
+			   uint64_t *wbytes)
+{
+	size_t hdr = sizeof(struct fuse_out_header);
+	size_t win = sizeof(struct fuse_in_header) +
+		     sizeof(struct fuse_write_in);
+
+	*rbytes = 0;
+	*wbytes = 0;
+	if (!c->req->reply_sent || c->reply_error)
+		return;
+	if (c->hdr.opcode == FUSE_READ && c->req->reply_len > hdr)
+		*rbytes = c->req->reply_len - hdr;
+	else if (c->hdr.opcode == FUSE_WRITE && c->hdr.len > win)
+		*wbytes = c->hdr.len - win;
+}
+
+void dispatch_request(struct fuse_session *s, struct fuse_req *req)
+{
+	struct fuse_call c;
+	uint64_t started, rbytes, wbytes;
+
+	if (!s->stats) {
+		dispatch_one(s, req, &c);
+		return;
+	}
+	fuse_stats_begin(s->stats);
+	started = fuse_stats_now();
+	dispatch_one(s, req, &c);
+	dispatch_bytes(&c, &rbytes, &wbytes);
+	fuse_stats_end(s->stats, c.hdr.opcode,
+		       c.req->reply_sent ? c.reply_error : 0, started, rbytes,
+		       wbytes);
 }

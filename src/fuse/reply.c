@@ -55,6 +55,7 @@ static void reply_finish(struct fuse_call *c, int err)
 	memset(&oh, 0, sizeof(oh));
 	oh.len = (uint32_t)len;
 	oh.error = -err;
+	c->reply_error = err;
 	oh.unique = c->hdr.unique;
 	if (fw_fill(&c->w, &c->out_hdr, &oh, sizeof(oh)))
 		return;

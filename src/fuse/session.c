@@ -68,6 +68,14 @@ struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
 		if (ret)
 			pthread_rwlock_destroy(&s->gate);
 	}
+	if (!ret && s->opts.stats) {
+		s->stats = fuse_stats_new();
+		if (!s->stats) {
+			ret = errno;
+			pthread_mutex_destroy(&s->waiters_lock);
+			pthread_rwlock_destroy(&s->gate);
+		}
+	}
 	if (ret) {
 		free(s);
 		errno = ret;
@@ -80,6 +88,7 @@ void fuse_session_free(struct fuse_session *s)
 {
 	if (!s)
 		return;
+	fuse_stats_free(s->stats);
 	pthread_mutex_destroy(&s->waiters_lock);
 	pthread_rwlock_destroy(&s->gate);
 	free(s);
@@ -88,6 +97,11 @@ void fuse_session_free(struct fuse_session *s)
 void fuse_session_process(void *session, struct fuse_req *req)
 {
 	dispatch_request(session, req);
+}
+
+const struct fuse_stats *fuse_session_stats(const struct fuse_session *s)
+{
+	return s->stats;
 }
 
 bool fuse_session_destroyed(const struct fuse_session *s)

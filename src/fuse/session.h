@@ -12,6 +12,7 @@
 
 #include "fs/vfs_ops.h"
 #include "fuse/req.h"
+#include "fuse/stats.h"
 
 enum fuse_cache_mode {
 	FUSE_CACHE_NEVER,	/* no guest caching: timeouts 0, direct io */
@@ -38,6 +39,7 @@ struct fuse_session_opts {
 	unsigned int lock_waiters_max;
 	uint32_t max_write;	/* bytes; the transport's limit */
 	uint32_t max_readahead;
+	bool stats;		/* record request metrics (fuse/stats.h) */
 };
 
 struct fuse_session;
@@ -49,6 +51,9 @@ void fuse_session_free(struct fuse_session *s);
 
 /** The fuse_req_handler the transports call; thread-safe. */
 void fuse_session_process(void *session, struct fuse_req *req);
+
+/** The session's metrics, NULL unless opts.stats was set. */
+const struct fuse_stats *fuse_session_stats(const struct fuse_session *s);
 
 /** True once the kernel sent DESTROY (the transport may stop). */
 bool fuse_session_destroyed(const struct fuse_session *s);

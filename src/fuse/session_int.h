@@ -55,6 +55,8 @@ struct fuse_session {
 	 */
 	pthread_mutex_t waiters_lock;
 	struct fuse_waiter *waiters;	/* protected by waiters_lock */
+
+	struct fuse_stats *stats;	/* NULL: not recorded; atomics inside */
 };
 
 /** A request waiting for a lock; lives on its thread's stack. */
@@ -75,6 +77,7 @@ struct fuse_call {
 	/* Reply state, owned by fuse/reply.c. */
 	struct fuse_writer w;
 	struct fw_mark out_hdr;
+	int reply_error;		/* positive errno of the reply sent */
 };
 
 #endif

@@ -121,6 +121,8 @@ static __noreturn void supervise(pid_t pid, const struct sandbox_cleanup *c)
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
 	if (c->socket_path && unlink(c->socket_path) && errno != ENOENT)
 		log_warn("unlink %s: %s", c->socket_path, strerror(errno));
+	if (c->stats_socket && unlink(c->stats_socket) && errno != ENOENT)
+		log_warn("unlink %s: %s", c->stats_socket, strerror(errno));
 	if (c->fuse_mount && c->unmount)
 		c->unmount(c->fuse_mount);
 	exit_like(status);

@@ -40,6 +40,7 @@ enum sandbox_mode {
 /** What the supervisor undoes on the host once the server has exited. */
 struct sandbox_cleanup {
 	const char *socket_path;	/* unlinked if non-NULL */
+	const char *stats_socket;	/* unlinked if non-NULL */
 	const char *fuse_mount;		/* lazily unmounted if non-NULL */
 	void (*unmount)(const char *mountpoint);
 	int fds[2];			/* closed in the supervisor; -1 unused */

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Table sizes of the passthrough for the metrics an operator reads
+ * (vfsd --stats-socket). Safe to call from any thread while serving.
+ */
+#ifndef VFSD_FS_PT_STATS_H
+#define VFSD_FS_PT_STATS_H
+
+#include <stdint.h>
+
+struct pt_fs;
+
+struct pt_sizes {
+	uint64_t inodes;	/* inode table entries, the root included */
+	uint64_t handles;	/* open file and directory handles */
+	uint64_t open_fds;	/* fds of the process; 0 if unreadable */
+};
+
+void pt_sizes(struct pt_fs *fs, struct pt_sizes *out);
+
+#endif
