@@ -4,15 +4,20 @@
 # workload runs on the mount, and `vfsd stats` must account for it in all
 # three formats. Then the socket must be gone after each way of ending.
 #
-#   tests/stats/run-stats.sh --daemon-bin PATH
+# With --client-bin (tools/vfsd-client), the same over vhost-user with
+# --sandbox=none, where the server itself removes the socket.
+#
+#   tests/stats/run-stats.sh --daemon-bin PATH [--client-bin PATH]
 #
 # Prints TAP; exits non-zero on any failure. Needs root.
 set -u
 
 daemon_bin=
+client_bin=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--daemon-bin) daemon_bin=$2; shift ;;
+	--client-bin) client_bin=$2; shift ;;
 	*) echo "usage: $0 --daemon-bin PATH" >&2; exit 2 ;;
 	esac
 	shift
@@ -240,6 +245,38 @@ umount "$mnt"
 wait_exit
 check "--sandbox=none: exit 0 and the stats socket is gone" \
 	"$([ "$status" = 0 ] && [ ! -e "$sock" ]; echo $?)" "status $status"
+
+# --- vhost-user, no supervisor: the server removes both sockets ------------
+
+if [ -x "$client_bin" ]; then
+	vu=$work/vu.sock
+	"$daemon_bin" --socket-path="$vu" --shared-dir="$share" \
+		--sandbox=none --seccomp=none --stats-socket="$sock" \
+		>"$log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -S "$vu" ] && [ -S "$sock" ] && break
+		sleep 0.05
+	done
+	"$client_bin" bench --socket="$vu" --duration=2 --workload=getattr \
+		--queues=1 --depth=1 >"$work/bench.out" 2>&1 &
+	bench=$!
+	sleep 1
+	stats --json >"$work/vu.json"
+	python3 -c '
+import json, sys
+st = json.load(open(sys.argv[1]))
+sys.exit(0 if st["requests"].get("INIT", {}).get("count", 0) == 1 and
+         sum(v["count"] for v in st["requests"].values()) > 1 else 1)' \
+		"$work/vu.json"
+	check "vhost-user: INIT and requests counted while the front end runs" $? \
+		"$(head -c 300 "$work/vu.json")"
+	wait "$bench"
+	wait_exit
+	check "vhost-user: exit 0 when the front end leaves, sockets gone" \
+		"$([ "$status" = 0 ] && [ ! -e "$sock" ] && [ ! -e "$vu" ]; echo $?)" \
+		"status $status"
+fi
 
 "$daemon_bin" stats "$sock" >/dev/null 2>&1
 check "vfsd stats on a missing socket exits 1" "$([ $? -eq 1 ]; echo $?)"
