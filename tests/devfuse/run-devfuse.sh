@@ -28,17 +28,8 @@ done
 	exit 1
 }
 
-ntest=0
-nfail=0
-check() { # NAME CONDITION-STATUS [REASON]
-	ntest=$((ntest + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $ntest - $1"
-	else
-		nfail=$((nfail + 1))
-		echo "not ok $ntest - $1${3:+: $3}"
-	fi
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 work=$(mktemp -d /tmp/vfsd-devfuse.XXXXXX)
 share=$work/share

@@ -27,17 +27,8 @@ done
 [ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
 
-ntest=0
-nfail=0
-check() { # NAME STATUS [REASON]
-	ntest=$((ntest + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $ntest - $1"
-	else
-		nfail=$((nfail + 1))
-		echo "not ok $ntest - $1${3:+: $3}"
-	fi
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 work=$(mktemp -d /tmp/vfsd-policy.XXXXXX)
 share=$work/share

@@ -34,17 +34,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 
-ntest=0
-nfail=0
-check() { # NAME CONDITION-STATUS [REASON]
-	ntest=$((ntest + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $ntest - $1"
-	else
-		nfail=$((nfail + 1))
-		echo "not ok $ntest - $1${3:+: $3}"
-	fi
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 work=$(mktemp -d /tmp/vfsd-sandbox.XXXXXX)
 share=$work/share

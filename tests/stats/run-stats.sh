@@ -24,17 +24,8 @@ while [ $# -gt 0 ]; do
 done
 [ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
 
-ntest=0
-nfail=0
-check() { # NAME CONDITION-STATUS [REASON]
-	ntest=$((ntest + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $ntest - $1"
-	else
-		nfail=$((nfail + 1))
-		echo "not ok $ntest - $1${3:+: $3}"
-	fi
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 work=$(mktemp -d /tmp/vfsd-stats.XXXXXX)
 share=$work/share
