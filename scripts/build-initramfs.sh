@@ -1,16 +1,21 @@
-#!/bin/sh
+#!/bin/bash
 # Build the end-to-end test initramfs (a gzip'd newc cpio archive).
 #
-#   scripts/build-initramfs.sh OUT GUEST_BIN MODULE.ko...
+#   scripts/build-initramfs.sh [--bin PATH]... [--file SRC:DEST]...
+#                              OUT GUEST_BIN MODULE.ko...
 #
-# OUT        the archive to write
-# GUEST_BIN  static program copied to /bin/e2e_ops (tests/e2e/guest)
-# MODULE.ko  plain kernel modules, in load order (scripts/guest-kernel.sh)
+# --bin PATH      a dynamically linked host program, copied to the same path
+#                 in the guest with every library ldd lists for it
+# --file SRC:DEST a file or directory copied to DEST in the guest
+# OUT             the archive to write
+# GUEST_BIN       static program copied to /bin/e2e_ops (tests/e2e/guest)
+# MODULE.ko       plain kernel modules, in load order (scripts/guest-kernel.sh)
 #
 # The guest's /init mounts proc, sys and devtmpfs, loads the modules in
 # order, mounts "-t virtiofs TAG /mnt" with TAG from vfsd.tag= on the
-# kernel command line and, by vfsd.mode= (test or demo), runs
-# "e2e_ops run /mnt" or a short demo. Output between the lines
+# kernel command line and, by vfsd.mode= (test, demo or run), runs
+# "e2e_ops run /mnt", a short demo, or "/bin/guest-run /mnt" (a script a
+# runner adds with --file). Output between the lines
 # "=== VFSD-E2E BEGIN ... ===" and "=== VFSD-E2E END rc=N ===" goes to the
 # serial console; then the guest powers off.
 set -eu
@@ -20,7 +25,18 @@ die() {
 	exit 1
 }
 
-[ $# -ge 3 ] || die "usage: build-initramfs.sh OUT GUEST_BIN MODULE.ko..."
+usage="usage: build-initramfs.sh [--bin PATH]... [--file SRC:DEST]... OUT GUEST_BIN MODULE.ko..."
+bins=()
+files=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--bin) bins+=("${2:?$usage}"); shift 2 ;;
+	--file) files+=("${2:?$usage}"); shift 2 ;;
+	--*) die "$usage" ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 3 ] || die "$usage"
 out=$1
 guest_bin=$2
 shift 2
@@ -49,6 +65,29 @@ done
 cp "$guest_bin" "$stage/bin/e2e_ops"
 chmod 0755 "$stage/bin/e2e_ops"
 
+# A host program and the libraries the host's loader would map for it.
+# Paths are kept, so the guest's loader finds them where ldd found them.
+copy_with_parents() {
+	mkdir -p "$stage/$(dirname "$1")" || return 1
+	cp -L "$1" "$stage/$1"
+}
+for b in "${bins[@]}"; do
+	b=$(command -v "$b") || die "--bin: $b not found"
+	copy_with_parents "$b" || die "cannot copy $b"
+	libs=$(ldd "$b" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (0x.*/\1/p') ||
+		die "ldd $b failed"
+	for l in $libs; do
+		[ -e "$stage/$l" ] || copy_with_parents "$l" || die "cannot copy $l for $b"
+	done
+done
+for f in "${files[@]}"; do
+	src=${f%%:*}
+	dest=${f#*:}
+	[ -e "$src" ] && [ -n "$dest" ] && [ "$src" != "$f" ] || die "--file $f: expected SRC:DEST"
+	mkdir -p "$stage/$(dirname "$dest")" && cp -a "$src" "$stage/$dest" ||
+		die "cannot copy $src to $dest"
+done
+
 : >"$stage/etc/modules-order"
 for m in "$@"; do
 	base=$(basename "$m")
@@ -76,7 +115,8 @@ mknod "$stage/dev/console" c 5 1 2>/dev/null || true
 
 cat >"$stage/init" <<'INIT'
 #!/bin/sh
-export PATH=/bin:/sbin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -129,6 +169,7 @@ else
 	case "$mode" in
 	test) /bin/e2e_ops run /mnt; rc=$? ;;
 	demo) demo; rc=$? ;;
+	run) /bin/guest-run /mnt; rc=$? ;;
 	*) echo "VFSD-E2E: unknown mode $mode" ;;
 	esac
 	cd /
@@ -140,7 +181,7 @@ else
 fi
 echo "=== VFSD-E2E END rc=$rc ==="
 # The host counts the daemon's open fds now that the share is unmounted.
-[ "$mode" = test ] && sleep 3
+[ "$mode" != demo ] && sleep 3
 poweroff -f
 INIT
 chmod 0755 "$stage/init"

@@ -48,31 +48,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$daemon" ] || usage
 
-# --- TAP output ------------------------------------------------------------
-
-ntest=0
-nfail=0
-
-tap_ok() {
-	ntest=$((ntest + 1))
-	echo "ok $ntest - $1"
-}
-
-tap_not_ok() {
-	ntest=$((ntest + 1))
-	nfail=$((nfail + 1))
-	echo "not ok $ntest - $1"
-}
-
-tap_check() { # NAME REASON-IF-FAILED CONDITION-STATUS
-	if [ "$3" -eq 0 ]; then tap_ok "$1"; else tap_not_ok "$1: $2"; fi
-}
-
-diag_file() { # LABEL FILE [LINES]
-	[ -s "$2" ] || return 0
-	echo "# --- $1 (last ${3:-40} lines) ---"
-	tail -n "${3:-40}" "$2" | tr -d '\r' | sed 's/^/#   /'
-}
+. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/guest.sh"
 
 skip_all() {
 	echo "1..0 # SKIP $1"
@@ -81,8 +58,8 @@ skip_all() {
 
 bail() {
 	echo "Bail out! $1"
-	diag_file "daemon log" "${work:-/nonexistent}/daemon.log"
-	diag_file "serial log" "${work:-/nonexistent}/serial.log"
+	guest_diag "daemon log" "${work:-/nonexistent}/daemon.log"
+	guest_diag "serial log" "${work:-/nonexistent}/serial.log"
 	exit 1
 }
 
@@ -104,32 +81,9 @@ esac
 # --- work dir and cleanup --------------------------------------------------
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-e2e-$daemon.XXXXXX") || bail "mktemp failed"
-daemon_pid=
-qemu_pid=
-
-# PID and its descendants (a sandboxed daemon serves from a child).
-process_tree() {
-	local c
-	echo "$1"
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		process_tree "$c"
-	done
-}
 
 cleanup() {
-	local pids
-	# Only processes this script started, by pid.
-	if [ -n "$qemu_pid" ]; then
-		kill -KILL "$qemu_pid" 2>/dev/null
-		wait "$qemu_pid" 2>/dev/null
-	fi
-	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-		pids=$(process_tree "$daemon_pid")
-		kill -TERM $pids 2>/dev/null
-		sleep 0.5
-		kill -KILL $pids 2>/dev/null
-		wait "$daemon_pid" 2>/dev/null
-	fi
+	guest_cleanup
 	if [ -n "$keep" ]; then
 		echo "# kept $work"
 	else
@@ -141,21 +95,17 @@ trap 'exit 130' INT TERM
 
 # --- guest kernel, program, initramfs --------------------------------------
 
-mapfile -t kernel < <("$top/scripts/guest-kernel.sh") ||
-	bail "scripts/guest-kernel.sh failed"
-[ "${#kernel[@]}" -eq 8 ] || bail "scripts/guest-kernel.sh printed ${#kernel[@]} lines, expected 8"
-
 if [ -n "$guest_bin" ]; then
 	[ -x "$guest_bin" ] || bail "guest program $guest_bin not built"
 else
 	guest_bin=$work/e2e_ops
 	${CC:-cc} -std=gnu11 -O2 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra \
 		-static -o "$guest_bin" "$here"/guest/*.c >"$work/cc.log" 2>&1 ||
-		{ diag_file "cc" "$work/cc.log"; bail "cannot build the static guest program"; }
+		{ guest_diag "cc" "$work/cc.log"; bail "cannot build the static guest program"; }
 fi
 
-"$top/scripts/build-initramfs.sh" "$work/initrd.gz" "$guest_bin" "${kernel[@]:1}" ||
-	bail "scripts/build-initramfs.sh failed"
+guest_prepare "$work/initrd.gz" "$guest_bin" ||
+	bail "guest kernel or initramfs (scripts/guest-kernel.sh, build-initramfs.sh) failed"
 
 # --- share and daemon ------------------------------------------------------
 
@@ -166,160 +116,67 @@ mkdir -m 0755 "$share" || bail "mkdir $share"
 # Checks whose expected answer depends on the peer read which one serves.
 echo "$daemon" >"$share/host/daemon" || bail "cannot write $share/host/daemon"
 
-case "$daemon" in
-vfsd)
-	"$daemon_bin" --socket-path="$sock" --shared-dir="$share" "${daemon_args[@]}" \
-		</dev/null >"$work/daemon.log" 2>&1 &
-	;;
-virtiofsd)
-	# Extended attributes are off in virtiofsd unless asked for; vfsd
-	# has them on, so both serve the same operations.
-	"$daemon_bin" --socket-path="$sock" -o source="$share" -o cache=auto \
-		-o xattr "${daemon_args[@]}" </dev/null >"$work/daemon.log" 2>&1 &
-	;;
-esac
-daemon_pid=$!
-
-for _ in $(seq 100); do
-	[ -S "$sock" ] && break
-	kill -0 "$daemon_pid" 2>/dev/null || break
-	sleep 0.1
-done
-[ -S "$sock" ] || bail "$daemon did not create $sock"
-
-# Open fds of PID and its descendants (virtiofsd serves from a child).
-count_fds() {
-	local n c
-	n=$(ls "/proc/$1/fd" 2>/dev/null | wc -l)
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		n=$((n + $(count_fds "$c")))
-	done
-	echo "$n"
-}
+guest_start_daemon "$daemon" "$daemon_bin" "$share" "$sock" "$work/daemon.log" \
+	"${daemon_args[@]}" || bail "$daemon did not create $sock"
 sleep 0.2
-fds_start=$(count_fds "$daemon_pid")
+fds_start=$(guest_count_fds "$guest_daemon_pid")
 
 # --- boot ------------------------------------------------------------------
 
-t0=$(date +%s)
-"$top/scripts/boot-guest.sh" "${kernel[0]}" "$work/initrd.gz" "$sock" "$tag" test \
-	</dev/null >"$work/serial.log" 2>"$work/qemu.err" &
-qemu_pid=$!
-qemu_rc=
+# The guest unmounted and waits 3 s before powering off: after the FORGETs
+# and DESTROY of the unmount the daemon should hold no more fds than it did
+# before the guest came.
 fds_end=
 end_polls=0
-deadline=$((t0 + timeout_s))
-while [ "$(date +%s)" -lt "$deadline" ]; do
-	if ! kill -0 "$qemu_pid" 2>/dev/null; then
-		wait "$qemu_pid"
-		qemu_rc=$?
-		qemu_pid=
-		break
-	fi
-	# The guest unmounted and waits 3 s before powering off: after the
-	# FORGETs and DESTROY of the unmount the daemon should hold no more
-	# fds than it did before the guest came.
+guest_poll() {
 	if [ -z "$fds_end" ] && grep -q '=== VFSD-E2E END' "$work/serial.log"; then
 		end_polls=$((end_polls + 1))
-		[ "$end_polls" -lt 6 ] || fds_end=$(count_fds "$daemon_pid")
+		[ "$end_polls" -lt 6 ] || fds_end=$(guest_count_fds "$guest_daemon_pid")
 	fi
-	sleep 0.2
-done
-if [ -z "$qemu_rc" ]; then
-	echo "# guest still running after ${timeout_s} s: killed"
-	kill -KILL "$qemu_pid" 2>/dev/null
-	wait "$qemu_pid" 2>/dev/null
-	qemu_pid=
-	qemu_rc=124
-fi
-echo "# guest ran for $(($(date +%s) - t0)) s, qemu exit status $qemu_rc"
-
+}
+guest_boot "$work/initrd.gz" "$sock" "$tag" test "$timeout_s"
 # The daemon should notice the closed vhost-user socket and exit by itself.
-daemon_rc=
-for _ in $(seq 100); do
-	if ! kill -0 "$daemon_pid" 2>/dev/null; then
-		wait "$daemon_pid"
-		daemon_rc=$?
-		daemon_pid=
-		break
-	fi
-	sleep 0.1
-done
+guest_wait_daemon 10
 
 # --- results ---------------------------------------------------------------
 
-tr -d '\r' <"$work/serial.log" >"$work/serial.txt"
-sed -n '/=== VFSD-E2E BEGIN/,/^=== VFSD-E2E END/p' "$work/serial.txt" >"$work/guest.txt"
-
-tap_check "guest booted, mounted the share and shut down within ${timeout_s} s" \
-	"qemu exit status $qemu_rc" \
-	"$([ "$qemu_rc" -eq 0 ] && grep -q '^=== VFSD-E2E END' "$work/guest.txt"; echo $?)"
-
-grep '^VFSD-E2E:' "$work/serial.txt" | sed 's/^/# guest: /'
-oops='Kernel panic|BUG:|Oops|WARNING:|Call Trace|virtio_fs: .*(fail|error)'
-tap_check "guest kernel logged no oops, warning or virtio-fs error" \
-	"$(grep -Em1 "$oops" "$work/serial.txt")" \
-	"$(! grep -Eq "$oops" "$work/serial.txt"; echo $?)"
-
-guest_results=0
-while IFS= read -r line; do
-	case "$line" in
-	"ok "*)
-		guest_results=$((guest_results + 1))
-		tap_ok "guest: ${line#ok * - }"
-		;;
-	"not ok "*)
-		guest_results=$((guest_results + 1))
-		tap_not_ok "guest: ${line#not ok * - }"
-		;;
-	"Bail out!"*)
-		tap_not_ok "guest: ${line#Bail out! }"
-		;;
-	esac
-done <"$work/guest.txt"
-
-plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$work/guest.txt" | tail -n 1)
-tap_check "guest: every check ran (plan ${plan:-missing}, $guest_results results)" \
-	"the guest program did not finish" \
-	"$([ -n "$plan" ] && [ "$plan" -eq "$guest_results" ] && [ "$plan" -gt 0 ]; echo $?)"
-guest_rc=$(sed -n 's/^=== VFSD-E2E END rc=\([0-9]*\) ===$/\1/p' "$work/guest.txt")
-tap_check "guest: test program and umount succeeded" "rc=${guest_rc:-none}" \
-	"$([ "${guest_rc:-1}" = 0 ]; echo $?)"
+guest_check_boot "$timeout_s"
+guest_relay_tap guest
 
 if [ -d "$share/out" ]; then
 	while IFS= read -r line; do
 		case "$line" in
-		"ok "*) tap_ok "${line#ok * - }" ;;
-		"not ok "*) tap_not_ok "${line#not ok * - }" ;;
+		"ok "*) check "${line#ok * - }" 0 ;;
+		"not ok "*) check "${line#not ok * - }" 1 "failed on the host" ;;
 		esac
 	done < <("$guest_bin" host-check "$share" 2>&1)
 else
-	tap_not_ok "host: share has no out/ directory from the guest"
+	check "host: share has no out/ directory from the guest" 1
 fi
 
-if [ -n "$daemon_rc" ]; then
-	echo "# $daemon exited by itself with status $daemon_rc after QEMU went away"
-	tap_check "daemon exited by itself with status 0 after QEMU went away" \
-		"exit status $daemon_rc" "$([ "$daemon_rc" -eq 0 ]; echo $?)"
+if [ -n "$guest_daemon_rc" ]; then
+	echo "# $daemon exited by itself with status $guest_daemon_rc after QEMU went away"
+	check "daemon exited by itself with status 0 after QEMU went away" \
+		"$([ "$guest_daemon_rc" -eq 0 ]; echo $?)" "exit status $guest_daemon_rc"
 else
 	echo "# $daemon was still running 10 s after QEMU went away"
-	tap_not_ok "daemon exited by itself with status 0 after QEMU went away: still running after 10 s"
+	check "daemon exited by itself with status 0 after QEMU went away" 1 "still running after 10 s"
 fi
 
 echo "# $daemon open fds: $fds_start before the guest, ${fds_end:-unknown} after its umount"
-tap_check "daemon released inode and file fds after the guest unmounted" \
-	"$fds_start fds before the guest, ${fds_end:-unknown} after the umount" \
-	"$([ -n "$fds_end" ] && [ "$fds_end" -le $((fds_start + 64)) ]; echo $?)"
+check "daemon released inode and file fds after the guest unmounted" \
+	"$([ -n "$fds_end" ] && [ "$fds_end" -le $((fds_start + 64)) ]; echo $?)" \
+	"$fds_start fds before the guest, ${fds_end:-unknown} after the umount"
 
 san='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer'
-tap_check "daemon log has no sanitizer report" "see daemon log" \
-	"$(! grep -Eq "$san" "$work/daemon.log"; echo $?)"
+check "daemon log has no sanitizer report" \
+	"$(! grep -Eq "$san" "$work/daemon.log"; echo $?)" "see daemon log"
 
 echo "1..$ntest"
 if [ "$nfail" -ne 0 ]; then
-	diag_file "daemon log" "$work/daemon.log" 60
-	diag_file "qemu stderr" "$work/qemu.err" 20
-	diag_file "serial log" "$work/serial.txt" 80
+	guest_diag "daemon log" "$work/daemon.log" 60
+	guest_diag "qemu stderr" "$work/qemu.err" 20
+	guest_diag "serial log" "$work/serial.txt" 80
 	echo "# $nfail of $ntest checks failed"
 	exit 1
 fi

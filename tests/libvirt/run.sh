@@ -44,6 +44,7 @@ if [ -z "${VFSD_LIBVIRT_NS:-}" ]; then
 fi
 
 work=$(mktemp -d /tmp/vfsd-libvirt.XXXXXX) || exit 1
+. "$top/tests/lib/guest.sh"
 chmod 0755 "$work"
 n=0
 failed=0
@@ -136,15 +137,12 @@ start_daemons() {
 }
 
 prepare_guest() {
-	mapfile -t kernel < <("$top/scripts/guest-kernel.sh") || return 1
-	[ "${#kernel[@]}" -eq 8 ] || return 1
 	if ! [ -x "$guest_bin" ]; then
 		guest_bin=$work/e2e_ops
 		${CC:-cc} -std=gnu11 -O2 -D_GNU_SOURCE -static -o "$guest_bin" \
 			"$top"/tests/e2e/guest/*.c || return 1
 	fi
-	"$top/scripts/build-initramfs.sh" "$work/initrd.gz" "$guest_bin" \
-		"${kernel[@]:1}"
+	guest_prepare "$work/initrd.gz" "$guest_bin"
 }
 
 # A share the guest's demo mode expects: hello.txt and docs/.
@@ -182,7 +180,7 @@ domain_xml() {
 	$(printf '%s\n' "$cfg" | sed '/^<devices>$/,/^<\/devices>$/d')
 	  <os>
 	    <type arch='x86_64' machine='pc'>hvm</type>
-	    <kernel>${kernel[0]}</kernel>
+	    <kernel>${guest_kernel[0]}</kernel>
 	    <initrd>$work/initrd.gz</initrd>
 	    <cmdline>console=ttyS0 quiet loglevel=4 panic=-1 vfsd.tag=$tag vfsd.mode=demo</cmdline>
 	  </os>
