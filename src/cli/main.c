@@ -92,6 +92,8 @@ static void session_opts_from(const struct vfsd_options *o,
 	s->xattr = o->xattr;
 	s->posix_lock = o->posix_lock;
 	s->flock = o->flock;
+	s->uid_map = &o->uid_map;
+	s->gid_map = &o->gid_map;
 	/* One thread always stays free to serve the unlock a waiter needs. */
 	if (o->fuse_mount)
 		s->lock_waiters_max = devfuse_threads(o) - 1;

@@ -191,3 +191,22 @@ int opt_set_min_free_inodes(struct vfsd_options *o, const char *val,
 				"invalid free inode reserve '%s'", val);
 	return 0;
 }
+
+int opt_add_idmap(struct idmap *m, const char *name, const char *val,
+		  char *err, size_t errlen)
+{
+	switch (idmap_add(m, val)) {
+	case 0:
+		return 0;
+	case EEXIST:
+		return opt_fail(err, errlen,
+				"--%s '%s' overlaps an earlier rule of the same direction",
+				name, val);
+	case ENOMEM:
+		return opt_fail(err, errlen, "out of memory");
+	default:
+		return opt_fail(err, errlen,
+				"invalid --%s '%s' (guest|host|squash-guest|squash-host|map:FROM:TO:COUNT or forbid-guest:FROM:COUNT)",
+				name, val);
+	}
+}

@@ -43,4 +43,8 @@ int opt_parse_size(const char *s, uint64_t *out);
 int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
 			size_t errlen);
 
+/** Add a --translate-uid/--translate-gid rule (fuse/idmap.h syntax). */
+int opt_add_idmap(struct idmap *m, const char *name, const char *val,
+		  char *err, size_t errlen);
+
 #endif

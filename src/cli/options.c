@@ -37,6 +37,8 @@ enum {
 	OPT_READONLY,
 	OPT_MIN_FREE_INODES,
 	OPT_MIN_FREE_SPACE,
+	OPT_TRANSLATE_UID,
+	OPT_TRANSLATE_GID,
 	OPT_UNSUPPORTED,
 };
 
@@ -50,8 +52,6 @@ static const struct option unsupported_opts[] = {
 	{ "xattrmap", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "uid-map", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "gid-map", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "translate-uid", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "translate-gid", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "announce-submounts", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "inode-file-handles", optional_argument, NULL, OPT_UNSUPPORTED },
 	{ "killpriv-v2", no_argument, NULL, OPT_UNSUPPORTED },
@@ -72,6 +72,8 @@ static const struct option supported_opts[] = {
 	{ "fd", required_argument, NULL, OPT_FD },
 	{ "shared-dir", required_argument, NULL, OPT_SHARED_DIR },
 	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ "translate-uid", required_argument, NULL, OPT_TRANSLATE_UID },
+	{ "translate-gid", required_argument, NULL, OPT_TRANSLATE_GID },
 	{ "writeback", no_argument, NULL, OPT_WRITEBACK },
 	{ "no-readdirplus", no_argument, NULL, OPT_NO_READDIRPLUS },
 	{ "allow-direct-io", no_argument, NULL, OPT_ALLOW_DIRECT_IO },
@@ -179,6 +181,11 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 	case OPT_READONLY:
 		o->readonly = true;
 		return 0;
+	case OPT_TRANSLATE_UID:
+	case OPT_TRANSLATE_GID:
+		return opt_add_idmap(c == OPT_TRANSLATE_UID ? &o->uid_map :
+							       &o->gid_map,
+				     name, arg, err, errlen);
 	case OPT_MIN_FREE_INODES:
 		return opt_set_min_free_inodes(o, arg, err, errlen);
 	case OPT_MIN_FREE_SPACE:
@@ -291,6 +298,8 @@ void options_free(struct vfsd_options *o)
 	free(o->shared_dir);
 	free(o->modcaps);
 	o->modcaps = NULL;
+	idmap_clear(&o->uid_map);
+	idmap_clear(&o->gid_map);
 	o->fuse_mount = o->socket_path = o->socket_group = NULL;
 	o->shared_dir = NULL;
 	o->stats_socket = NULL;

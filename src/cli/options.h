@@ -68,6 +68,10 @@ struct vfsd_options {
 	uint64_t min_free_inodes;	/* 0: no reserve */
 	uint64_t min_free_space;	/* bytes; 0: no reserve */
 
+	/* --translate-uid/--translate-gid rules (fuse/idmap.h) */
+	struct idmap uid_map;
+	struct idmap gid_map;
+
 	unsigned int thread_pool_size;
 	uint64_t rlimit_nofile;	/* 0: raise to the hard limit */
 

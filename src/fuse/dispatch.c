@@ -17,6 +17,9 @@
 #include "util/log.h"
 
 /* The name is the opcode without its "FUSE_" prefix. */
+/* The overflow id of Linux (/proc/sys/kernel/overflowuid). */
+#define DISPATCH_NOBODY 65534u
+
 #define OP(code, fn, in, flags) [code] = { fn, in, &#code[5], flags }
 
 /*
@@ -30,9 +33,9 @@ static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_GETATTR, op_getattr, sizeof(struct fuse_getattr_in), 0),
 	OP(FUSE_SETATTR, op_setattr, sizeof(struct fuse_setattr_in), 0),
 	OP(FUSE_READLINK, op_readlink, 0, 0),
-	OP(FUSE_SYMLINK, op_symlink, 0, 0),
-	OP(FUSE_MKNOD, op_mknod, sizeof(struct fuse_mknod_in), 0),
-	OP(FUSE_MKDIR, op_mkdir, sizeof(struct fuse_mkdir_in), 0),
+	OP(FUSE_SYMLINK, op_symlink, 0, FOP_NEWFILE),
+	OP(FUSE_MKNOD, op_mknod, sizeof(struct fuse_mknod_in), FOP_NEWFILE),
+	OP(FUSE_MKDIR, op_mkdir, sizeof(struct fuse_mkdir_in), FOP_NEWFILE),
 	OP(FUSE_UNLINK, op_unlink, 0, 0),
 	OP(FUSE_RMDIR, op_rmdir, 0, 0),
 	OP(FUSE_RENAME, op_rename, sizeof(struct fuse_rename_in), 0),
@@ -58,7 +61,7 @@ static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_RELEASEDIR, op_releasedir, sizeof(struct fuse_release_in), 0),
 	OP(FUSE_FSYNCDIR, op_fsyncdir, sizeof(struct fuse_fsync_in), 0),
 	OP(FUSE_ACCESS, op_access, sizeof(struct fuse_access_in), 0),
-	OP(FUSE_CREATE, op_create, sizeof(struct fuse_create_in), 0),
+	OP(FUSE_CREATE, op_create, sizeof(struct fuse_create_in), FOP_NEWFILE),
 	OP(FUSE_INTERRUPT, op_interrupt, sizeof(struct fuse_interrupt_in),
 	   FOP_NOREPLY),
 	OP(FUSE_DESTROY, op_destroy, 0, FOP_GATE),
@@ -72,7 +75,7 @@ static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_COPY_FILE_RANGE, op_copy_file_range,
 	   sizeof(struct fuse_copy_file_range_in), 0),
 	OP(FUSE_SYNCFS, op_syncfs, sizeof(struct fuse_syncfs_in), 0),
-	OP(FUSE_TMPFILE, op_tmpfile, sizeof(struct fuse_create_in), 0),
+	OP(FUSE_TMPFILE, op_tmpfile, sizeof(struct fuse_create_in), FOP_NEWFILE),
 };
 
 const struct fuse_op_desc *dispatch_lookup(uint32_t opcode)
@@ -134,6 +137,27 @@ static void dispatch_gated(struct fuse_call *c, const struct fuse_op_desc *op)
 		log_warn("session gate unlock: %s", strerror(ret));
 }
 
+/*
+ * The host identity the request runs as. A forbid-guest id may not own a
+ * new file; any other request of that caller runs as nobody, the one
+ * identity that gains nothing on the host.
+ */
+static int dispatch_caller(struct fuse_call *c, const struct fuse_op_desc *op)
+{
+	int uerr = idmap_to_host(c->s->opts.uid_map, c->hdr.uid, &c->ctx.uid);
+	int gerr = idmap_to_host(c->s->opts.gid_map, c->hdr.gid, &c->ctx.gid);
+
+	if (!uerr && !gerr)
+		return 0;
+	if (op && (op->flags & FOP_NEWFILE))
+		return EPERM;
+	if (uerr)
+		c->ctx.uid = DISPATCH_NOBODY;
+	if (gerr)
+		c->ctx.gid = DISPATCH_NOBODY;
+	return 0;
+}
+
 static void dispatch_one(struct fuse_session *s, struct fuse_req *req,
 			 struct fuse_call *c)
 {
@@ -168,8 +192,11 @@ static void dispatch_one(struct fuse_session *s, struct fuse_req *req,
 		dispatch_fail(c, op, err);
 		return;
 	}
-	c->ctx.uid = c->hdr.uid;
-	c->ctx.gid = c->hdr.gid;
+	err = dispatch_caller(c, op);
+	if (err) {
+		dispatch_fail(c, op, err);
+		return;
+	}
 	c->ctx.pid = c->hdr.pid;
 
 	dispatch_gated(c, op);

@@ -15,6 +15,7 @@ enum {
 	FOP_NOREPLY = 1u << 0,	/* the kernel expects no reply */
 	FOP_GATE = 1u << 1,	/* INIT/DESTROY: runs with the gate held for writing */
 	FOP_PREINIT = 1u << 2,	/* allowed before INIT */
+	FOP_NEWFILE = 1u << 3,	/* makes a file owned by the caller */
 };
 
 struct fuse_op_desc {

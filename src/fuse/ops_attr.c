@@ -70,6 +70,18 @@ static bool ops_nsec_ok(uint32_t nsec)
 	return nsec < 1000000000u;
 }
 
+/* A chown names guest ids: the host file gets what they stand for. */
+static int ops_setattr_owner(const struct fuse_call *c, struct vfs_setattr *sa)
+{
+	int err = 0;
+
+	if (sa->valid & VFS_SET_UID)
+		err = idmap_to_host(c->s->opts.uid_map, sa->uid, &sa->uid);
+	if (!err && (sa->valid & VFS_SET_GID))
+		err = idmap_to_host(c->s->opts.gid_map, sa->gid, &sa->gid);
+	return err;
+}
+
 void op_setattr(struct fuse_call *c)
 {
 	struct fuse_setattr_in in;
@@ -91,6 +103,11 @@ void op_setattr(struct fuse_call *c)
 		return;
 	}
 	ops_setattr_decode(&in, &sa);
+	err = ops_setattr_owner(c, &sa);
+	if (err) {
+		reply_err(c, err);
+		return;
+	}
 	err = c->s->ops->setattr(c->s->fs, &c->ctx, c->hdr.nodeid,
 				 (in.valid & FATTR_FH) ? &in.fh : NULL, &sa,
 				 &st);

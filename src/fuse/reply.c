@@ -105,7 +105,8 @@ static uint32_t reply_encode_dev(dev_t dev)
 	return (mi & 0xff) | (ma << 8) | ((mi & ~0xffu) << 12);
 }
 
-void reply_fill_attr(struct fuse_attr *a, const struct stat *st)
+void reply_fill_attr(const struct fuse_session *s, struct fuse_attr *a,
+		     const struct stat *st)
 {
 	memset(a, 0, sizeof(*a));
 	a->ino = st->st_ino;
@@ -119,8 +120,8 @@ void reply_fill_attr(struct fuse_attr *a, const struct stat *st)
 	a->ctimensec = (uint32_t)st->st_ctim.tv_nsec;
 	a->mode = st->st_mode;
 	a->nlink = (uint32_t)st->st_nlink;
-	a->uid = st->st_uid;
-	a->gid = st->st_gid;
+	a->uid = idmap_to_guest(s->opts.uid_map, st->st_uid);
+	a->gid = idmap_to_guest(s->opts.gid_map, st->st_gid);
 	a->rdev = reply_encode_dev(st->st_rdev);
 	a->blksize = (uint32_t)st->st_blksize;
 }
@@ -134,7 +135,7 @@ static void reply_fill_entry(const struct fuse_call *c,
 	o->generation = e->generation;
 	o->entry_valid = c->s->entry_valid;
 	o->attr_valid = c->s->entry_valid;
-	reply_fill_attr(&o->attr, &e->attr);
+	reply_fill_attr(c->s, &o->attr, &e->attr);
 }
 
 int reply_entry(struct fuse_call *c, const struct vfs_entry *e)
@@ -151,7 +152,7 @@ void reply_attr(struct fuse_call *c, const struct stat *st)
 
 	memset(&o, 0, sizeof(o));
 	o.attr_valid = c->s->entry_valid;
-	reply_fill_attr(&o.attr, st);
+	reply_fill_attr(c->s, &o.attr, st);
 	(void)reply_buf(c, &o, sizeof(o));
 }
 

@@ -77,6 +77,7 @@ int reply_dir_fill(void *arg, const struct vfs_dirent *ent);
 void reply_dir_end(struct reply_dir *d, int err);
 
 /** Fill a fuse_attr from a host stat (exported for tests and packers). */
-void reply_fill_attr(struct fuse_attr *a, const struct stat *st);
+void reply_fill_attr(const struct fuse_session *s, struct fuse_attr *a,
+		     const struct stat *st);
 
 #endif

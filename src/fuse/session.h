@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fs/vfs_ops.h"
+#include "fuse/idmap.h"
 #include "fuse/req.h"
 #include "fuse/stats.h"
 
@@ -40,6 +41,12 @@ struct fuse_session_opts {
 	uint32_t max_write;	/* bytes; the transport's limit */
 	uint32_t max_readahead;
 	bool stats;		/* record request metrics (fuse/stats.h) */
+	/*
+	 * --translate-uid/--translate-gid, or NULL: owned by the caller and
+	 * unchanged for the session's life.
+	 */
+	const struct idmap *uid_map;
+	const struct idmap *gid_map;
 };
 
 struct fuse_session;

@@ -431,6 +431,34 @@ static void test_policy_sizes(void **state)
 	options_free(&o);
 }
 
+static void test_translate_ids(void **state)
+{
+	struct vfsd_options o;
+	char err[256];
+	uint32_t h = 0;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--translate-uid=map:1000:2000:1",
+			       "--translate-uid", "forbid-guest:0:1",
+			       "--translate-gid=squash-host:3000:65534:10"), 0);
+	assert_int_equal(o.uid_map.n_to_host, 2);
+	assert_int_equal(o.uid_map.n_to_guest, 1);
+	assert_int_equal(idmap_to_host(&o.uid_map, 1000, &h), 0);
+	assert_int_equal(h, 2000);
+	assert_int_equal(idmap_to_guest(&o.gid_map, 3009), 65534);
+	assert_true(idmap_empty(NULL) && !idmap_empty(&o.gid_map));
+	options_free(&o);
+	assert_true(idmap_empty(&o.uid_map) && idmap_empty(&o.gid_map));
+
+	assert_int_equal(PARSE(&o, err, "--translate-gid=map:1:2"), -1);
+	assert_non_null(strstr(err, "invalid --translate-gid 'map:1:2'"));
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--translate-uid=guest:10:0:5",
+			       "--translate-uid=squash-guest:12:7:1"), -1);
+	assert_non_null(strstr(err, "overlaps an earlier rule"));
+	options_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_check_inherited_fd),
 		cmocka_unit_test(test_policy_flags),
 		cmocka_unit_test(test_policy_sizes),
+		cmocka_unit_test(test_translate_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

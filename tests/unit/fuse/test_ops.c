@@ -438,10 +438,12 @@ static void test_statfs_readlink_access(void **state)
 static void test_attr_conversion(void **state)
 {
 	struct t_ctx *c = *state;
+	struct fuse_session s;
 	struct stat st;
 	struct fuse_attr a;
 
 	(void)c;
+	memset(&s, 0, sizeof(s));
 	memset(&st, 0, sizeof(st));
 	st.st_ino = 123;
 	st.st_mode = 020600;
@@ -456,7 +458,7 @@ static void test_attr_conversion(void **state)
 	st.st_atim.tv_nsec = 11;
 	st.st_ctim.tv_sec = 12;
 	st.st_ctim.tv_nsec = 13;
-	reply_fill_attr(&a, &st);
+	reply_fill_attr(&s, &a, &st);
 	assert_int_equal(a.ino, 123);
 	assert_int_equal(a.mode, 020600);
 	assert_int_equal(a.nlink, 2);
