@@ -13,7 +13,8 @@
 
 #include "conform.h"
 
-#define LOCKFILE "lockf"
+/* One file per kind, so that a lock one kind leaves cannot reach the next. */
+static const char *lockfile = "lock-posix";
 
 struct attempt {
 	const char *name;
@@ -60,7 +61,7 @@ static void getlk_child(const struct attempt *a, int fd)
 static void attempt_child(void *arg)
 {
 	const struct attempt *a = arg;
-	int fd = open(LOCKFILE, O_RDWR);
+	int fd = open(lockfile, O_RDWR);
 
 	if (fd < 0) {
 		cf_res(a->name, "%s", cf_errname(errno));
@@ -97,7 +98,7 @@ static void posix_cases(void)
 {
 	int fd, fd2;
 
-	fd = open(LOCKFILE, O_RDWR);
+	fd = open(lockfile, O_RDWR);
 	if (cf_setup_rc("posix", fd))
 		return;
 	cf_rc("posix.setlk-wr", fl_lock(fd, F_SETLK, F_WRLCK, 0, 10));
@@ -116,13 +117,13 @@ static void posix_cases(void)
 	cf_rc("posix.einval-negative", fl_lock(fd, F_SETLK, F_WRLCK, -5, 1));
 	if (fl_lock(fd, F_SETLK, F_WRLCK, 0, 0) == 0) {
 		/* Closing any fd of the file drops the process's locks. */
-		fd2 = open(LOCKFILE, O_RDONLY);
+		fd2 = open(lockfile, O_RDONLY);
 		if (fd2 >= 0)
 			close(fd2);
 		try_lock("posix.dropped-by-other-close", 'p', F_WRLCK, 0, 1);
 	}
 	close(fd);
-	fd = open(LOCKFILE, O_RDONLY);
+	fd = open(lockfile, O_RDONLY);
 	if (fd >= 0) {
 		cf_rc("posix.ebadf-wr-on-rdonly",
 		      fl_lock(fd, F_SETLK, F_WRLCK, 0, 1));
@@ -135,8 +136,8 @@ static void ofd_cases(void)
 	struct flock fl;
 	int fd, fd2;
 
-	fd = open(LOCKFILE, O_RDWR);
-	fd2 = open(LOCKFILE, O_RDWR);
+	fd = open(lockfile, O_RDWR);
+	fd2 = open(lockfile, O_RDWR);
 	if (cf_setup_rc("ofd", fd) || cf_setup_rc("ofd", fd2))
 		return;
 	cf_rc("ofd.setlk-wr", fl_lock(fd, F_OFD_SETLK, F_WRLCK, 0, 10));
@@ -160,6 +161,8 @@ static void ofd_cases(void)
 	try_lock("ofd.kept-after-other-close", 'o', F_WRLCK, 0, 1);
 	cf_rc("ofd.unlock", fl_lock(fd, F_OFD_SETLK, F_UNLCK, 0, 0));
 	try_lock("ofd.after-unlock", 'o', F_WRLCK, 0, 10);
+	/* The child's lock went with its last fd of the file. */
+	try_lock("ofd.released-by-child-exit", 'o', F_WRLCK, 0, 10);
 	close(fd);
 }
 
@@ -167,8 +170,8 @@ static void flock_cases(void)
 {
 	int fd, fd2;
 
-	fd = open(LOCKFILE, O_RDWR);
-	fd2 = open(LOCKFILE, O_RDWR);
+	fd = open(lockfile, O_RDWR);
+	fd2 = open(lockfile, O_RDWR);
 	if (cf_setup_rc("flock", fd) || cf_setup_rc("flock", fd2))
 		return;
 	cf_rc("flock.ex", flock(fd, LOCK_EX | LOCK_NB));
@@ -190,9 +193,13 @@ static void flock_cases(void)
 
 void cf_run_lock(void)
 {
-	if (cf_mkfile(LOCKFILE, 0666, 100))
+	if (cf_mkfile("lock-posix", 0666, 100) ||
+	    cf_mkfile("lock-ofd", 0666, 100) ||
+	    cf_mkfile("lock-flock", 0666, 100))
 		return;
 	posix_cases();
+	lockfile = "lock-ofd";
 	ofd_cases();
+	lockfile = "lock-flock";
 	flock_cases();
 }
