@@ -64,7 +64,7 @@ static void rw_cases(void)
 		return;
 	cf_rc("read.eisdir", read(fd, buf, 1));
 	close(fd);
-	cf_rc("open.eisdir-rdwr", open(".", O_RDWR));
+	cf_fd("open.eisdir-rdwr", open(".", O_RDWR));
 }
 
 static void flag_cases(void)
@@ -114,8 +114,8 @@ static void flag_cases(void)
 	cf_rc("open.excl-new", fd);
 	if (fd >= 0)
 		close(fd);
-	cf_rc("open.excl-again", open("excl", O_RDWR | O_CREAT | O_EXCL, 0600));
-	cf_rc("open.excl-without-creat", open("excl", O_RDWR | O_EXCL));
+	cf_fd("open.excl-again", open("excl", O_RDWR | O_CREAT | O_EXCL, 0600));
+	cf_fd("open.excl-without-creat", open("excl", O_RDWR | O_EXCL));
 }
 
 static void tmpfile_cases(void)
@@ -149,8 +149,8 @@ static void tmpfile_cases(void)
 	} else {
 		cf_rc("tmpfile.excl-linkat", fd);
 	}
-	cf_rc("tmpfile.on-file", open("tmp-linked", O_TMPFILE | O_RDWR, 0600));
-	cf_rc("tmpfile.rdonly", open(".", O_TMPFILE | O_RDONLY, 0600));
+	cf_fd("tmpfile.on-file", open("tmp-linked", O_TMPFILE | O_RDWR, 0600));
+	cf_fd("tmpfile.rdonly", open(".", O_TMPFILE | O_RDONLY, 0600));
 }
 
 static void copy_range_cases(void)

@@ -61,19 +61,19 @@ static void user_access(void *arg)
 	int fd;
 
 	(void)arg;
-	cf_rc("user.open-0600-root-rd", open("pu/secret", O_RDONLY));
-	cf_rc("user.open-0644-root-wr", open("pu/public", O_WRONLY));
+	cf_fd("user.open-0600-root-rd", open("pu/secret", O_RDONLY));
+	cf_fd("user.open-0644-root-wr", open("pu/public", O_WRONLY));
 	fd = open("pu/public", O_RDONLY);
 	cf_rc("user.open-0644-root-rd", fd);
 	if (fd >= 0)
 		close(fd);
 	cf_rc("user.access-w-0644-root", access("pu/public", W_OK));
-	cf_rc("user.create-in-root-dir", open("pu/new", O_CREAT | O_WRONLY, 0644));
+	cf_fd("user.create-in-root-dir", open("pu/new", O_CREAT | O_WRONLY, 0644));
 	cf_rc("user.mkdir-in-root-dir", mkdir("pu/newd", 0755));
 	cf_rc("user.unlink-in-root-dir", unlink("pu/public"));
 	cf_rc("user.rename-in-root-dir", rename("pu/public", "pu/p2"));
 	cf_rc("user.stat-in-0700-dir", stat("pu/closed/f", &st));
-	cf_rc("user.open-0700-dir", open("pu/closed", O_RDONLY | O_DIRECTORY));
+	cf_fd("user.open-0700-dir", open("pu/closed", O_RDONLY | O_DIRECTORY));
 	cf_rc("user.chdir-0700-dir", chdir("pu/closed"));
 	cf_rc("user.truncate-0644-root", truncate("pu/public", 0));
 	cf_rc("user.chmod-root-file", chmod("pu/public", 0666));

@@ -56,6 +56,13 @@ void cf_rc(const char *name, long rc)
 		cf_res(name, "%s", cf_errname(err));
 }
 
+void cf_fd(const char *name, int fd)
+{
+	cf_rc(name, fd);
+	if (fd >= 0)
+		close(fd);
+}
+
 void cf_expect(const char *name, int cond, const char *otherwise)
 {
 	cf_res(name, "%s", cond ? "ok" : otherwise);

@@ -22,6 +22,8 @@ void cf_res(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /** Print "ok" when RC >= 0, else the name of errno (read on entry). */
 void cf_rc(const char *name, long rc);
+/** cf_rc() for an fd, which is closed. */
+void cf_fd(const char *name, int fd);
 /** "ok" when COND, else the given value (a short explanation). */
 void cf_expect(const char *name, int cond, const char *otherwise);
 /** The symbolic name of an errno value ("ENOENT"). */

@@ -1,0 +1,281 @@
+#!/bin/bash
+# The conformance tables: tests/conformance/conform runs
+#   host             on a plain host directory (the reference),
+#   vfsd-guest       in a TCG guest over vfsd,
+#   virtiofsd-guest  in a TCG guest over QEMU's virtiofsd,
+#   vfsd-devfuse     over vfsd on the host's /dev/fuse,
+# and every table is compared with the host's, case by case. A difference
+# fails unless tests/conformance/known-differences lists it
+# ("target<TAB>case<TAB>reason", target "*" for all three FUSE targets;
+# docs/CONFORMANCE.md explains each line).
+#
+#   run-conformance.sh --daemon-bin VFSD --conform-bin CONFORM
+#       [--targets host,vfsd-guest,virtiofsd-guest,vfsd-devfuse]
+#       [--virtiofsd-bin PATH] [--out TSV] [--markdown MD]
+#       [--bigdir N] [--guest-bigdir N] [--timeout S] [--keep]
+#
+# --out writes the merged table (case, then one column per target),
+# --markdown the summary and the differing rows for docs/CONFORMANCE.md.
+# --bigdir is the listing-at-scale size on the host and /dev/fuse,
+# --guest-bigdir in the guests. Prints TAP; needs root.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/tap.sh
+. "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/guest.sh
+. "$top/tests/lib/guest.sh"
+
+all_targets=(host vfsd-guest virtiofsd-guest vfsd-devfuse)
+targets=host,vfsd-guest,virtiofsd-guest,vfsd-devfuse
+daemon_bin=
+conform_bin=
+virtiofsd_bin=/usr/lib/qemu/virtiofsd
+out=
+markdown=
+bigdir=100000
+guest_bigdir=5000
+timeout_s=300
+keep=
+known=$here/known-differences
+
+usage() {
+	sed -n '13,17p' "$0" >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--daemon-bin) daemon_bin=${2:-}; shift ;;
+	--conform-bin) conform_bin=${2:-}; shift ;;
+	--virtiofsd-bin) virtiofsd_bin=${2:-}; shift ;;
+	--targets) targets=${2:-}; shift ;;
+	--out) out=${2:-}; shift ;;
+	--markdown) markdown=${2:-}; shift ;;
+	--bigdir) bigdir=${2:-}; shift ;;
+	--guest-bigdir) guest_bigdir=${2:-}; shift ;;
+	--timeout) timeout_s=${2:-}; shift ;;
+	--keep) keep=1 ;;
+	*) usage ;;
+	esac
+	shift
+done
+[ -x "$conform_bin" ] || { echo "Bail out! --conform-bin $conform_bin not built"; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
+
+# Both daemons hold an fd per inode the kernel caches: the listing at scale
+# needs more than a default limit (bench/fuse.sh does the same).
+ulimit -n "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+echo "# open-file limit $(ulimit -n)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-conform.XXXXXX") || exit 1
+chmod 0755 "$work"
+devfuse_pid=
+cleanup() {
+	guest_cleanup
+	if [ -n "$devfuse_pid" ]; then
+		kill -KILL "$devfuse_pid" 2>/dev/null
+		wait "$devfuse_pid" 2>/dev/null
+	fi
+	umount -l "$work/mnt" 2>/dev/null
+	if [ -n "$keep" ]; then echo "# kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wanted() {
+	case ",$targets," in *",$1,"*) return 0 ;; esac
+	return 1
+}
+
+# conform's two modes on DIR into TSV; STATUS of the pair in $run_rc.
+run_conform() { # DIR TSV N
+	local t0=$SECONDS
+	"$conform_bin" run "$1" >"$2" 2>"$2.err"
+	run_rc=$?
+	"$conform_bin" bigdir "$1" "$3" >>"$2" 2>>"$2.err" || run_rc=1
+	echo "# $(wc -l <"$2") cases in $((SECONDS - t0)) s (bigdir of $3 entries)"
+	guest_diag "conform stderr" "$2.err" 10
+}
+
+target_host() {
+	mkdir -m 0755 "$work/host"
+	run_conform "$work/host" "$work/host.tsv" "$bigdir"
+	check "host: conform ran" "$run_rc"
+}
+
+target_devfuse() {
+	local share=$work/devfuse-share mnt=$work/mnt
+	mkdir -m 0755 "$share" "$mnt"
+	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" --posix-lock \
+		--flock >"$work/devfuse.log" 2>&1 &
+	devfuse_pid=$!
+	for _ in $(seq 100); do
+		grep -q " $mnt fuse" /proc/mounts && break
+		kill -0 "$devfuse_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! grep -q " $mnt fuse" /proc/mounts; then
+		check "vfsd-devfuse: vfsd mounted the share" 1 "$(tail -n 3 "$work/devfuse.log")"
+		return
+	fi
+	run_conform "$mnt" "$work/vfsd-devfuse.tsv" "$bigdir"
+	check "vfsd-devfuse: conform ran" "$run_rc"
+	kill -TERM "$devfuse_pid"
+	wait "$devfuse_pid"
+	check "vfsd-devfuse: vfsd exited with status 0" $? "$(tail -n 3 "$work/devfuse.log")"
+	devfuse_pid=
+}
+
+initrd_built=
+build_initrd() {
+	[ -n "$initrd_built" ] && return 0
+	sed "s/^n=BIGDIR_N\$/n=$guest_bigdir/" "$here/guest-conform.sh" >"$work/guest-run"
+	chmod 0755 "$work/guest-run"
+	guest_prepare "$work/initrd.gz" "$conform_bin" \
+		--file "$conform_bin:/bin/conform" --file "$work/guest-run:/bin/guest-run" \
+		>"$work/initrd.log" 2>&1 || return 1
+	initrd_built=1
+}
+
+target_guest() { # NAME DAEMON BIN ARG...
+	local name=$1 daemon=$2 bin=$3 share=$work/$1-share sock=$work/$1.sock
+	shift 3
+	if ! build_initrd; then
+		check "$name: guest kernel and initramfs" 1 "$(tail -n 3 "$work/initrd.log")"
+		return
+	fi
+	mkdir -m 0755 "$share"
+	if ! guest_start_daemon "$daemon" "$bin" "$share" "$sock" "$work/$name.log" "$@"; then
+		check "$name: $daemon started" 1 "$(tail -n 3 "$work/$name.log")"
+		return
+	fi
+	guest_boot "$work/initrd.gz" "$sock" conform run "$timeout_s"
+	guest_check_boot "$timeout_s"
+	guest_relay_tap "$name"
+	grep '^# ' "$work/guest.txt"
+	sed -n 's/^CF //p' "$work/guest.txt" >"$work/$name.tsv"
+	guest_wait_daemon 10
+	check "$name: $daemon exited by itself with status 0" \
+		"$([ "${guest_daemon_rc:-x}" = 0 ]; echo $?)" "status ${guest_daemon_rc:-still running}"
+	cp "$work/serial.txt" "$work/$name.serial"
+	if [ "$nfail" -ne 0 ]; then
+		guest_diag "$name daemon log" "$work/$name.log" 20
+		guest_diag "$name serial" "$work/$name.serial" 30
+	fi
+}
+
+wanted host && target_host
+if wanted vfsd-guest; then
+	[ -x "$daemon_bin" ] || { echo "Bail out! --daemon-bin $daemon_bin not built"; exit 1; }
+	target_guest vfsd-guest vfsd "$daemon_bin" --posix-lock --flock
+fi
+if wanted virtiofsd-guest; then
+	if [ -x "$virtiofsd_bin" ]; then
+		target_guest virtiofsd-guest virtiofsd "$virtiofsd_bin" \
+			-o posix_lock -o flock
+	else
+		echo "# $virtiofsd_bin not installed: virtiofsd-guest left out"
+	fi
+fi
+wanted vfsd-devfuse && target_devfuse
+
+# --- comparison ------------------------------------------------------------
+
+[ -s "$work/host.tsv" ] || { echo "Bail out! no host table"; exit 1; }
+# Known differences as "target<TAB>case" -> reason.
+declare -A reason
+if [ -f "$known" ]; then
+	while IFS=$'\t' read -r t c r; do
+		case "$t" in "" | "#"*) continue ;; esac
+		reason["$t"$'\t'"$c"]=$r
+	done <"$known"
+fi
+declare -A seen_known
+for t in "${all_targets[@]:1}"; do
+	[ -f "$work/$t.tsv" ] || continue
+	total=$(wc -l <"$work/$t.tsv")
+	ndiff=0
+	nknown=0
+	# case, host value, target value ("(missing)" on either side).
+	while IFS=$'\t' read -r c hv tv; do
+		ndiff=$((ndiff + 1))
+		r=${reason["$t"$'\t'"$c"]:-${reason["*"$'\t'"$c"]:-}}
+		if [ -n "$r" ]; then
+			nknown=$((nknown + 1))
+			[ -n "${reason["$t"$'\t'"$c"]:-}" ] && seen_known["$t"$'\t'"$c"]=1
+			[ -n "${reason["*"$'\t'"$c"]:-}" ] && seen_known["*"$'\t'"$c"]=1
+			check "$t: $c = $tv (host $hv), known: $r" 0
+		else
+			check "$t: $c = $tv, host $hv" 1 "not in known-differences"
+		fi
+	done < <(awk -F'\t' '
+		NR == FNR { h[$1] = $2; order[++n] = $1; next }
+		{ v[$1] = $2 }
+		END {
+			for (i = 1; i <= n; i++) {
+				c = order[i]
+				tv = (c in v) ? v[c] : "(missing)"
+				if (tv != h[c]) print c "\t" h[c] "\t" tv
+			}
+			for (c in v) if (!(c in h)) print c "\t(missing)\t" v[c]
+		}' "$work/host.tsv" "$work/$t.tsv")
+	echo "# $t: $total cases, $ndiff differ from the host ($nknown known)"
+done
+for k in "${!reason[@]}"; do
+	t=${k%%$'\t'*}
+	if [ "$t" = "*" ] || [ -f "$work/$t.tsv" ]; then
+		[ -n "${seen_known[$k]:-}" ] ||
+			echo "# known difference not seen in this run: ${k/$'\t'/ }"
+	fi
+done
+
+# --- merged table and its markdown ---------------------------------------
+
+merged=$work/merged.tsv
+{
+	printf 'case'
+	for t in "${all_targets[@]}"; do printf '\t%s' "$t"; done
+	printf '\n'
+	files=()
+	for t in "${all_targets[@]}"; do
+		if [ -f "$work/$t.tsv" ]; then files+=("$work/$t.tsv"); else files+=(/dev/null); fi
+	done
+	awk -F'\t' -v nt=${#all_targets[@]} '
+		FNR == 1 { f++ }
+		{ if (!((f, $1) in v) && !($1 in known)) { known[$1] = 1; order[++n] = $1 }
+		  v[f, $1] = $2 }
+		END {
+			for (i = 1; i <= n; i++) {
+				c = order[i]; line = c
+				for (j = 1; j <= nt; j++) line = line "\t" (((j, c) in v) ? v[j, c] : "")
+				print line
+			}
+		}' "${files[@]}"
+} >"$merged"
+[ -n "$out" ] && cp "$merged" "$out" && echo "# merged table: $out"
+
+if [ -n "$markdown" ]; then
+	{
+		echo "| target | cases | same as host | known differences |"
+		echo "|---|---|---|---|"
+		for i in 2 3 4 5; do
+			awk -F'\t' -v i=$i 'NR > 1 && $i != "" { n++; if ($i == $2) s++ }
+				END { printf "%d\t%d\n", n, s }' "$merged" | {
+				IFS=$'\t' read -r n s
+				t=${all_targets[$((i - 2))]}
+				[ "$n" -gt 0 ] && echo "| $t | $n | $s | $((n - s)) |"
+			}
+		done
+		echo
+		echo "| case | host | vfsd-guest | virtiofsd-guest | vfsd-devfuse |"
+		echo "|---|---|---|---|---|"
+		awk -F'\t' 'NR > 1 { d = 0; for (i = 3; i <= NF; i++) if ($i != "" && $i != $2) d = 1
+			if (d) printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }' "$merged"
+	} >"$markdown"
+	echo "# markdown: $markdown"
+fi
+
+echo "1..$ntest"
+[ "$nfail" -eq 0 ]
