@@ -366,8 +366,9 @@ int pt_op_lseek(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (whence != SEEK_DATA && whence != SEEK_HOLE && whence != SEEK_SET &&
 	    whence != SEEK_END)
 		return EINVAL;
+	/* A negative offset gets the answer the host's lseek(2) gives. */
 	if (off > INT64_MAX)
-		return EINVAL;
+		return whence == SEEK_DATA || whence == SEEK_HOLE ? ENXIO : EINVAL;
 	err = pt_enter(ctx);
 	if (!err)
 		err = file_get(fs, fh, &h);

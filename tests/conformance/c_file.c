@@ -124,6 +124,9 @@ static void tmpfile_cases(void)
 	struct stat st;
 	int fd;
 
+	cf_fd("tmpfile.on-file", (cf_mkfile("tmp-file", 0644, 0),
+				  open("tmp-file", O_TMPFILE | O_RDWR, 0600)));
+	cf_fd("tmpfile.rdonly", open(".", O_TMPFILE | O_RDONLY, 0600));
 	fd = open(".", O_TMPFILE | O_RDWR, 0600);
 	cf_rc("tmpfile.open", fd);
 	if (fd < 0)
@@ -149,8 +152,6 @@ static void tmpfile_cases(void)
 	} else {
 		cf_rc("tmpfile.excl-linkat", fd);
 	}
-	cf_fd("tmpfile.on-file", open("tmp-linked", O_TMPFILE | O_RDWR, 0600));
-	cf_fd("tmpfile.rdonly", open(".", O_TMPFILE | O_RDONLY, 0600));
 }
 
 static void copy_range_cases(void)
