@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,13 +11,25 @@
 #include "util/compiler.h"
 #include "util/log.h"
 
+/*
+ * Fds taken out of the table under its lock, closed after it is dropped.
+ * Each call adds at most one fd over the budget, so a few per call keep
+ * the count at the budget.
+ */
+#define EVICT_BATCH 4
+
+struct evicted {
+	unsigned int n;
+	int fds[EVICT_BATCH];
+};
+
 static uint64_t key_of(dev_t dev, ino_t ino)
 {
 	return (uint64_t)ino ^ ((uint64_t)dev * 0x9e3779b97f4a7c15ULL);
 }
 
 static struct pt_inode *find_key(const struct inode_table *t, dev_t dev,
-				 ino_t ino)
+				 ino_t ino, uint64_t mnt_id)
 {
 	uint64_t key = key_of(dev, ino);
 	struct htab_node *n;
@@ -24,7 +37,7 @@ static struct pt_inode *find_key(const struct inode_table *t, dev_t dev,
 	for (n = htab_first(&t->keys, key); n; n = htab_next(n, key)) {
 		struct pt_inode *i = container_of(n, struct pt_inode, by_key);
 
-		if (i->dev == dev && i->ino == ino)
+		if (i->dev == dev && i->ino == ino && i->mnt_id == mnt_id)
 			return i;
 	}
 	return NULL;
@@ -37,6 +50,67 @@ static struct pt_inode *find_id(const struct inode_table *t, uint64_t nodeid)
 	return n ? container_of(n, struct pt_inode, by_id) : NULL;
 }
 
+static void lru_remove(struct inode_table *t, struct pt_inode *i)
+{
+	if (!i->on_lru)
+		return;
+	if (i->lru_prev)
+		i->lru_prev->lru_next = i->lru_next;
+	else
+		t->lru_head = i->lru_next;
+	if (i->lru_next)
+		i->lru_next->lru_prev = i->lru_prev;
+	else
+		t->lru_tail = i->lru_prev;
+	i->lru_prev = i->lru_next = NULL;
+	i->on_lru = false;
+	t->stats.idle--;
+}
+
+static void lru_append(struct inode_table *t, struct pt_inode *i)
+{
+	i->lru_prev = t->lru_tail;
+	i->lru_next = NULL;
+	if (t->lru_tail)
+		t->lru_tail->lru_next = i;
+	else
+		t->lru_head = i;
+	t->lru_tail = i;
+	i->on_lru = true;
+	t->stats.idle++;
+}
+
+/* Close the oldest idle fds while over the budget (after unlocking). */
+static void evict_locked(struct inode_table *t, struct evicted *ev)
+{
+	while (t->stats.budget && t->stats.fds > t->stats.budget &&
+	       t->lru_head && ev->n < EVICT_BATCH) {
+		struct pt_inode *i = t->lru_head;
+
+		lru_remove(t, i);
+		ev->fds[ev->n++] = i->fd;
+		i->fd = -1;
+		t->stats.fds--;
+		t->stats.closed++;
+	}
+}
+
+static void close_evicted(struct evicted *ev)
+{
+	for (unsigned int k = 0; k < ev->n; k++)
+		if (close(ev->fds[k]))
+			log_warn("close idle inode fd: %d", errno);
+	ev->n = 0;
+}
+
+/* The inode goes: out of the budget's books (it is freed after unlock). */
+static void retire_locked(struct inode_table *t, struct pt_inode *i)
+{
+	lru_remove(t, i);
+	if (i->fd >= 0)
+		t->stats.fds--;
+}
+
 static void unhash(struct inode_table *t, struct pt_inode *i)
 {
 	htab_remove(&t->ids, &i->by_id);
@@ -46,9 +120,10 @@ static void unhash(struct inode_table *t, struct pt_inode *i)
 
 static void inode_free(struct pt_inode *i)
 {
-	if (close(i->fd))
+	if (i->fd >= 0 && close(i->fd))
 		log_warn("close inode %llu fd: %d", (unsigned long long)i->nodeid,
 			 errno);
+	free(i->fh);
 	free(i);
 }
 
@@ -56,6 +131,7 @@ int inode_table_init(struct inode_table *t)
 {
 	int err;
 
+	memset(t, 0, sizeof(*t));
 	err = pthread_mutex_init(&t->lock, NULL);
 	if (err)
 		return err;
@@ -66,12 +142,22 @@ int inode_table_init(struct inode_table *t)
 	if (err)
 		goto fail_keys;
 	t->next_id = VFS_ROOT_ID + 1;
+	t->fh_mode = INODE_FH_NEVER;
 	return 0;
 fail_keys:
 	htab_fini(&t->ids);
 fail_ids:
 	pthread_mutex_destroy(&t->lock);
 	return err;
+}
+
+void inode_table_config(struct inode_table *t, enum inode_fh_mode mode,
+			uint64_t fd_budget)
+{
+	pthread_mutex_lock(&t->lock);
+	t->fh_mode = mode;
+	t->stats.budget = fd_budget;
+	pthread_mutex_unlock(&t->lock);
 }
 
 void inode_table_fini(struct inode_table *t)
@@ -84,22 +170,38 @@ void inode_table_fini(struct inode_table *t)
 		next = n->next;
 		inode_free(container_of(n, struct pt_inode, by_id));
 	}
+	ifh_mounts_fini(&t->mounts);
 	htab_fini(&t->ids);
 	htab_fini(&t->keys);
 	pthread_mutex_destroy(&t->lock);
 }
 
+/* What insert_locked() did with the caller's fd. */
+enum insert_fd {
+	FD_TAKEN,	/* a new inode owns it, or one whose fd was closed */
+	FD_SPARE,	/* the inode had an fd: the caller closes this one */
+};
+
 static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
-			 uint64_t nodeid, struct pt_inode **out, bool *dup)
+			 uint64_t mnt_id, uint64_t nodeid,
+			 struct file_handle **fh, struct pt_inode **out,
+			 enum insert_fd *what)
 {
-	struct pt_inode *i = find_key(t, st->st_dev, st->st_ino);
+	struct pt_inode *i = find_key(t, st->st_dev, st->st_ino, mnt_id);
 
 	if (i) {
 		if (i->nlookup == UINT64_MAX || i->refs == UINT64_MAX)
 			return EOVERFLOW;
 		i->nlookup++;
 		i->refs++;
-		*dup = true;
+		lru_remove(t, i);
+		*what = FD_SPARE;
+		if (i->fd < 0) {
+			/* Closed for the budget: this fd saves a reopen. */
+			i->fd = fd;
+			t->stats.fds++;
+			*what = FD_TAKEN;
+		}
 		*out = i;
 		return 0;
 	}
@@ -115,60 +217,194 @@ static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 	i->nodeid = nodeid;
 	i->dev = st->st_dev;
 	i->ino = st->st_ino;
+	i->mnt_id = mnt_id;
 	i->fd = fd;
 	i->type = st->st_mode & S_IFMT;
+	i->fh = *fh;
+	*fh = NULL;
 	i->nlookup = 1;
 	i->refs = 1;
 	i->hashed = true;
 	htab_insert(&t->ids, &i->by_id, nodeid);
 	htab_insert(&t->keys, &i->by_key, key_of(i->dev, i->ino));
-	*dup = false;
+	t->stats.fds++;
+	*what = FD_TAKEN;
 	*out = i;
 	return 0;
 }
 
-int inode_insert(struct inode_table *t, int fd, const struct stat *st,
-		 struct pt_inode **out)
+static bool known(struct inode_table *t, const struct stat *st,
+		  uint64_t mnt_id)
 {
-	bool dup = false;
-	int err;
+	bool found;
 
 	pthread_mutex_lock(&t->lock);
-	err = insert_locked(t, fd, st, 0, out, &dup);
+	found = find_key(t, st->st_dev, st->st_ino, mnt_id) != NULL;
 	pthread_mutex_unlock(&t->lock);
-	if (!err && dup && close(fd))
+	return found;
+}
+
+/* Make sure the table has an fd for mount mnt_id, a copy of fd. */
+static int ensure_mount(struct inode_table *t, int fd, uint64_t mnt_id)
+{
+	int have, copy, err = 0;
+
+	pthread_mutex_lock(&t->lock);
+	have = ifh_mount_fd(&t->mounts, mnt_id);
+	pthread_mutex_unlock(&t->lock);
+	if (have >= 0)
+		return 0;
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (copy < 0)
+		return errno;
+	pthread_mutex_lock(&t->lock);
+	if (ifh_mount_fd(&t->mounts, mnt_id) < 0) {
+		err = ifh_mount_add(&t->mounts, mnt_id, copy);
+		if (!err)
+			copy = -1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (copy >= 0)
+		close(copy);
+	return err;
+}
+
+/* The handle of a file about to become an inode, with a mount to open it. */
+static int take_handle(struct inode_table *t, int fd, uint64_t mnt_id,
+		       struct file_handle **out)
+{
+	struct file_handle *fh;
+	uint64_t fh_mnt;
+	int err;
+
+	err = ifh_name(fd, &fh, &fh_mnt);
+	if (err)
+		return err;
+	/* The mount was stat'ed a moment ago: it moved, so keep the fd. */
+	if (fh_mnt != mnt_id) {
+		free(fh);
+		return ESTALE;
+	}
+	err = ensure_mount(t, fd, mnt_id);
+	if (err) {
+		free(fh);
+		return err;
+	}
+	*out = fh;
+	return 0;
+}
+
+int inode_insert(struct inode_table *t, int fd, const struct stat *st,
+		 uint64_t mnt_id, struct pt_inode **out)
+{
+	struct file_handle *fh = NULL;
+	struct evicted ev = { 0 };
+	enum insert_fd what = FD_SPARE;
+	int err;
+
+	if (t->fh_mode == INODE_FH_NEVER) {
+		mnt_id = 0;
+	} else if (!known(t, st, mnt_id)) {
+		/*
+		 * Only for a file new to the table: looking up a known one
+		 * costs no more than without handles. Two racing lookups of a
+		 * new file both take one; the loser's is freed below.
+		 */
+		err = take_handle(t, fd, mnt_id, &fh);
+		if (err && t->fh_mode == INODE_FH_MANDATORY)
+			return err;
+	}
+	pthread_mutex_lock(&t->lock);
+	err = insert_locked(t, fd, st, mnt_id, 0, &fh, out, &what);
+	evict_locked(t, &ev);
+	pthread_mutex_unlock(&t->lock);
+	close_evicted(&ev);
+	free(fh);
+	if (!err && what == FD_SPARE && close(fd))
 		log_warn("close duplicate inode fd: %d", errno);
 	return err;
 }
 
 int inode_insert_root(struct inode_table *t, int fd, const struct stat *st,
-		      struct pt_inode **out)
+		      uint64_t mnt_id, struct pt_inode **out)
 {
-	bool dup = false;
+	struct file_handle *fh = NULL;
+	enum insert_fd what = FD_SPARE;
 	int err;
 
+	if (t->fh_mode == INODE_FH_NEVER)
+		mnt_id = 0;
+	else if (ensure_mount(t, fd, mnt_id))
+		log_debug("no mount fd for the root's mount yet");
 	pthread_mutex_lock(&t->lock);
 	if (find_id(t, VFS_ROOT_ID))
 		err = EEXIST;
 	else
-		err = insert_locked(t, fd, st, VFS_ROOT_ID, out, &dup);
+		err = insert_locked(t, fd, st, mnt_id, VFS_ROOT_ID, &fh, out,
+				    &what);
 	if (!err)
 		(*out)->pinned = true;
 	pthread_mutex_unlock(&t->lock);
 	return err;
 }
 
-struct pt_inode *inode_get(struct inode_table *t, uint64_t nodeid)
+/* The inode is referenced and its fd was closed: open it from its handle. */
+static int reopen(struct inode_table *t, struct pt_inode *i, int mount_fd)
+{
+	struct evicted ev = { 0 };
+	int fd, err;
+
+	if (mount_fd < 0)
+		return ESTALE;
+	err = ifh_open(mount_fd, i->fh, &fd);
+	if (err)
+		return err;
+	pthread_mutex_lock(&t->lock);
+	if (i->fd < 0) {
+		i->fd = fd;
+		fd = -1;
+		t->stats.fds++;
+		t->stats.reopened++;
+		evict_locked(t, &ev);
+	}
+	pthread_mutex_unlock(&t->lock);
+	close_evicted(&ev);
+	/* Another user of the inode reopened it first. */
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+int inode_get(struct inode_table *t, uint64_t nodeid, struct pt_inode **out)
 {
 	struct pt_inode *i;
+	int mount_fd = -1;
+	bool open;
+	int err;
 
 	pthread_mutex_lock(&t->lock);
 	i = find_id(t, nodeid);
+	if (!i) {
+		pthread_mutex_unlock(&t->lock);
+		return ESTALE;
+	}
 	/* refs counts running operations: bounded by the thread count. */
-	if (i)
-		i->refs++;
+	i->refs++;
+	lru_remove(t, i);
+	open = i->fd >= 0;
+	if (!open)
+		mount_fd = ifh_mount_fd(&t->mounts, i->mnt_id);
 	pthread_mutex_unlock(&t->lock);
-	return i;
+	if (!open) {
+		/* Mount fds stay open until the table goes. */
+		err = reopen(t, i, mount_fd);
+		if (err) {
+			inode_put(t, i);
+			return err;
+		}
+	}
+	*out = i;
+	return 0;
 }
 
 void inode_ref(struct inode_table *t, struct pt_inode *ino)
@@ -180,14 +416,24 @@ void inode_ref(struct inode_table *t, struct pt_inode *ino)
 
 void inode_put(struct inode_table *t, struct pt_inode *ino)
 {
-	bool dead;
+	struct evicted ev = { 0 };
+	bool dead = false;
 
 	if (!ino)
 		return;
 	pthread_mutex_lock(&t->lock);
 	ino->refs--;
-	dead = !ino->hashed && !ino->refs;
+	if (!ino->refs) {
+		if (!ino->hashed) {
+			retire_locked(t, ino);
+			dead = true;
+		} else if (ino->fh && ino->fd >= 0 && !ino->pinned) {
+			lru_append(t, ino);
+			evict_locked(t, &ev);
+		}
+	}
 	pthread_mutex_unlock(&t->lock);
+	close_evicted(&ev);
 	if (dead)
 		inode_free(ino);
 }
@@ -202,7 +448,10 @@ static bool sub_lookups_locked(struct inode_table *t, struct pt_inode *i,
 	if (i->nlookup)
 		return false;
 	unhash(t, i);
-	return !i->refs;
+	if (i->refs)
+		return false;
+	retire_locked(t, i);
+	return true;
 }
 
 void inode_forget(struct inode_table *t, uint64_t nodeid, uint64_t n)
@@ -247,6 +496,7 @@ void inode_forget_all(struct inode_table *t)
 		i->hashed = false;
 		i->nlookup = 0;
 		if (!i->refs) {
+			retire_locked(t, i);
 			n->next = dead;
 			dead = n;
 		}
@@ -266,4 +516,11 @@ uint64_t inode_count(struct inode_table *t)
 	n = t->ids.count;
 	pthread_mutex_unlock(&t->lock);
 	return n;
+}
+
+void inode_fd_stats(struct inode_table *t, struct inode_fd_stats *out)
+{
+	pthread_mutex_lock(&t->lock);
+	*out = t->stats;
+	pthread_mutex_unlock(&t->lock);
 }

@@ -9,11 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fs/pt_internal.h"
 #include "policy/creds.h"
 #include "util/log.h"
+
+/* Below this the budget would close and reopen fds on every request. */
+#define PT_MIN_FD_BUDGET 64
 
 void pt_fd_name(int fd, struct pt_fdname *n)
 {
@@ -29,12 +33,7 @@ int pt_enter(const struct vfs_ctx *ctx)
 
 int pt_inode_get(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out)
 {
-	struct pt_inode *ino = inode_get(&fs->inodes, nodeid);
-
-	if (!ino)
-		return ESTALE;
-	*out = ino;
-	return 0;
+	return inode_get(&fs->inodes, nodeid, out);
 }
 
 int pt_name_check(const char *name)
@@ -125,9 +124,70 @@ int pt_kill_suidgid(struct pt_fs *fs, const struct pt_inode *ino, int fd)
 	return 0;
 }
 
+/*
+ * Half the open-file limit for inodes; the other half is left to files and
+ * directories the guest opens, lock descriptions, mount fds and sockets.
+ */
+static uint64_t default_fd_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	return rl.rlim_cur / 2 > PT_MIN_FD_BUDGET ? rl.rlim_cur / 2 :
+						    PT_MIN_FD_BUDGET;
+}
+
+/* Can the share's filesystem name its files, and may we open them so? */
+static int probe_handles(int root_fd)
+{
+	struct file_handle *fh;
+	uint64_t mnt_id;
+	int fd, err;
+
+	err = ifh_name(root_fd, &fh, &mnt_id);
+	if (err)
+		return err;
+	err = ifh_open(root_fd, fh, &fd);
+	free(fh);
+	if (err)
+		return err;
+	close(fd);
+	return 0;
+}
+
+static int setup_inodes(struct pt_fs *fs, const struct pt_opts *opts,
+			int root_fd)
+{
+	enum inode_fh_mode mode = opts->inode_file_handles;
+	uint64_t budget = opts->inode_fd_budget;
+	int err = 0;
+
+	if (mode != INODE_FH_NEVER)
+		err = probe_handles(root_fd);
+	if (err && mode == INODE_FH_MANDATORY) {
+		log_err("--inode-file-handles=mandatory: no file handles for '%s': %s",
+			opts->shared_dir, strerror(err));
+		return err;
+	}
+	if (err) {
+		log_info("no file handles for '%s' (%s): one fd per inode",
+			 opts->shared_dir, strerror(err));
+		mode = INODE_FH_NEVER;
+	}
+	if (!budget)
+		budget = default_fd_budget();
+	inode_table_config(&fs->inodes, mode, budget);
+	log_debug("inode file handles %s, fd budget %llu",
+		  mode == INODE_FH_NEVER ? "off" : "on",
+		  (unsigned long long)budget);
+	return 0;
+}
+
 struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 {
 	struct pt_fs *fs;
+	uint64_t mnt_id;
 	struct stat st;
 	int root_fd, e;
 
@@ -165,12 +225,14 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 		e = errno;
 		goto fail_root;
 	}
-	if (fstat(root_fd, &st)) {
-		e = errno;
+	e = pt_statx(root_fd, &st, &mnt_id);
+	if (!e)
+		e = setup_inodes(fs, opts, root_fd);
+	if (e) {
 		close(root_fd);
 		goto fail_root;
 	}
-	e = inode_insert_root(&fs->inodes, root_fd, &st, &fs->root);
+	e = inode_insert_root(&fs->inodes, root_fd, &st, mnt_id, &fs->root);
 	if (e) {
 		close(root_fd);
 		goto fail_root;

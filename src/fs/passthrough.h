@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fs/inode_fh.h"
 #include "fs/vfs_ops.h"
 
 struct pt_opts {
@@ -42,6 +43,16 @@ struct pt_opts {
 	bool readonly;		/* every change EROFS */
 	uint64_t min_free_space;	/* bytes left to the host; 0: none */
 	uint64_t min_free_inodes;	/* inodes left to the host; 0: none */
+
+	/*
+	 * Inode fds (fs/inode.h): with file handles (PREFER, MANDATORY) at
+	 * most inode_fd_budget inode fds stay open, 0 meaning half of
+	 * RLIMIT_NOFILE as it is when pt_new() runs. MANDATORY fails
+	 * pt_new() if the shared directory cannot give handles; PREFER then
+	 * falls back to NEVER, an fd per inode.
+	 */
+	enum inode_fh_mode inode_file_handles;
+	uint64_t inode_fd_budget;
 };
 
 struct pt_fs;

@@ -134,6 +134,30 @@ static bool is_dot_or_dotdot(const struct raw_dirent *d)
 	       (d->namelen == 2 && d->name[0] == '.' && d->name[1] == '.');
 }
 
+/* The listed directory's own device, stat'ed once per READDIRPLUS. */
+struct dir_dev {
+	bool known;
+	dev_t dev;
+};
+
+/* A directory on another device is a mount point inside the share. */
+static void mark_submount(struct pt_handle *h, struct dir_dev *dd,
+			  struct vfs_entry *e)
+{
+	struct stat st;
+
+	if (!S_ISDIR(e->attr.st_mode))
+		return;
+	if (!dd->known) {
+		/* Unknown: the guest sees a plain directory, as without it. */
+		if (fstat(h->fd, &st))
+			return;
+		dd->dev = st.st_dev;
+		dd->known = true;
+	}
+	e->submount = e->attr.st_dev != dd->dev;
+}
+
 /*
  * READDIRPLUS: look the entry up. "." and ".." get nodeid 0, which tells
  * the kernel to list the name without making a dentry of it. ENOENT means
@@ -142,13 +166,16 @@ static bool is_dot_or_dotdot(const struct raw_dirent *d)
  * the name the same way as "." so that READDIRPLUS shows what READDIR would.
  */
 static int plus_lookup(struct pt_fs *fs, struct pt_handle *h,
-		       const struct raw_dirent *d, struct vfs_entry *e,
-		       struct pt_inode **held)
+		       struct dir_dev *dd, const struct raw_dirent *d,
+		       struct vfs_entry *e, struct pt_inode **held)
 {
 	*held = NULL;
 	/* d->name is NUL-terminated: checked by parse_dirent(). */
 	if (!is_dot_or_dotdot(d)) {
 		int err = pt_lookup_fd(fs, h->fd, d->name, e, held);
+
+		if (!err)
+			mark_submount(h, dd, e);
 		if (!err || err == ENOENT)
 			return err;
 	}
@@ -163,6 +190,7 @@ static int emit_entries(struct pt_fs *fs, struct pt_handle *h, bool plus,
 			vfs_fill_fn fill, void *arg)
 {
 	struct pt_dirstate *st = &h->dir;
+	struct dir_dev dd = { .known = false };
 	struct pt_inode *held;
 	struct raw_dirent rd;
 	struct vfs_entry e;
@@ -179,7 +207,7 @@ static int emit_entries(struct pt_fs *fs, struct pt_handle *h, bool plus,
 			break;
 		held = NULL;
 		if (plus) {
-			err = plus_lookup(fs, h, &rd, &e, &held);
+			err = plus_lookup(fs, h, &dd, &rd, &e, &held);
 			if (err == ENOENT) {
 				err = 0;
 				st->pos += rd.reclen;

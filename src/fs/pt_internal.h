@@ -45,11 +45,17 @@ void pt_fd_name(int fd, struct pt_fdname *n);
 /** Run as the caller; 0 or a positive errno (EPERM, EIO). */
 int pt_enter(const struct vfs_ctx *ctx);
 
-/** Reference the inode the guest calls nodeid, or ESTALE. */
+/**
+ * Reference the inode the guest calls nodeid, its fd open: ESTALE, or the
+ * error of opening it again from its handle (EMFILE, ENFILE).
+ */
 int pt_inode_get(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out);
 
 /** EINVAL for names that can only be a trick here: "", ".", "..", "a/b". */
 int pt_name_check(const char *name);
+
+/** Attributes and mount id (0 if unknown) of an O_PATH fd, by statx. */
+int pt_statx(int fd, struct stat *st, uint64_t *mnt_id);
 
 /** fstat of the inode itself (never what a symlink points to). */
 int pt_stat(const struct pt_inode *ino, struct stat *st);

@@ -58,6 +58,12 @@ struct vfs_entry {
 	uint64_t nodeid;
 	uint64_t generation;
 	struct stat attr;
+	/*
+	 * A directory on another device than its parent (a mount inside the
+	 * share): told to a guest that agreed to FUSE_SUBMOUNTS, which then
+	 * gives it its own st_dev so inode numbers of both never collide.
+	 */
+	bool submount;
 };
 
 enum {

@@ -136,6 +136,8 @@ static void reply_fill_entry(const struct fuse_call *c,
 	o->entry_valid = c->s->entry_valid;
 	o->attr_valid = c->s->entry_valid;
 	reply_fill_attr(c->s, &o->attr, &e->attr);
+	if (e->submount && c->s->submounts)
+		o->attr.flags |= FUSE_ATTR_SUBMOUNT;
 }
 
 int reply_entry(struct fuse_call *c, const struct vfs_entry *e)

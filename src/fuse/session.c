@@ -138,6 +138,8 @@ static uint64_t session_offered_flags(const struct fuse_session *s)
 		want |= FUSE_POSIX_LOCKS;
 	if (s->opts.flock)
 		want |= FUSE_FLOCK_LOCKS;
+	if (s->opts.submounts)
+		want |= FUSE_SUBMOUNTS;
 	return want;
 }
 
@@ -164,6 +166,7 @@ static void session_negotiate(struct fuse_session *s,
 	s->conn.killpriv_v2 = agreed & FUSE_HANDLE_KILLPRIV_V2;
 	s->conn.posix_acl = agreed & FUSE_POSIX_ACL;
 	s->setxattr_ext = agreed & FUSE_SETXATTR_EXT;
+	s->submounts = agreed & FUSE_SUBMOUNTS;
 
 	out->minor = s->minor;
 	out->flags = (uint32_t)agreed;

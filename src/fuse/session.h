@@ -30,6 +30,7 @@ struct fuse_session_opts {
 	bool xattr;		/* serve the xattr opcodes, else ENOSYS */
 	bool posix_lock;	/* offer FUSE_POSIX_LOCKS */
 	bool flock;		/* offer FUSE_FLOCK_LOCKS */
+	bool submounts;		/* offer FUSE_SUBMOUNTS (--announce-submounts) */
 	/*
 	 * How many SETLKW/blocking flock requests may wait for a lock at
 	 * once, each blocking the thread that serves it. The transport's

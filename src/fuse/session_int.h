@@ -43,6 +43,7 @@ struct fuse_session {
 	uint32_t max_write;	/* protected by gate: agreed max_write */
 	struct vfs_conn conn;	/* protected by gate */
 	bool setxattr_ext;	/* protected by gate: 7.33 fuse_setxattr_in */
+	bool submounts;		/* protected by gate: FUSE_ATTR_SUBMOUNT agreed */
 
 	/* Read by the transport without the gate. */
 	atomic_bool destroyed;

@@ -124,3 +124,12 @@ int creds_reset(void)
 		return 0;
 	return become_root();
 }
+
+bool creds_current(uint32_t *uid, uint32_t *gid)
+{
+	if (!cur.valid)
+		return false;
+	*uid = cur.euid;
+	*gid = cur.egid;
+	return true;
+}

@@ -17,6 +17,7 @@
 #ifndef VFSD_POLICY_CREDS_H
 #define VFSD_POLICY_CREDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /** The id FUSE and the kernel use for "no id"; never switched to. */
@@ -31,5 +32,11 @@ int creds_switch(uint32_t uid, uint32_t gid);
 
 /** Back to euid 0 / egid 0 on the calling thread. 0 or a positive errno. */
 int creds_reset(void);
+
+/**
+ * The ids the calling thread runs with, as creds_switch() set them; false
+ * if the thread never switched or is in an unknown state (treat as root).
+ */
+bool creds_current(uint32_t *uid, uint32_t *gid);
 
 #endif

@@ -35,6 +35,14 @@ static struct stat key(dev_t dev, ino_t ino)
 	return st;
 }
 
+/* The inode nodeid names with a reference, or NULL. */
+static struct pt_inode *get(struct inode_table *t, uint64_t nodeid)
+{
+	struct pt_inode *i = NULL;
+
+	return inode_get(t, nodeid, &i) ? NULL : i;
+}
+
 static int setup(void **state)
 {
 	static struct inode_table t;
@@ -58,14 +66,14 @@ static void test_insert_and_dedup(void **state)
 	struct pt_inode *a, *b;
 	int fd1 = new_fd(), fd2 = new_fd();
 
-	assert_int_equal(inode_insert(t, fd1, &st, &a), 0);
+	assert_int_equal(inode_insert(t, fd1, &st, 0, &a), 0);
 	assert_true(a->nodeid > VFS_ROOT_ID);
 	assert_int_equal(a->fd, fd1);
 	assert_int_equal(a->nlookup, 1);
 	assert_int_equal(a->type, S_IFREG);
 
 	/* Same (dev, ino): same inode, the new fd is closed. */
-	assert_int_equal(inode_insert(t, fd2, &st, &b), 0);
+	assert_int_equal(inode_insert(t, fd2, &st, 0, &b), 0);
 	assert_ptr_equal(a, b);
 	assert_int_equal(b->nlookup, 2);
 	assert_false(fd_open(fd2));
@@ -73,7 +81,7 @@ static void test_insert_and_dedup(void **state)
 
 	/* Same ino on another device is another inode. */
 	st = key(8, 100);
-	assert_int_equal(inode_insert(t, new_fd(), &st, &b), 0);
+	assert_int_equal(inode_insert(t, new_fd(), &st, 0, &b), 0);
 	assert_ptr_not_equal(a, b);
 	assert_true(b->nodeid != a->nodeid);
 	inode_put(t, a);
@@ -88,13 +96,13 @@ static void test_unknown_nodeids(void **state)
 	struct stat st = key(1, 1);
 	struct pt_inode *a;
 
-	assert_null(inode_get(t, 0));
-	assert_null(inode_get(t, VFS_ROOT_ID));
-	assert_null(inode_get(t, 12345));
-	assert_null(inode_get(t, UINT64_MAX));
-	assert_int_equal(inode_insert(t, new_fd(), &st, &a), 0);
-	assert_null(inode_get(t, a->nodeid + 1));
-	assert_null(inode_get(t, a->nodeid - 1));
+	assert_null(get(t, 0));
+	assert_null(get(t, VFS_ROOT_ID));
+	assert_null(get(t, 12345));
+	assert_null(get(t, UINT64_MAX));
+	assert_int_equal(inode_insert(t, new_fd(), &st, 0, &a), 0);
+	assert_null(get(t, a->nodeid + 1));
+	assert_null(get(t, a->nodeid - 1));
 	/* Forgetting what does not exist changes nothing. */
 	inode_forget(t, 0, 1);
 	inode_forget(t, 999999, UINT64_MAX);
@@ -110,20 +118,20 @@ static void test_forget_to_zero(void **state)
 	uint64_t id;
 	int fd = new_fd();
 
-	assert_int_equal(inode_insert(t, fd, &st, &a), 0);
+	assert_int_equal(inode_insert(t, fd, &st, 0, &a), 0);
 	inode_put(t, a);
-	assert_int_equal(inode_insert(t, new_fd(), &st, &a), 0);
+	assert_int_equal(inode_insert(t, new_fd(), &st, 0, &a), 0);
 	inode_put(t, a);
 	id = a->nodeid;
 
 	inode_forget(t, id, 1);
-	g = inode_get(t, id);
+	g = get(t, id);
 	assert_ptr_equal(g, a);
 	assert_int_equal(g->nlookup, 1);
 	inode_put(t, g);
 
 	inode_forget(t, id, 1);
-	assert_null(inode_get(t, id));
+	assert_null(get(t, id));
 	assert_false(fd_open(fd));
 	assert_int_equal(inode_count(t), 0);
 }
@@ -135,12 +143,12 @@ static void test_forget_huge_counts(void **state)
 	struct pt_inode *a;
 	uint64_t id;
 
-	assert_int_equal(inode_insert(t, new_fd(), &st, &a), 0);
+	assert_int_equal(inode_insert(t, new_fd(), &st, 0, &a), 0);
 	inode_put(t, a);
 	id = a->nodeid;
 	/* More than was ever looked up: clamps to zero, no wrap. */
 	inode_forget(t, id, UINT64_MAX);
-	assert_null(inode_get(t, id));
+	assert_null(get(t, id));
 	inode_forget(t, id, UINT64_MAX);
 	inode_forget(t, id, 1);
 	assert_int_equal(inode_count(t), 0);
@@ -153,10 +161,10 @@ static void test_lookup_overflow(void **state)
 	struct pt_inode *a, *b = NULL;
 	int fd = new_fd();
 
-	assert_int_equal(inode_insert(t, new_fd(), &st, &a), 0);
+	assert_int_equal(inode_insert(t, new_fd(), &st, 0, &a), 0);
 	/* A guest that looked it up 2^64-1 times cannot make it wrap. */
 	a->nlookup = UINT64_MAX;
-	assert_int_equal(inode_insert(t, fd, &st, &b), EOVERFLOW);
+	assert_int_equal(inode_insert(t, fd, &st, 0, &b), EOVERFLOW);
 	assert_null(b);
 	assert_true(fd_open(fd)); /* still the caller's */
 	close(fd);
@@ -176,16 +184,16 @@ static void test_ids_never_reused(void **state)
 
 	for (i = 0; i < 1000; i++) {
 		/* Same file every time, forgotten in between. */
-		assert_int_equal(inode_insert(t, new_fd(), &st, &a), 0);
+		assert_int_equal(inode_insert(t, new_fd(), &st, 0, &a), 0);
 		assert_true(a->nodeid > last);
 		last = a->nodeid;
 		inode_put(t, a);
 		inode_forget(t, a->nodeid, 1);
-		assert_null(inode_get(t, last));
+		assert_null(get(t, last));
 	}
 	for (i = 0; i < 1000; i++) {
 		st = key(6, (ino_t)(1000 + i));
-		assert_int_equal(inode_insert(t, new_fd(), &st, &a), 0);
+		assert_int_equal(inode_insert(t, new_fd(), &st, 0, &a), 0);
 		assert_true(a->nodeid > last);
 		last = a->nodeid;
 		inode_put(t, a);
@@ -193,7 +201,7 @@ static void test_ids_never_reused(void **state)
 	assert_int_equal(inode_count(t), 1000);
 	/* Every one of them is still reachable after the table grew. */
 	for (i = 0; i < 1000; i++) {
-		struct pt_inode *g = inode_get(t, last - (uint64_t)i);
+		struct pt_inode *g = get(t, last - (uint64_t)i);
 
 		assert_non_null(g);
 		assert_int_equal(g->ino, 1999 - i);
@@ -208,15 +216,15 @@ static void test_ref_outlives_forget(void **state)
 	struct pt_inode *a, *b;
 	int fd = new_fd();
 
-	assert_int_equal(inode_insert(t, fd, &st, &a), 0);
+	assert_int_equal(inode_insert(t, fd, &st, 0, &a), 0);
 	/* An operation holds it while the guest forgets it. */
 	inode_forget(t, a->nodeid, 1);
-	assert_null(inode_get(t, a->nodeid));
+	assert_null(get(t, a->nodeid));
 	assert_true(fd_open(fd));
 	assert_int_equal(a->fd, fd);
 
 	/* A new lookup of the same file meanwhile is a new inode. */
-	assert_int_equal(inode_insert(t, new_fd(), &st, &b), 0);
+	assert_int_equal(inode_insert(t, new_fd(), &st, 0, &b), 0);
 	assert_ptr_not_equal(a, b);
 	assert_true(b->nodeid > a->nodeid);
 
@@ -234,25 +242,25 @@ static void test_root_pinned(void **state)
 	uint64_t id;
 	int fd = new_fd();
 
-	assert_int_equal(inode_insert_root(t, fd, &st, &root), 0);
+	assert_int_equal(inode_insert_root(t, fd, &st, 0, &root), 0);
 	assert_int_equal(root->nodeid, VFS_ROOT_ID);
-	assert_int_equal(inode_insert_root(t, fd, &st, &a), EEXIST);
+	assert_int_equal(inode_insert_root(t, fd, &st, 0, &a), EEXIST);
 	inode_forget(t, VFS_ROOT_ID, UINT64_MAX);
-	g = inode_get(t, VFS_ROOT_ID);
+	g = get(t, VFS_ROOT_ID);
 	assert_ptr_equal(g, root);
 	inode_put(t, g);
 
 	/* A lookup that reaches the root's (dev, ino) is the root. */
-	assert_int_equal(inode_insert(t, new_fd(), &st, &a), 0);
+	assert_int_equal(inode_insert(t, new_fd(), &st, 0, &a), 0);
 	assert_ptr_equal(a, root);
 	inode_put(t, a);
 
-	assert_int_equal(inode_insert(t, new_fd(), &other, &a), 0);
+	assert_int_equal(inode_insert(t, new_fd(), &other, 0, &a), 0);
 	id = a->nodeid;
 	inode_put(t, a);
 	inode_forget_all(t);
-	assert_null(inode_get(t, id));
-	assert_non_null(g = inode_get(t, VFS_ROOT_ID));
+	assert_null(get(t, id));
+	assert_non_null(g = get(t, VFS_ROOT_ID));
 	inode_put(t, g);
 	assert_int_equal(inode_count(t), 1);
 	assert_true(fd_open(fd));
@@ -266,9 +274,9 @@ static void test_unlookup(void **state)
 	struct pt_inode *a;
 	int fd = new_fd();
 
-	assert_int_equal(inode_insert(t, fd, &st, &a), 0);
+	assert_int_equal(inode_insert(t, fd, &st, 0, &a), 0);
 	inode_unlookup(t, a);
-	assert_null(inode_get(t, a->nodeid));
+	assert_null(get(t, a->nodeid));
 	assert_true(fd_open(fd));
 	inode_put(t, a);
 	assert_false(fd_open(fd));
@@ -296,12 +304,12 @@ static void *race_worker(void *arg)
 		struct pt_inode *a, *g;
 		uint64_t hint;
 
-		if (inode_insert(r->t, new_fd(), &st, &a))
+		if (inode_insert(r->t, new_fd(), &st, 0, &a))
 			return (void *)1;
 		__atomic_store_n(&r->last_id, a->nodeid, __ATOMIC_RELAXED);
 		inode_put(r->t, a);
 		hint = __atomic_load_n(&r->last_id, __ATOMIC_RELAXED);
-		g = inode_get(r->t, hint);
+		g = get(r->t, hint);
 		if (g) {
 			/* Whatever we hold keeps its fd open. */
 			if (fcntl(g->fd, F_GETFD) < 0)

@@ -126,8 +126,8 @@ static void test_readdirplus(void **state)
 
 		if (!c->nodeid[i])
 			continue;
-		ino = inode_get(&e->fs->inodes, c->nodeid[i]);
-		assert_non_null(ino);
+		assert_int_equal(inode_get(&e->fs->inodes, c->nodeid[i], &ino),
+				 0);
 		assert_int_equal(ino->nlookup, 2);
 		inode_put(&e->fs->inodes, ino);
 		ops->forget(e->fs, c->nodeid[i], 2);

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * File handles for inodes whose O_PATH fd may be closed, and the table of
+ * mounts to open them on again.
+ *
+ * A handle (name_to_handle_at) names an inode on its filesystem for as long
+ * as the inode exists; open_by_handle_at() turns it back into an fd, or
+ * fails with ESTALE once the inode is gone. Handles carry the inode's
+ * generation, so a reopened fd is always the very inode that was named,
+ * never a newer file that reuses its number.
+ *
+ * open_by_handle_at() needs an fd on the same mount (mount_fd) and
+ * CAP_DAC_READ_SEARCH. The mount table keeps one O_PATH fd per mount id,
+ * a copy of the first inode fd seen on that mount: a share may contain other
+ * mounts, and any fd on a mount serves to name it.
+ */
+#ifndef VFSD_FS_INODE_FH_H
+#define VFSD_FS_INODE_FH_H
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** How inodes are kept (--inode-file-handles). */
+enum inode_fh_mode {
+	INODE_FH_NEVER,		/* an O_PATH fd per inode, always open */
+	INODE_FH_PREFER,	/* handles where the filesystem gives them */
+	INODE_FH_MANDATORY,	/* handles or nothing */
+};
+
+/**
+ * Take the handle of the O_PATH fd and the id of its mount. On success
+ * *out is malloc'ed (free() it). 0 or a positive errno: EOPNOTSUPP for a
+ * filesystem without handles, ENOMEM.
+ */
+int ifh_name(int fd, struct file_handle **out, uint64_t *mnt_id);
+
+/**
+ * Open fh on mount_fd as O_PATH | O_NOFOLLOW in *out. The calling thread may
+ * run with a guest user's ids; the open is made as root (handles bypass
+ * every directory permission, which is why the kernel wants
+ * CAP_DAC_READ_SEARCH) and the thread's ids are restored after. 0 or a
+ * positive errno (ESTALE: the inode is gone; EMFILE, ENFILE; EIO if the ids
+ * could not be restored).
+ */
+int ifh_open(int mount_fd, struct file_handle *fh, int *out);
+
+struct ifh_mount {
+	uint64_t id;
+	int fd;		/* O_PATH, owned by the table */
+};
+
+/** mount id -> fd. Not thread-safe: the inode table's lock guards it. */
+struct ifh_mounts {
+	struct ifh_mount *v;
+	size_t n;
+	size_t cap;
+};
+
+/** The fd of mount id, or -1. */
+int ifh_mount_fd(const struct ifh_mounts *m, uint64_t id);
+
+/** Add (id, fd); the table owns fd on success. 0 or ENOMEM. */
+int ifh_mount_add(struct ifh_mounts *m, uint64_t id, int fd);
+
+/** Close every mount fd. */
+void ifh_mounts_fini(struct ifh_mounts *m);
+
+#endif
