@@ -38,6 +38,7 @@ static const struct legacy_opt legacy_opts[] = {
 	{ "thread_pool_size", LEGACY_VALUE, 0, false },
 	{ "min_free_inodes", LEGACY_VALUE, 0, false },
 	{ "min_free_space", LEGACY_VALUE, 0, false },
+	{ "inode_file_handles", LEGACY_VALUE, 0, false },
 	BOOL_OPT("nodev", nodev, true),
 	BOOL_OPT("nosuid", nosuid, true),
 	BOOL_OPT("readonly", readonly, true),
@@ -55,12 +56,12 @@ static const struct legacy_opt legacy_opts[] = {
 	/* "Off" forms of features vfsd does not offer are already true. */
 	{ "no_posix_acl", LEGACY_FLAG_OK, 0, false },
 	{ "no_killpriv_v2", LEGACY_FLAG_OK, 0, false },
-	{ "no_announce_submounts", LEGACY_FLAG_OK, 0, false },
+	BOOL_OPT("announce_submounts", announce_submounts, true),
+	BOOL_OPT("no_announce_submounts", announce_submounts, false),
 	{ "no_security_label", LEGACY_FLAG_OK, 0, false },
 	{ "norace", LEGACY_FLAG_OK, 0, false },
 	{ "posix_acl", LEGACY_UNSUPPORTED, 0, false },
 	{ "killpriv_v2", LEGACY_UNSUPPORTED, 0, false },
-	{ "announce_submounts", LEGACY_UNSUPPORTED, 0, false },
 	{ "security_label", LEGACY_UNSUPPORTED, 0, false },
 	{ "xattrmap", LEGACY_UNSUPPORTED, 0, false },
 	{ "timeout", LEGACY_UNSUPPORTED, 0, false },
@@ -95,6 +96,8 @@ static int legacy_value(struct vfsd_options *o, const char *key,
 		return opt_set_min_free_inodes(o, val, err, errlen);
 	if (!strcmp(key, "min_free_space"))
 		return opt_set_min_free_space(o, val, err, errlen);
+	if (!strcmp(key, "inode_file_handles"))
+		return opt_set_inode_fh(o, val, err, errlen);
 	return opt_set_thread_pool(o, val, err, errlen);
 }
 

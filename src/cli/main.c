@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -94,6 +95,7 @@ static void session_opts_from(const struct vfsd_options *o,
 	s->flock = o->flock;
 	s->uid_map = &o->uid_map;
 	s->gid_map = &o->gid_map;
+	s->submounts = o->announce_submounts;
 	/* One thread always stays free to serve the unlock a waiter needs. */
 	if (o->fuse_mount)
 		s->lock_waiters_max = devfuse_threads(o) - 1;
@@ -365,6 +367,8 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 		.readonly = o->readonly,
 		.min_free_inodes = o->min_free_inodes,
 		.min_free_space = o->min_free_space,
+		.inode_file_handles = o->inode_file_handles,
+		.inode_fd_budget = o->inode_fd_budget,
 	};
 	struct fuse_session_opts sopts;
 	struct fuse_session *session;
@@ -396,6 +400,24 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 	fuse_session_free(session);
 	pt_free(fs);
 	return ret;
+}
+
+/*
+ * Handles cannot be opened without CAP_DAC_READ_SEARCH: prefer falls back
+ * to an fd per inode, mandatory is an error. True if it is one.
+ */
+static bool file_handles_without_cap(struct vfsd_options *o, caps_set_t caps)
+{
+	if (o->inode_file_handles == INODE_FH_NEVER ||
+	    (caps >> CAP_DAC_READ_SEARCH) & 1)
+		return false;
+	if (o->inode_file_handles == INODE_FH_MANDATORY) {
+		fprintf(stderr, "vfsd: --inode-file-handles=mandatory needs "
+				"CAP_DAC_READ_SEARCH (dropped by --modcaps)\n");
+		return true;
+	}
+	o->inode_file_handles = INODE_FH_NEVER;
+	return false;
 }
 
 int main(int argc, char *argv[])
@@ -435,8 +457,15 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	caps = caps_default();
+	/* open_by_handle_at() wants it; see docs/SECURITY.md. */
+	if (o.inode_file_handles != INODE_FH_NEVER)
+		caps |= (caps_set_t)1 << CAP_DAC_READ_SEARCH;
 	if (o.modcaps && caps_parse_mod(o.modcaps, &caps, err, sizeof(err))) {
 		fprintf(stderr, "vfsd: %s\n", err);
+		options_free(&o);
+		return 1;
+	}
+	if (file_handles_without_cap(&o, caps)) {
 		options_free(&o);
 		return 1;
 	}

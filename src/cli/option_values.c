@@ -80,6 +80,22 @@ int opt_set_sandbox(struct vfsd_options *o, const char *val, char *err,
 	return 0;
 }
 
+int opt_set_inode_fh(struct vfsd_options *o, const char *val, char *err,
+		     size_t errlen)
+{
+	if (!strcmp(val, "never"))
+		o->inode_file_handles = INODE_FH_NEVER;
+	else if (!strcmp(val, "prefer"))
+		o->inode_file_handles = INODE_FH_PREFER;
+	else if (!strcmp(val, "mandatory"))
+		o->inode_file_handles = INODE_FH_MANDATORY;
+	else
+		return opt_fail(err, errlen,
+			"invalid inode file handles mode '%s' (never, prefer or mandatory)",
+			val);
+	return 0;
+}
+
 int opt_set_log_level(struct vfsd_options *o, const char *val, char *err,
 		      size_t errlen)
 {

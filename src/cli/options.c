@@ -39,6 +39,9 @@ enum {
 	OPT_MIN_FREE_SPACE,
 	OPT_TRANSLATE_UID,
 	OPT_TRANSLATE_GID,
+	OPT_INODE_FILE_HANDLES,
+	OPT_INODE_FD_BUDGET,
+	OPT_ANNOUNCE_SUBMOUNTS,
 	OPT_UNSUPPORTED,
 };
 
@@ -52,8 +55,6 @@ static const struct option unsupported_opts[] = {
 	{ "xattrmap", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "uid-map", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "gid-map", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "announce-submounts", no_argument, NULL, OPT_UNSUPPORTED },
-	{ "inode-file-handles", optional_argument, NULL, OPT_UNSUPPORTED },
 	{ "killpriv-v2", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "security-label", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "preserve-noatime", no_argument, NULL, OPT_UNSUPPORTED },
@@ -94,6 +95,10 @@ static const struct option supported_opts[] = {
 	{ "readonly", no_argument, NULL, OPT_READONLY },
 	{ "min-free-inodes", required_argument, NULL, OPT_MIN_FREE_INODES },
 	{ "min-free-space", required_argument, NULL, OPT_MIN_FREE_SPACE },
+	{ "inode-file-handles", optional_argument, NULL,
+	  OPT_INODE_FILE_HANDLES },
+	{ "inode-fd-budget", required_argument, NULL, OPT_INODE_FD_BUDGET },
+	{ "announce-submounts", no_argument, NULL, OPT_ANNOUNCE_SUBMOUNTS },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -109,6 +114,8 @@ static void options_defaults(struct vfsd_options *o)
 	o->sandbox = VFSD_SANDBOX_NAMESPACE;
 	o->seccomp = VFSD_SECCOMP_KILL;
 	o->log_level = LOG_LVL_INFO;
+	/* Bounded fds by default: see docs/ARCHITECTURE.md, "Inode fds". */
+	o->inode_file_handles = INODE_FH_PREFER;
 }
 
 static struct option *build_longopts(void)
@@ -190,6 +197,18 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		return opt_set_min_free_inodes(o, arg, err, errlen);
 	case OPT_MIN_FREE_SPACE:
 		return opt_set_min_free_space(o, arg, err, errlen);
+	case OPT_INODE_FILE_HANDLES:
+		/* Bare, as the Rust virtiofsd takes it: prefer. */
+		return opt_set_inode_fh(o, arg ? arg : "prefer", err, errlen);
+	case OPT_INODE_FD_BUDGET:
+		if (opt_parse_u64(arg, UINT32_MAX, &v) || v == 0)
+			return opt_fail(err, errlen,
+				    "invalid --inode-fd-budget '%s'", arg);
+		o->inode_fd_budget = v;
+		return 0;
+	case OPT_ANNOUNCE_SUBMOUNTS:
+		o->announce_submounts = true;
+		return 0;
 	case OPT_SANDBOX:
 		return opt_set_sandbox(o, arg, err, errlen);
 	case OPT_SECCOMP:

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fs/inode_fh.h"
 #include "fuse/session.h"
 
 enum vfsd_sandbox {
@@ -71,6 +72,11 @@ struct vfsd_options {
 	/* --translate-uid/--translate-gid rules (fuse/idmap.h) */
 	struct idmap uid_map;
 	struct idmap gid_map;
+
+	/* Inode fds (fs/inode.h): default prefer, budget 0 = from the limit */
+	enum inode_fh_mode inode_file_handles;
+	uint64_t inode_fd_budget;
+	bool announce_submounts;	/* FUSE_SUBMOUNTS; default off */
 
 	unsigned int thread_pool_size;
 	uint64_t rlimit_nofile;	/* 0: raise to the hard limit */

@@ -244,8 +244,14 @@ static bool known(struct inode_table *t, const struct stat *st,
 	return found;
 }
 
-/* Make sure the table has an fd for mount mnt_id, a copy of fd. */
-static int ensure_mount(struct inode_table *t, int fd, uint64_t mnt_id)
+/*
+ * Make sure the table has an fd for mount mnt_id. open_by_handle_at()
+ * refuses an O_PATH mount fd, so the directory of fd is opened for reading;
+ * anything else could be a fifo or a device, which are never opened. Until
+ * a directory of a mount is seen, its files get no handle.
+ */
+static int ensure_mount(struct inode_table *t, int fd, mode_t type,
+			uint64_t mnt_id)
 {
 	int have, copy, err = 0;
 
@@ -254,7 +260,9 @@ static int ensure_mount(struct inode_table *t, int fd, uint64_t mnt_id)
 	pthread_mutex_unlock(&t->lock);
 	if (have >= 0)
 		return 0;
-	copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (!S_ISDIR(type))
+		return EOPNOTSUPP;
+	copy = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (copy < 0)
 		return errno;
 	pthread_mutex_lock(&t->lock);
@@ -270,8 +278,8 @@ static int ensure_mount(struct inode_table *t, int fd, uint64_t mnt_id)
 }
 
 /* The handle of a file about to become an inode, with a mount to open it. */
-static int take_handle(struct inode_table *t, int fd, uint64_t mnt_id,
-		       struct file_handle **out)
+static int take_handle(struct inode_table *t, int fd, mode_t type,
+		       uint64_t mnt_id, struct file_handle **out)
 {
 	struct file_handle *fh;
 	uint64_t fh_mnt;
@@ -285,7 +293,7 @@ static int take_handle(struct inode_table *t, int fd, uint64_t mnt_id,
 		free(fh);
 		return ESTALE;
 	}
-	err = ensure_mount(t, fd, mnt_id);
+	err = ensure_mount(t, fd, type, mnt_id);
 	if (err) {
 		free(fh);
 		return err;
@@ -310,7 +318,7 @@ int inode_insert(struct inode_table *t, int fd, const struct stat *st,
 		 * costs no more than without handles. Two racing lookups of a
 		 * new file both take one; the loser's is freed below.
 		 */
-		err = take_handle(t, fd, mnt_id, &fh);
+		err = take_handle(t, fd, st->st_mode & S_IFMT, mnt_id, &fh);
 		if (err && t->fh_mode == INODE_FH_MANDATORY)
 			return err;
 	}
@@ -334,7 +342,7 @@ int inode_insert_root(struct inode_table *t, int fd, const struct stat *st,
 
 	if (t->fh_mode == INODE_FH_NEVER)
 		mnt_id = 0;
-	else if (ensure_mount(t, fd, mnt_id))
+	else if (ensure_mount(t, fd, st->st_mode & S_IFMT, mnt_id))
 		log_debug("no mount fd for the root's mount yet");
 	pthread_mutex_lock(&t->lock);
 	if (find_id(t, VFS_ROOT_ID))

@@ -10,9 +10,10 @@
  * never a newer file that reuses its number.
  *
  * open_by_handle_at() needs an fd on the same mount (mount_fd) and
- * CAP_DAC_READ_SEARCH. The mount table keeps one O_PATH fd per mount id,
- * a copy of the first inode fd seen on that mount: a share may contain other
- * mounts, and any fd on a mount serves to name it.
+ * CAP_DAC_READ_SEARCH. The mount table keeps one fd per mount id, the first
+ * directory seen on that mount opened for reading (the kernel refuses an
+ * O_PATH fd there): a share may contain other mounts, and any directory of
+ * a mount serves to name it.
  */
 #ifndef VFSD_FS_INODE_FH_H
 #define VFSD_FS_INODE_FH_H
@@ -47,7 +48,7 @@ int ifh_open(int mount_fd, struct file_handle *fh, int *out);
 
 struct ifh_mount {
 	uint64_t id;
-	int fd;		/* O_PATH, owned by the table */
+	int fd;		/* O_RDONLY | O_DIRECTORY, owned by the table */
 };
 
 /** mount id -> fd. Not thread-safe: the inode table's lock guards it. */

@@ -143,13 +143,21 @@ static int probe_handles(int root_fd)
 {
 	struct file_handle *fh;
 	uint64_t mnt_id;
-	int fd, err;
+	int dir_fd, fd, err;
 
 	err = ifh_name(root_fd, &fh, &mnt_id);
 	if (err)
 		return err;
-	err = ifh_open(root_fd, fh, &fd);
+	/* A mount fd must not be O_PATH (inode.c keeps one the same way). */
+	dir_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0) {
+		err = errno;
+		free(fh);
+		return err;
+	}
+	err = ifh_open(dir_fd, fh, &fd);
 	free(fh);
+	close(dir_fd);
 	if (err)
 		return err;
 	close(fd);

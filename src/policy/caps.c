@@ -13,6 +13,10 @@
 
 #include "util/compiler.h"
 
+/*
+ * CAP_DAC_READ_SEARCH is added by main.c when inode file handles are on
+ * (open_by_handle_at() needs it), so it is not here.
+ */
 static const int default_caps[] = {
 	CAP_CHOWN,	  CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,
 	CAP_SETGID,	  CAP_SETUID,	    CAP_MKNOD,	CAP_SETFCAP,

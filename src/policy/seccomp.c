@@ -62,6 +62,8 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(openat, "LOOKUP (O_PATH), OPEN/CREATE via /proc/self/fd"),
 	ALLOW(newfstatat, "GETATTR and every reply's attributes"),
 	ALLOW(statx, "attributes with mount id for the inode key"),
+	ALLOW(name_to_handle_at, "LOOKUP of a new file: its file handle"),
+	ALLOW(open_by_handle_at, "an idle inode's fd opened again by handle"),
 	ALLOW(fstatfs, "STATFS"),
 	ALLOW(statfs, "STATFS on libcs that use the path form"),
 	ALLOW(readlinkat, "READLINK"),
