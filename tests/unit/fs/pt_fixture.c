@@ -27,6 +27,8 @@ const char *hp(struct env *e, const char *rel)
 int pt_setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
+	const char *budget = getenv("VFSD_TEST_INODE_FD_BUDGET");
+	struct pt_opts opts = { 0 };
 	int err = 0;
 
 	if (!e)
@@ -34,7 +36,13 @@ int pt_setup(void **state)
 	strcpy(e->dir, "/tmp/vfsd-pt-XXXXXX");
 	if (!mkdtemp(e->dir))
 		return -1;
-	e->fs = pt_new(&(struct pt_opts){ .shared_dir = e->dir }, &err);
+	opts.shared_dir = e->dir;
+	/* The same tests with file handles and idle fds closed at once. */
+	if (budget) {
+		opts.inode_file_handles = INODE_FH_MANDATORY;
+		opts.inode_fd_budget = strtoull(budget, NULL, 10);
+	}
+	e->fs = pt_new(&opts, &err);
 	if (!e->fs)
 		return -1;
 	*state = e;

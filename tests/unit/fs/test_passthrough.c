@@ -492,6 +492,16 @@ static void test_out_of_fds(void **state)
 		if (!err)
 			ids[n++] = ent.nodeid;
 	}
+	if (e->fs->inodes.fh_mode != INODE_FH_NEVER) {
+		/* Idle inodes closed their fds: every lookup fit. */
+		assert_int_equal(err, 0);
+		assert_int_equal(n, 64);
+		assert_int_equal(ops->open(e->fs, &root_ctx, ids[0], O_RDONLY,
+					   &fh), 0);
+		assert_int_equal(ops->release(e->fs, &root_ctx, ids[0], fh), 0);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+		return;
+	}
 	/* An error reply, not a crash; and the table is still consistent. */
 	assert_int_equal(err, EMFILE);
 	assert_true(n >= 1 && n < 64);

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The inode table with file handles: the fd budget, the LRU order in which
+ * idle fds close, reopening by handle, and the failures on the way (a file
+ * gone, no fds left, a filesystem without handles). Real files in a
+ * temporary directory; as root, skipped otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fs/inode.h"
+#include "policy/creds.h"
+
+#define NFILES 20
+
+struct env {
+	char dir[64];
+	int dir_fd;
+	struct inode_table t;
+	struct pt_inode *root;
+	struct pt_inode *files[NFILES];
+};
+
+static uint64_t mount_of(int fd, struct stat *st)
+{
+	struct statx x;
+
+	assert_int_equal(statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+			       STATX_BASIC_STATS | STATX_MNT_ID, &x), 0);
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(x.stx_dev_major, x.stx_dev_minor);
+	st->st_ino = x.stx_ino;
+	st->st_mode = x.stx_mode;
+	return x.stx_mnt_id;
+}
+
+/* Look name up in the test directory like LOOKUP does. */
+static int insert(struct env *e, const char *name, struct pt_inode **out)
+{
+	struct stat st;
+	uint64_t mnt;
+	int fd, err;
+
+	fd = openat(e->dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	assert_true(fd >= 0);
+	mnt = mount_of(fd, &st);
+	err = inode_insert(&e->t, fd, &st, mnt, out);
+	if (err)
+		close(fd);
+	return err;
+}
+
+static void make_file(struct env *e, const char *name)
+{
+	int fd = openat(e->dir_fd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, name, strlen(name)), (ssize_t)strlen(name));
+	close(fd);
+}
+
+static int setup_mode(void **state, enum inode_fh_mode mode, uint64_t budget)
+{
+	struct env *e;
+	struct stat st;
+	uint64_t mnt;
+	int fd;
+
+	if (geteuid() != 0)
+		return 0;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -1;
+	strcpy(e->dir, "/tmp/vfsd-fh-XXXXXX");
+	if (!mkdtemp(e->dir))
+		return -1;
+	e->dir_fd = open(e->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (e->dir_fd < 0 || inode_table_init(&e->t))
+		return -1;
+	inode_table_config(&e->t, mode, budget);
+	fd = open(e->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	mnt = mount_of(fd, &st);
+	if (inode_insert_root(&e->t, fd, &st, mnt, &e->root))
+		return -1;
+	*state = e;
+	return 0;
+}
+
+static int setup_prefer(void **state)
+{
+	return setup_mode(state, INODE_FH_PREFER, 4);
+}
+
+static int setup_never(void **state)
+{
+	return setup_mode(state, INODE_FH_NEVER, 4);
+}
+
+static int setup_mandatory(void **state)
+{
+	return setup_mode(state, INODE_FH_MANDATORY, 4);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	if (!e)
+		return 0;
+	if (creds_reset())
+		return -1;
+	inode_put(&e->t, e->root);
+	inode_table_fini(&e->t);
+	close(e->dir_fd);
+	nftw(e->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(e);
+	return 0;
+}
+
+#define REQUIRE_ROOT()            \
+	do {                      \
+		if (geteuid() != 0) \
+			skip();   \
+	} while (0)
+
+/* Insert NFILES files and drop the references, oldest first. */
+static void insert_all(struct env *e)
+{
+	char name[16];
+
+	for (int i = 0; i < NFILES; i++) {
+		snprintf(name, sizeof(name), "f%02d", i);
+		make_file(e, name);
+		assert_int_equal(insert(e, name, &e->files[i]), 0);
+		inode_put(&e->t, e->files[i]);
+	}
+}
+
+static struct inode_fd_stats stats(struct env *e)
+{
+	struct inode_fd_stats s;
+
+	inode_fd_stats(&e->t, &s);
+	return s;
+}
+
+static void test_budget_keeps_the_newest(void **state)
+{
+	struct env *e = *state;
+	struct inode_fd_stats s;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	s = stats(e);
+	/* The root's fd counts and is never closed; three idle ones stay. */
+	assert_int_equal(s.fds, 4);
+	assert_int_equal(s.budget, 4);
+	assert_int_equal(s.closed, NFILES - 3);
+	assert_int_equal(s.idle, 3);
+	assert_true(e->root->fd >= 0);
+	for (int i = 0; i < NFILES; i++) {
+		assert_non_null(e->files[i]->fh);
+		if (i < NFILES - 3)
+			assert_int_equal(e->files[i]->fd, -1);
+		else
+			assert_true(e->files[i]->fd >= 0);
+	}
+	assert_int_equal(inode_count(&e->t), NFILES + 1);
+}
+
+static void test_reopen_is_the_same_file(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *g;
+	struct stat st;
+	char buf[8], p[64];
+	int fd;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), 0);
+	assert_ptr_equal(g, e->files[0]);
+	assert_true(g->fd >= 0);
+	assert_int_equal(fstat(g->fd, &st), 0);
+	assert_int_equal(st.st_ino, g->ino);
+	assert_int_equal(st.st_dev, g->dev);
+	/* O_PATH: no I/O through it, only through a reopen. */
+	assert_int_equal(read(g->fd, buf, 1), -1);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", g->fd);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, 3), 3);
+	assert_memory_equal(buf, "f00", 3);
+	close(fd);
+	assert_int_equal(stats(e).reopened, 1);
+	/* The reopen made room by closing the oldest idle fd. */
+	assert_int_equal(stats(e).fds, 4);
+	assert_int_equal(e->files[NFILES - 3]->fd, -1);
+	inode_put(&e->t, g);
+	/* Idle again, and the newest on the list. */
+	assert_int_equal(stats(e).fds, 4);
+	assert_true(e->files[0]->fd >= 0);
+}
+
+static void test_held_inodes_are_never_closed(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *held[NFILES];
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	for (int i = 0; i < NFILES; i++)
+		assert_int_equal(inode_get(&e->t, e->files[i]->nodeid,
+					   &held[i]), 0);
+	assert_int_equal(stats(e).fds, NFILES + 1);
+	assert_int_equal(stats(e).idle, 0);
+	for (int i = 0; i < NFILES; i++)
+		assert_true(fcntl(held[i]->fd, F_GETFD) >= 0);
+	for (int i = 0; i < NFILES; i++)
+		inode_put(&e->t, held[i]);
+	assert_int_equal(stats(e).fds, 4);
+}
+
+static void test_lookup_of_closed_inode_takes_its_fd(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *a;
+	uint64_t before;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	before = stats(e).reopened;
+	assert_int_equal(e->files[0]->fd, -1);
+	/* A new lookup of the same file: same inode, its fd from LOOKUP. */
+	assert_int_equal(insert(e, "f00", &a), 0);
+	assert_ptr_equal(a, e->files[0]);
+	assert_int_equal(a->nlookup, 2);
+	assert_true(a->fd >= 0);
+	assert_int_equal(stats(e).reopened, before);
+	inode_put(&e->t, a);
+}
+
+static void test_gone_file_is_estale(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *g = NULL;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	assert_int_equal(e->files[1]->fd, -1);
+	assert_int_equal(unlinkat(e->dir_fd, "f01", 0), 0);
+	assert_int_equal(inode_get(&e->t, e->files[1]->nodeid, &g), ESTALE);
+	assert_null(g);
+	/* The failed get left no reference behind: forget frees it. */
+	inode_forget(&e->t, e->files[1]->nodeid, 1);
+	assert_int_equal(inode_count(&e->t), NFILES);
+	assert_int_equal(stats(e).fds, 4);
+}
+
+static void test_no_fds_left_is_an_error(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *g = NULL;
+	struct rlimit old, low;
+	int probe;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	probe = dup(0);
+	assert_true(probe >= 0);
+	close(probe);
+	/* Every fd number from probe up is over the limit. */
+	low = old;
+	low.rlim_cur = (rlim_t)probe;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), EMFILE);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_null(g);
+	assert_int_equal(stats(e).fds, 4);
+	/* And with fds again it works. */
+	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), 0);
+	inode_put(&e->t, g);
+}
+
+static void test_reopen_as_guest_user(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *g;
+	uint32_t uid, gid;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	/* Only root may search it: a handle needs no search permission. */
+	assert_int_equal(chmod(e->dir, 0700), 0);
+	assert_int_equal(creds_switch(1000, 1000), 0);
+	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), 0);
+	assert_true(g->fd >= 0);
+	assert_true(creds_current(&uid, &gid));
+	assert_int_equal(uid, 1000);
+	assert_int_equal(gid, 1000);
+	assert_int_equal(geteuid(), 1000);
+	inode_put(&e->t, g);
+	assert_int_equal(creds_reset(), 0);
+}
+
+static void test_forget_of_closed_inode(void **state)
+{
+	struct env *e = *state;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	for (int i = 0; i < NFILES; i++)
+		inode_forget(&e->t, e->files[i]->nodeid, 1);
+	assert_int_equal(inode_count(&e->t), 1);
+	assert_int_equal(stats(e).fds, 1);
+	assert_int_equal(stats(e).idle, 0);
+	/* A FORGET_ALL after a mix of open and closed. */
+	insert_all(e);
+	inode_forget_all(&e->t);
+	assert_int_equal(stats(e).fds, 1);
+	assert_int_equal(inode_count(&e->t), 1);
+}
+
+static void test_never_keeps_every_fd(void **state)
+{
+	struct env *e = *state;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	assert_int_equal(stats(e).fds, NFILES + 1);
+	assert_int_equal(stats(e).closed, 0);
+	for (int i = 0; i < NFILES; i++) {
+		assert_null(e->files[i]->fh);
+		assert_int_equal(e->files[i]->mnt_id, 0);
+		assert_true(e->files[i]->fd >= 0);
+	}
+}
+
+/* /proc gives no handles: prefer keeps an fd, mandatory refuses. */
+static int insert_proc(struct env *e, struct pt_inode **out, int *fdp)
+{
+	struct stat st;
+	uint64_t mnt;
+	int fd, err;
+
+	fd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	mnt = mount_of(fd, &st);
+	err = inode_insert(&e->t, fd, &st, mnt, out);
+	*fdp = fd;
+	return err;
+}
+
+static void test_prefer_without_handles(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *a;
+	int fd;
+
+	REQUIRE_ROOT();
+	assert_int_equal(insert_proc(e, &a, &fd), 0);
+	assert_null(a->fh);
+	assert_int_equal(a->fd, fd);
+	inode_put(&e->t, a);
+	/* Not on the LRU: fill the budget, it keeps its fd. */
+	insert_all(e);
+	assert_int_equal(a->fd, fd);
+	assert_true(fcntl(fd, F_GETFD) >= 0);
+}
+
+static void test_mandatory_without_handles(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *a = NULL;
+	int fd;
+
+	REQUIRE_ROOT();
+	assert_int_not_equal(insert_proc(e, &a, &fd), 0);
+	assert_null(a);
+	assert_true(fcntl(fd, F_GETFD) >= 0); /* still the caller's */
+	close(fd);
+	assert_int_equal(inode_count(&e->t), 1);
+	/* Files of the share still work. */
+	insert_all(e);
+	assert_int_equal(stats(e).fds, 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define P(f) cmocka_unit_test_setup_teardown(f, setup_prefer, teardown)
+		P(test_budget_keeps_the_newest),
+		P(test_reopen_is_the_same_file),
+		P(test_held_inodes_are_never_closed),
+		P(test_lookup_of_closed_inode_takes_its_fd),
+		P(test_gone_file_is_estale),
+		P(test_no_fds_left_is_an_error),
+		P(test_reopen_as_guest_user),
+		P(test_forget_of_closed_inode),
+		P(test_prefer_without_handles),
+		cmocka_unit_test_setup_teardown(test_never_keeps_every_fd,
+						setup_never, teardown),
+		cmocka_unit_test_setup_teardown(test_mandatory_without_handles,
+						setup_mandatory, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
