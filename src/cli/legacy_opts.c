@@ -39,6 +39,7 @@ static const struct legacy_opt legacy_opts[] = {
 	{ "min_free_inodes", LEGACY_VALUE, 0, false },
 	{ "min_free_space", LEGACY_VALUE, 0, false },
 	{ "inode_file_handles", LEGACY_VALUE, 0, false },
+	{ "xattrmap", LEGACY_VALUE, 0, false },
 	BOOL_OPT("nodev", nodev, true),
 	BOOL_OPT("nosuid", nosuid, true),
 	BOOL_OPT("readonly", readonly, true),
@@ -53,17 +54,16 @@ static const struct legacy_opt legacy_opts[] = {
 	BOOL_OPT("no_flock", flock, false),
 	BOOL_OPT("posix_lock", posix_lock, true),
 	BOOL_OPT("no_posix_lock", posix_lock, false),
-	/* "Off" forms of features vfsd does not offer are already true. */
-	{ "no_posix_acl", LEGACY_FLAG_OK, 0, false },
-	{ "no_killpriv_v2", LEGACY_FLAG_OK, 0, false },
+	BOOL_OPT("posix_acl", posix_acl, true),
+	BOOL_OPT("no_posix_acl", posix_acl, false),
+	BOOL_OPT("security_label", security_label, true),
+	BOOL_OPT("no_security_label", security_label, false),
+	BOOL_OPT("killpriv_v2", killpriv_v2, true),
+	BOOL_OPT("no_killpriv_v2", killpriv_v2, false),
 	BOOL_OPT("announce_submounts", announce_submounts, true),
 	BOOL_OPT("no_announce_submounts", announce_submounts, false),
-	{ "no_security_label", LEGACY_FLAG_OK, 0, false },
+	/* "Off" forms of features vfsd does not offer are already true. */
 	{ "norace", LEGACY_FLAG_OK, 0, false },
-	{ "posix_acl", LEGACY_UNSUPPORTED, 0, false },
-	{ "killpriv_v2", LEGACY_UNSUPPORTED, 0, false },
-	{ "security_label", LEGACY_UNSUPPORTED, 0, false },
-	{ "xattrmap", LEGACY_UNSUPPORTED, 0, false },
 	{ "timeout", LEGACY_UNSUPPORTED, 0, false },
 };
 
@@ -98,6 +98,8 @@ static int legacy_value(struct vfsd_options *o, const char *key,
 		return opt_set_min_free_space(o, val, err, errlen);
 	if (!strcmp(key, "inode_file_handles"))
 		return opt_set_inode_fh(o, val, err, errlen);
+	if (!strcmp(key, "xattrmap"))
+		return opt_set_xattrmap(o, val, err, errlen);
 	return opt_set_thread_pool(o, val, err, errlen);
 }
 

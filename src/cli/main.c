@@ -26,6 +26,7 @@
 #include "cli/stats_server.h"
 #include "fs/passthrough.h"
 #include "fs/pt_stats.h"
+#include "fs/xattrmap.h"
 #include "fuse/session.h"
 #include "policy/caps.h"
 #include "policy/limits.h"
@@ -96,6 +97,9 @@ static void session_opts_from(const struct vfsd_options *o,
 	s->uid_map = &o->uid_map;
 	s->gid_map = &o->gid_map;
 	s->submounts = o->announce_submounts;
+	s->posix_acl = o->posix_acl;
+	s->security_ctx = o->security_label;
+	s->no_killpriv_v2 = !o->killpriv_v2;
 	/* One thread always stays free to serve the unlock a waiter needs. */
 	if (o->fuse_mount)
 		s->lock_waiters_max = devfuse_threads(o) - 1;
@@ -373,10 +377,17 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 	struct fuse_session_opts sopts;
 	struct fuse_session *session;
 	struct stats_server *stats;
+	struct xattrmap *xmap = NULL;
 	struct endpoint ep;
 	struct pt_fs *fs;
+	char why[160];
 	int err = 0, ret;
 
+	/* Checked at parse time already; this is the copy that serves. */
+	if (o->xattrmap && xattrmap_parse(o->xattrmap, strlen(o->xattrmap),
+					  &xmap, why, sizeof(why)))
+		fatal("invalid xattr map: %s", why);
+	popts.xattrmap = xmap;
 	open_endpoint(o, &ep);
 	split_off_server(o, &ep);
 	/* In the server: /proc/self is now this process. */
@@ -399,6 +410,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 	stop_stats(o, &ep, stats);
 	fuse_session_free(session);
 	pt_free(fs);
+	xattrmap_free(xmap);
 	return ret;
 }
 

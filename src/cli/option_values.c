@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs/xattrmap.h"
 #include "util/log.h"
 
 int opt_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -225,4 +226,22 @@ int opt_add_idmap(struct idmap *m, const char *name, const char *val,
 				"invalid --%s '%s' (guest|host|squash-guest|squash-host|map:FROM:TO:COUNT or forbid-guest:FROM:COUNT)",
 				name, val);
 	}
+}
+
+int opt_set_xattrmap(struct vfsd_options *o, const char *val, char *err,
+		     size_t errlen)
+{
+	struct xattrmap *m = NULL;
+	char why[160];
+	int ret;
+
+	/* Checked now, so a bad map fails with its reason before serving. */
+	ret = xattrmap_parse(val, strlen(val), &m, why, sizeof(why));
+	if (ret == ENOMEM)
+		return opt_fail(err, errlen, "out of memory");
+	if (ret)
+		return opt_fail(err, errlen, "invalid xattr map: %s", why);
+	xattrmap_free(m);
+	return opt_set_string(&o->xattrmap, val) ?
+		       opt_fail(err, errlen, "out of memory") : 0;
 }

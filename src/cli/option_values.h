@@ -42,6 +42,9 @@ int opt_set_min_free_space(struct vfsd_options *o, const char *val,
 int opt_parse_size(const char *s, uint64_t *out);
 /** never, prefer or mandatory (--inode-file-handles). */
 int opt_set_inode_fh(struct vfsd_options *o, const char *val, char *err,
+		    size_t errlen);
+/** xattr map rules, checked by the parser of fs/xattrmap.h. */
+int opt_set_xattrmap(struct vfsd_options *o, const char *val, char *err,
 		     size_t errlen);
 int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
 			size_t errlen);

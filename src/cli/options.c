@@ -31,6 +31,11 @@ enum {
 	OPT_NO_XATTR,
 	OPT_POSIX_LOCK,
 	OPT_FLOCK,
+	OPT_POSIX_ACL,
+	OPT_SECURITY_LABEL,
+	OPT_KILLPRIV_V2,
+	OPT_NO_KILLPRIV_V2,
+	OPT_XATTRMAP,
 	OPT_PRINT_CAPS,
 	OPT_NODEV,
 	OPT_NOSUID,
@@ -51,12 +56,8 @@ enum {
  * generic "unknown option", and so that nothing is silently ignored.
  */
 static const struct option unsupported_opts[] = {
-	{ "posix-acl", no_argument, NULL, OPT_UNSUPPORTED },
-	{ "xattrmap", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "uid-map", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "gid-map", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "killpriv-v2", no_argument, NULL, OPT_UNSUPPORTED },
-	{ "security-label", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "preserve-noatime", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "migration-mode", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "migration-on-error", required_argument, NULL, OPT_UNSUPPORTED },
@@ -89,6 +90,11 @@ static const struct option supported_opts[] = {
 	{ "no-xattr", no_argument, NULL, OPT_NO_XATTR },
 	{ "posix-lock", no_argument, NULL, OPT_POSIX_LOCK },
 	{ "flock", no_argument, NULL, OPT_FLOCK },
+	{ "posix-acl", no_argument, NULL, OPT_POSIX_ACL },
+	{ "security-label", no_argument, NULL, OPT_SECURITY_LABEL },
+	{ "killpriv-v2", no_argument, NULL, OPT_KILLPRIV_V2 },
+	{ "no-killpriv-v2", no_argument, NULL, OPT_NO_KILLPRIV_V2 },
+	{ "xattrmap", required_argument, NULL, OPT_XATTRMAP },
 	{ "print-capabilities", no_argument, NULL, OPT_PRINT_CAPS },
 	{ "nodev", no_argument, NULL, OPT_NODEV },
 	{ "nosuid", no_argument, NULL, OPT_NOSUID },
@@ -111,6 +117,7 @@ static void options_defaults(struct vfsd_options *o)
 	o->cache = FUSE_CACHE_AUTO;
 	o->readdirplus = true;
 	o->xattr = true;
+	o->killpriv_v2 = true;
 	o->sandbox = VFSD_SANDBOX_NAMESPACE;
 	o->seccomp = VFSD_SECCOMP_KILL;
 	o->log_level = LOG_LVL_INFO;
@@ -179,6 +186,18 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 	case OPT_FLOCK:
 		o->flock = true;
 		return 0;
+	case OPT_POSIX_ACL:
+		o->posix_acl = true;
+		return 0;
+	case OPT_SECURITY_LABEL:
+		o->security_label = true;
+		return 0;
+	case OPT_KILLPRIV_V2:
+	case OPT_NO_KILLPRIV_V2:
+		o->killpriv_v2 = c == OPT_KILLPRIV_V2;
+		return 0;
+	case OPT_XATTRMAP:
+		return opt_set_xattrmap(o, arg, err, errlen);
 	case OPT_NODEV:
 		o->nodev = true;
 		return 0;
@@ -316,9 +335,11 @@ void options_free(struct vfsd_options *o)
 	free(o->stats_socket);
 	free(o->shared_dir);
 	free(o->modcaps);
+	free(o->xattrmap);
 	o->modcaps = NULL;
 	idmap_clear(&o->uid_map);
 	idmap_clear(&o->gid_map);
+	o->xattrmap = NULL;
 	o->fuse_mount = o->socket_path = o->socket_group = NULL;
 	o->shared_dir = NULL;
 	o->stats_socket = NULL;

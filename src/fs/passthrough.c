@@ -209,6 +209,7 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 		return NULL;
 	}
 	fs->proc_fd = -1;
+	fs->xattrmap = opts->xattrmap;
 	atomic_init(&fs->writeback, false);
 	atomic_init(&fs->posix_acl, false);
 

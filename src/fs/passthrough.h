@@ -33,6 +33,8 @@
 #include "fs/inode_fh.h"
 #include "fs/vfs_ops.h"
 
+struct xattrmap;
+
 struct pt_opts {
 	/* The directory to share. Must exist; opened once by pt_new(). */
 	const char *shared_dir;
@@ -53,6 +55,12 @@ struct pt_opts {
 	 */
 	enum inode_fh_mode inode_file_handles;
 	uint64_t inode_fd_budget;
+
+	/*
+	 * Guest xattr names to host names (fs/xattrmap.h), or NULL to pass
+	 * them unchanged. Must outlive the pt_fs.
+	 */
+	const struct xattrmap *xattrmap;
 };
 
 struct pt_fs;

@@ -25,6 +25,7 @@ struct pt_fs {
 	struct handle_table handles;
 	struct pt_locks *locks;	/* POSIX lock owners (pt_lock.c) */
 	struct pt_policy policy;	/* fixed at pt_new() but for its cache */
+	const struct xattrmap *xattrmap;	/* fixed at pt_new(); or NULL */
 
 	/*
 	 * Negotiated at INIT, read by every operation. Atomics rather than a

@@ -5,15 +5,46 @@
  * as a path, which follows a symlink. So regular files and directories are
  * reopened through /proc/self/fd; everything else is kept out (see
  * xattr_fd()).
+ *
+ * With an xattr map (fs/xattrmap.h) every name the guest sends is mapped
+ * to the host's before anything is looked up, and every list the host
+ * returns is mapped back, hidden names dropped.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fs/pt_internal.h"
+#include "fs/xattrmap.h"
 #include "policy/creds.h"
+
+/* A host xattr name: XATTR_NAME_MAX bytes and the NUL. */
+struct pt_xname {
+	char s[XATTR_NAME_MAX + 1];
+};
+
+/*
+ * The host's name for the guest's; EPERM or EOPNOTSUPP when the map
+ * refuses it. *host points at name itself when there is no map.
+ */
+static int xattr_host_name(const struct pt_fs *fs, const char *name,
+			   struct pt_xname *buf, const char **host)
+{
+	int err;
+
+	*host = name;
+	if (!fs->xattrmap)
+		return 0;
+	err = xattrmap_to_host(fs->xattrmap, name, buf->s, sizeof(buf->s));
+	if (!err)
+		*host = buf->s;
+	return err;
+}
 
 /*
  * An fd to run f*xattr on, as the caller; -1 with ENOTSUP-like outcome in
@@ -77,10 +108,13 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *ino;
+	struct pt_xname hn;
 	bool skip;
 	int fd, err;
 
-	err = pt_policy_setxattr(&fs->policy, name);
+	err = xattr_host_name(fs, name, &hn, &name);
+	if (!err)
+		err = pt_policy_setxattr(&fs->policy, name);
 	if (err)
 		return err;
 	err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
@@ -99,11 +133,17 @@ int pt_op_getxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *ino;
+	struct pt_xname hn;
 	ssize_t n = 0;
 	bool skip;
 	int fd, err;
 
-	err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
+	err = xattr_host_name(fs, name, &hn, &name);
+	/* A name the map refuses is one the guest simply does not have. */
+	if (err == EPERM)
+		err = ENODATA;
+	if (!err)
+		err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
 	if (err)
 		return err;
 	if (skip)
@@ -116,12 +156,42 @@ int pt_op_getxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	return err;
 }
 
+/*
+ * The whole host list, mapped for the guest: a probe must answer the
+ * mapped size, so the host's list is always read in full.
+ */
+static int xattr_list_mapped(const struct pt_fs *fs, int fd, char *buf,
+			     size_t size, size_t *len)
+{
+	char *list = malloc(XATTR_LIST_MAX);
+	ssize_t n;
+	size_t m;
+	int err = 0;
+
+	if (!list)
+		return ENOMEM;
+	n = flistxattr(fd, list, XATTR_LIST_MAX);
+	if (n < 0) {
+		err = errno;
+	} else {
+		m = xattrmap_list_to_guest(fs->xattrmap, list, (size_t)n);
+		if (size && m > size)
+			err = ERANGE;
+		else if (size)
+			memcpy(buf, list, m);
+		*len = m;
+	}
+	free(list);
+	return err;
+}
+
 int pt_op_listxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		    char *buf, size_t size, size_t *len)
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *ino;
 	ssize_t n = 0;
+	size_t mlen = 0;
 	bool skip;
 	int fd, err;
 
@@ -129,11 +199,15 @@ int pt_op_listxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		return err;
 	/* An inode whose attributes are not offered lists none. */
-	if (!skip && (n = flistxattr(fd, size ? buf : NULL, size)) < 0)
+	if (skip)
+		n = 0;
+	else if (fs->xattrmap)
+		err = xattr_list_mapped(fs, fd, buf, size, &mlen);
+	else if ((n = flistxattr(fd, size ? buf : NULL, size)) < 0)
 		err = errno;
 	xattr_end(fs, ino, fd);
 	if (!err)
-		*len = (size_t)n;
+		*len = fs->xattrmap && !skip ? mlen : (size_t)n;
 	return err;
 }
 
@@ -142,10 +216,13 @@ int pt_op_removexattr(void *opaque, const struct vfs_ctx *ctx,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *ino;
+	struct pt_xname hn;
 	bool skip;
 	int fd, err;
 
-	err = pt_policy_modify(&fs->policy);
+	err = xattr_host_name(fs, name, &hn, &name);
+	if (!err)
+		err = pt_policy_modify(&fs->policy);
 	if (err)
 		return err;
 	err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);

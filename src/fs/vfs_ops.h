@@ -51,6 +51,7 @@ struct vfs_conn {
 	bool writeback_cache;	/* open O_WRONLY as O_RDWR, ignore O_APPEND */
 	bool killpriv_v2;	/* clear suid/sgid on write/truncate/chown ourselves */
 	bool posix_acl;
+	bool dont_mask;		/* the umask is ours to apply */
 };
 
 /** A looked-up inode: the nodeid gained one lookup reference. */

@@ -123,15 +123,22 @@ static uint64_t session_offered_flags(const struct fuse_session *s)
 {
 	uint64_t want = FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS |
 			FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES |
-			FUSE_ATOMIC_O_TRUNC | FUSE_HANDLE_KILLPRIV_V2 |
-			FUSE_MAX_PAGES;
+			FUSE_ATOMIC_O_TRUNC | FUSE_MAX_PAGES;
 
 	if (s->opts.readdirplus)
 		want |= FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO;
 	if (s->opts.writeback)
 		want |= FUSE_WRITEBACK_CACHE;
+	if (!s->opts.no_killpriv_v2)
+		want |= FUSE_HANDLE_KILLPRIV_V2;
+	/*
+	 * With ACLs the umask is the filesystem's to apply, and only where
+	 * the new file's directory has no default ACL (fs/passthrough.c).
+	 */
 	if (s->opts.posix_acl)
-		want |= FUSE_POSIX_ACL;
+		want |= FUSE_POSIX_ACL | FUSE_DONT_MASK;
+	if (s->opts.security_ctx)
+		want |= FUSE_SECURITY_CTX;
 	if (s->opts.xattr)
 		want |= FUSE_SETXATTR_EXT;
 	if (s->opts.posix_lock)
@@ -165,6 +172,8 @@ static void session_negotiate(struct fuse_session *s,
 	s->conn.writeback_cache = agreed & FUSE_WRITEBACK_CACHE;
 	s->conn.killpriv_v2 = agreed & FUSE_HANDLE_KILLPRIV_V2;
 	s->conn.posix_acl = agreed & FUSE_POSIX_ACL;
+	s->conn.dont_mask = agreed & FUSE_DONT_MASK;
+	s->security_ctx = agreed & FUSE_SECURITY_CTX;
 	s->setxattr_ext = agreed & FUSE_SETXATTR_EXT;
 	s->submounts = agreed & FUSE_SUBMOUNTS;
 

@@ -26,7 +26,9 @@ struct fuse_session_opts {
 	bool writeback;		/* offer FUSE_WRITEBACK_CACHE */
 	bool readdirplus;	/* offer FUSE_DO_READDIRPLUS */
 	bool allow_direct_io;	/* honour the guest's O_DIRECT */
-	bool posix_acl;
+	bool posix_acl;		/* offer FUSE_POSIX_ACL with FUSE_DONT_MASK */
+	bool security_ctx;	/* offer FUSE_SECURITY_CTX */
+	bool no_killpriv_v2;	/* do not offer FUSE_HANDLE_KILLPRIV_V2 */
 	bool xattr;		/* serve the xattr opcodes, else ENOSYS */
 	bool posix_lock;	/* offer FUSE_POSIX_LOCKS */
 	bool flock;		/* offer FUSE_FLOCK_LOCKS */

@@ -44,6 +44,8 @@ struct fuse_session {
 	struct vfs_conn conn;	/* protected by gate */
 	bool setxattr_ext;	/* protected by gate: 7.33 fuse_setxattr_in */
 	bool submounts;		/* protected by gate: FUSE_ATTR_SUBMOUNT agreed */
+	/* protected by gate: CREATE, MKDIR, MKNOD, SYMLINK carry contexts */
+	bool security_ctx;
 
 	/* Read by the transport without the gate. */
 	atomic_bool destroyed;

@@ -178,6 +178,46 @@ static void test_legacy_trailing_double_comma(void **state)
 	options_free(&o);
 }
 
+static void test_acl_label_xattrmap(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--shared-dir=/x"), 0);
+	assert_false(o.posix_acl);
+	assert_false(o.security_label);
+	assert_true(o.killpriv_v2);
+	assert_null(o.xattrmap);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--posix-acl", "--security-label",
+			       "--no-killpriv-v2",
+			       "--xattrmap=:map:trusted.:user.virtiofs.:"),
+			 0);
+	assert_true(o.posix_acl);
+	assert_true(o.security_label);
+	assert_false(o.killpriv_v2);
+	assert_string_equal(o.xattrmap, ":map:trusted.:user.virtiofs.:");
+	options_free(&o);
+	/* The legacy forms; ",," is a comma inside the map. */
+	assert_int_equal(PARSE(&o, err, "-o",
+			       "posix_acl,security_label,no_killpriv_v2,"
+			       "xattrmap=,,ok,,all,,,,,,"),
+			 0);
+	assert_true(o.posix_acl);
+	assert_true(o.security_label);
+	assert_false(o.killpriv_v2);
+	assert_string_equal(o.xattrmap, ",ok,all,,,");
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "-o", "posix_acl,no_posix_acl,"
+			       "killpriv_v2,no_security_label"),
+			 0);
+	assert_false(o.posix_acl);
+	assert_false(o.security_label);
+	assert_true(o.killpriv_v2);
+	options_free(&o);
+}
+
 static void expect_refusal(const char *want, int argc, char **argv)
 {
 	struct vfsd_options o;
@@ -198,13 +238,13 @@ static void test_refusals(void **state)
 		{ "--bogus", { "vfsd", "--bogus" } },
 		{ "-q", { "vfsd", "-q" } },
 		{ "needs a value", { "vfsd", "--shared-dir" } },
-		{ "'--xattrmap' is not supported yet",
-		  { "vfsd", "--xattrmap=:map::user.virtiofs.:" } },
+		{ "invalid xattr map: xattrmap rule 1: type is not",
+		  { "vfsd", "--xattrmap=:mapp::user.virtiofs.:" } },
 		{ "'--uid-map' is not supported yet",
 		  { "vfsd", "--uid-map=:0:1000:1:" } },
 		{ "invalid cache mode 'sometimes'", { "vfsd", "--cache=sometimes" } },
-		{ "'-o xattrmap' is not supported yet",
-		  { "vfsd", "-o", "source=/a,xattrmap=:ok:all:::" } },
+		{ "invalid xattr map: xattrmap: no rules",
+		  { "vfsd", "-o", "source=/a,xattrmap=  " } },
 		{ "unknown option '-o frobnicate'", { "vfsd", "-o", "frobnicate" } },
 		{ "needs a value", { "vfsd", "-o", "source" } },
 		{ "takes no value", { "vfsd", "-o", "writeback=1" } },
@@ -469,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_xattr_and_locks),
 		cmocka_unit_test(test_legacy_trailing_double_comma),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_acl_label_xattrmap),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_check_against_host),
 		cmocka_unit_test(test_check_inherited_fd),
