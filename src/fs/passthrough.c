@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fs/pt_internal.h"
@@ -78,15 +79,51 @@ int pt_reopen(struct pt_fs *fs, const struct pt_inode *ino, int flags,
 	return 0;
 }
 
-mode_t pt_create_mode(struct pt_fs *fs, uint32_t mode, uint32_t umask)
+/*
+ * Whether dir has a default ACL. The O_PATH fd carries no xattrs and the
+ * caller may have no read permission on dir, so the directory is reopened
+ * as root; the caller's credentials come back before anything else runs.
+ */
+static int pt_default_acl(struct pt_fs *fs, const struct vfs_ctx *ctx,
+			  const struct pt_inode *dir, bool *has)
 {
+	ssize_t n = -1;
+	int fd, err;
+
+	err = creds_reset();
+	if (!err && !pt_reopen(fs, dir, O_RDONLY | O_DIRECTORY, &fd)) {
+		n = fgetxattr(fd, "system.posix_acl_default", NULL, 0);
+		close(fd);
+	}
+	/* Back to the caller whatever happened: nothing runs as root. */
+	if (!err)
+		err = pt_enter(ctx);
+	*has = n > 0;
+	return err;
+}
+
+int pt_create_mode(struct pt_fs *fs, const struct vfs_ctx *ctx,
+		   const struct pt_inode *dir, uint32_t mode, uint32_t umask,
+		   mode_t *out)
+{
+	bool has_default = false;
+	int err;
+
 	/*
-	 * The guest kernel applies the umask itself unless it negotiated
-	 * POSIX ACLs, in which case it leaves it (FUSE_DONT_MASK) to us.
+	 * With FUSE_DONT_MASK the guest kernel sends the mode unmasked: the
+	 * umask applies only where no default ACL of the directory decides
+	 * the new file's permissions instead, as on a local filesystem. The
+	 * daemon's own umask is 0, so the host kernel adds nothing.
 	 */
-	if (atomic_load(&fs->posix_acl))
-		mode &= ~umask;
-	return (mode_t)(mode & 07777);
+	if (atomic_load(&fs->dont_mask)) {
+		err = pt_default_acl(fs, ctx, dir, &has_default);
+		if (err)
+			return err;
+		if (!has_default)
+			mode &= ~umask;
+	}
+	*out = (mode_t)(mode & 07777);
+	return 0;
 }
 
 int pt_kill_suidgid(struct pt_fs *fs, const struct pt_inode *ino, int fd)
@@ -212,6 +249,7 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 	fs->xattrmap = opts->xattrmap;
 	atomic_init(&fs->writeback, false);
 	atomic_init(&fs->posix_acl, false);
+	atomic_init(&fs->dont_mask, false);
 
 	e = inode_table_init(&fs->inodes);
 	if (e)
@@ -287,6 +325,7 @@ static void pt_op_init(void *opaque, const struct vfs_conn *conn)
 
 	atomic_store(&fs->writeback, conn->writeback_cache);
 	atomic_store(&fs->posix_acl, conn->posix_acl);
+	atomic_store(&fs->dont_mask, conn->dont_mask);
 	/*
 	 * killpriv_v2 needs nothing stored: the guest marks each WRITE and
 	 * SETATTR that must drop set-user-ID, and a chown on the host drops

@@ -41,6 +41,22 @@ static int open_flags(struct pt_fs *fs, uint32_t guest, int *flags)
 	return 0;
 }
 
+/*
+ * FUSE_OPEN_KILL_SUIDGID: the host drops the bits itself on O_TRUNC when
+ * the thread has no CAP_FSETID, but a guest root may have given that up
+ * while the daemon, running as root, still holds it.
+ */
+static int open_kill_priv(struct pt_fs *fs, uint32_t flags, int fd)
+{
+	int err;
+
+	if (!(flags & VFS_OPEN_KILL_SUIDGID))
+		return 0;
+	err = pt_kill_suidgid(fs, NULL, fd);
+	/* Not the owner: no CAP_FSETID either, the truncate cleared them. */
+	return err == EPERM ? 0 : err;
+}
+
 int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	       uint32_t flags, uint64_t *fh)
 {
@@ -66,7 +82,9 @@ int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = pt_reopen(fs, ino, oflags, &fd);
 	if (err)
 		goto out;
-	err = handle_new(&fs->handles, fd, HANDLE_FILE, fh);
+	err = open_kill_priv(fs, flags, fd);
+	if (!err)
+		err = handle_new(&fs->handles, fd, HANDLE_FILE, fh);
 	if (err)
 		close(fd);
 out:
@@ -126,6 +144,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	struct pt_inode *dir;
 	struct vfs_entry e;
 	int fd, oflags, err;
+	mode_t perm;
 
 	err = pt_name_check(name);
 	if (!err)
@@ -145,10 +164,12 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	 * would open a device node or fifo that sits there. O_NOFOLLOW so a
 	 * symlink is never created through.
 	 */
+	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
+	if (err)
+		goto out;
 	fd = openat(dir->fd, name,
 		    oflags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    pt_policy_mode(&fs->policy, S_IFREG,
-				   pt_create_mode(fs, mode, umask)));
+		    pt_policy_mode(&fs->policy, S_IFREG, perm));
 	if (fd >= 0) {
 		err = create_new(fs, fd, &e);
 		if (err) {
@@ -162,6 +183,12 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		err = create_existing(fs, dir, name, oflags, &e, &fd);
 		if (err)
 			goto out;
+		err = open_kill_priv(fs, flags, fd);
+		if (err) {
+			close(fd);
+			inode_forget(&fs->inodes, e.nodeid, 1);
+			goto out;
+		}
 	}
 	err = handle_new(&fs->handles, fd, HANDLE_FILE, fh);
 	if (err) {

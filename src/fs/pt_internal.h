@@ -34,6 +34,7 @@ struct pt_fs {
 	 */
 	atomic_bool writeback;
 	atomic_bool posix_acl;
+	atomic_bool dont_mask;	/* the guest left the umask to us */
 };
 
 /* "<fd number>" for openat(proc_fd, ...): 10 digits, a sign and a NUL. */
@@ -81,8 +82,13 @@ int pt_lookup_fd(struct pt_fs *fs, int dirfd, const char *name,
 int pt_entry_from_fd(struct pt_fs *fs, int pathfd, struct vfs_entry *out,
 		     struct pt_inode **held);
 
-/** Permission bits for a new file from the guest's mode and umask. */
-mode_t pt_create_mode(struct pt_fs *fs, uint32_t mode, uint32_t umask);
+/**
+ * Permission bits for a new file in dir from the guest's mode and umask,
+ * as the caller ctx (whose credentials the thread has again on return).
+ */
+int pt_create_mode(struct pt_fs *fs, const struct vfs_ctx *ctx,
+		   const struct pt_inode *dir, uint32_t mode, uint32_t umask,
+		   mode_t *out);
 
 /**
  * Clear set-user-ID, and set-group-ID if group-executable, on the open file

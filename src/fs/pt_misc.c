@@ -85,6 +85,7 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	struct pt_inode *dir;
 	struct pt_fdname n;
 	int fd, pathfd, oflags, err;
+	mode_t perm;
 
 	oflags = (int)(flags & PT_TMPFILE_FLAGS);
 	if ((oflags & O_ACCMODE) == O_RDONLY || (oflags & O_ACCMODE) == O_ACCMODE)
@@ -103,13 +104,16 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		inode_put(&fs->inodes, dir);
 		return ENOTDIR;
 	}
+	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
 	/* "." of the directory's O_PATH fd: created in it, as the caller. */
-	fd = openat(dir->fd, ".", oflags | O_TMPFILE | O_CLOEXEC,
-		    pt_policy_mode(&fs->policy, S_IFREG,
-				   pt_create_mode(fs, mode, umask)));
+	fd = err ? -1 :
+		   openat(dir->fd, ".", oflags | O_TMPFILE | O_CLOEXEC,
+			  pt_policy_mode(&fs->policy, S_IFREG, perm));
+	if (fd < 0 && !err)
+		err = errno;
 	inode_put(&fs->inodes, dir);
-	if (fd < 0)
-		return errno;
+	if (err)
+		return err;
 	/* The inode's own O_PATH fd, through the link of the open one. */
 	pt_fd_name(fd, &n);
 	pathfd = openat(fs->proc_fd, n.s, O_PATH | O_CLOEXEC);

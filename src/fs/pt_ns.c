@@ -49,6 +49,7 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *dir;
+	mode_t perm;
 	int err;
 
 	err = enter_dir(fs, ctx, parent, name, &dir);
@@ -56,11 +57,11 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		err = create_policy(fs, dir);
 	if (err)
 		return err;
-	if (mkdirat(dir->fd, name,
-		    pt_policy_mode(&fs->policy, S_IFDIR,
-				   pt_create_mode(fs, mode, umask))))
+	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
+	if (!err && mkdirat(dir->fd, name,
+			    pt_policy_mode(&fs->policy, S_IFDIR, perm)))
 		err = errno;
-	else
+	else if (!err)
 		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
 	inode_put(&fs->inodes, dir);
 	return err;
@@ -83,6 +84,7 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	mode_t type = mode & S_IFMT;
 	struct pt_inode *dir;
 	dev_t dev;
+	mode_t perm;
 	int err;
 
 	/*
@@ -101,12 +103,11 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		inode_put(&fs->inodes, dir);
 		return err;
 	}
-	if (mknodat(dir->fd, name,
-		    type | pt_policy_mode(&fs->policy, type,
-					  pt_create_mode(fs, mode, umask)),
-		    dev))
+	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
+	if (!err && mknodat(dir->fd, name,
+			    type | pt_policy_mode(&fs->policy, type, perm), dev))
 		err = errno;
-	else
+	else if (!err)
 		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
 	inode_put(&fs->inodes, dir);
 	return err;

@@ -109,7 +109,13 @@ struct vfs_dirent {
  */
 typedef int (*vfs_fill_fn)(void *arg, const struct vfs_dirent *d);
 
-/* Flags for open/create, as open(2) flags from the guest (O_*). */
+/*
+ * Flags for open/create, as open(2) flags from the guest (O_*), plus:
+ * the guest asks that set-user-ID and set-group-ID be cleared as the file
+ * is opened (FUSE_OPEN_KILL_SUIDGID, sent with O_TRUNC by a caller that
+ * lacks CAP_FSETID). Bit 31 is no open(2) flag.
+ */
+#define VFS_OPEN_KILL_SUIDGID (1u << 31)
 
 /** A POSIX byte-range lock, as struct flock has it with SEEK_SET. */
 struct vfs_lock {

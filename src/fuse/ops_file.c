@@ -15,6 +15,16 @@
 /* preadv()/pwritev() take no more than this many pieces. */
 #define OPS_MAX_IOV UIO_MAXIOV
 
+/* The guest's open(2) flags, with its FUSE_OPEN_KILL_SUIDGID request. */
+static uint32_t ops_vfs_open_flags(struct fuse_call *c, uint32_t flags,
+				   uint32_t open_flags)
+{
+	flags = ops_guest_open_flags(c->s, flags) & ~VFS_OPEN_KILL_SUIDGID;
+	if (open_flags & FUSE_OPEN_KILL_SUIDGID)
+		flags |= VFS_OPEN_KILL_SUIDGID;
+	return flags;
+}
+
 void op_open(struct fuse_call *c)
 {
 	const struct vfs_ops *ops = c->s->ops;
@@ -26,7 +36,8 @@ void op_open(struct fuse_call *c)
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = ops->open(c->s->fs, &c->ctx, c->hdr.nodeid,
-				ops_guest_open_flags(c->s, in.flags), &fh);
+				ops_vfs_open_flags(c, in.flags, in.open_flags),
+				&fh);
 	if (err) {
 		reply_err(c, err);
 		return;
@@ -51,7 +62,8 @@ void op_create(struct fuse_call *c)
 		err = ops_read_name(c, name);
 	if (!err)
 		err = ops->create(c->s->fs, &c->ctx, c->hdr.nodeid, name,
-				  in.mode, ops_guest_open_flags(c->s, in.flags),
+				  in.mode,
+				  ops_vfs_open_flags(c, in.flags, in.open_flags),
 				  in.umask, &e, &fh);
 	if (err) {
 		reply_err(c, err);
