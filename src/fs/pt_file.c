@@ -136,6 +136,69 @@ static int create_new(struct pt_fs *fs, int fd, struct vfs_entry *out)
 	return err;
 }
 
+/*
+ * A new file with the guest's security label: created unnamed, labelled,
+ * then linked under name, so that nobody ever sees it without the label.
+ * EEXIST when name exists; EOPNOTSUPP when the host has no O_TMPFILE.
+ */
+static int create_labelled(struct pt_fs *fs, const struct vfs_ctx *ctx,
+			   struct pt_inode *dir, const char *name, int oflags,
+			   mode_t perm, int *fd)
+{
+	struct pt_fdname n;
+	int tflags = oflags & ~O_TRUNC;
+	int tfd, err;
+
+	/* An unnamed file must be writable: O_RDONLY (0) becomes O_RDWR. */
+	if ((tflags & O_ACCMODE) == O_RDONLY)
+		tflags |= O_RDWR;
+	tfd = openat(dir->fd, ".", tflags | O_TMPFILE | O_CLOEXEC, perm);
+	if (tfd < 0)
+		return errno == EISDIR ? EOPNOTSUPP : errno;
+	err = pt_secctx_set(fs, ctx, tfd);
+	if (!err) {
+		pt_fd_name(tfd, &n);
+		if (linkat(fs->proc_fd, n.s, dir->fd, name, AT_SYMLINK_FOLLOW))
+			err = errno;
+	}
+	if (err) {
+		close(tfd);
+		return err;
+	}
+	*fd = tfd;
+	return 0;
+}
+
+/* Create name in dir and open it; EEXIST when it is there already. */
+static int create_fd(struct pt_fs *fs, const struct vfs_ctx *ctx,
+		     struct pt_inode *dir, const char *name, int oflags,
+		     mode_t perm, int *fd)
+{
+	int err;
+
+	if (ctx->secctx) {
+		err = create_labelled(fs, ctx, dir, name, oflags, perm, fd);
+		if (err != EOPNOTSUPP)
+			return err;
+	}
+	/*
+	 * Always O_EXCL first: opening an existing name with O_CREAT alone
+	 * would open a device node or fifo that sits there. O_NOFOLLOW so a
+	 * symlink is never created through.
+	 */
+	*fd = openat(dir->fd, name,
+		     oflags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
+	if (*fd < 0)
+		return errno;
+	/* No O_TMPFILE on this host: label it before the guest hears of it. */
+	err = pt_secctx_set(fs, ctx, *fd);
+	if (err) {
+		(void)unlinkat(dir->fd, name, 0);
+		close(*fd);
+	}
+	return err;
+}
+
 int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		 const char *name, uint32_t mode, uint32_t flags,
 		 uint32_t umask, struct vfs_entry *out, uint64_t *fh)
@@ -159,25 +222,18 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	err = pt_inode_get(fs, parent, &dir);
 	if (err)
 		return err;
-	/*
-	 * Always O_EXCL first: opening an existing name with O_CREAT alone
-	 * would open a device node or fifo that sits there. O_NOFOLLOW so a
-	 * symlink is never created through.
-	 */
 	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
 	if (err)
 		goto out;
-	fd = openat(dir->fd, name,
-		    oflags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    pt_policy_mode(&fs->policy, S_IFREG, perm));
-	if (fd >= 0) {
+	err = create_fd(fs, ctx, dir, name, oflags,
+			pt_policy_mode(&fs->policy, S_IFREG, perm), &fd);
+	if (!err) {
 		err = create_new(fs, fd, &e);
 		if (err) {
 			close(fd);
 			goto out;
 		}
 	} else {
-		err = errno;
 		if (err != EEXIST || (flags & O_EXCL))
 			goto out;
 		err = create_existing(fs, dir, name, oflags, &e, &fd);

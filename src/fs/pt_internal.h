@@ -96,6 +96,21 @@ int pt_create_mode(struct pt_fs *fs, const struct vfs_ctx *ctx,
  */
 int pt_kill_suidgid(struct pt_fs *fs, const struct pt_inode *ino, int fd);
 
+/**
+ * Set ctx->secctx, if any, as an xattr (through the xattr map) on the
+ * file open as fd. Runs as root; the thread has the caller's ids again
+ * on return.
+ */
+int pt_secctx_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd);
+
+/**
+ * pt_lookup_fd() of a name just created in dirfd, labelled with
+ * ctx->secctx first when there is one (regular files and directories);
+ * if the label cannot be set the new name is removed again.
+ */
+int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
+			int dirfd, const char *name, struct vfs_entry *out);
+
 /* The operations, one family per file. */
 void pt_op_forget(void *fs, uint64_t nodeid, uint64_t nlookup);
 int pt_op_lookup(void *fs, const struct vfs_ctx *ctx, uint64_t parent,

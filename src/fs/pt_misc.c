@@ -114,6 +114,12 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	inode_put(&fs->inodes, dir);
 	if (err)
 		return err;
+	/* Unnamed until linked: labelled before anyone can see it. */
+	err = pt_secctx_set(fs, ctx, fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
 	/* The inode's own O_PATH fd, through the link of the open one. */
 	pt_fd_name(fd, &n);
 	pathfd = openat(fs->proc_fd, n.s, O_PATH | O_CLOEXEC);

@@ -62,7 +62,7 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 			    pt_policy_mode(&fs->policy, S_IFDIR, perm)))
 		err = errno;
 	else if (!err)
-		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
+		err = pt_secctx_new_entry(fs, ctx, dir->fd, name, out);
 	inode_put(&fs->inodes, dir);
 	return err;
 }
@@ -108,7 +108,7 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 			    type | pt_policy_mode(&fs->policy, type, perm), dev))
 		err = errno;
 	else if (!err)
-		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
+		err = pt_secctx_new_entry(fs, ctx, dir->fd, name, out);
 	inode_put(&fs->inodes, dir);
 	return err;
 }
@@ -131,7 +131,7 @@ int pt_op_symlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (symlinkat(target, dir->fd, name))
 		err = errno;
 	else
-		err = pt_lookup_fd(fs, dir->fd, name, out, NULL);
+		err = pt_secctx_new_entry(fs, ctx, dir->fd, name, out);
 	inode_put(&fs->inodes, dir);
 	return err;
 }

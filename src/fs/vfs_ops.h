@@ -33,6 +33,17 @@
 
 #define VFS_ROOT_ID 1ULL
 
+/**
+ * A security label the guest's kernel computed for a file being created
+ * (FUSE_SECURITY_CTX): an xattr to set on the new inode before the guest
+ * learns of it.
+ */
+struct vfs_secctx {
+	const char *name;	/* "security.*", NUL-terminated */
+	const void *value;
+	size_t size;		/* at most XATTR_SIZE_MAX */
+};
+
 /** Who is asking. */
 struct vfs_ctx {
 	uint32_t uid;
@@ -44,6 +55,11 @@ struct vfs_ctx {
 	 * stops waiting and answers EINTR.
 	 */
 	const atomic_bool *interrupted;
+	/*
+	 * NULL, or for CREATE, MKDIR, MKNOD, SYMLINK and TMPFILE the label
+	 * for the new inode.
+	 */
+	const struct vfs_secctx *secctx;
 };
 
 /** What the session agreed with the kernel at INIT, for ops that care. */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fuse/secctx.h"
 #include "fuse/session_int.h"
 
 /* session.c */
@@ -82,6 +83,15 @@ void op_ioctl(struct fuse_call *c);
  * longer name, EINVAL for any other violation.
  */
 int ops_read_name(struct fuse_call *c, char *buf) __must_check;
+
+/**
+ * After the names of a CREATE, MKDIR, MKNOD, SYMLINK or TMPFILE: read the
+ * security context when FUSE_SECURITY_CTX was agreed, and point
+ * c->ctx.secctx at it (vs is its storage). ops_end_secctx() in any case.
+ */
+int ops_begin_secctx(struct fuse_call *c, struct secctx *sc,
+		     struct vfs_secctx *vs) __must_check;
+void ops_end_secctx(struct fuse_call *c, struct secctx *sc);
 
 /** reply_entry(), taking the lookup reference back if it was not sent. */
 void ops_reply_entry(struct fuse_call *c, const struct vfs_entry *e);

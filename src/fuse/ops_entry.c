@@ -24,6 +24,30 @@ int ops_read_name(struct fuse_call *c, char *buf)
 	return 0;
 }
 
+int ops_begin_secctx(struct fuse_call *c, struct secctx *sc,
+		     struct vfs_secctx *vs)
+{
+	int err;
+
+	memset(sc, 0, sizeof(*sc));
+	if (!c->s->security_ctx)
+		return 0;
+	err = secctx_read(&c->r, sc);
+	if (err || !sc->present)
+		return err;
+	vs->name = sc->name;
+	vs->value = sc->value;
+	vs->size = sc->size;
+	c->ctx.secctx = vs;
+	return 0;
+}
+
+void ops_end_secctx(struct fuse_call *c, struct secctx *sc)
+{
+	c->ctx.secctx = NULL;
+	secctx_free(sc);
+}
+
 void ops_reply_entry(struct fuse_call *c, const struct vfs_entry *e)
 {
 	/* The kernel never saw the entry: give its lookup reference back. */
@@ -86,6 +110,8 @@ void op_batch_forget(struct fuse_call *c)
 
 void op_mknod(struct fuse_call *c)
 {
+	struct vfs_secctx vs;
+	struct secctx sc = { .value = NULL };
 	struct fuse_mknod_in in;
 	char name[NAME_MAX + 1];
 	struct vfs_entry e;
@@ -96,13 +122,18 @@ void op_mknod(struct fuse_call *c)
 	if (!err)
 		err = ops_read_name(c, name);
 	if (!err)
+		err = ops_begin_secctx(c, &sc, &vs);
+	if (!err)
 		err = c->s->ops->mknod(c->s->fs, &c->ctx, c->hdr.nodeid, name,
 				       in.mode, in.rdev, in.umask, &e);
+	ops_end_secctx(c, &sc);
 	ops_entry_done(c, err, &e);
 }
 
 void op_mkdir(struct fuse_call *c)
 {
+	struct vfs_secctx vs;
+	struct secctx sc = { .value = NULL };
 	struct fuse_mkdir_in in;
 	char name[NAME_MAX + 1];
 	struct vfs_entry e;
@@ -113,13 +144,18 @@ void op_mkdir(struct fuse_call *c)
 	if (!err)
 		err = ops_read_name(c, name);
 	if (!err)
+		err = ops_begin_secctx(c, &sc, &vs);
+	if (!err)
 		err = c->s->ops->mkdir(c->s->fs, &c->ctx, c->hdr.nodeid, name,
 				       in.mode, in.umask, &e);
+	ops_end_secctx(c, &sc);
 	ops_entry_done(c, err, &e);
 }
 
 void op_symlink(struct fuse_call *c)
 {
+	struct vfs_secctx vs;
+	struct secctx sc = { .value = NULL };
 	char name[NAME_MAX + 1];
 	char target[PATH_MAX];
 	struct vfs_entry e;
@@ -130,8 +166,11 @@ void op_symlink(struct fuse_call *c)
 	if (!err)
 		err = fr_read_str(&c->r, target, sizeof(target));
 	if (!err)
+		err = ops_begin_secctx(c, &sc, &vs);
+	if (!err)
 		err = c->s->ops->symlink(c->s->fs, &c->ctx, c->hdr.nodeid,
 					 name, target, &e);
+	ops_end_secctx(c, &sc);
 	ops_entry_done(c, err, &e);
 }
 

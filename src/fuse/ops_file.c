@@ -51,6 +51,8 @@ void op_create(struct fuse_call *c)
 {
 	const struct vfs_ops *ops = c->s->ops;
 	struct fuse_create_in in;
+	struct vfs_secctx vs;
+	struct secctx sc = { .value = NULL };
 	char name[NAME_MAX + 1];
 	struct vfs_entry e;
 	uint64_t fh;
@@ -61,10 +63,13 @@ void op_create(struct fuse_call *c)
 	if (!err)
 		err = ops_read_name(c, name);
 	if (!err)
+		err = ops_begin_secctx(c, &sc, &vs);
+	if (!err)
 		err = ops->create(c->s->fs, &c->ctx, c->hdr.nodeid, name,
 				  in.mode,
 				  ops_vfs_open_flags(c, in.flags, in.open_flags),
 				  in.umask, &e, &fh);
+	ops_end_secctx(c, &sc);
 	if (err) {
 		reply_err(c, err);
 		return;

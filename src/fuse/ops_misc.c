@@ -57,18 +57,29 @@ void op_syncfs(struct fuse_call *c)
 void op_tmpfile(struct fuse_call *c)
 {
 	const struct vfs_ops *ops = c->s->ops;
+	struct secctx sc = { .value = NULL };
+	char name[NAME_MAX + 1];
 	struct fuse_create_in in;
+	struct vfs_secctx vs;
 	struct vfs_entry e;
 	uint64_t fh;
 	int err;
 
 	OPS_NEED(c, tmpfile);
-	/* The kernel adds a name for the unnamed file; it means nothing. */
 	err = fr_read_obj(&c->r, &in, sizeof(in));
+	/*
+	 * The kernel adds a name for the unnamed file; it means nothing, but
+	 * a security context may follow it.
+	 */
+	if (!err && c->s->security_ctx && fr_remaining(&c->r))
+		err = fr_read_str(&c->r, name, sizeof(name));
+	if (!err)
+		err = ops_begin_secctx(c, &sc, &vs);
 	if (!err)
 		err = ops->tmpfile(c->s->fs, &c->ctx, c->hdr.nodeid, in.mode,
 				   ops_guest_open_flags(c->s, in.flags),
 				   in.umask, &e, &fh);
+	ops_end_secctx(c, &sc);
 	if (err) {
 		reply_err(c, err);
 		return;

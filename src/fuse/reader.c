@@ -104,6 +104,19 @@ int fr_skip(struct fuse_reader *r, size_t size)
 	return fr_walk(r, size, NULL, NULL);
 }
 
+int fr_sub(struct fuse_reader *r, size_t size, struct fuse_reader *sub)
+{
+	struct fuse_reader s = *r;
+	int ret;
+
+	ret = fr_skip(r, size);
+	if (ret)
+		return ret;
+	s.remaining = size;
+	*sub = s;
+	return 0;
+}
+
 int fr_read_str(struct fuse_reader *r, char *dst, size_t cap)
 {
 	size_t max = r->remaining < cap ? r->remaining : cap;

@@ -41,6 +41,13 @@ int fr_read_obj(struct fuse_reader *r, void *dst, size_t size) __must_check;
 int fr_skip(struct fuse_reader *r, size_t size) __must_check;
 
 /**
+ * Split off the next size bytes: sub reads exactly those, r steps past
+ * them. For a record whose own length field bounds what is inside it.
+ */
+int fr_sub(struct fuse_reader *r, size_t size,
+	   struct fuse_reader *sub) __must_check;
+
+/**
  * Copy a NUL-terminated string of at most cap bytes (NUL included) to dst
  * and step past its NUL. ENAMETOOLONG when cap bytes hold no NUL and more
  * follow; EINVAL when the request ends before a NUL.

@@ -4,6 +4,7 @@
  * the host, the names the guest lists, and the errors of refused names.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
@@ -139,11 +140,91 @@ static void test_list_mapped(void **state)
 	xattrmap_free(m);
 }
 
+#define LABEL "system_u:object_r:tmp_t:s0"
+
+static void expect_label(struct env *e, const char *rel, const char *name,
+			 bool want)
+{
+	char buf[64];
+	ssize_t n;
+
+	assert_int_equal(creds_reset(), 0);
+	n = lgetxattr(hp(e, rel), name, buf, sizeof(buf));
+	if (!want) {
+		assert_int_equal(n, -1);
+		return;
+	}
+	if (n != (ssize_t)strlen(LABEL))
+		fail_msg("%s %s: %zd (errno %d)", rel, name, n, errno);
+	assert_memory_equal(buf, LABEL, strlen(LABEL));
+}
+
+/* The guest's security context on every kind of new inode, as a user. */
+static void test_secctx_labels(void **state)
+{
+	struct env *e = *state;
+	struct vfs_secctx sc = { "security.selinux", LABEL, strlen(LABEL) };
+	struct vfs_ctx ctx = user_ctx;
+	struct vfs_entry ent;
+	struct xattrmap *m;
+	uint64_t fh;
+
+	REQUIRE_ROOT();
+	assert_int_equal(creds_reset(), 0);
+	assert_int_equal(chmod(e->dir, 0777), 0);
+	ctx.secctx = &sc;
+	assert_int_equal(ops->create(e->fs, &ctx, VFS_ROOT_ID, "f",
+				     S_IFREG | 0644, O_RDONLY, 0, &ent, &fh),
+			 0);
+	assert_int_equal(ops->release(e->fs, &ctx, ent.nodeid, fh), 0);
+	expect_label(e, "f", "security.selinux", true);
+	/* Still the caller's file, not root's. */
+	{
+		struct stat st;
+
+		host_stat(hp(e, "f"), &st);
+		assert_int_equal(st.st_uid, 1000);
+	}
+	/* An existing name is opened, not labelled again, not replaced. */
+	assert_int_equal(ops->create(e->fs, &ctx, VFS_ROOT_ID, "f",
+				     S_IFREG | 0644, O_RDWR | O_EXCL, 0, &ent,
+				     &fh),
+			 EEXIST);
+	assert_int_equal(ops->mkdir(e->fs, &ctx, VFS_ROOT_ID, "d", 0755, 0,
+				    &ent),
+			 0);
+	expect_label(e, "d", "security.selinux", true);
+	assert_int_equal(ops->mknod(e->fs, &ctx, VFS_ROOT_ID, "n",
+				    S_IFREG | 0644, 0, 0, &ent),
+			 0);
+	expect_label(e, "n", "security.selinux", true);
+	assert_int_equal(ops->tmpfile(e->fs, &ctx, VFS_ROOT_ID, S_IFREG | 0600,
+				      O_RDWR, 0, &ent, &fh),
+			 0);
+	assert_int_equal(ops->release(e->fs, &ctx, ent.nodeid, fh), 0);
+	/* Symlinks carry no xattrs here: created, unlabelled. */
+	assert_int_equal(ops->symlink(e->fs, &ctx, VFS_ROOT_ID, "l", "f",
+				      &ent),
+			 0);
+	expect_label(e, "l", "security.selinux", false);
+
+	/* Through the map the label lands under the mapped name. */
+	m = use_map(e);
+	assert_int_equal(ops->mkdir(e->fs, &ctx, VFS_ROOT_ID, "md", 0755, 0,
+				    &ent),
+			 0);
+	expect_label(e, "md", "user.virtiofs.security.selinux", true);
+	expect_label(e, "md", "security.selinux", false);
+	e->fs->xattrmap = NULL;
+	xattrmap_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		PT_TEST(test_names_on_host),
 		PT_TEST(test_list_mapped),
+		PT_TEST(test_secctx_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
