@@ -13,6 +13,8 @@ packages=(
 	qemu-system-x86 qemu-system-common busybox-static cpio kmod
 	# tools the test scripts use
 	python3 procps util-linux
+	# real programs the guest runs on the share (tests/conformance/run-programs.sh)
+	git stress-ng tar coreutils
 	# install and packaging: the man page, the .deb (tests/setup/package.sh)
 	help2man debhelper dpkg-dev fakeroot
 	# vfsd check's tests (loop-mounted ext4 images)

@@ -238,18 +238,23 @@ merged=$work/merged.tsv
 	printf 'case'
 	for t in "${all_targets[@]}"; do printf '\t%s' "$t"; done
 	printf '\n'
+	# A target that did not run has an empty column, a case a target
+	# that ran lacks says "(missing)".
+	printf '#absent\t\n' >"$work/absent.tsv"
 	files=()
 	for t in "${all_targets[@]}"; do
-		if [ -f "$work/$t.tsv" ]; then files+=("$work/$t.tsv"); else files+=(/dev/null); fi
+		if [ -f "$work/$t.tsv" ]; then files+=("$work/$t.tsv"); else files+=("$work/absent.tsv"); fi
 	done
 	awk -F'\t' -v nt=${#all_targets[@]} '
 		FNR == 1 { f++ }
-		{ if (!((f, $1) in v) && !($1 in known)) { known[$1] = 1; order[++n] = $1 }
+		$1 == "#absent" { absent[f] = 1; next }
+		{ if (!($1 in known)) { known[$1] = 1; order[++n] = $1 }
 		  v[f, $1] = $2 }
 		END {
 			for (i = 1; i <= n; i++) {
 				c = order[i]; line = c
-				for (j = 1; j <= nt; j++) line = line "\t" (((j, c) in v) ? v[j, c] : "")
+				for (j = 1; j <= nt; j++)
+					line = line "\t" (((j, c) in v) ? v[j, c] : (j in absent) ? "" : "(missing)")
 				print line
 			}
 		}' "${files[@]}"
@@ -258,7 +263,7 @@ merged=$work/merged.tsv
 
 if [ -n "$markdown" ]; then
 	{
-		echo "| target | cases | same as host | known differences |"
+		echo "| target | cases | same as the host | different (all listed in known-differences) |"
 		echo "|---|---|---|---|"
 		for i in 2 3 4 5; do
 			awk -F'\t' -v i=$i 'NR > 1 && $i != "" { n++; if ($i == $2) s++ }
