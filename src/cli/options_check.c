@@ -93,6 +93,10 @@ static int check_fuse_mount(const char *dir, char *err, size_t errlen)
 
 int options_check(const struct vfsd_options *o, char *err, size_t errlen)
 {
+	/* ACL entries carry ids the map would have to rewrite in xattr values. */
+	if (o->posix_acl && (!idmap_empty(&o->uid_map) || !idmap_empty(&o->gid_map)))
+		return opt_fail(err, errlen,
+				"--posix-acl cannot be combined with --translate-uid/--translate-gid");
 	if (o->fuse_mount) {
 		if (o->socket_path || o->listen_fd >= 0)
 			return opt_fail(err, errlen,

@@ -490,6 +490,11 @@ static void test_translate_ids(void **state)
 	options_free(&o);
 	assert_true(idmap_empty(&o.uid_map) && idmap_empty(&o.gid_map));
 
+	assert_int_equal(PARSE(&o, err, "--posix-acl", "--translate-gid=map:1:2:3"), 0);
+	assert_int_equal(options_check(&o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--posix-acl cannot be combined"));
+	options_free(&o);
+
 	assert_int_equal(PARSE(&o, err, "--translate-gid=map:1:2"), -1);
 	assert_non_null(strstr(err, "invalid --translate-gid 'map:1:2'"));
 	options_free(&o);
