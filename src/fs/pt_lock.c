@@ -18,7 +18,8 @@
  * A request that may wait for a lock does not sleep in the host's blocking
  * call: it retries with a growing pause, so that a new connection (the
  * guest rebooted or unmounted) calls every wait off instead of leaving a
- * thread blocked on a lock nobody will release.
+ * thread blocked on a lock nobody will release, and a front end that goes
+ * away (ctx->cancelled) does not wait for the guest's locks to end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -331,6 +332,8 @@ static int lock_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd,
 		if (atomic_load(&fs->locks->gen) != gen)
 			return EINTR;
 		if (ctx->interrupted && atomic_load(ctx->interrupted))
+			return EINTR;
+		if (ctx->cancelled && atomic_load(ctx->cancelled))
 			return EINTR;
 		if (nanosleep(&pause, NULL) && errno != EINTR)
 			return errno;

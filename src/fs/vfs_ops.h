@@ -60,6 +60,12 @@ struct vfs_ctx {
 	 * for the new inode.
 	 */
 	const struct vfs_secctx *secctx;
+	/*
+	 * NULL, or a flag that turns true when the connection the request
+	 * came on goes away: a waiting implementation stops as for
+	 * interrupted.
+	 */
+	const atomic_bool *cancelled;
 };
 
 /** What the session agreed with the kernel at INIT, for ops that care. */

@@ -198,6 +198,7 @@ static void dispatch_one(struct fuse_session *s, struct fuse_req *req,
 		return;
 	}
 	c->ctx.pid = c->hdr.pid;
+	c->ctx.cancelled = req->cancelled;
 
 	dispatch_gated(c, op);
 	if (!req->reply_sent && !(op && (op->flags & FOP_NOREPLY))) {

@@ -15,6 +15,7 @@
 #ifndef VFSD_FUSE_REQ_H
 #define VFSD_FUSE_REQ_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,15 @@ struct fuse_req {
 
 	/* Which virtqueue the request came from (0 = hiprio); 1 for /dev/fuse. */
 	unsigned int queue;
+
+	/*
+	 * NULL, or set by the transport to a flag that turns true when the
+	 * queue stops (the front end went away or reset the device): a
+	 * request that waits for something only the guest can end, such as
+	 * a lock another of its processes holds, gives up then, because the
+	 * stop waits for every request in flight.
+	 */
+	const atomic_bool *cancelled;
 };
 
 /*

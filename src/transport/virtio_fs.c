@@ -59,6 +59,8 @@ struct vfs_qthread {
 	pthread_t thread;
 	int stop_fd;			/* eventfd: socket thread -> queue */
 	bool stopping;			/* atomic; set before stop_fd fires */
+	/* Set at stop: requests in flight stop waiting (fuse_req.cancelled). */
+	atomic_bool cancelled;
 	unsigned int inflight;		/* protected by vu_queue.lock */
 	bool throttled;			/* protected by vu_queue.lock */
 	struct vfs_work *free_list;	/* protected by vu_queue.lock */
@@ -232,6 +234,7 @@ static int vfs_take_one(struct vfs_qthread *qt, struct vfs_work *w,
 		.out = w->iov + c.in_cnt,
 		.out_cnt = c.out_cnt,
 		.queue = qt->idx,
+		.cancelled = &qt->cancelled,
 	};
 	pthread_mutex_lock(&q->lock);
 	qt->inflight++;
@@ -393,6 +396,7 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 	if (qt->stop_fd < 0)
 		return -errno;
 	qt->stopping = false;
+	atomic_store(&qt->cancelled, false);
 	qt->inflight = 0;
 	qt->throttled = false;
 	qt->free_list = NULL;
@@ -413,6 +417,11 @@ static void vfs_queue_stop(struct vu_dev *dev, unsigned int idx)
 	struct vfs_qthread *qt = &srv->qt[idx];
 
 	__atomic_store_n(&qt->stopping, true, __ATOMIC_RELEASE);
+	/*
+	 * The queue thread waits for every request in flight; one waiting for
+	 * a guest lock would hold the stop, and so the disconnect, forever.
+	 */
+	atomic_store(&qt->cancelled, true);
 	if (eventfd_write(qt->stop_fd, 1) < 0)
 		log_err("virtqueue %u: stop: %s", idx, strerror(errno));
 	pthread_join(qt->thread, NULL);

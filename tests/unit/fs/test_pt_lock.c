@@ -157,6 +157,7 @@ struct waiter {
 	uint64_t node, fh;
 	int ret;
 	atomic_bool interrupted;
+	atomic_bool cancelled;
 	bool flock;
 };
 
@@ -167,6 +168,7 @@ static void *wait_lock(void *arg)
 	struct vfs_ctx ctx = root_ctx;
 
 	ctx.interrupted = &w->interrupted;
+	ctx.cancelled = &w->cancelled;
 	if (w->flock)
 		w->ret = ops->flock(w->e->fs, &ctx, w->node, w->fh, F_WRLCK,
 				    true);
@@ -226,7 +228,10 @@ static void test_wait_called_off(void **state)
 	close(hfd);
 }
 
-/* The guest interrupts a wait (POSIX lock, then flock): EINTR. */
+/*
+ * The guest interrupts a wait, or the front end goes away during it (POSIX
+ * lock, then flock, each way): EINTR.
+ */
 static void test_wait_interrupted(void **state)
 {
 	struct env *e = *state;
@@ -242,14 +247,15 @@ static void test_wait_interrupted(void **state)
 	assert_true(hfd >= 0);
 	assert_int_equal(fcntl(hfd, F_OFD_SETLK, &fl), 0);
 	assert_int_equal(flock(hfd, LOCK_EX), 0);
-	for (int i = 0; i < 2; i++) {
-		w.flock = i == 1;
+	for (int i = 0; i < 4; i++) {
+		w.flock = i & 1;
 		w.ret = -1;
 		atomic_init(&w.interrupted, false);
+		atomic_init(&w.cancelled, false);
 		assert_int_equal(pthread_create(&th, NULL, wait_lock, &w), 0);
 		usleep(50 * 1000);
 		assert_int_equal(__atomic_load_n(&w.ret, __ATOMIC_SEQ_CST), -1);
-		atomic_store(&w.interrupted, true);
+		atomic_store(i < 2 ? &w.interrupted : &w.cancelled, true);
 		assert_int_equal(pthread_join(th, NULL), 0);
 		assert_int_equal(w.ret, EINTR);
 	}

@@ -89,6 +89,24 @@ static unsigned int gate_waiters(void)
 	return n;
 }
 
+/* Requests that wait for the stop of their queue, and those that saw it. */
+#define UNTIL_STOP "until the queue stops"
+static unsigned int waiting_for_stop, saw_stop;
+
+/* A request that waits like a blocked lock: until its queue stops. */
+static void wait_for_stop(const struct fuse_req *req)
+{
+	__atomic_fetch_add(&waiting_for_stop, 1, __ATOMIC_SEQ_CST);
+	/* Bounded, so a broken stop fails the test instead of hanging it. */
+	for (int i = 0; i < 10000; i++) {
+		if (req->cancelled && atomic_load(req->cancelled)) {
+			__atomic_fetch_add(&saw_stop, 1, __ATOMIC_SEQ_CST);
+			return;
+		}
+		usleep(1000);
+	}
+}
+
 /* Echo the request into the reply room, after a 4-byte queue tag. */
 static void echo_handler(void *session, struct fuse_req *req)
 {
@@ -98,6 +116,9 @@ static void echo_handler(void *session, struct fuse_req *req)
 	(void)session;
 	if (req->queue == 1)
 		gate_pass();
+	if (req->in_cnt > 0 && req->in[0].iov_len == strlen(UNTIL_STOP) &&
+	    !memcmp(req->in[0].iov_base, UNTIL_STOP, strlen(UNTIL_STOP)))
+		wait_for_stop(req);
 	for (unsigned int i = 0; i < req->in_cnt; i++) {
 		size_t len = req->in[i].iov_len;
 
@@ -598,6 +619,34 @@ static void test_inflight_bounded_by_queue_size(void **state)
 	assert_int_equal(nhandled(1), QSZ);
 }
 
+/*
+ * A request that waits until its queue stops (a SETLKW on a lock another
+ * guest process holds) does not hold the stop: GET_VRING_BASE, as QEMU
+ * sends it when it goes away, is answered and the request completed.
+ */
+static void test_stop_cancels_waiting_request(void **state)
+{
+	struct frontend *fe = *state;
+	struct vu_vring_state st = { 1, 0 };
+
+	__atomic_store_n(&waiting_for_stop, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&saw_stop, 0, __ATOMIC_SEQ_CST);
+	offer(fe, 1, 0, UNTIL_STOP);
+	kick(fe, 1);
+	for (int i = 0; i < 5000 &&
+	     !__atomic_load_n(&waiting_for_stop, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	assert_int_equal(waiting_for_stop, 1);
+	usleep(50000);
+	assert_int_equal(used_of(fe, 1)->idx, 0);
+	send_msg(fe, VHOST_USER_GET_VRING_BASE, 0, &st, sizeof(st), NULL, 0);
+	recv_reply(fe, VHOST_USER_GET_VRING_BASE, &st, sizeof(st));
+	assert_int_equal(saw_stop, 1);
+	assert_int_equal(st.num, 1);
+	assert_int_equal(used_of(fe, 1)->idx, 1);
+	check_reply(fe, 1, 0, UNTIL_STOP);
+}
+
 #define I(fn) cmocka_unit_test_setup_teardown(fn, fe_setup_inline, fe_teardown)
 #define P(fn) cmocka_unit_test_setup_teardown(fn, fe_setup_pool, fe_teardown)
 
@@ -610,12 +659,14 @@ int main(void)
 		I(test_broken_chain_spares_other_queues),
 		I(test_mem_table_replaced_while_running),
 		I(test_lying_message_disconnects),
+		I(test_stop_cancels_waiting_request),
 		P(test_request_round_trip),
 		P(test_many_requests),
 		P(test_get_vring_base_stops_ring),
 		P(test_broken_chain_spares_other_queues),
 		P(test_mem_table_replaced_while_running),
 		P(test_inflight_bounded_by_queue_size),
+		P(test_stop_cancels_waiting_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
