@@ -18,6 +18,9 @@
  */
 #define EVICT_BATCH 4
 
+/* How many idle fds to close when an open() ran out of fds. */
+#define INODE_SHED 16
+
 struct evicted {
 	unsigned int n;
 	int fds[EVICT_BATCH];
@@ -80,19 +83,24 @@ static void lru_append(struct inode_table *t, struct pt_inode *i)
 	t->stats.idle++;
 }
 
+/* Take the oldest idle inode's fd out, to close after unlocking. */
+static void evict_one_locked(struct inode_table *t, struct evicted *ev)
+{
+	struct pt_inode *i = t->lru_head;
+
+	lru_remove(t, i);
+	ev->fds[ev->n++] = i->fd;
+	i->fd = -1;
+	t->stats.fds--;
+	t->stats.closed++;
+}
+
 /* Close the oldest idle fds while over the budget (after unlocking). */
 static void evict_locked(struct inode_table *t, struct evicted *ev)
 {
 	while (t->stats.budget && t->stats.fds > t->stats.budget &&
-	       t->lru_head && ev->n < EVICT_BATCH) {
-		struct pt_inode *i = t->lru_head;
-
-		lru_remove(t, i);
-		ev->fds[ev->n++] = i->fd;
-		i->fd = -1;
-		t->stats.fds--;
-		t->stats.closed++;
-	}
+	       t->lru_head && ev->n < EVICT_BATCH)
+		evict_one_locked(t, ev);
 }
 
 static void close_evicted(struct evicted *ev)
@@ -356,6 +364,25 @@ int inode_insert_root(struct inode_table *t, int fd, const struct stat *st,
 	return err;
 }
 
+unsigned int inode_shed(struct inode_table *t, unsigned int n)
+{
+	struct evicted ev = { 0 };
+	unsigned int done = 0;
+
+	while (done < n) {
+		pthread_mutex_lock(&t->lock);
+		while (t->lru_head && ev.n < EVICT_BATCH && done < n) {
+			evict_one_locked(t, &ev);
+			done++;
+		}
+		pthread_mutex_unlock(&t->lock);
+		if (!ev.n)
+			break;
+		close_evicted(&ev);
+	}
+	return done;
+}
+
 /* The inode is referenced and its fd was closed: open it from its handle. */
 static int reopen(struct inode_table *t, struct pt_inode *i, int mount_fd)
 {
@@ -365,6 +392,8 @@ static int reopen(struct inode_table *t, struct pt_inode *i, int mount_fd)
 	if (mount_fd < 0)
 		return ESTALE;
 	err = ifh_open(mount_fd, i->fh, &fd);
+	if (inode_out_of_fds(err) && inode_shed(t, INODE_SHED))
+		err = ifh_open(mount_fd, i->fh, &fd);
 	if (err)
 		return err;
 	pthread_mutex_lock(&t->lock);

@@ -39,6 +39,7 @@
 #ifndef VFSD_FS_INODE_H
 #define VFSD_FS_INODE_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -156,6 +157,20 @@ void inode_forget_all(struct inode_table *t);
 
 /** Number of inodes the guest can name (root included). */
 uint64_t inode_count(struct inode_table *t);
+
+/**
+ * Close up to n idle inode fds whatever the budget, for a caller whose
+ * open() failed with EMFILE or ENFILE; returns how many were closed (0:
+ * retrying is pointless). The guest's open files take fds the budget does
+ * not count, so the limit can be reached below the budget.
+ */
+unsigned int inode_shed(struct inode_table *t, unsigned int n);
+
+/** True for the errors inode_shed() may cure. */
+static inline bool inode_out_of_fds(int err)
+{
+	return err == EMFILE || err == ENFILE;
+}
 
 /** A snapshot of the budget's counters. */
 void inode_fd_stats(struct inode_table *t, struct inode_fd_stats *out);

@@ -73,6 +73,11 @@ int pt_reopen(struct pt_fs *fs, const struct pt_inode *ino, int flags,
 	pt_fd_name(ino->fd, &n);
 	/* O_NOFOLLOW would refuse the /proc magic link itself. */
 	nfd = openat(fs->proc_fd, n.s, (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	/* The guest's open files are worth more than idle inodes' fds. */
+	if (nfd < 0 && inode_out_of_fds(errno) &&
+	    inode_shed(&fs->inodes, PT_SHED_FDS))
+		nfd = openat(fs->proc_fd, n.s,
+			     (flags & ~O_NOFOLLOW) | O_CLOEXEC);
 	if (nfd < 0)
 		return errno;
 	*fd = nfd;

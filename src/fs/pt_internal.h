@@ -37,6 +37,9 @@ struct pt_fs {
 	atomic_bool dont_mask;	/* the guest left the umask to us */
 };
 
+/* Idle inode fds closed when an open() fails with EMFILE or ENFILE. */
+#define PT_SHED_FDS 16
+
 /* "<fd number>" for openat(proc_fd, ...): 10 digits, a sign and a NUL. */
 struct pt_fdname {
 	char s[16];

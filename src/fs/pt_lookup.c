@@ -84,6 +84,9 @@ int pt_lookup_fd(struct pt_fs *fs, int dirfd, const char *name,
 
 	/* O_NOFOLLOW: a symlink is looked up as itself, never through. */
 	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && inode_out_of_fds(errno) &&
+	    inode_shed(&fs->inodes, PT_SHED_FDS))
+		fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
 	err = pt_entry_from_fd(fs, fd, out, held);

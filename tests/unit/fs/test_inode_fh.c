@@ -282,30 +282,57 @@ static void test_gone_file_is_estale(void **state)
 	assert_int_equal(stats(e).fds, 4);
 }
 
+/* The highest fd number open in this process. */
+static int max_fd(void)
+{
+	int fd = dup(0), top = fd;
+
+	assert_true(fd >= 0);
+	close(fd);
+	for (int i = 0; i < 4096; i++)
+		if (fcntl(i, F_GETFD) >= 0 && i > top)
+			top = i;
+	return top;
+}
+
 static void test_no_fds_left_is_an_error(void **state)
 {
 	struct env *e = *state;
-	struct pt_inode *g = NULL;
+	struct pt_inode *held[4] = { NULL };
+	int fill[256], nfill = 0, i;
 	struct rlimit old, low;
-	int probe;
 
 	REQUIRE_ROOT();
 	insert_all(e);
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
-	probe = dup(0);
-	assert_true(probe >= 0);
-	close(probe);
-	/* Every fd number from probe up is over the limit. */
 	low = old;
-	low.rlim_cur = (rlim_t)probe;
+	low.rlim_cur = (rlim_t)max_fd() + 1;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
-	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), EMFILE);
+	/* Not one fd number left under the limit. */
+	while (nfill < 256 && (fill[nfill] = dup(0)) >= 0)
+		nfill++;
+	assert_true(nfill < 256);
+	assert_int_equal(errno, EMFILE);
+	/* The reopen gets its fd by closing the three idle ones. */
+	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &held[0]), 0);
+	assert_int_equal(stats(e).idle, 0);
+	assert_int_equal(stats(e).fds, 2);
+	/* Two numbers left free by that, then none and nothing idle. */
+	for (i = 1; i < 3; i++)
+		assert_int_equal(inode_get(&e->t, e->files[i]->nodeid,
+					   &held[i]), 0);
+	assert_int_equal(inode_get(&e->t, e->files[3]->nodeid, &held[3]),
+			 EMFILE);
+	assert_null(held[3]);
+	while (nfill)
+		close(fill[--nfill]);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
-	assert_null(g);
+	for (i = 0; i < 3; i++)
+		inode_put(&e->t, held[i]);
 	assert_int_equal(stats(e).fds, 4);
 	/* And with fds again it works. */
-	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), 0);
-	inode_put(&e->t, g);
+	assert_int_equal(inode_get(&e->t, e->files[3]->nodeid, &held[3]), 0);
+	inode_put(&e->t, held[3]);
 }
 
 static void test_reopen_as_guest_user(void **state)
