@@ -18,7 +18,8 @@ start=$(date +%s)
 meson test -C build --no-rebuild --print-errorlogs
 meson test -C build-asan --no-rebuild --print-errorlogs \
 	--suite unit --suite e2e-asan --suite devfuse --suite client \
-	--suite sandbox --suite setup --suite policy --suite stats
+	--suite sandbox --suite setup --suite policy --suite stats \
+	--suite fdlimit
 # libFuzzer targets, 10 s each, in their own clang build (build-fuzz);
 # skipped when clang's fuzzer runtime is missing; a failed build leaves
 # no test log, which the summary counts as a failure.

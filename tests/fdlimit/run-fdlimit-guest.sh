@@ -1,0 +1,129 @@
+#!/bin/bash
+# Bounded fds and submounts seen from a TCG guest: vfsd serves, with
+# --rlimit-nofile=1024 and --announce-submounts, a share (a tmpfs) holding
+# --files files in 100 directories and two more tmpfs mounts, top/ and
+# sub/, whose inode numbers collide. tests/fdlimit/guest-walk.sh runs in the
+# guest: find and stat of every file, a few reads, and the submount checks
+# (own st_dev, no (st_dev, st_ino) twice). The host samples the daemon's
+# fd count all along: it must stay under the limit.
+#
+#   tests/fdlimit/run-fdlimit-guest.sh --daemon-bin PATH [--files N]
+#                                      [--daemon-arg ARG]... [--timeout S]
+#
+# Prints TAP; exits non-zero on any failure. Needs root and QEMU.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+daemon_bin=
+nfiles=100000
+timeout_s=300
+daemon_args=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--daemon-bin) daemon_bin=$2; shift ;;
+	--files) nfiles=$2; shift ;;
+	--daemon-arg) daemon_args+=("$2"); shift ;;
+	--timeout) timeout_s=$2; shift ;;
+	*) echo "usage: $0 --daemon-bin PATH [--files N] [--daemon-arg ARG]... [--timeout S]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/guest.sh"
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+bail() {
+	echo "Bail out! $1"
+	guest_diag "daemon log" "${work:-/nonexistent}/daemon.log"
+	guest_diag "serial log" "${work:-/nonexistent}/serial.txt" 60
+	exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed"
+[ -x "$daemon_bin" ] || bail "need --daemon-bin"
+
+LIMIT=1024
+work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-fdlimit-guest.XXXXXX") || bail "mktemp failed"
+share=$work/share
+cleanup() {
+	guest_cleanup
+	umount -l "$share/top" "$share/sub" 2>/dev/null
+	umount -l "$share" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+chmod 0755 "$work"
+
+# --- the share: a tmpfs with top/ and sub/ tmpfs mounts and the tree ------
+
+mkdir "$share" && mount -t tmpfs -o size=256m,nr_inodes=400000 vfsd-fdlimit "$share" ||
+	bail "mount the share's tmpfs"
+mkdir "$share/top" "$share/sub"
+# Fresh tmpfs number their inodes from the same start: collisions.
+for d in top sub; do
+	mount -t tmpfs -o size=4m,nr_inodes=1000 "vfsd-fdlimit-$d" "$share/$d" ||
+		bail "mount tmpfs on $d"
+	(cd "$share/$d" && seq -f "$d%g" 1 50 | xargs touch)
+done
+pair=
+for f in "$share"/top/*; do
+	g=$(find "$share/sub" -inum "$(stat -c %i "$f")" | head -n 1)
+	[ -n "$g" ] && { pair="top/${f##*/} sub/${g##*/}"; break; }
+done
+[ -n "$pair" ] || bail "no inode number shared by top/ and sub/"
+echo "$pair" >"$share/pair"
+t0=$(date +%s)
+per_dir=$(((nfiles + 99) / 100))
+for i in $(seq -w 0 99); do
+	mkdir "$share/tree/d$i" -p
+	(cd "$share/tree/d$i" && seq -f 'f%g' 1 "$per_dir" | xargs touch)
+	echo "content of d$i" >"$share/tree/d$i/f1"
+done
+echo $((per_dir * 100)) >"$share/expect"
+echo "# $((per_dir * 100)) files made in $(($(date +%s) - t0)) s; colliding pair: $pair"
+
+# --- guest and daemon --------------------------------------------------------
+
+guest_prepare "$work/initrd.gz" /bin/busybox --file "$here/guest-walk.sh:/bin/guest-run" \
+	>"$work/initramfs.log" 2>&1 || { guest_diag initramfs "$work/initramfs.log"; bail "initramfs"; }
+sock=$work/vhost-fs.sock
+guest_start_daemon vfsd "$daemon_bin" "$share" "$sock" "$work/daemon.log" \
+	--rlimit-nofile=$LIMIT --announce-submounts "${daemon_args[@]}" ||
+	bail "vfsd did not create $sock"
+
+max_fds=0
+guest_poll() {
+	local n
+	n=$(guest_count_fds "$guest_daemon_pid")
+	[ "$n" -gt "$max_fds" ] && max_fds=$n
+}
+guest_boot "$work/initrd.gz" "$sock" vfsd-fdlimit run "$timeout_s"
+guest_wait_daemon 10
+
+# --- results ---------------------------------------------------------------
+
+guest_check_boot "$timeout_s"
+guest_relay_tap guest
+echo "# daemon fds (supervisor and server): at most $max_fds while the guest ran"
+check "the daemon's fds stayed under the limit of $LIMIT" \
+	"$([ "$max_fds" -gt 0 ] && [ "$max_fds" -lt $LIMIT ]; echo $?)" "max $max_fds"
+check "vfsd exited by itself with status 0 after QEMU went away" \
+	"$([ "${guest_daemon_rc:-1}" = 0 ]; echo $?)" "status ${guest_daemon_rc:-still running}"
+san='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer'
+check "daemon log has no sanitizer report" \
+	"$(! grep -Eq "$san" "$work/daemon.log"; echo $?)" "see daemon log"
+
+echo "1..$ntest"
+if [ "$nfail" -ne 0 ]; then
+	guest_diag "daemon log" "$work/daemon.log" 40
+	guest_diag "serial log" "$work/serial.txt" 60
+	exit 1
+fi
+exit 0
