@@ -115,6 +115,9 @@ mkdir -m 0755 "$share" || bail "mkdir $share"
 "$guest_bin" host-prepare "$share" || bail "host-prepare failed"
 # Checks whose expected answer depends on the peer read which one serves.
 echo "$daemon" >"$share/host/daemon" || bail "cannot write $share/host/daemon"
+# ...and checks that depend on an option read the options (one a line).
+printf '%s\n' "${daemon_args[@]}" >"$share/host/daemon-args" ||
+	bail "cannot write $share/host/daemon-args"
 
 guest_start_daemon "$daemon" "$daemon_bin" "$share" "$sock" "$work/daemon.log" \
 	"${daemon_args[@]}" || bail "$daemon did not create $sock"

@@ -7,6 +7,7 @@
 #define VFSD_E2E_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -95,9 +96,16 @@ void e2e_run_file(void);
 void e2e_run_dir(void);
 void e2e_run_user(void);
 void e2e_run_posix(void);
+void e2e_run_acl(void);
+
+/** True when the runner started the daemon with FLAG (host/daemon-args). */
+bool e2e_daemon_has(const char *flag);
 
 /** Host side: fill a fresh share (0 or 1); report checks of the result. */
 int e2e_host_prepare(void);
 int e2e_host_check(void);
+/** The share's files for e2e_acl.c (0 or -1), and their host checks. */
+int e2e_host_prepare_acl(void);
+void e2e_host_check_acl(void);
 
 #endif

@@ -59,7 +59,7 @@ int e2e_host_prepare(void)
 	    e2e_write_file(e2e_path("host/user.txt"), user, strlen(user),
 			   0600) < 0 ||
 	    chown(e2e_path("host/user.txt"), E2E_UID, E2E_GID) < 0 ||
-	    write_statfs() < 0) {
+	    write_statfs() < 0 || e2e_host_prepare_acl() < 0) {
 		fprintf(stderr, "host-prepare %s: %s\n", e2e_mnt,
 			strerror(errno));
 		return 1;
@@ -193,5 +193,6 @@ int e2e_host_check(void)
 	h_user_file();
 	h_user_entries();
 	h_host_files();
+	e2e_host_check_acl();
 	return 0;
 }

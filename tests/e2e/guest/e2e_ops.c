@@ -229,6 +229,7 @@ static int cmd_run(const char *mnt)
 	e2e_run_dir();
 	e2e_run_user();
 	e2e_run_posix();
+	e2e_run_acl();
 	return finish("guest");
 }
 
