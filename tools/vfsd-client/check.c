@@ -354,6 +354,7 @@ static const struct check_case cases[] = {
 	{ "two_request_queues", c_two_queues, CFG(.nreq = 2) },
 	{ "disconnect_idle", c_nothing, CFG() },
 	{ "disconnect_inflight", c_disconnect_inflight, CFG() },
+	{ "security_ctx", check_secctx, CFG(.no_init = true) },
 	{ NULL },
 };
 

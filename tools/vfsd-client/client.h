@@ -60,6 +60,9 @@ const char *status_str(int status, char *buf, size_t len);
 int bench_main(struct client_opts *o);
 int limit_main(struct client_opts *o);
 int check_main(struct client_opts *o);
+/* The check case security_ctx (check_secctx.c). */
+int check_secctx(struct client_session *cs, const struct client_opts *o,
+		 char *msg, size_t len);
 int attack_main(struct client_opts *o);
 
 #endif
