@@ -72,18 +72,20 @@ static void sc_block(struct fm_slot *s, uint32_t hsize)
 	memcpy(b, SC_LABEL, strlen(SC_LABEL));
 }
 
-static int sc_mkdir(struct client_session *cs, const struct client_opts *o,
-		    const char *name, uint32_t hsize, uint64_t *nodeid)
+/* op on the root with its fixed argument, name and a context block. */
+static int sc_entry_call(struct client_session *cs,
+			 const struct client_opts *o, uint32_t op,
+			 const void *arg, size_t arglen, const char *name,
+			 uint32_t hsize, uint64_t *nodeid)
 {
 	struct fm_slot *s = &cs->q[1].slots[0];
-	struct fuse_mkdir_in in = { .mode = 0755 };
 	struct fuse_entry_out e;
 	const void *p;
 	size_t len;
 	int r;
 
-	fm_begin(s, FUSE_MKDIR, FUSE_ROOT_ID);
-	fm_arg(s, &in, sizeof(in));
+	fm_begin(s, op, FUSE_ROOT_ID);
+	fm_arg(s, arg, arglen);
 	fm_name(s, name);
 	sc_block(s, hsize);
 	fm_end(s, SC_OUT);
@@ -99,31 +101,23 @@ static int sc_mkdir(struct client_session *cs, const struct client_opts *o,
 	return 0;
 }
 
+static int sc_mkdir(struct client_session *cs, const struct client_opts *o,
+		    const char *name, uint32_t hsize, uint64_t *nodeid)
+{
+	struct fuse_mkdir_in in = { .mode = 0755 };
+
+	return sc_entry_call(cs, o, FUSE_MKDIR, &in, sizeof(in), name, hsize,
+			     nodeid);
+}
+
 static int sc_create(struct client_session *cs, const struct client_opts *o,
 		     const char *name, uint64_t *nodeid)
 {
-	struct fm_slot *s = &cs->q[1].slots[0];
-	struct fuse_create_in in = { .flags = 02 /* O_RDWR */, .mode = 0100644 };
-	struct fuse_entry_out e;
-	const void *p;
-	size_t len;
-	int r;
+	/* O_RDWR, a regular file 0644. */
+	struct fuse_create_in in = { .flags = 02, .mode = 0100644 };
 
-	fm_begin(s, FUSE_CREATE, FUSE_ROOT_ID);
-	fm_arg(s, &in, sizeof(in));
-	fm_name(s, name);
-	sc_block(s, 0);
-	fm_end(s, SC_OUT);
-	r = fm_call(&cs->q[1], s, o->timeout_ms);
-	if (!r)
-		r = fm_reply(s, &p, &len);
-	if (r)
-		return r;
-	if (len < sizeof(e))
-		return -EBADMSG;
-	memcpy(&e, p, sizeof(e));
-	*nodeid = e.nodeid;
-	return 0;
+	return sc_entry_call(cs, o, FUSE_CREATE, &in, sizeof(in), name, 0,
+			     nodeid);
 }
 
 /* GETXATTR SC_NAME of nodeid must give the label back. */
