@@ -98,6 +98,9 @@ void e2e_run_user(void);
 void e2e_run_posix(void);
 void e2e_run_acl(void);
 
+/** True when QEMU's virtiofsd serves (host/daemon); vfsd when not said. */
+bool e2e_is_virtiofsd(void);
+
 /** True when the runner started the daemon with FLAG (host/daemon-args). */
 bool e2e_daemon_has(const char *flag);
 

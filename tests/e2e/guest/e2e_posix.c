@@ -21,8 +21,7 @@
 
 #include "e2e.h"
 
-/* The serving daemon as the runner wrote it; vfsd when not said. */
-static bool is_virtiofsd(void)
+bool e2e_is_virtiofsd(void)
 {
 	char buf[32];
 	ssize_t n = e2e_read_file(e2e_path("host/daemon"), buf,
@@ -44,7 +43,7 @@ static void t_xattr(void)
 	SYS(e2e_write_file(p, "x", 1, 0644));
 	errno = 0;
 	if (setxattr(p, "user.e2e", "value", 5, 0) < 0 &&
-	    errno == EOPNOTSUPP && is_virtiofsd()) {
+	    errno == EOPNOTSUPP && e2e_is_virtiofsd()) {
 		/* QEMU's virtiofsd has xattrs off unless -o xattr. */
 		e2e_ok("SETXATTR (virtiofsd without -o xattr: EOPNOTSUPP)");
 		return;
@@ -95,7 +94,7 @@ static void t_xattr_sizes(void)
 	memset(big, 'b', sizeof(big));
 	errno = 0;
 	if (setxattr(p, "user.big", big, 4000, 0) < 0 && errno == EOPNOTSUPP &&
-	    is_virtiofsd()) {
+	    e2e_is_virtiofsd()) {
 		e2e_ok("xattr sizes (virtiofsd without -o xattr: EOPNOTSUPP)");
 		return;
 	}
@@ -411,7 +410,7 @@ static void t_tmpfile(void)
 	int fd;
 
 	fd = open(e2e_path("t"), O_TMPFILE | O_RDWR, 0640);
-	if (fd < 0 && errno == EOPNOTSUPP && is_virtiofsd()) {
+	if (fd < 0 && errno == EOPNOTSUPP && e2e_is_virtiofsd()) {
 		/* QEMU 7.2's virtiofsd has no FUSE_TMPFILE. */
 		e2e_ok("O_TMPFILE (virtiofsd: EOPNOTSUPP)");
 		return;
