@@ -120,17 +120,22 @@ static void flag_cases(void)
 		cf_res("renameat2.whiteout-left", "%s", cf_errname(errno));
 }
 
-/* EXDEV needs a second filesystem: BASE/submount when the runner made one. */
+/*
+ * EXDEV needs a second filesystem: BASE/submount when the runner mounted
+ * one there. Its st_dev is not compared: a FUSE mount shows one st_dev for
+ * all its files unless the daemon announces submounts.
+ */
 static void exdev_case(void)
 {
 	char sub[4096], to[4200];
-	struct stat a, b;
+	struct stat b;
 	int n;
 
 	n = snprintf(sub, sizeof(sub), "%s/submount", cf_base);
 	if (n < 0 || (size_t)n >= sizeof(sub) || stat(sub, &b) < 0 ||
-	    stat(".", &a) < 0 || a.st_dev == b.st_dev) {
+	    !S_ISDIR(b.st_mode)) {
 		cf_res("rename.exdev-submount", "n/a");
+		cf_res("link.exdev-submount", "n/a");
 		return;
 	}
 	snprintf(to, sizeof(to), "%s/conform-exdev", sub);

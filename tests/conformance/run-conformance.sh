@@ -72,6 +72,7 @@ echo "# open-file limit $(ulimit -n)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-conform.XXXXXX") || exit 1
 chmod 0755 "$work"
 devfuse_pid=
+submounts=()
 cleanup() {
 	guest_cleanup
 	if [ -n "$devfuse_pid" ]; then
@@ -79,6 +80,7 @@ cleanup() {
 		wait "$devfuse_pid" 2>/dev/null
 	fi
 	umount -l "$work/mnt" 2>/dev/null
+	for m in "${submounts[@]}"; do umount -l "$m" 2>/dev/null; done
 	if [ -n "$keep" ]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -101,6 +103,7 @@ run_conform() { # DIR TSV N
 
 target_host() {
 	mkdir -m 0755 "$work/host"
+	add_submount "$work/host"
 	run_conform "$work/host" "$work/host.tsv" "$bigdir"
 	check "host: conform ran" "$run_rc"
 }
@@ -108,6 +111,7 @@ target_host() {
 target_devfuse() {
 	local share=$work/devfuse-share mnt=$work/mnt
 	mkdir -m 0755 "$share" "$mnt"
+	add_submount "$share"
 	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" --posix-lock \
 		--flock >"$work/devfuse.log" 2>&1 &
 	devfuse_pid=$!
@@ -126,6 +130,13 @@ target_devfuse() {
 	wait "$devfuse_pid"
 	check "vfsd-devfuse: vfsd exited with status 0" $? "$(tail -n 3 "$work/devfuse.log")"
 	devfuse_pid=
+}
+
+# A tmpfs at DIR/submount: conform's EXDEV cases rename and link into it.
+add_submount() { # DIR
+	mkdir -m 0755 "$1/submount" &&
+		mount -t tmpfs -o size=1m,mode=0755 vfsd-conform-sub "$1/submount" &&
+		submounts+=("$1/submount")
 }
 
 initrd_built=
@@ -147,6 +158,7 @@ target_guest() { # NAME DAEMON BIN ARG...
 		return
 	fi
 	mkdir -m 0755 "$share"
+	add_submount "$share"
 	if ! guest_start_daemon "$daemon" "$bin" "$share" "$sock" "$work/$name.log" "$@"; then
 		check "$name: $daemon started" 1 "$(tail -n 3 "$work/$name.log")"
 		return
