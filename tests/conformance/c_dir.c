@@ -347,7 +347,7 @@ void cf_run_dir(void)
 	close(dfd);
 	if (cf_mkdir("dl3", 0755))
 		return;
-	cf_rc("readdir.scale", cf_bigdir("dl3", 2000, "readdir.scale") ? -1 : 0);
+	cf_rc("readdir.scale", cf_bigdir("dl3", 1000, "readdir.scale") ? -1 : 0);
 	cf_rc("readdir.ebadf", getdents64(-1, buf, sizeof(buf)));
 	fd = open("dl/f0000001", O_RDONLY);
 	if (fd >= 0) {
