@@ -26,6 +26,10 @@ const struct fuse_session_opts *fz_session_opts(void)
 	static const struct fuse_session_opts o = {
 		.cache = FUSE_CACHE_AUTO,
 		.readdirplus = true,
+		/* Offered, so an INIT that takes them reaches their decoders. */
+		.posix_acl = true,
+		.security_ctx = true,
+		.xattr = true,
 		.max_write = 1u << 20,
 		.max_readahead = 1u << 20,
 	};

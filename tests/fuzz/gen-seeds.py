@@ -37,6 +37,12 @@ def name(s):
     return s.encode() + b'\0'
 
 
+def secctx(xname, value):
+    body = struct.pack('<II', len(value), 0) + name(xname) + value
+    body += bytes(-len(body) % 8)
+    return struct.pack('<II', 8 + len(body), 1) + body
+
+
 def fuse_seeds():
     open_in = struct.pack('<II', os.O_RDWR, 0)
     read_in = lambda fh, off, size: struct.pack('<QQIIQII', fh, off, size, 0, 0, 0, 0)
@@ -74,6 +80,12 @@ def fuse_seeds():
                  rec(req(LISTXATTR, 1, struct.pack('<II', 256, 0))),
                  rec(req(BATCH_FORGET, 0, struct.pack('<II', 2, 0) + struct.pack('<QQ', 2, 1) * 2)),
                  rec(req(INTERRUPT, 0, struct.pack('<Q', 5))), rec(req(DESTROY, 0))],
+        # FUSE_SECURITY_CTX blocks after the names (fuse/secctx.h).
+        'secctx': [rec(req(MKDIR, 1, mkdir_in + name('sd') + secctx('security.selinux', b'l:t:s0'))),
+                   rec(req(CREATE, 1, create_in + name('sf') + secctx('security.x', b''))),
+                   rec(req(SYMLINK, 1, name('sl') + name('sf') + secctx('security.selinux', b'v'))),
+                   rec(req(MKNOD, 1, struct.pack('<IIII', 0o100644, 0, 0o022, 0) + name('sn') +
+                           struct.pack('<II', 8, 0)))],
     }
 
 
