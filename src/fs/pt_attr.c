@@ -170,8 +170,9 @@ static int set_times(struct pt_inode *ino, struct pt_handle *h,
 	return 0;
 }
 
-static int do_setattr(struct pt_fs *fs, struct pt_inode *ino,
-		      struct pt_handle *h, const struct vfs_setattr *in)
+static int do_setattr(struct pt_fs *fs, const struct vfs_ctx *ctx,
+		      struct pt_inode *ino, struct pt_handle *h,
+		      const struct vfs_setattr *in)
 {
 	int err;
 
@@ -209,6 +210,8 @@ static int do_setattr(struct pt_fs *fs, struct pt_inode *ino,
 		if (err && err != EPERM)
 			return err;
 	}
+	if (in->valid & (VFS_SET_SIZE | VFS_SET_UID | VFS_SET_GID))
+		return pt_drop_mapped_caps(fs, ctx, ino, h ? h->fd : -1);
 	return 0;
 }
 
@@ -233,7 +236,7 @@ int pt_op_setattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = setattr_handle(fs, fh, &h);
 	if (err)
 		goto out;
-	err = do_setattr(fs, ino, h, in);
+	err = do_setattr(fs, ctx, ino, h, in);
 	if (!err)
 		err = pt_stat(ino, &st);
 	handle_put(&fs->handles, h);

@@ -83,6 +83,8 @@ int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		goto out;
 	err = open_kill_priv(fs, flags, fd);
+	if (!err && (oflags & O_TRUNC))
+		err = pt_drop_mapped_caps(fs, ctx, ino, fd);
 	if (!err)
 		err = handle_new(&fs->handles, fd, HANDLE_FILE, fh);
 	if (err)
@@ -133,6 +135,22 @@ static int create_new(struct pt_fs *fs, int fd, struct vfs_entry *out)
 	err = pt_entry_from_fd(fs, pathfd, out, NULL);
 	if (err)
 		close(pathfd);
+	return err;
+}
+
+/* A write or truncate drops file capabilities, also under a mapped name. */
+static int write_drop_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
+			   uint64_t nodeid, int fd)
+{
+	struct pt_inode *ino;
+	int err;
+
+	err = pt_inode_get(fs, nodeid, &ino);
+	/* The fh alone names the file: an unknown nodeid changes nothing. */
+	if (err)
+		return 0;
+	err = pt_drop_mapped_caps(fs, ctx, ino, fd);
+	inode_put(&fs->inodes, ino);
 	return err;
 }
 
@@ -240,6 +258,8 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		if (err)
 			goto out;
 		err = open_kill_priv(fs, flags, fd);
+		if (!err && (oflags & O_TRUNC) && fs->xattrmap)
+			err = write_drop_caps(fs, ctx, e.nodeid, fd);
 		if (err) {
 			close(fd);
 			inode_forget(&fs->inodes, e.nodeid, 1);
@@ -314,7 +334,6 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	ssize_t n;
 	int err;
 
-	(void)nodeid;
 	if (off > INT64_MAX || cnt > IOV_MAX)
 		return EINVAL;
 	err = pt_enter(ctx);
@@ -335,6 +354,8 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (!err)
 		err = pt_policy_write(&fs->policy, h->fd, off,
 				      iov_total(src, cnt));
+	if (!err && fs->xattrmap)
+		err = write_drop_caps(fs, ctx, nodeid, h->fd);
 	if (!err) {
 		n = pwritev(h->fd, src, (int)cnt, (off_t)off);
 		if (n < 0)

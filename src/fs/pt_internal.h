@@ -114,6 +114,15 @@ int pt_secctx_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd);
 int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 			int dirfd, const char *name, struct vfs_entry *out);
 
+/**
+ * With an xattr map that renames security.capability: remove the mapped
+ * name from ino (through fd when it is open, else reopened as root), as
+ * the host drops the real one on a write, truncate or chown. 0 or the
+ * error of getting the caller's ids back.
+ */
+int pt_drop_mapped_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
+			const struct pt_inode *ino, int fd);
+
 /* The operations, one family per file. */
 void pt_op_forget(void *fs, uint64_t nodeid, uint64_t nlookup);
 int pt_op_lookup(void *fs, const struct vfs_ctx *ctx, uint64_t parent,

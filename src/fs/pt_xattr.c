@@ -102,6 +102,23 @@ static void xattr_end(struct pt_fs *fs, struct pt_inode *ino, int fd)
 	inode_put(&fs->inodes, ino);
 }
 
+/*
+ * An ACL was set by a caller the guest says may not keep set-group-ID;
+ * it owns the file (or could not have set the ACL), so it may chmod.
+ */
+static int xattr_kill_sgid(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return errno;
+	if (!(st.st_mode & S_ISGID))
+		return 0;
+	if (fchmod(fd, st.st_mode & 07777 & ~(mode_t)S_ISGID))
+		return errno;
+	return 0;
+}
+
 int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		   const char *name, const void *value, size_t size,
 		   uint32_t flags)
@@ -122,8 +139,11 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		return err;
 	if (skip)
 		err = EPERM;
-	else if (fsetxattr(fd, name, value, size, (int)flags))
+	else if (fsetxattr(fd, name, value, size,
+			   (int)(flags & ~VFS_SETXATTR_KILL_SGID)))
 		err = errno;
+	else if (flags & VFS_SETXATTR_KILL_SGID)
+		err = xattr_kill_sgid(fd);
 	xattr_end(fs, ino, fd);
 	return err;
 }
@@ -295,5 +315,37 @@ int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 		inode_forget(&fs->inodes, out->nodeid, 1);
 		(void)unlinkat(dirfd, name, isdir ? AT_REMOVEDIR : 0);
 	}
+	return err;
+}
+
+/*
+ * The host drops security.capability itself on a write, truncate or chown
+ * (file capabilities do not survive a change of the file or its owner),
+ * but not the user.* name a map keeps them under. So the daemon drops
+ * that one, whoever the caller is. Nothing to do without such a map.
+ */
+int pt_drop_mapped_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
+			const struct pt_inode *ino, int fd)
+{
+	static const char caps[] = "security.capability";
+	struct pt_xname hn;
+	const char *name;
+	int rfd = -1, err;
+
+	if (!fs->xattrmap || xattr_host_name(fs, caps, &hn, &name) ||
+	    !strcmp(name, caps))
+		return 0;
+	/* A writer may remove it through its own fd: the common case. */
+	if (fd >= 0 && (!fremovexattr(fd, name) || errno == ENODATA))
+		return 0;
+	if (!S_ISREG(ino->type))
+		return 0;
+	err = creds_reset();
+	if (!err && !pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, &rfd)) {
+		(void)fremovexattr(rfd, name);
+		close(rfd);
+	}
+	if (!err)
+		err = pt_enter(ctx);
 	return err;
 }

@@ -139,6 +139,13 @@ typedef int (*vfs_fill_fn)(void *arg, const struct vfs_dirent *d);
  */
 #define VFS_OPEN_KILL_SUIDGID (1u << 31)
 
+/*
+ * setxattr flag: the caller is, in the guest's eyes, neither in the
+ * file's group nor holding CAP_FSETID (FUSE_SETXATTR_ACL_KILL_SGID).
+ * Bit 31 is no XATTR_* flag.
+ */
+#define VFS_SETXATTR_KILL_SGID (1u << 31)
+
 /** A POSIX byte-range lock, as struct flock has it with SEEK_SET. */
 struct vfs_lock {
 	uint64_t start;
@@ -239,7 +246,10 @@ struct vfs_ops {
 	 * Extended attributes. name is NUL-terminated, non-empty and at most
 	 * XATTR_NAME_MAX bytes; values are at most XATTR_SIZE_MAX bytes.
 	 */
-	/** flags: XATTR_CREATE, XATTR_REPLACE or 0. */
+	/**
+	 * flags: XATTR_CREATE, XATTR_REPLACE or 0, and VFS_SETXATTR_KILL_SGID
+	 * when the guest asks that setting an ACL also clear set-group-ID.
+	 */
 	int (*setxattr)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 			const char *name, const void *value, size_t size,
 			uint32_t flags);

@@ -64,10 +64,12 @@ void op_setxattr(struct fuse_call *c)
 	if (!err)
 		err = fr_read_obj(&c->r, value, in.size);
 	/*
-	 * FUSE_SETXATTR_ACL_KILL_SGID needs nothing here: the host kernel
-	 * clears set-group-ID itself when the caller, whose ids the
-	 * filesystem runs the call with, may not keep it.
+	 * The host kernel clears set-group-ID itself when an ACL is set by
+	 * a caller, whose ids the filesystem runs the call with, who may not
+	 * keep it; the guest's word covers a root without CAP_FSETID.
 	 */
+	if (!err && (in.setxattr_flags & FUSE_SETXATTR_ACL_KILL_SGID))
+		in.flags |= VFS_SETXATTR_KILL_SGID;
 	if (!err)
 		err = c->s->ops->setxattr(c->s->fs, &c->ctx, c->hdr.nodeid,
 					  name, value, in.size, in.flags);

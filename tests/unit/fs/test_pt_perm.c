@@ -222,6 +222,42 @@ static void test_open_kill_suidgid(void **state)
 	assert_int_equal(host_mode(hp(e, "s")), 0777);
 }
 
+/* FUSE_SETXATTR_ACL_KILL_SGID: the guest's word clears set-group-ID. */
+static void test_acl_kill_sgid(void **state)
+{
+	struct env *e = *state;
+	struct {
+		struct posix_acl_xattr_header h;
+		struct posix_acl_xattr_entry e[3];
+	} acl = {
+		.h = { .a_version = POSIX_ACL_XATTR_VERSION },
+		.e = {
+			{ ACL_USER_OBJ, 7, ACL_UNDEFINED_ID },
+			{ ACL_GROUP_OBJ, 5, ACL_UNDEFINED_ID },
+			{ ACL_OTHER, 0, ACL_UNDEFINED_ID },
+		},
+	};
+	uint64_t fh, id;
+
+	REQUIRE_ROOT();
+	acl_on(e, true);
+	id = do_create(e, VFS_ROOT_ID, "g", &fh);
+	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
+	assert_int_equal(creds_reset(), 0);
+	assert_int_equal(chmod(hp(e, "g"), 02770), 0);
+	/* Root holds CAP_FSETID: without the flag the bit stays. */
+	assert_int_equal(ops->setxattr(e->fs, &root_ctx, id,
+				       "system.posix_acl_access", &acl,
+				       sizeof(acl), 0),
+			 0);
+	assert_int_equal(host_mode(hp(e, "g")), 02750);
+	assert_int_equal(ops->setxattr(e->fs, &root_ctx, id,
+				       "system.posix_acl_access", &acl,
+				       sizeof(acl), VFS_SETXATTR_KILL_SGID),
+			 0);
+	assert_int_equal(host_mode(hp(e, "g")), 0750);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +265,7 @@ int main(void)
 		PT_TEST(test_default_acl_wins_over_umask),
 		PT_TEST(test_cve_2022_0358_sgid_dir),
 		PT_TEST(test_open_kill_suidgid),
+		PT_TEST(test_acl_kill_sgid),
 	};
 
 	/* The daemon runs with umask 0; so must its host-side checks. */

@@ -219,12 +219,70 @@ static void test_secctx_labels(void **state)
 	xattrmap_free(m);
 }
 
+static bool host_has(struct env *e, const char *rel, const char *name)
+{
+	assert_int_equal(creds_reset(), 0);
+	return getxattr(hp(e, rel), name, NULL, 0) >= 0;
+}
+
+/* File capabilities under a mapped name go where the real ones would. */
+static void test_mapped_caps_dropped(void **state)
+{
+	struct env *e = *state;
+	static const char cap_host[] = "user.virtiofs.security.capability";
+	struct iovec iov = { (void *)"w", 1 };
+	struct vfs_setattr sa = { .valid = VFS_SET_UID, .uid = 1000 };
+	struct xattrmap *m;
+	struct stat st;
+	uint64_t fh, node;
+	size_t n;
+
+	REQUIRE_ROOT();
+	m = use_map(e);
+	node = do_create(e, VFS_ROOT_ID, "f", &fh);
+#define SET_CAPS()                                                        \
+	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node,            \
+				       "security.capability", "c", 1, 0), \
+			 0)
+	SET_CAPS();
+	assert_true(host_has(e, "f", cap_host));
+	assert_int_equal(ops->write(e->fs, &root_ctx, node, fh, 0, &iov, 1,
+				    false, &n),
+			 0);
+	assert_false(host_has(e, "f", cap_host));
+
+	SET_CAPS();
+	assert_int_equal(ops->setattr(e->fs, &root_ctx, node, NULL, &sa, &st),
+			 0);
+	assert_false(host_has(e, "f", cap_host));
+	assert_int_equal(ops->release(e->fs, &root_ctx, node, fh), 0);
+
+	SET_CAPS();
+	assert_int_equal(ops->open(e->fs, &root_ctx, node, O_WRONLY | O_TRUNC,
+				   &fh),
+			 0);
+	assert_false(host_has(e, "f", cap_host));
+	/* Other attributes stay. */
+	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "user.keep",
+				       "k", 1, 0),
+			 0);
+	assert_int_equal(ops->write(e->fs, &root_ctx, node, fh, 0, &iov, 1,
+				    false, &n),
+			 0);
+	assert_true(host_has(e, "f", "user.keep"));
+	assert_int_equal(ops->release(e->fs, &root_ctx, node, fh), 0);
+#undef SET_CAPS
+	e->fs->xattrmap = NULL;
+	xattrmap_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		PT_TEST(test_names_on_host),
 		PT_TEST(test_list_mapped),
 		PT_TEST(test_secctx_labels),
+		PT_TEST(test_mapped_caps_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -347,6 +347,26 @@ static void test_setxattr(void **state)
 	assert_int_equal(c->oh.error, 0);
 	assert_int_equal(px.size, 0);
 
+	/* The guest's ACL_KILL_SGID reaches the filesystem as its flag. */
+	{
+		struct fuse_setxattr_in in = {
+			.size = 1,
+			.setxattr_flags = FUSE_SETXATTR_ACL_KILL_SGID,
+		};
+
+		tm_start(&c->m, FUSE_SETXATTR, 7);
+		tm_add(&c->m, &in, sizeof(in));
+		tm_add_str(&c->m, "system.posix_acl_access");
+		tm_add(&c->m, "a", 1);
+		px_call(c, 4096);
+		assert_int_equal(c->oh.error, 0);
+		assert_int_equal(px.flags, VFS_SETXATTR_KILL_SGID);
+	}
+	/* ...and a guest cannot pass that bit as an XATTR_* flag. */
+	setxattr_msg(c, true, 1, VFS_SETXATTR_KILL_SGID, "user.k", "x", 1);
+	px_call(c, 4096);
+	assert_int_equal(c->oh.error, -EINVAL);
+
 	/* The filesystem's error goes back. */
 	px.ret = EEXIST;
 	setxattr_msg(c, true, 1, XATTR_CREATE, "user.k", "x", 1);
