@@ -22,23 +22,30 @@ static void acl_on(struct env *e, bool dont_mask)
 	ops->init(e->fs, &conn);
 }
 
+/* A minimal ACL: user::u group::g other::o, as the xattr carries it. */
+struct acl3 {
+	struct posix_acl_xattr_header h;
+	struct posix_acl_xattr_entry e[3];
+};
+
+static struct acl3 acl3(uint16_t u, uint16_t g, uint16_t o)
+{
+	struct acl3 a = {
+		.h = { .a_version = POSIX_ACL_XATTR_VERSION },
+		.e = {
+			{ ACL_USER_OBJ, u, ACL_UNDEFINED_ID },
+			{ ACL_GROUP_OBJ, g, ACL_UNDEFINED_ID },
+			{ ACL_OTHER, o, ACL_UNDEFINED_ID },
+		},
+	};
+
+	return a;
+}
+
 /* A default ACL of user::rwx group::rwx other::r-x on the host path p. */
 static void host_default_acl(const char *p)
 {
-	struct {
-		struct posix_acl_xattr_header h;
-		struct posix_acl_xattr_entry e[3];
-	} acl = {
-		.h = { .a_version = POSIX_ACL_XATTR_VERSION },
-		.e = {
-			{ .e_tag = ACL_USER_OBJ, .e_perm = 7,
-			  .e_id = ACL_UNDEFINED_ID },
-			{ .e_tag = ACL_GROUP_OBJ, .e_perm = 7,
-			  .e_id = ACL_UNDEFINED_ID },
-			{ .e_tag = ACL_OTHER, .e_perm = 5,
-			  .e_id = ACL_UNDEFINED_ID },
-		},
-	};
+	struct acl3 acl = acl3(7, 7, 5);
 
 	assert_int_equal(creds_reset(), 0);
 	assert_int_equal(setxattr(p, "system.posix_acl_default", &acl,
@@ -226,17 +233,7 @@ static void test_open_kill_suidgid(void **state)
 static void test_acl_kill_sgid(void **state)
 {
 	struct env *e = *state;
-	struct {
-		struct posix_acl_xattr_header h;
-		struct posix_acl_xattr_entry e[3];
-	} acl = {
-		.h = { .a_version = POSIX_ACL_XATTR_VERSION },
-		.e = {
-			{ ACL_USER_OBJ, 7, ACL_UNDEFINED_ID },
-			{ ACL_GROUP_OBJ, 5, ACL_UNDEFINED_ID },
-			{ ACL_OTHER, 0, ACL_UNDEFINED_ID },
-		},
-	};
+	struct acl3 acl = acl3(7, 5, 0);
 	uint64_t fh, id;
 
 	REQUIRE_ROOT();
