@@ -274,7 +274,7 @@ static int ensure_mount(struct inode_table *t, int fd, mode_t type,
 	if (copy < 0)
 		return errno;
 	pthread_mutex_lock(&t->lock);
-	if (ifh_mount_fd(&t->mounts, mnt_id) < 0) {
+	if (!ifh_mount_find(&t->mounts, mnt_id)) {
 		err = ifh_mount_add(&t->mounts, mnt_id, copy);
 		if (!err)
 			copy = -1;
@@ -289,11 +289,28 @@ static int ensure_mount(struct inode_table *t, int fd, mode_t type,
 static int take_handle(struct inode_table *t, int fd, mode_t type,
 		       uint64_t mnt_id, struct file_handle **out)
 {
+	const struct ifh_mount *m;
 	struct file_handle *fh;
 	uint64_t fh_mnt;
+	bool none;
 	int err;
 
+	pthread_mutex_lock(&t->lock);
+	m = ifh_mount_find(&t->mounts, mnt_id);
+	none = m && m->no_handles;
+	pthread_mutex_unlock(&t->lock);
+	if (none)
+		return EOPNOTSUPP;
 	err = ifh_name(fd, &fh, &fh_mnt);
+	if (err == EOPNOTSUPP) {
+		/* One failed call per mount, not one per file. */
+		pthread_mutex_lock(&t->lock);
+		if (!ifh_mount_find(&t->mounts, mnt_id) &&
+		    ifh_mount_add(&t->mounts, mnt_id, -1))
+			log_debug("no room to remember mount %llu",
+				  (unsigned long long)mnt_id);
+		pthread_mutex_unlock(&t->lock);
+	}
 	if (err)
 		return err;
 	/* The mount was stat'ed a moment ago: it moved, so keep the fd. */

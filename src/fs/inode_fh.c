@@ -65,12 +65,19 @@ int ifh_open(int mount_fd, struct file_handle *fh, int *out)
 	return 0;
 }
 
-int ifh_mount_fd(const struct ifh_mounts *m, uint64_t id)
+struct ifh_mount *ifh_mount_find(const struct ifh_mounts *m, uint64_t id)
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (m->v[i].id == id)
-			return m->v[i].fd;
-	return -1;
+			return &m->v[i];
+	return NULL;
+}
+
+int ifh_mount_fd(const struct ifh_mounts *m, uint64_t id)
+{
+	const struct ifh_mount *e = ifh_mount_find(m, id);
+
+	return e ? e->fd : -1;
 }
 
 int ifh_mount_add(struct ifh_mounts *m, uint64_t id, int fd)
@@ -86,6 +93,7 @@ int ifh_mount_add(struct ifh_mounts *m, uint64_t id, int fd)
 	}
 	m->v[m->n].id = id;
 	m->v[m->n].fd = fd;
+	m->v[m->n].no_handles = fd < 0;
 	m->n++;
 	return 0;
 }
@@ -93,7 +101,7 @@ int ifh_mount_add(struct ifh_mounts *m, uint64_t id, int fd)
 void ifh_mounts_fini(struct ifh_mounts *m)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (close(m->v[i].fd))
+		if (m->v[i].fd >= 0 && close(m->v[i].fd))
 			log_warn("close mount fd: %s", strerror(errno));
 	free(m->v);
 	m->v = NULL;

@@ -19,6 +19,7 @@
 #define VFSD_FS_INODE_FH_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,7 +49,8 @@ int ifh_open(int mount_fd, struct file_handle *fh, int *out);
 
 struct ifh_mount {
 	uint64_t id;
-	int fd;		/* O_RDONLY | O_DIRECTORY, owned by the table */
+	int fd;		/* O_RDONLY | O_DIRECTORY, owned by the table; or -1 */
+	bool no_handles;	/* its filesystem gives none: do not ask again */
 };
 
 /** mount id -> fd. Not thread-safe: the inode table's lock guards it. */
@@ -58,10 +60,16 @@ struct ifh_mounts {
 	size_t cap;
 };
 
+/** The entry of mount id, or NULL. */
+struct ifh_mount *ifh_mount_find(const struct ifh_mounts *m, uint64_t id);
+
 /** The fd of mount id, or -1. */
 int ifh_mount_fd(const struct ifh_mounts *m, uint64_t id);
 
-/** Add (id, fd); the table owns fd on success. 0 or ENOMEM. */
+/**
+ * Add (id, fd), fd -1 for a mount whose filesystem has no handles; the
+ * table owns fd on success. 0 or ENOMEM.
+ */
 int ifh_mount_add(struct ifh_mounts *m, uint64_t id, int fd);
 
 /** Close every mount fd. */

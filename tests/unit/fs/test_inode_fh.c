@@ -407,14 +407,21 @@ static int insert_proc(struct env *e, struct pt_inode **out, int *fdp)
 static void test_prefer_without_handles(void **state)
 {
 	struct env *e = *state;
+	const struct ifh_mount *m;
 	struct pt_inode *a;
 	int fd;
 
 	REQUIRE_ROOT();
+
 	assert_int_equal(insert_proc(e, &a, &fd), 0);
 	assert_null(a->fh);
 	assert_int_equal(a->fd, fd);
 	inode_put(&e->t, a);
+	/* The mount is remembered as one without handles. */
+	m = ifh_mount_find(&e->t.mounts, a->mnt_id);
+	assert_non_null(m);
+	assert_true(m->no_handles);
+	assert_int_equal(m->fd, -1);
 	/* Not on the LRU: fill the budget, it keeps its fd. */
 	insert_all(e);
 	assert_int_equal(a->fd, fd);
