@@ -3,9 +3,9 @@
  * The security context that follows the arguments of CREATE, MKDIR, MKNOD,
  * SYMLINK and TMPFILE once FUSE_SECURITY_CTX is agreed:
  *
- *	struct fuse_secctx_header { size, nr_secctx }	size counts it all
+ *	struct fuse_secctx_header { size, nr_secctx }	(size: all of it)
  *	nr_secctx times:
- *		struct fuse_secctx { size, padding }	size of the value
+ *		struct fuse_secctx { size, padding }	(value size)
  *		name, NUL-terminated			"security.selinux"
  *		value of size bytes
  *		padding to FUSE_REC_ALIGN
@@ -23,7 +23,7 @@
 #include "fuse/reader.h"
 
 struct secctx {
-	bool present;			/* a context came with the request */
+	bool present;		/* a context came with the request */
 	char name[XATTR_NAME_MAX + 1];
 	void *value;			/* malloc'ed, size bytes (+1) */
 	uint32_t size;

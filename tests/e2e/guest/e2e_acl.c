@@ -37,10 +37,14 @@ bool e2e_daemon_has(const char *flag)
 		return false;
 	buf[n] = '\0';
 	/* One argument per line; "--flag" or "--flag=value". */
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+	for (char *l = buf, *nl; *l; l = nl + 1) {
 		if (!strncmp(l, flag, len) &&
 		    (l[len] == '\n' || l[len] == '=' || l[len] == '\0'))
 			return true;
+		nl = strchr(l, '\n');
+		if (!nl)
+			break;
+	}
 	return false;
 }
 
