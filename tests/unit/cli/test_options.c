@@ -504,6 +504,58 @@ static void test_translate_ids(void **state)
 	options_free(&o);
 }
 
+static void test_inode_fds_and_submounts(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	/* Defaults: handles where possible, budget from the limit, no submounts. */
+	assert_int_equal(PARSE(&o, err, "--shared-dir=/d"), 0);
+	assert_int_equal(o.inode_file_handles, INODE_FH_PREFER);
+	assert_int_equal(o.inode_fd_budget, 0);
+	assert_false(o.announce_submounts);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--shared-dir=/d",
+			       "--inode-file-handles=never",
+			       "--inode-fd-budget=300", "--announce-submounts"),
+			 0);
+	assert_int_equal(o.inode_file_handles, INODE_FH_NEVER);
+	assert_int_equal(o.inode_fd_budget, 300);
+	assert_true(o.announce_submounts);
+	options_free(&o);
+
+	/* Bare, as the Rust virtiofsd takes it. */
+	assert_int_equal(PARSE(&o, err, "--inode-file-handles=mandatory",
+			       "--inode-file-handles"),
+			 0);
+	assert_int_equal(o.inode_file_handles, INODE_FH_PREFER);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "-o",
+			       "source=/d,announce_submounts,inode_file_handles=mandatory"),
+			 0);
+	assert_true(o.announce_submounts);
+	assert_int_equal(o.inode_file_handles, INODE_FH_MANDATORY);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "-o",
+			       "announce_submounts,no_announce_submounts"),
+			 0);
+	assert_false(o.announce_submounts);
+	options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--inode-file-handles=sometimes"), -1);
+	assert_non_null(strstr(err, "invalid inode file handles mode"));
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--inode-fd-budget=0"), -1);
+	assert_non_null(strstr(err, "invalid --inode-fd-budget"));
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "-o", "inode_file_handles"), -1);
+	assert_non_null(strstr(err, "needs a value"));
+	options_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_policy_flags),
 		cmocka_unit_test(test_policy_sizes),
 		cmocka_unit_test(test_translate_ids),
+		cmocka_unit_test(test_inode_fds_and_submounts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
