@@ -25,7 +25,11 @@ conf=${SOAK_CONF:-/etc/soak.conf}
 # Stressors that run on a virtio-fs mount in this guest; those without a
 # --verify mode ignore it. Left out: fiemap (no FIEMAP on FUSE), inode-flags
 # and mmap (no operations reach the daemon), readahead (its setup outlasts
-# a short round).
+# a short round). lockf takes its locks without waiting
+# (--lockf-nonblock): with vfsd's --posix-lock the guest's POSIX locks are
+# host OFD locks, which have no deadlock detection, so the two lockf
+# processes that each wait for a range the other holds would wait for
+# ever where a local filesystem answers EDEADLK.
 STRESSORS="dentry dir dirdeep fallocate fstat hdd link lockf flock rename
 seek symlink sync-file xattr utime chmod chown iomix open getdent filename
 fcntl copy-file fpunch file-ioctl close"
@@ -112,10 +116,17 @@ stress_result() { # ROUND RC OUT YAML
 	check "round $round: stress-ng --verify, ${n:-0} stressors: exit 0, no failure, $bogo bogo ops" \
 		$? "exit $rc${fails:+, $fails}"
 	[ "$rc" -eq 0 ] && [ -z "$fails" ] || show_tail "$out"
+	# Which stressors outlast the round, and what each did.
+	awk '/- stressor:/ { s = $3 } /bogo-ops:/ { b[s] = $2 }
+		/wall-clock-time:/ { printf "%s %d %.0f\n", s, b[s], $2 }' \
+		"$yaml" 2>/dev/null | sort -k3 -n -r |
+		awk '{ l = l sep $1 " " $2 " ops/" $3 " s"; sep = ", " }
+			END { print "# round '"$round"' stress-ng: " l }'
 }
 
 run_round() { # ROUND SECONDS
-	local round=$1 secs=$2 fio_pid fio_rc sng_rc
+	local round=$1 secs=$2 fio_pid fio_rc sng_rc t0
+	t0=$(date +%s)
 	mkdir -p "$work/fio" "$work/sng"
 	write_fio_job "$work/fio" "$secs"
 	fio --output-format=terse --output="$tmp/fio.terse" "$tmp/fio.job" \
@@ -123,10 +134,13 @@ run_round() { # ROUND SECONDS
 	fio_pid=$!
 	stress-ng --temp-path "$work/sng" --timeout "${secs}s" --verify \
 		--metrics-brief --yaml "$tmp/sng.yaml" $(stress_args) \
+		--lockf-nonblock \
 		>"$tmp/sng.out" 2>&1
 	sng_rc=$?
+	echo "# round $round: stress-ng done after $(($(date +%s) - t0)) s"
 	wait "$fio_pid"
 	fio_rc=$?
+	echo "# round $round: fio done after $(($(date +%s) - t0)) s"
 	stress_result "$round" "$sng_rc" "$tmp/sng.out" "$tmp/sng.yaml"
 	fio_result "$round" "$fio_rc" "$tmp/fio.terse" "$tmp/fio.log"
 	# What a round leaves is removed, so rounds do not pile up files and
