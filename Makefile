@@ -1,8 +1,9 @@
 # The two commands of README. The real work is in scripts/ and meson.
 BUILD ?= build
 FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 600
 
-.PHONY: all build demo check deps install clean fuzz
+.PHONY: all build demo check deps install clean fuzz soak
 
 all: build
 
@@ -21,6 +22,13 @@ check:
 # Every libFuzzer target for FUZZ_SECONDS each, in build-fuzz (clang).
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The guest soak against the ASan+UBSan vfsd for SOAK_SECONDS (tests/soak);
+# the RSS and fd samples are left in build-asan/soak.csv.
+soak: deps
+	scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	tests/soak/run-soak.sh --daemon-bin build-asan/src/cli/vfsd \
+		--seconds $(SOAK_SECONDS) --csv build-asan/soak.csv
 
 install: build
 	meson install -C $(BUILD)

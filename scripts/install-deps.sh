@@ -15,6 +15,8 @@ packages=(
 	python3 procps util-linux
 	# real programs the guest runs on the share (tests/conformance/run-programs.sh)
 	git stress-ng tar coreutils
+	# the soak's guest workload (tests/soak): stress-ng above, and fio
+	fio
 	# install and packaging: the man page, the .deb (tests/setup/package.sh)
 	help2man debhelper dpkg-dev fakeroot
 	# vfsd check's tests (loop-mounted ext4 images)
