@@ -5,7 +5,8 @@
 # samples the daemon's RSS and open fds every --interval seconds into a CSV.
 #
 #   run-soak.sh --daemon-bin VFSD [--seconds N] [--round N] [--interval N]
-#               [--csv FILE] [--timeout S] [--keep] [--daemon-arg ARG]...
+#               [--skip-stressors "NAME..."] [--csv FILE] [--timeout S]
+#               [--keep] [--daemon-arg ARG]...
 #
 # Checks (TAP): every guest tool run passed (stress-ng exit 0 and no "fail",
 # fio err=0), the guest unmounted and powered off, no sanitizer report in
@@ -28,6 +29,7 @@ seconds=30
 round=60
 interval=5
 csv=
+skip=
 timeout_s=
 keep=
 daemon_args=()
@@ -41,7 +43,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=${2:-}; shift ;;
 	--daemon-arg) daemon_args+=("${2:-}"); shift ;;
 	--keep) keep=1 ;;
-	*) sed -n '7,8p' "$0" >&2; exit 2 ;;
+	--skip-stressors) skip=${2:-}; shift ;;
+	*) sed -n '7,9p' "$0" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -85,6 +88,7 @@ fail_out() { # NAME REASON: a setup step failed, nothing more to check
 cat >"$work/soak.conf" <<EOF
 SOAK_SECONDS=$seconds
 ROUND_SECONDS=$round
+SKIP_STRESSORS="$skip"
 EOF
 guest_prepare "$work/initrd.gz" /bin/busybox \
 	--bin "$(command -v stress-ng)" --bin "$(command -v fio)" \
