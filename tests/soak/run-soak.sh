@@ -122,7 +122,8 @@ t_base=			# when to take the baseline RSS
 rss_base=
 fds_mount=		# with the guest connected and mounted, before its workload
 fds_end=
-end_polls=
+t_end=			# when the guest's END line came, in ns
+end_done=
 stats_end=$work/stats-end.json
 
 # The baseline is the RSS after the first minute of the workload, or after
@@ -133,9 +134,13 @@ base_delay=60
 
 sample() { # PHASE
 	local now rss fds
+	# A daemon that is gone has no fds to count, which is not zero.
+	kill -0 "$guest_daemon_pid" 2>/dev/null || return 0
 	now=$(date +%s)
 	rss=$(guest_rss_kb "$guest_daemon_pid")
 	fds=$(guest_count_fds "$guest_daemon_pid")
+	# An exited daemon not yet reaped still answers kill -0.
+	[ "$rss" -gt 0 ] || return 0
 	echo "$((now - t_boot)),$1,$rss,$fds" >>"$samples"
 	if [ -n "$t_base" ] && [ -z "$rss_base" ] && [ "$now" -ge "$t_base" ]; then
 		rss_base=$rss
@@ -151,17 +156,18 @@ guest_poll() {
 		fds_mount=$(guest_count_fds "$guest_daemon_pid")
 	fi
 	[ -n "$t_soak" ] && phase=soak
-	if [ -z "$end_polls" ] && grep -q '=== VFSD-E2E END' "$work/serial.log"; then
-		end_polls=0
+	if [ -z "$t_end" ] && grep -q '=== VFSD-E2E END' "$work/serial.log"; then
+		t_end=$(date +%s%N)
 	fi
-	if [ -n "$end_polls" ]; then
+	if [ -n "$t_end" ]; then
 		# The guest unmounted and waits 3 s before it powers off: once
 		# the FORGETs and DESTROY have been served (1 s), count.
-		end_polls=$((end_polls + 1))
-		if [ "$end_polls" -eq 5 ]; then
+		if [ -z "$end_done" ] && [ $(($(date +%s%N) - t_end)) -ge 1000000000 ]; then
+			end_done=1
+			kill -0 "$guest_daemon_pid" 2>/dev/null || return 0
 			fds_end=$(guest_count_fds "$guest_daemon_pid")
-			"$daemon_bin" stats "$stats_sock" --json >"$stats_end" 2>&1
 			sample unmounted
+			"$daemon_bin" stats "$stats_sock" --json >"$stats_end" 2>&1
 		fi
 		return 0
 	fi
@@ -241,7 +247,7 @@ check "vfsd stats after the umount: no handle, no inode but the root, nothing in
 # several hundred thousand requests of a long run.
 rss_bound=$(( ${rss_base:-0} + 128 * 1024 ))
 check "daemon RSS at the end ($rss_last KiB) within the baseline (${rss_base:-none} KiB) + 128 MiB" \
-	"$([ -n "$rss_base" ] && [ "$rss_last" -le "$rss_bound" ]; echo $?)" \
+	"$([ -n "$rss_base" ] && [ "$rss_last" -gt 0 ] && [ "$rss_last" -le "$rss_bound" ]; echo $?)" \
 	"bound $rss_bound KiB"
 
 san='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer'
