@@ -166,6 +166,7 @@ guest_poll() {
 			end_done=1
 			kill -0 "$guest_daemon_pid" 2>/dev/null || return 0
 			fds_end=$(guest_count_fds "$guest_daemon_pid")
+			[ "$fds_end" -gt 0 ] || fds_end=
 			sample unmounted
 			"$daemon_bin" stats "$stats_sock" --json >"$stats_end" 2>&1
 		fi
