@@ -92,8 +92,8 @@ int opt_set_inode_fh(struct vfsd_options *o, const char *val, char *err,
 		o->inode_file_handles = INODE_FH_MANDATORY;
 	else
 		return opt_fail(err, errlen,
-			"invalid inode file handles mode '%s' (never, prefer or mandatory)",
-			val);
+			"invalid inode file handles mode '%s' "
+			"(never, prefer or mandatory)", val);
 	return 0;
 }
 

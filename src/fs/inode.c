@@ -129,8 +129,8 @@ static void unhash(struct inode_table *t, struct pt_inode *i)
 static void inode_free(struct pt_inode *i)
 {
 	if (i->fd >= 0 && close(i->fd))
-		log_warn("close inode %llu fd: %d", (unsigned long long)i->nodeid,
-			 errno);
+		log_warn("close inode %llu fd: %d",
+			 (unsigned long long)i->nodeid, errno);
 	free(i->fh);
 	free(i);
 }

@@ -25,7 +25,7 @@ int ifh_name(int fd, struct file_handle **out, uint64_t *mnt_id)
 	b.fh.handle_bytes = MAX_HANDLE_SZ;
 	if (name_to_handle_at(fd, "", &b.fh, &mnt, AT_EMPTY_PATH))
 		return errno;
-	/* Some filesystems answer with a zero-length "handle" they cannot open. */
+	/* A zero-length "handle" could not be opened again. */
 	if (!b.fh.handle_bytes || b.fh.handle_bytes > MAX_HANDLE_SZ)
 		return EOPNOTSUPP;
 	size = sizeof(struct file_handle) + b.fh.handle_bytes;

@@ -49,8 +49,8 @@ int ifh_open(int mount_fd, struct file_handle *fh, int *out);
 
 struct ifh_mount {
 	uint64_t id;
-	int fd;		/* O_RDONLY | O_DIRECTORY, owned by the table; or -1 */
-	bool no_handles;	/* its filesystem gives none: do not ask again */
+	int fd;		/* O_RDONLY | O_DIRECTORY, owned; or -1 */
+	bool no_handles;	/* its filesystem gives none: ask no more */
 };
 
 /** mount id -> fd. Not thread-safe: the inode table's lock guards it. */

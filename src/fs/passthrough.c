@@ -216,7 +216,8 @@ static int setup_inodes(struct pt_fs *fs, const struct pt_opts *opts,
 	if (mode != INODE_FH_NEVER)
 		err = probe_handles(root_fd);
 	if (err && mode == INODE_FH_MANDATORY) {
-		log_err("--inode-file-handles=mandatory: no file handles for '%s': %s",
+		log_err("no file handles for '%s' (%s), which "
+			"--inode-file-handles=mandatory needs",
 			opts->shared_dir, strerror(err));
 		return err;
 	}

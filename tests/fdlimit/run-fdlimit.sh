@@ -13,7 +13,8 @@
 #    fds gets errors, and the daemon keeps serving; once they are closed,
 #    everything works again;
 #  - the server's RSS is measured with none and with all files known and
-#    printed as a "# rss" line (bytes per inode).
+#    printed as a "# rss" line (bytes per inode);
+#  - --inode-file-handles=mandatory refuses /proc/sys (no handles there).
 #
 #   tests/fdlimit/run-fdlimit.sh --daemon-bin PATH [--files N]
 #                                [--daemon-arg ARG]...
@@ -215,5 +216,14 @@ done
 wait "$pid"
 check "vfsd exits with status 0 at unmount" $? "$(tail -n 3 "$log")"
 pid=
+
+# --- mandatory on a file system without handles ----------------------------
+
+out=$(timeout 20 "$daemon_bin" --fuse-mount="$mnt" --shared-dir=/proc/sys \
+	--inode-file-handles=mandatory 2>&1)
+rc=$?
+check "--inode-file-handles=mandatory refuses a share without handles" \
+	"$([ "$rc" -eq 1 ] && ! is_mounted && grep -q "mandatory" <<<"$out"; echo $?)" \
+	"status $rc: $out"
 echo "1..$ntest"
 [ "$nfail" -eq 0 ]
