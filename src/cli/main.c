@@ -333,6 +333,8 @@ static void stats_gauges(void *fs, struct fuse_stats_gauges *g)
 	g->inodes = z.inodes;
 	g->handles = z.handles;
 	g->open_fds = z.open_fds;
+	g->inode_fds = z.inode_fds;
+	g->inode_reopens = z.inode_reopens;
 }
 
 /* Runs confined, like the request threads: started after confine(). */

@@ -41,7 +41,12 @@ static uint64_t count_fds(int proc_fd)
 
 void pt_sizes(struct pt_fs *fs, struct pt_sizes *out)
 {
+	struct inode_fd_stats fds;
+
 	out->inodes = inode_count(&fs->inodes);
 	out->handles = handle_count(&fs->handles);
 	out->open_fds = count_fds(fs->proc_fd);
+	inode_fd_stats(&fs->inodes, &fds);
+	out->inode_fds = fds.fds;
+	out->inode_reopens = fds.reopened;
 }

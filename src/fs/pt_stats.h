@@ -14,6 +14,8 @@ struct pt_sizes {
 	uint64_t inodes;	/* inode table entries, the root included */
 	uint64_t handles;	/* open file and directory handles */
 	uint64_t open_fds;	/* fds of the process; 0 if unreadable */
+	uint64_t inode_fds;	/* inode O_PATH fds open now */
+	uint64_t inode_reopens;	/* idle inode fds opened again, ever */
 };
 
 void pt_sizes(struct pt_fs *fs, struct pt_sizes *out);

@@ -230,7 +230,8 @@ static void render_text(const struct fuse_stats *st,
 	}
 	sb_printf(b, "\nbytes read       %llu\nbytes written    %llu\n"
 		  "in flight        %lld\ninodes           %llu\n"
-		  "handles          %llu\nopen fds         %llu\n",
+		  "handles          %llu\nopen fds         %llu\n"
+		  "inode fds        %llu\ninode reopens    %llu\n",
 		  (unsigned long long)get(&st->bytes_read),
 		  (unsigned long long)get(&st->bytes_written),
 		  (long long)atomic_load_explicit(
@@ -238,7 +239,9 @@ static void render_text(const struct fuse_stats *st,
 			  memory_order_relaxed),
 		  (unsigned long long)g->inodes,
 		  (unsigned long long)g->handles,
-		  (unsigned long long)g->open_fds);
+		  (unsigned long long)g->open_fds,
+		  (unsigned long long)g->inode_fds,
+		  (unsigned long long)g->inode_reopens);
 }
 
 static void render_json(const struct fuse_stats *st,
@@ -281,7 +284,8 @@ static void render_json(const struct fuse_stats *st,
 	}
 	sb_printf(b, "},\n  \"bytes_read\": %llu,\n  \"bytes_written\": %llu,\n"
 		  "  \"in_flight\": %lld,\n  \"inodes\": %llu,\n"
-		  "  \"handles\": %llu,\n  \"open_fds\": %llu\n}\n",
+		  "  \"handles\": %llu,\n  \"open_fds\": %llu,\n"
+		  "  \"inode_fds\": %llu,\n  \"inode_reopens\": %llu\n}\n",
 		  (unsigned long long)get(&st->bytes_read),
 		  (unsigned long long)get(&st->bytes_written),
 		  (long long)atomic_load_explicit(
@@ -289,7 +293,9 @@ static void render_json(const struct fuse_stats *st,
 			  memory_order_relaxed),
 		  (unsigned long long)g->inodes,
 		  (unsigned long long)g->handles,
-		  (unsigned long long)g->open_fds);
+		  (unsigned long long)g->open_fds,
+		  (unsigned long long)g->inode_fds,
+		  (unsigned long long)g->inode_reopens);
 }
 
 static void prom_head(struct sbuf *b, const char *name, const char *type,
@@ -384,6 +390,13 @@ static void render_prometheus(const struct fuse_stats *st,
 	sb_printf(b, "vfsd_handles %llu\n", (unsigned long long)g->handles);
 	prom_head(b, "vfsd_open_fds", "gauge", "File descriptors of the server.");
 	sb_printf(b, "vfsd_open_fds %llu\n", (unsigned long long)g->open_fds);
+	prom_head(b, "vfsd_inode_fds", "gauge",
+		  "O_PATH fds of inodes (--inode-fd-budget).");
+	sb_printf(b, "vfsd_inode_fds %llu\n", (unsigned long long)g->inode_fds);
+	prom_head(b, "vfsd_inode_reopens_total", "counter",
+		  "Idle inode fds opened again by file handle.");
+	sb_printf(b, "vfsd_inode_reopens_total %llu\n",
+		  (unsigned long long)g->inode_reopens);
 }
 
 int fuse_stats_render(const struct fuse_stats *st,

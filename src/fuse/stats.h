@@ -26,6 +26,8 @@ struct fuse_stats_gauges {
 	uint64_t inodes;
 	uint64_t handles;
 	uint64_t open_fds;
+	uint64_t inode_fds;	/* O_PATH fds of inodes (fs/inode.h budget) */
+	uint64_t inode_reopens;	/* inode fds opened again by file handle */
 };
 
 enum fuse_stats_format {

@@ -93,7 +93,8 @@ is_mounted() {
 }
 
 "$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" \
-	--rlimit-nofile=$LIMIT --cache=always "${daemon_args[@]}" \
+	--rlimit-nofile=$LIMIT --cache=always --stats-socket="$work/stats.sock" \
+	"${daemon_args[@]}" \
 	>"$log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
@@ -148,6 +149,16 @@ for a in 0 1 2 3 4 5 6 7 8 9; do
 	done
 done
 check "30 files read back after the walk" "$bad"
+# vfsd stats: "inode fds   N" and "inode reopens   N".
+stat_of() {
+	"$daemon_bin" stats "$work/stats.sock" | sed -n "s/^$1  *\([0-9]*\)$/\1/p"
+}
+ifds=$(stat_of "inode fds")
+reopens=$(stat_of "inode reopens")
+echo "# vfsd stats: ${ifds:-?} inode fds open, ${reopens:-?} reopened by handle"
+check "the reads reopened idle inodes by handle, within the budget" \
+	"$([ "${reopens:-0}" -ge 30 ] && [ "${ifds:-9999}" -le $((LIMIT / 2)) ]; echo $?)" \
+	"inode fds ${ifds:-?}, reopens ${reopens:-?}"
 echo "appended" >>"$mnt/d0/e0/f2" 2>"$work/w.err"
 check "a write to an idle file lands on the host" \
 	"$([ "$(cat "$share/d0/e0/f2")" = appended ]; echo $?)" "$(cat "$work/w.err")"

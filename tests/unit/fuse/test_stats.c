@@ -14,7 +14,8 @@
 #include "fuse/stats.h"
 
 static const struct fuse_stats_gauges gauges = {
-	.inodes = 7, .handles = 3, .open_fds = 11,
+	.inodes = 7, .handles = 3, .open_fds = 11, .inode_fds = 5,
+	.inode_reopens = 2,
 };
 
 static char *render(const struct fuse_stats *st, enum fuse_stats_format f)
@@ -63,6 +64,8 @@ static void test_counts_and_errors(void **state)
 	assert_non_null(strstr(s, "vfsd_inodes 7\n"));
 	assert_non_null(strstr(s, "vfsd_handles 3\n"));
 	assert_non_null(strstr(s, "vfsd_open_fds 11\n"));
+	assert_non_null(strstr(s, "vfsd_inode_fds 5\n"));
+	assert_non_null(strstr(s, "vfsd_inode_reopens_total 2\n"));
 	assert_non_null(strstr(s, "# TYPE vfsd_request_duration_microseconds histogram\n"));
 	assert_non_null(strstr(s,
 		"vfsd_request_duration_microseconds_bucket{op=\"CREATE\",le=\"+Inf\"} 3\n"));
@@ -115,7 +118,9 @@ static void test_unknown_and_odd_errors(void **state)
 	assert_non_null(strstr(s, "\"ENOSYS\": 1"));
 	assert_non_null(strstr(s, "\"other\": 2"));
 	assert_non_null(strstr(s, "\"in_flight\": 0"));
-	assert_non_null(strstr(s, "\"open_fds\": 11"));
+	assert_non_null(strstr(s, "\"open_fds\": 11,"));
+	assert_non_null(strstr(s, "\"inode_fds\": 5,"));
+	assert_non_null(strstr(s, "\"inode_reopens\": 2\n}"));
 	free(s);
 	fuse_stats_free(st);
 }
