@@ -36,7 +36,7 @@ out=
 markdown=
 bigdir=100000
 guest_bigdir=3000
-timeout_s=300
+timeout_s=480
 keep=
 known=$here/known-differences
 

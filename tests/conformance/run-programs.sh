@@ -20,7 +20,7 @@ top=$(cd "$here/../.." && pwd)
 . "$top/tests/lib/guest.sh"
 
 daemon_bin=
-timeout_s=400
+timeout_s=600
 keep=
 daemon_args=()
 while [ $# -gt 0 ]; do
