@@ -5,8 +5,8 @@
 # samples the daemon's RSS and open fds every --interval seconds into a CSV.
 #
 #   run-soak.sh --daemon-bin VFSD [--seconds N] [--round N] [--interval N]
-#               [--skip-stressors "NAME..."] [--csv FILE] [--timeout S]
-#               [--keep] [--daemon-arg ARG]...
+#               [--skip-stressors "NAME..."] [--fio-size SIZE] [--csv FILE]
+#               [--timeout S] [--keep] [--daemon-arg ARG]...
 #
 # Checks (TAP): every guest tool run passed (stress-ng exit 0 and no "fail",
 # fio err=0), the guest unmounted and powered off, no sanitizer report in
@@ -30,6 +30,7 @@ round=60
 interval=5
 csv=
 skip=
+fio_size=16m
 timeout_s=
 keep=
 daemon_args=()
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--daemon-arg) daemon_args+=("${2:-}"); shift ;;
 	--keep) keep=1 ;;
 	--skip-stressors) skip=${2:-}; shift ;;
+	--fio-size) fio_size=${2:-}; shift ;;
 	*) sed -n '7,9p' "$0" >&2; exit 2 ;;
 	esac
 	shift
@@ -89,6 +91,7 @@ cat >"$work/soak.conf" <<EOF
 SOAK_SECONDS=$seconds
 ROUND_SECONDS=$round
 SKIP_STRESSORS="$skip"
+FIO_SIZE=$fio_size
 EOF
 guest_prepare "$work/initrd.gz" /bin/busybox \
 	--bin "$(command -v stress-ng)" --bin "$(command -v fio)" \
