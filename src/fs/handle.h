@@ -17,6 +17,7 @@
 #define VFSD_FS_HANDLE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,14 @@ struct pt_handle {
 	uint64_t refs;
 	bool hashed;
 	struct htab_node node;
+
+	/*
+	 * HANDLE_FILE with an xattr map that renames security.capability:
+	 * pt_fs.caps_gen + 1 once a write through this handle removed the
+	 * mapped name, so later writes skip it until the next SETXATTR of
+	 * that name (fs/pt_xattr.c). 0 until then.
+	 */
+	atomic_uint caps_seen;
 
 	/* HANDLE_DIR only. */
 	pthread_mutex_t dir_lock;

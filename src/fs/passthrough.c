@@ -256,6 +256,7 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 	atomic_init(&fs->writeback, false);
 	atomic_init(&fs->posix_acl, false);
 	atomic_init(&fs->dont_mask, false);
+	atomic_init(&fs->caps_gen, 0);
 
 	e = inode_table_init(&fs->inodes);
 	if (e)

@@ -155,6 +155,24 @@ static int write_drop_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
 }
 
 /*
+ * The same for a WRITE, once per handle: after the first write removed
+ * them, only a SETXATTR of the mapped name can bring them back.
+ */
+static int write_handle_drop_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
+				  uint64_t nodeid, struct pt_handle *h)
+{
+	unsigned int gen = atomic_load(&fs->caps_gen) + 1;
+	int err;
+
+	if (atomic_load(&h->caps_seen) == gen)
+		return 0;
+	err = write_drop_caps(fs, ctx, nodeid, h->fd);
+	if (!err)
+		atomic_store(&h->caps_seen, gen);
+	return err;
+}
+
+/*
  * A new file with the guest's security label: created unnamed, labelled,
  * then linked under name, so that nobody ever sees it without the label.
  * EEXIST when name exists; EOPNOTSUPP when the host has no O_TMPFILE.
@@ -355,7 +373,7 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = pt_policy_write(&fs->policy, h->fd, off,
 				      iov_total(src, cnt));
 	if (!err && fs->xattrmap)
-		err = write_drop_caps(fs, ctx, nodeid, h->fd);
+		err = write_handle_drop_caps(fs, ctx, nodeid, h);
 	if (!err) {
 		n = pwritev(h->fd, src, (int)cnt, (off_t)off);
 		if (n < 0)

@@ -35,6 +35,8 @@ struct pt_fs {
 	atomic_bool writeback;
 	atomic_bool posix_acl;
 	atomic_bool dont_mask;	/* the guest left the umask to us */
+	/* SETXATTRs of a mapped security.capability (pt_handle.caps_seen) */
+	atomic_uint caps_gen;
 };
 
 /* Idle inode fds closed when an open() fails with EMFILE or ENFILE. */

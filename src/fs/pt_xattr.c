@@ -119,6 +119,16 @@ static int xattr_kill_sgid(int fd)
 	return 0;
 }
 
+/* Whether host name is where the map keeps security.capability. */
+static bool is_mapped_caps(const struct pt_fs *fs, const char *name)
+{
+	struct pt_xname hn;
+	const char *caps;
+
+	return !xattr_host_name(fs, "security.capability", &hn, &caps) &&
+	       strcmp(caps, "security.capability") && !strcmp(caps, name);
+}
+
 int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		   const char *name, const void *value, size_t size,
 		   uint32_t flags)
@@ -144,6 +154,9 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = errno;
 	else if (flags & VFS_SETXATTR_KILL_SGID)
 		err = xattr_kill_sgid(fd);
+	/* Open handles must look for file capabilities again (pt_file.c). */
+	if (!err && fs->xattrmap && is_mapped_caps(fs, name))
+		atomic_fetch_add(&fs->caps_gen, 1);
 	xattr_end(fs, ino, fd);
 	return err;
 }

@@ -250,6 +250,12 @@ static void test_mapped_caps_dropped(void **state)
 				    false, &n),
 			 0);
 	assert_false(host_has(e, "f", cap_host));
+	/* Set again while open: the same handle's next write drops them. */
+	SET_CAPS();
+	assert_int_equal(ops->write(e->fs, &root_ctx, node, fh, 0, &iov, 1,
+				    false, &n),
+			 0);
+	assert_false(host_has(e, "f", cap_host));
 
 	SET_CAPS();
 	assert_int_equal(ops->setattr(e->fs, &root_ctx, node, NULL, &sa, &st),
