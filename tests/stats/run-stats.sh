@@ -84,6 +84,11 @@ head -c "$M" /dev/urandom >"$share/big"
 
 start_vfsd
 check "vfsd mounted with --stats-socket" $? "$(tail -n 5 "$log")"
+# The mount and the socket come before confinement, its log line after.
+for _ in $(seq 100); do
+	grep -q "sandbox namespace, seccomp on" "$log" && break
+	sleep 0.05
+done
 grep -q "sandbox namespace, seccomp on" "$log"
 check "running in the default sandbox" $? "$(tail -n 5 "$log")"
 [ "$(stat -c %a "$sock")" = 600 ]
