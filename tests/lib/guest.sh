@@ -19,7 +19,8 @@
 #   guest_wait_daemon SECONDS    wait for the daemon to exit by itself
 #                                (guest_daemon_rc, empty if it did not)
 #   guest_count_fds PID          open fds of PID and its descendants
-#   guest_rss_kb PID             VmRSS of PID and its descendants, in KiB
+#   guest_rss_kb PID [FIELD]     VmRSS (or another field of /proc/PID/status,
+#                                e.g. RssAnon) of PID and its descendants, KiB
 #   guest_diag LABEL FILE [N]    print the last N lines of FILE as comments
 #   guest_cleanup                kill what guest_start_daemon and guest_boot
 #                                started (only those pids)
@@ -54,9 +55,9 @@ guest_count_fds() {
 }
 
 guest_rss_kb() {
-	local p kb n=0
+	local p kb n=0 field=${2:-VmRSS}
 	for p in $(guest_process_tree "$1"); do
-		kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$p/status" 2>/dev/null)
+		kb=$(sed -n "s/^$field:[[:space:]]*\([0-9]*\) kB\$/\1/p" "/proc/$p/status" 2>/dev/null)
 		n=$((n + ${kb:-0}))
 	done
 	echo "$n"
