@@ -270,7 +270,7 @@ int pt_op_releasedir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_fs *fs = opaque;
 
 	(void)ctx;
-	(void)nodeid;
+	pt_locks_drop_handle(fs, nodeid, fh);
 	return handle_release(&fs->handles, fh, HANDLE_DIR);
 }
 

@@ -418,7 +418,8 @@ int pt_op_release(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_fs *fs = opaque;
 
 	(void)ctx;
-	(void)nodeid;
+	/* The guest's OFD locks on the file end with its last fd. */
+	pt_locks_drop_handle(fs, nodeid, fh);
 	return handle_release(&fs->handles, fh, HANDLE_FILE);
 }
 

@@ -200,6 +200,8 @@ void pt_locks_free(struct pt_fs *fs);
 void pt_locks_clear(struct pt_fs *fs);
 /** The guest closed a file of owner's: its locks on nodeid go. */
 void pt_locks_drop_owner(struct pt_fs *fs, uint64_t nodeid, uint64_t owner);
+/** fh was released: the descriptions first reached through it go. */
+void pt_locks_drop_handle(struct pt_fs *fs, uint64_t nodeid, uint64_t fh);
 
 int pt_op_getlk(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		uint64_t fh, uint64_t owner, struct vfs_lock *lk);

@@ -54,6 +54,7 @@ struct pt_plock {
 	/* Set at creation and then constant. */
 	uint64_t nodeid;
 	uint64_t owner;
+	uint64_t fh;		/* the handle of its first request */
 	int fd;
 	struct pt_inode *ino;	/* referenced while the entry lives */
 
@@ -110,16 +111,36 @@ static void plock_put(struct pt_fs *fs, struct pt_plock *p)
 		plock_free(fs, p);
 }
 
-/* Unlist entries matching (nodeid, owner), or all with all set. */
-static void plock_drop(struct pt_fs *fs, uint64_t nodeid, uint64_t owner,
-		       bool all)
+enum plock_match {
+	PLOCK_OWNER,	/* this (nodeid, owner) */
+	PLOCK_FH,	/* reached first through this (nodeid, fh) */
+	PLOCK_ALL,
+};
+
+static bool plock_matches(const struct pt_plock *p, uint64_t nodeid,
+			  uint64_t key, enum plock_match how)
+{
+	switch (how) {
+	case PLOCK_OWNER:
+		return p->nodeid == nodeid && p->owner == key;
+	case PLOCK_FH:
+		return p->nodeid == nodeid && p->fh == key;
+	case PLOCK_ALL:
+		return true;
+	}
+	return false;
+}
+
+/* Unlist the entries that match and close those no request still uses. */
+static void plock_drop(struct pt_fs *fs, uint64_t nodeid, uint64_t key,
+		       enum plock_match how)
 {
 	struct pt_locks *l = fs->locks;
 	struct pt_plock **pp, *p, *dead = NULL;
 
 	pthread_mutex_lock(&l->lock);
 	for (pp = &l->head; (p = *pp);) {
-		if (!all && (p->nodeid != nodeid || p->owner != owner)) {
+		if (!plock_matches(p, nodeid, key, how)) {
 			pp = &p->next;
 			continue;
 		}
@@ -139,13 +160,19 @@ static void plock_drop(struct pt_fs *fs, uint64_t nodeid, uint64_t owner,
 
 void pt_locks_drop_owner(struct pt_fs *fs, uint64_t nodeid, uint64_t owner)
 {
-	plock_drop(fs, nodeid, owner, false);
+	plock_drop(fs, nodeid, owner, PLOCK_OWNER);
+}
+
+void pt_locks_drop_handle(struct pt_fs *fs, uint64_t nodeid, uint64_t fh)
+{
+	if (fs->locks)
+		plock_drop(fs, nodeid, fh, PLOCK_FH);
 }
 
 void pt_locks_clear(struct pt_fs *fs)
 {
 	atomic_fetch_add(&fs->locks->gen, 1);
-	plock_drop(fs, 0, 0, true);
+	plock_drop(fs, 0, 0, PLOCK_ALL);
 }
 
 void pt_locks_free(struct pt_fs *fs)
@@ -187,9 +214,12 @@ static int plock_open(struct pt_fs *fs, struct pt_inode *ino, int *fd)
 	return err;
 }
 
-/* The entry for (ino, owner), created if need be; plock_put() it. */
+/*
+ * The entry for (ino, owner), created if need be with fh as the handle that
+ * ends it; plock_put() it.
+ */
 static int plock_get(struct pt_fs *fs, struct pt_inode *ino, uint64_t owner,
-		     struct pt_plock **out)
+		     uint64_t fh, struct pt_plock **out)
 {
 	struct pt_locks *l = fs->locks;
 	struct pt_plock *p, *q;
@@ -215,6 +245,7 @@ static int plock_get(struct pt_fs *fs, struct pt_inode *ino, uint64_t owner,
 	}
 	p->nodeid = ino->nodeid;
 	p->owner = owner;
+	p->fh = fh;
 	p->ino = ino;
 	inode_ref(&fs->inodes, ino);
 	p->refs = 2;
@@ -392,7 +423,7 @@ int pt_op_getlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = lock_begin(fs, ctx, nodeid, fh, F_UNLCK, &ino, &h);
 	if (err)
 		return err;
-	err = plock_get(fs, ino, owner, &p);
+	err = plock_get(fs, ino, owner, fh, &p);
 	if (!err) {
 		if (fcntl(p->fd, F_OFD_GETLK, &fl))
 			err = errno;
@@ -420,7 +451,7 @@ int pt_op_setlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = lock_begin(fs, ctx, nodeid, fh, lk->type, &ino, &h);
 	if (err)
 		return err;
-	err = plock_get(fs, ino, owner, &p);
+	err = plock_get(fs, ino, owner, fh, &p);
 	if (!err) {
 		/* No lock of ours is held while waiting. */
 		err = lock_set(fs, ctx, p->fd, &fl, 0, wait);

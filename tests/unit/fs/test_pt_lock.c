@@ -120,6 +120,34 @@ static void test_owners(void **state)
 	assert_int_equal(ops->release(e->fs, &root_ctx, node, fb), 0);
 }
 
+/*
+ * The guest's OFD locks: the owner is its open file, and the kernel sends
+ * no unlock when the file's last fd goes, only the RELEASE of the fh.
+ */
+static void test_release_ends_open_file_locks(void **state)
+{
+	struct env *e = *state;
+	uint64_t fa, fa2, fb, node;
+
+	REQUIRE_ROOT();
+	node = do_create(e, VFS_ROOT_ID, "f", &fa);
+	fa2 = open_fh(e, node, O_RDWR);
+	fb = open_fh(e, node, O_RDWR);
+
+	assert_int_equal(setlk(e, node, fa, OWNER_A, F_WRLCK, 0, 9), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 5, 5), EAGAIN);
+	/* Another fh released: the lock stays. */
+	assert_int_equal(ops->release(e->fs, &root_ctx, node, fa2), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 5, 5), EAGAIN);
+	assert_int_equal(host_locked(hp(e, "f"), 0), 1);
+	/* The fh it was taken through released: gone, for the host too. */
+	assert_int_equal(ops->release(e->fs, &root_ctx, node, fa), 0);
+	assert_int_equal(host_locked(hp(e, "f"), 0), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 0, 9), 0);
+	assert_int_equal(ops->release(e->fs, &root_ctx, node, fb), 0);
+	assert_int_equal(host_locked(hp(e, "f"), 5), 0);
+}
+
 static void test_refusals(void **state)
 {
 	struct env *e = *state;
@@ -156,6 +184,7 @@ struct waiter {
 	struct env *e;
 	uint64_t node, fh;
 	int ret;
+	atomic_int tid;		/* the waiting thread, once it runs */
 	atomic_bool interrupted;
 	atomic_bool cancelled;
 	bool flock;
@@ -169,6 +198,7 @@ static void *wait_lock(void *arg)
 
 	ctx.interrupted = &w->interrupted;
 	ctx.cancelled = &w->cancelled;
+	atomic_store(&w->tid, (int)gettid());
 	if (w->flock)
 		w->ret = ops->flock(w->e->fs, &ctx, w->node, w->fh, F_WRLCK,
 				    true);
@@ -176,6 +206,37 @@ static void *wait_lock(void *arg)
 		w->ret = ops->setlk(w->e->fs, &ctx, w->node, w->fh, OWNER_B,
 				    &l, true);
 	return NULL;
+}
+
+/*
+ * Until the waiter sleeps between two attempts: it has found the lock
+ * taken, so what the test does next happens during its wait, however
+ * slowly a loaded machine scheduled it.
+ */
+static void await_waiting(struct waiter *w)
+{
+	char path[64], buf[32];
+
+	for (int i = 0; i < 2000; i++) {
+		int tid = atomic_load(&w->tid);
+		FILE *f;
+
+		if (tid) {
+			snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+			f = fopen(path, "r");
+			if (f) {
+				bool sleeping = fgets(buf, sizeof(buf), f) &&
+					(!strncmp(buf, "230 ", 4) ||
+					 !strncmp(buf, "35 ", 3));
+
+				fclose(f);
+				if (sleeping)
+					return;
+			}
+		}
+		usleep(5 * 1000);
+	}
+	fail_msg("the waiter never started to wait");
 }
 
 static void test_setlkw_waits(void **state)
@@ -190,7 +251,7 @@ static void test_setlkw_waits(void **state)
 	w.fh = open_fh(e, w.node, O_RDWR);
 	assert_int_equal(setlk(e, w.node, fa, OWNER_A, F_WRLCK, 0, 0), 0);
 	assert_int_equal(pthread_create(&th, NULL, wait_lock, &w), 0);
-	usleep(100 * 1000);
+	await_waiting(&w);
 	/* Still waiting while A holds it. */
 	assert_int_equal(__atomic_load_n(&w.ret, __ATOMIC_SEQ_CST), -1);
 	assert_int_equal(setlk(e, w.node, fa, OWNER_A, F_UNLCK, 0, 0), 0);
@@ -220,7 +281,7 @@ static void test_wait_called_off(void **state)
 	assert_true(hfd >= 0);
 	assert_int_equal(fcntl(hfd, F_OFD_SETLK, &fl), 0);
 	assert_int_equal(pthread_create(&th, NULL, wait_lock, &w), 0);
-	usleep(100 * 1000);
+	await_waiting(&w);
 	assert_int_equal(__atomic_load_n(&w.ret, __ATOMIC_SEQ_CST), -1);
 	ops->destroy(e->fs);
 	assert_int_equal(pthread_join(th, NULL), 0);
@@ -252,8 +313,9 @@ static void test_wait_interrupted(void **state)
 		w.ret = -1;
 		atomic_init(&w.interrupted, false);
 		atomic_init(&w.cancelled, false);
+		atomic_init(&w.tid, 0);
 		assert_int_equal(pthread_create(&th, NULL, wait_lock, &w), 0);
-		usleep(50 * 1000);
+		await_waiting(&w);
 		assert_int_equal(__atomic_load_n(&w.ret, __ATOMIC_SEQ_CST), -1);
 		atomic_store(i < 2 ? &w.interrupted : &w.cancelled, true);
 		assert_int_equal(pthread_join(th, NULL), 0);
@@ -304,6 +366,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		PT_TEST(test_owners),
+		PT_TEST(test_release_ends_open_file_locks),
 		PT_TEST(test_refusals),
 		PT_TEST(test_setlkw_waits),
 		PT_TEST(test_wait_called_off),
