@@ -30,6 +30,7 @@
 #include "fuse/session.h"
 #include "policy/caps.h"
 #include "policy/limits.h"
+#include "policy/mounts.h"
 #include "policy/sandbox.h"
 #include "policy/seccomp.h"
 #include "transport/devfuse.h"
@@ -434,6 +435,33 @@ static bool file_handles_without_cap(struct vfsd_options *o, caps_set_t caps)
 	return false;
 }
 
+/*
+ * Without --inode-file-handles: handles (and CAP_DAC_READ_SEARCH) only
+ * where no handle can reach past the share (policy/mounts.h), else an fd
+ * per inode as virtiofsd does.
+ */
+static void file_handles_default(struct vfsd_options *o)
+{
+	bool whole = false;
+	int err;
+
+	if (o->inode_file_handles_set)
+		return;
+	err = mounts_share_is_whole(o->shared_dir, &whole);
+	if (err)
+		log_warn("cannot read the mounts of %s: %s", o->shared_dir,
+			 strerror(err));
+	o->inode_file_handles = whole ? INODE_FH_PREFER : INODE_FH_NEVER;
+	if (whole)
+		log_info("file handles on: %s is the root of its filesystems",
+			 o->shared_dir);
+	else
+		log_info("file handles off: a handle could reach past %s "
+			 "(not the root of its filesystem, or a bind mount below it; "
+			 "--inode-file-handles=prefer to use them anyway, see "
+			 "docs/SECURITY.md)", o->shared_dir);
+}
+
 int main(int argc, char *argv[])
 {
 	struct vfsd_options o;
@@ -470,6 +498,9 @@ int main(int argc, char *argv[])
 		options_free(&o);
 		return 1;
 	}
+	test_seccomp_violation = getenv("VFSD_TEST_SECCOMP_VIOLATION") != NULL;
+	log_setup((enum log_level)o.log_level, o.use_syslog);
+	file_handles_default(&o);
 	caps = caps_default();
 	/* open_by_handle_at() wants it; see docs/SECURITY.md. */
 	if (o.inode_file_handles != INODE_FH_NEVER)
@@ -483,8 +514,6 @@ int main(int argc, char *argv[])
 		options_free(&o);
 		return 1;
 	}
-	test_seccomp_violation = getenv("VFSD_TEST_SECCOMP_VIOLATION") != NULL;
-	log_setup((enum log_level)o.log_level, o.use_syslog);
 	setup_signals();
 	/* Modes from the guest are already masked by the guest kernel. */
 	umask(0);

@@ -94,6 +94,7 @@ int opt_set_inode_fh(struct vfsd_options *o, const char *val, char *err,
 		return opt_fail(err, errlen,
 			"invalid inode file handles mode '%s' "
 			"(never, prefer or mandatory)", val);
+	o->inode_file_handles_set = true;
 	return 0;
 }
 

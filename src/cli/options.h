@@ -79,6 +79,8 @@ struct vfsd_options {
 
 	/* Inode fds (fs/inode.h): default prefer, budget 0 = from the limit */
 	enum inode_fh_mode inode_file_handles;
+	/* Given on the command line; else chosen by the share's mounts. */
+	bool inode_file_handles_set;
 	uint64_t inode_fd_budget;
 	bool announce_submounts;	/* FUSE_SUBMOUNTS; default off */
 

@@ -92,7 +92,9 @@ is_mounted() {
 	grep -q " $mnt fuse.vfsd " /proc/mounts
 }
 
+# The share is a directory of /tmp's filesystem: handles must be asked for.
 "$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" \
+	--inode-file-handles=prefer \
 	--rlimit-nofile=$LIMIT --cache=always --stats-socket="$work/stats.sock" \
 	"${daemon_args[@]}" \
 	>"$log" 2>&1 &

@@ -21,6 +21,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -426,20 +427,22 @@ static atomic_bool swapping;
 
 static void *swapper(void *arg)
 {
-	unsigned long *swaps = arg;
+	atomic_ulong *swaps = arg;
 
 	while (atomic_load(&swapping)) {
 		if (renameat2(share_fd, "swap", share_fd, "swap_link",
 			      RENAME_EXCHANGE) == 0)
-			(*swaps)++;
+			atomic_fetch_add(swaps, 1);
 	}
 	return NULL;
 }
 
 static void test_symlink_swapped_during_lookup(void **state)
 {
-	unsigned long swaps = 0, hits = 0;
+	atomic_ulong swaps = 0;
+	unsigned long hits = 0;
 	struct fuse_entry_out dir, e;
+	time_t deadline = time(NULL) + 30;
 	pthread_t t;
 
 	(void)state;
@@ -447,7 +450,12 @@ static void test_symlink_swapped_during_lookup(void **state)
 	assert_int_equal(creds_reset(), 0);
 	atomic_store(&swapping, true);
 	assert_int_equal(pthread_create(&t, NULL, swapper, &swaps), 0);
-	for (int i = 0; i < 3000; i++) {
+	/*
+	 * At least 3000 rounds, and on until the swapper has swapped and a
+	 * lookup has landed: a loaded machine may start the thread late.
+	 */
+	for (int i = 0; i < 3000 || ((!atomic_load(&swaps) || !hits) &&
+				     time(NULL) < deadline); i++) {
 		if (lookup(ROOT_ID, "swap", &dir))
 			continue;
 		if (lookup(dir.nodeid, "secret", &e))
@@ -459,7 +467,7 @@ static void test_symlink_swapped_during_lookup(void **state)
 	}
 	atomic_store(&swapping, false);
 	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_true(swaps > 0);
+	assert_true(atomic_load(&swaps) > 0);
 	assert_true(hits > 0);
 	assert_secret_untouched();
 }

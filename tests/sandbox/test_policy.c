@@ -3,6 +3,7 @@
  * The pure parts of the confinement: --modcaps parsing, the /proc status
  * checks, and what the seccomp allowlist must never contain.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "policy/caps.h"
+#include "policy/mounts.h"
 #include "policy/seccomp.h"
 
 #define BIT(n) ((caps_set_t)1 << (n))
@@ -145,6 +147,47 @@ static void test_allowlist_includes(void **state)
 			fail_msg("%s is missing from the allowlist", needed[i]);
 }
 
+/* Which shares file handles cannot reach past (policy/mounts.h). */
+static void test_whole_filesystems(void **state)
+{
+	static const char mi[] =
+		"21 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+		"30 21 0:40 / /srv/share rw - ext4 /dev/sdb1 rw\n"
+		"31 30 0:41 / /srv/share/tmp rw - tmpfs tmpfs rw\n"
+		"32 21 8:1 /home/u /srv/bound rw - ext4 /dev/sda1 rw\n"
+		"33 21 0:42 / /srv/with\\040space rw - tmpfs tmpfs rw\n"
+		"34 21 0:43 / /srv/mixed rw - tmpfs tmpfs rw\n"
+		"35 34 8:1 /var /srv/mixed/var rw - ext4 /dev/sda1 rw\n";
+	bool whole = true;
+
+	(void)state;
+	/* A whole filesystem with another whole one below it. */
+	assert_int_equal(mounts_whole_in(mi, "/srv/share", &whole), 0);
+	assert_true(whole);
+	assert_int_equal(mounts_whole_in(mi, "/srv/share/tmp", &whole), 0);
+	assert_true(whole);
+	/* A directory of a filesystem: a handle reaches its siblings. */
+	assert_int_equal(mounts_whole_in(mi, "/srv/share/sub", &whole), 0);
+	assert_false(whole);
+	assert_int_equal(mounts_whole_in(mi, "/srv", &whole), 0);
+	assert_false(whole);
+	/* A bind mount of a subdirectory, as the share or below it. */
+	assert_int_equal(mounts_whole_in(mi, "/srv/bound", &whole), 0);
+	assert_false(whole);
+	assert_int_equal(mounts_whole_in(mi, "/srv/mixed", &whole), 0);
+	assert_false(whole);
+	/* Escaped names; a prefix that is not a path component. */
+	assert_int_equal(mounts_whole_in(mi, "/srv/with space", &whole), 0);
+	assert_true(whole);
+	assert_int_equal(mounts_whole_in(mi, "/srv/sha", &whole), 0);
+	assert_false(whole);
+	/* The whole tree has a bind of a subdirectory somewhere. */
+	assert_int_equal(mounts_whole_in(mi, "/", &whole), 0);
+	assert_false(whole);
+	assert_int_equal(mounts_whole_in("21 1 8:1\n", "/", &whole), EINVAL);
+	assert_false(whole);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_status_checks),
 		cmocka_unit_test(test_allowlist_excludes),
 		cmocka_unit_test(test_allowlist_includes),
+		cmocka_unit_test(test_whole_filesystems),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

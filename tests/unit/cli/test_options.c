@@ -513,6 +513,8 @@ static void test_inode_fds_and_submounts(void **state)
 	/* Defaults: handles where possible, budget from the limit, no submounts. */
 	assert_int_equal(PARSE(&o, err, "--shared-dir=/d"), 0);
 	assert_int_equal(o.inode_file_handles, INODE_FH_PREFER);
+	/* Not given: main() keeps prefer only for a share of whole filesystems. */
+	assert_false(o.inode_file_handles_set);
 	assert_int_equal(o.inode_fd_budget, 0);
 	assert_false(o.announce_submounts);
 	options_free(&o);
