@@ -20,12 +20,22 @@ kernel=$1 initrd=$2 sock=$3 tag=$4 mode=$5
 # no_timer_check: on a loaded host the TCG guest's boot-time check of the
 # IO-APIC timer can miss its ticks and panic ("IO-APIC + timer doesn't
 # work!").
+# maxcpus=2 with one vCPU: QEMU before 8.0 drops the guest's memory barriers
+# from TCG code when the machine can only ever have one CPU (upstream fix
+# "tcg: Do not elide memory barriers for !CF_PARALLEL", March 2023). The
+# guest's virtio_mb() between writing used_event and reading used->idx is
+# then no barrier at all, and now and then the guest and the daemon each
+# miss the other's update: an interrupt or a kick is lost and the guest
+# waits forever (seen as an unmount stuck in virtio_fs_drain_queue).
+# VFSD_QEMU_MONITOR=PATH adds a monitor socket for looking at a stuck guest
+# (info virtio-status, sendkey alt-sysrq-w).
 exec qemu-system-x86_64 \
-	-accel tcg -cpu max -smp 1 -m 512M \
+	-accel tcg -cpu max -smp 1,maxcpus=2 -m 512M \
 	-object memory-backend-memfd,id=mem,size=512M,share=on \
 	-numa node,memdev=mem \
 	-chardev socket,id=c0,path="$sock" \
 	-device vhost-user-fs-pci,chardev=c0,tag="$tag" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 quiet loglevel=4 panic=-1 no_timer_check vfsd.tag=$tag vfsd.mode=$mode" \
-	-nographic -no-reboot -net none
+	-append "console=ttyS0 quiet loglevel=4 panic=-1 no_timer_check vfsd.tag=$tag vfsd.mode=$mode sysrq_always_enabled" \
+	-nographic -no-reboot -net none \
+	${VFSD_QEMU_MONITOR:+-monitor unix:$VFSD_QEMU_MONITOR,server,nowait}

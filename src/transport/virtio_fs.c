@@ -7,9 +7,10 @@
  *   vu_send). It alone configures queues, starts and stops queue threads and
  *   replaces guest memory, the last only while every queue thread is stopped.
  * - Each started virtqueue has one queue thread. It poll()s the kick eventfd
- *   and its own stop eventfd, pops every available chain and turns it into a
- *   struct fuse_req whose iovecs point into guest memory (nothing of the
- *   FUSE message is copied here). Queue 0 (hiprio: FORGET, BATCH_FORGET,
+ *   and its own stop eventfd (and, idle for a second, looks for a kick or
+ *   an interrupt the driver lost: vfs_rescue), pops every available chain
+ *   and turns it into a struct fuse_req whose iovecs point into guest
+ *   memory (nothing of the FUSE message is copied here). Queue 0 (hiprio: FORGET, BATCH_FORGET,
  *   INTERRUPT) is always handled in its queue thread.
  * - With thread_pool_size > 0, request queues hand their requests to one
  *   pool of that many worker threads, shared by all queues; otherwise the
@@ -64,6 +65,7 @@ struct vfs_qthread {
 	unsigned int inflight;		/* protected by vu_queue.lock */
 	bool throttled;			/* protected by vu_queue.lock */
 	struct vfs_work *free_list;	/* protected by vu_queue.lock */
+	bool rescue_logged;		/* queue thread only */
 	pthread_cond_t idle;		/* signalled under vu_queue.lock */
 };
 
@@ -310,6 +312,34 @@ static int vfs_drain(struct vfs_qthread *qt, bool pooled)
 	return 0;
 }
 
+/*
+ * An idle queue thread looks at its ring this often for a lost kick or a
+ * lost interrupt (vq_has_avail, vq_renotify): rare enough to cost nothing,
+ * soon enough that a guest which lost one stalls for a second, not forever.
+ */
+#define VFS_RESCUE_MS 1000
+
+/* After a quiet VFS_RESCUE_MS: true if chains wait that no kick announced. */
+static bool vfs_rescue(struct vfs_qthread *qt)
+{
+	struct vu_queue *q = &qt->srv->dev.q[qt->idx];
+	bool kick_lost, call_lost;
+
+	kick_lost = vq_has_avail(&q->vq);
+	pthread_mutex_lock(&q->lock);
+	call_lost = vq_renotify(&q->vq);
+	pthread_mutex_unlock(&q->lock);
+	if ((kick_lost || call_lost) && !qt->rescue_logged) {
+		qt->rescue_logged = true;
+		log_warn("virtqueue %u: the driver missed %s, served anyway "
+			 "(a guest without memory barriers?); logged once",
+			 qt->idx, kick_lost && call_lost ?
+			 "a kick and an interrupt" : kick_lost ? "a kick" :
+			 "an interrupt");
+	}
+	return kick_lost;
+}
+
 /* Wait for a kick or a stop; false when the thread should end. */
 static bool vfs_wait_kick(struct vfs_qthread *qt, int kick_fd)
 {
@@ -318,14 +348,23 @@ static bool vfs_wait_kick(struct vfs_qthread *qt, int kick_fd)
 		{ .fd = qt->stop_fd, .events = POLLIN },
 	};
 	eventfd_t v;
+	int n;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		n = poll(pfd, 2, VFS_RESCUE_MS);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("virtqueue %u: poll: %s", qt->idx,
 				strerror(errno));
 			return false;
+		}
+		if (n == 0) {
+			if (vfs_stopping(qt))
+				return false;
+			if (vfs_rescue(qt))
+				return true;
+			continue;
 		}
 		if (pfd[1].revents || vfs_stopping(qt))
 			return false;
@@ -400,6 +439,7 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 	qt->inflight = 0;
 	qt->throttled = false;
 	qt->free_list = NULL;
+	qt->rescue_logged = false;
 	ret = thread_create_nosig(&qt->thread, vfs_queue_thread, qt);
 	if (ret < 0) {
 		if (close(qt->stop_fd) < 0)

@@ -289,3 +289,35 @@ bool vq_arm_notify(struct virtq *vq)
 	return __atomic_load_n(&vq->avail->idx, __ATOMIC_RELAXED) !=
 	       vq->last_avail_idx;
 }
+
+bool vq_has_avail(struct virtq *vq)
+{
+	if (vq_is_broken(vq) || vq->avail == NULL)
+		return false;
+	return __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE) !=
+	       vq->last_avail_idx;
+}
+
+bool vq_renotify(struct virtq *vq)
+{
+	uint16_t event;
+
+	if (!vq->event_idx || vq->call_fd < 0 || vq->avail == NULL ||
+	    vq_is_broken(vq))
+		return false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	event = __atomic_load_n(&vq->avail->ring[vq->num], __ATOMIC_RELAXED);
+	/*
+	 * A driver that consumed everything points used_event at used_idx.
+	 * One still busy with callbacks off lags too; an interrupt more is
+	 * harmless to it.
+	 */
+	if (event == vq->used_idx)
+		return false;
+	if (eventfd_write(vq->call_fd, 1) < 0) {
+		log_warn("virtqueue %u: call eventfd: %s", vq->index,
+			 strerror(errno));
+		return false;
+	}
+	return true;
+}

@@ -98,6 +98,25 @@ void vq_notify(struct virtq *vq);
  */
 bool vq_arm_notify(struct virtq *vq);
 
+/*
+ * Repair of lost notifications. Both sides of a ring publish an index and
+ * then read the other's suppression field; that needs a full barrier on
+ * both sides, and some drivers (a TCG guest under QEMU < 8.0 with one
+ * possible vCPU) run without one. Then a kick or an interrupt can be lost
+ * and the guest waits forever. The queue thread, idle for a while, calls
+ * these two to look again.
+ */
+
+/** Chains the driver published without a kick we saw. Queue thread only. */
+bool vq_has_avail(struct virtq *vq);
+
+/**
+ * With EVENT_IDX: signal again if the driver's used_event still lags the
+ * used ring, i.e. it has not seen what we pushed. Returns true if it
+ * signalled. Caller holds the lock.
+ */
+bool vq_renotify(struct virtq *vq);
+
 /** Mark broken and log why, once. */
 void vq_set_broken(struct virtq *vq, const char *why);
 

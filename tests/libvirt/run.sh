@@ -173,7 +173,7 @@ domain_xml() {
 	name=$1 tag=$2 dir=$3 attrs=$4 kids=$5
 	shift 5
 	cfg=$("$vfsd" config --format libvirt --tag "$tag" --shared-dir "$dir" \
-		--memory 512M --cpus 1 "$@" | edit_binary "$attrs" "$kids") || return 1
+		--memory 512M --cpus 2 "$@" | edit_binary "$attrs" "$kids") || return 1
 	cat <<-XML
 	<domain type='qemu'>
 	  <name>$name</name>

@@ -8,6 +8,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -308,6 +309,75 @@ static int c_event_idx(struct client_session *cs,
 	return PASS;
 }
 
+/*
+ * A driver whose kick got lost (a missing barrier between its avail->idx
+ * store and its avail_event load): the request must still be served, by
+ * the idle queue thread's second look.
+ */
+static int c_lost_kick(struct client_session *cs, const struct client_opts *o,
+		       char *msg, size_t len)
+{
+	struct fm_queue *q = &cs->q[1];
+	struct fm_slot *s = &q->slots[0];
+	const void *payload;
+	size_t plen;
+	uint64_t t0;
+
+	if (root_ok(cs, 1, msg, len))
+		return FAIL;
+	fm_fill_getattr(s, FUSE_ROOT_ID);
+	q->vq->no_kick = true;
+	t0 = vc_now_ns();
+	fm_submit(s);
+	q->vq->no_kick = false;
+	if (vc_vq_wait(q->vq, o->timeout_ms) <= 0)
+		return say(msg, len, FAIL, "a request without a kick waited "
+			   "%d ms unserved", o->timeout_ms);
+	fm_reap(q, NULL, q->nslots);
+	if (!s->done || fm_reply(s, &payload, &plen) != 0)
+		return say(msg, len, FAIL, "GETATTR without a kick failed");
+	return say(msg, len, PASS, "served after %llu ms",
+		   (unsigned long long)((vc_now_ns() - t0) / 1000000));
+}
+
+/*
+ * A driver that missed an interrupt: its used_event lags (as when its
+ * store to used_event and load of used->idx were reordered), so the reply
+ * itself signals nothing. The call eventfd must still fire.
+ */
+static int c_lost_interrupt(struct client_session *cs,
+			    const struct client_opts *o, char *msg, size_t len)
+{
+	struct fm_queue *q = &cs->q[1];
+	struct vc_vq *vq = q->vq;
+	struct fm_slot *s = &q->slots[0];
+	struct pollfd pfd = { .fd = vq->call_fd, .events = POLLIN };
+	uint64_t v, t0;
+	int r;
+
+	if (!(cs->dev.features & (1ull << VIRTIO_RING_F_EVENT_IDX)))
+		return say(msg, len, SKIP, "EVENT_IDX not offered");
+	if (root_ok(cs, 1, msg, len))
+		return FAIL;
+	while (read(vq->call_fd, &v, sizeof(v)) == sizeof(v))
+		;
+	/* "Interrupt me after entry last_used - 1": long since passed. */
+	__atomic_store_n(&vq->avail->ring[vq->num],
+			 (uint16_t)(vq->last_used - 1), __ATOMIC_RELEASE);
+	fm_fill_getattr(s, FUSE_ROOT_ID);
+	t0 = vc_now_ns();
+	fm_submit(s);
+	r = poll(&pfd, 1, o->timeout_ms);
+	if (r <= 0)
+		return say(msg, len, FAIL, "no interrupt in %d ms for a reply "
+			   "the driver had not seen", o->timeout_ms);
+	fm_reap(q, NULL, q->nslots);
+	if (!s->done)
+		return say(msg, len, FAIL, "interrupt without a reply");
+	return say(msg, len, PASS, "interrupt after %llu ms",
+		   (unsigned long long)((vc_now_ns() - t0) / 1000000));
+}
+
 static int c_disconnect_inflight(struct client_session *cs,
 				 const struct client_opts *o, char *msg,
 				 size_t len)
@@ -351,6 +421,8 @@ static const struct check_case cases[] = {
 	{ "ring_restart_kick_before_call", c_ring_restart_kick_first, CFG() },
 	{ "queue_disable_enable", c_enable, CFG() },
 	{ "event_idx", c_event_idx, CFG(.event_idx = true) },
+	{ "lost_kick", c_lost_kick, CFG() },
+	{ "lost_interrupt", c_lost_interrupt, CFG(.event_idx = true) },
 	{ "two_request_queues", c_two_queues, CFG(.nreq = 2) },
 	{ "disconnect_idle", c_nothing, CFG() },
 	{ "disconnect_inflight", c_disconnect_inflight, CFG() },

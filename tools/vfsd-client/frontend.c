@@ -630,7 +630,7 @@ void vc_vq_publish(struct vc_vq *vq, uint16_t head)
 	else
 		notify = !(__atomic_load_n(&vq->used->flags, __ATOMIC_ACQUIRE) &
 			   VRING_USED_F_NO_NOTIFY);
-	if (notify)
+	if (notify && !vq->no_kick)
 		vc_vq_kick(vq);
 }
 

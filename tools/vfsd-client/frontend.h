@@ -31,6 +31,7 @@ struct vc_vq {
 	uint16_t last_used; /* next used entry to consume */
 	uint16_t base; /* SET_VRING_BASE value at the next start */
 	bool event_idx;
+	bool no_kick; /* publish without kicking: a driver that lost one */
 };
 
 /* How guest RAM is presented in SET_MEM_TABLE. */
