@@ -30,59 +30,27 @@ done
 
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/fuse.sh
+. "$(dirname "$0")/../lib/fuse.sh"
 
 work=$(mktemp -d /tmp/vfsd-devfuse.XXXXXX)
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
-pid=
 cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	umount -l "$mnt" 2>/dev/null
+	fuse_cleanup
 	rm -rf "$work"
 }
 trap cleanup EXIT
 mkdir -p "$share" "$mnt"
 chmod 0755 "$work"
 
-is_mounted() {
-	grep -q " $mnt fuse.vfsd " /proc/mounts
-}
-
-start_vfsd() {
-	: >"$log"
-	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" "$@" \
-		>>"$log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		is_mounted && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-# Wait for the daemon to exit; its status goes to $status ("timeout" if
-# it does not exit within 5 s). Not a subshell: only the parent can wait.
-wait_exit() {
-	status=timeout
-	for _ in $(seq 100); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			wait "$pid"
-			status=$?
-			pid=
-			return 0
-		fi
-		sleep 0.05
-	done
-}
-
 # --- the test program over the mount --------------------------------------
 
 "$guest_bin" host-prepare "$share" >"$work/prepare.log" 2>&1
 check "host-prepare filled the share" $? "$(tail -n 3 "$work/prepare.log")"
 
-start_vfsd
+fuse_start
 check "vfsd mounted the share on $mnt" $? "$(tail -n 5 "$log")"
 
 "$guest_bin" run "$mnt" >"$work/run.log" 2>&1
@@ -94,10 +62,10 @@ check "e2e_ops over /dev/fuse: $total checks, $fails failed" \
 	$(( run_rc != 0 || fails != 0 || total == 0 )) "exit $run_rc"
 
 kill -TERM "$pid"
-wait_exit
+fuse_wait_exit
 check "SIGTERM: vfsd exits with status 0" "$([ "$status" = 0 ]; echo $?)" \
 	"status $status"
-is_mounted
+fuse_mounted
 check "SIGTERM: nothing left mounted" $(( ! $? ))
 
 "$guest_bin" host-check "$share" >"$work/hostcheck.log" 2>&1
@@ -112,7 +80,7 @@ check "daemon log has no sanitizer report" \
 
 # --- O_DIRECT through the daemon (--allow-direct-io) ----------------------
 
-start_vfsd --allow-direct-io
+fuse_start --allow-direct-io
 check "mount with --allow-direct-io" $?
 head -c 3145728 /dev/urandom >"$work/direct.src"
 cp "$work/direct.src" "$share/direct.in"
@@ -123,45 +91,43 @@ dd if="$work/direct.src" of="$mnt/direct.out" bs=1M oflag=direct 2>/dev/null
 cmp -s "$work/direct.src" "$share/direct.out"
 check "O_DIRECT write lands on the host byte for byte" $?
 kill -TERM "$pid"
-wait_exit
+fuse_wait_exit
 
 # --- the other ways to end ------------------------------------------------
 
-start_vfsd
+fuse_start
 check "restart after SIGTERM mounts again" $?
 kill -INT "$pid"
-wait_exit
+fuse_wait_exit
 check "SIGINT: exit status 0 and nothing mounted" \
-	"$([ "$status" = 0 ] && ! is_mounted; echo $?)" "status $status"
+	"$([ "$status" = 0 ] && ! fuse_mounted; echo $?)" "status $status"
 
-start_vfsd
+fuse_start
 check "mount for the abort test" $?
 dev=$(stat -c %d "$mnt")
 ls "$mnt" >/dev/null
 if [ -w "/sys/fs/fuse/connections/$dev/abort" ]; then
 	echo 1 >"/sys/fs/fuse/connections/$dev/abort"
-	wait_exit
+	fuse_wait_exit
 	check "kernel abort: vfsd exits with status 0" \
 		"$([ "$status" = 0 ]; echo $?)" "status $status"
-	is_mounted
+	fuse_mounted
 	check "kernel abort: nothing left mounted" $(( ! $? ))
 else
 	check "fusectl exposes connection $dev" 1 \
 		"/sys/fs/fuse/connections/$dev/abort missing (is fusectl mounted?)"
 fi
 
-start_vfsd
+fuse_start
 check "mount for the SIGKILL test" $?
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null
-pid=
+fuse_kill
 ls "$mnt" >/dev/null 2>&1
 ls_rc=$?
 check "SIGKILL: the dead mount answers with an error, not a hang" \
 	"$([ "$ls_rc" -ne 0 ]; echo $?)"
 umount -l "$mnt"
 check "SIGKILL: umount -l recovers the mount point" \
-	"$(! is_mounted && [ -d "$mnt" ] && ls "$mnt" >/dev/null; echo $?)"
+	"$(! fuse_mounted && [ -d "$mnt" ] && ls "$mnt" >/dev/null; echo $?)"
 
 # A mount point that is already busy is refused before anything happens.
 mount -t tmpfs vfsd-busy "$mnt"

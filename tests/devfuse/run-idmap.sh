@@ -22,12 +22,13 @@ command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv missing"; exit 0; }
 
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/fuse.sh
+. "$(dirname "$0")/../lib/fuse.sh"
 
 work=$(mktemp -d /tmp/vfsd-idmap.XXXXXX)
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
-pid=
 cleanup() {
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	umount -l "$mnt" 2>/dev/null
@@ -43,19 +44,11 @@ echo data >"$share/squashed/f"
 chown 3005:3005 "$share/squashed/f"
 echo root >"$share/rootfile"
 
-"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" --cache=never \
+fuse_start --cache=never \
 	--translate-uid=map:1000:2000:1 --translate-gid=map:1000:2000:1 \
 	--translate-uid=squash-host:3000:65534:10 \
 	--translate-gid=squash-host:3000:65534:10 \
-	--translate-uid=forbid-guest:4000:1 --translate-gid=forbid-guest:4000:1 \
-	>"$log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-	grep -q " $mnt fuse" /proc/mounts && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.05
-done
-grep -q " $mnt fuse" /proc/mounts || {
+	--translate-uid=forbid-guest:4000:1 --translate-gid=forbid-guest:4000:1 || {
 	echo "Bail out! vfsd did not mount"
 	sed 's/^/# /' "$log"
 	exit 1

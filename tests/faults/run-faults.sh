@@ -33,58 +33,35 @@ done
 
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/fuse.sh
+. "$(dirname "$0")/../lib/fuse.sh"
 ok() { echo $(( $? != 0 )); } # status of the last command as 0/1
 
 work=$(mktemp -d /tmp/vfsd-faults.XXXXXX)
 chmod 0755 "$work"
 mnt=$work/mnt
 log=$work/vfsd.log
-pid=
+# The sanitizer check at the end reads every daemon's output.
+fuse_keep_log=1
 small=
 cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	umount -l "$mnt" 2>/dev/null
+	fuse_cleanup
 	[ -n "$small" ] && umount -l "$small" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 mkdir -p "$mnt"
 
-is_mounted() { grep -q " $mnt fuse.vfsd " /proc/mounts; }
 alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
-
-start_vfsd() { # SHARE [ARGS...]
-	local share=$1
-	shift
-	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" "$@" \
-		>>"$log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		is_mounted && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
 
 # SIGTERM: the daemon must still be able to end cleanly after the fault.
 stop_vfsd() { # NAME
-	local status=timeout
 	if alive; then
-		kill -TERM "$pid"
-		for _ in $(seq 100); do
-			if ! kill -0 "$pid" 2>/dev/null; then
-				wait "$pid"
-				status=$?
-				break
-			fi
-			sleep 0.05
-		done
+		fuse_stop
 	else
 		status=dead
+		pid=
 	fi
-	[ "$status" = timeout ] && kill -KILL "$pid" 2>/dev/null
-	pid=
 	umount -l "$mnt" 2>/dev/null
 	check "$1: vfsd still running, exits 0 on SIGTERM" \
 		"$([ "$status" = 0 ]; echo $?)" "status $status"
@@ -113,7 +90,8 @@ mkdir -p "$small"
 mount -t tmpfs -o size=4m vfsd-faults "$small"
 check "enospc: 4 MiB tmpfs for the share" $?
 head -c 65536 /dev/urandom >"$work/before.ref"
-start_vfsd "$small"
+share=$small
+fuse_start
 check "enospc: vfsd serves the small share" $?
 cp "$work/before.ref" "$mnt/before" && sync "$mnt/before"
 check "enospc: 64 KiB written and synced before the disk fills" "$(ok)"
@@ -138,7 +116,7 @@ umount "$small" && small=
 share=$work/nofile
 mkdir -p "$share"
 for i in $(seq 200); do echo "file $i" >"$share/f$i"; done
-start_vfsd "$share" --rlimit-nofile=64
+fuse_start --rlimit-nofile=64
 check "nofile: vfsd serves with --rlimit-nofile=64" $?
 # Fds of the daemon and its sandboxed server process.
 daemon_fds() {
@@ -192,7 +170,7 @@ stop_vfsd nofile
 share=$work/moving
 mkdir -p "$share/sub"
 echo inside >"$share/sub/f"
-start_vfsd "$share"
+fuse_start
 check "vanish: vfsd serves the share" $?
 exec {held}<"$mnt/sub/f"
 [ "$(cat "$mnt/sub/f")" = inside ]
@@ -235,7 +213,7 @@ stop_vfsd vanish
 
 share=$work/killed
 mkdir -p "$share"
-start_vfsd "$share"
+fuse_start
 check "sigkill: vfsd serves the share" $?
 record() { printf '%-4095s\n' "record $1 $(printf '%04d' "$1")"; }
 progress=$work/progress
@@ -257,9 +235,7 @@ for _ in $(seq 200); do
 	[ "$(cat "$progress")" -ge 3 ] 2>/dev/null && break
 	sleep 0.05
 done
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null
-pid=
+fuse_kill
 wait "$writer"
 umount -l "$mnt"
 n=$(cat "$progress")
@@ -281,7 +257,7 @@ mkdir -p "$share"
 echo "0123456789" >"$share/t"
 echo old >"$share/r"
 echo mode >"$share/m" && chmod 0644 "$share/m"
-start_vfsd "$share" --cache=auto
+fuse_start --cache=auto
 check "host-change: vfsd serves with cache=auto" $?
 stat "$mnt/t" "$mnt/m" >/dev/null && cat "$mnt/t" "$mnt/r" >/dev/null
 truncate -s 3 "$share/t"
@@ -317,17 +293,7 @@ if [ -x "$client_bin" ]; then
 	check "frontend: the bench is running against vfsd" "$(ok)"
 	kill -KILL "$client"
 	wait "$client" 2>/dev/null
-	status=timeout
-	for _ in $(seq 100); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			wait "$pid"
-			status=$?
-			break
-		fi
-		sleep 0.05
-	done
-	[ "$status" = timeout ] && kill -KILL "$pid"
-	pid=
+	fuse_wait_exit || fuse_kill
 	check "frontend: killed mid-request, vfsd exits with status 0" \
 		"$([ "$status" = 0 ]; echo $?)" "status $status"
 	check "frontend: no socket left behind" "$([ ! -e "$sock" ]; echo $?)"

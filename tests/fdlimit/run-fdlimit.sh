@@ -44,18 +44,18 @@ done
 # guest_count_fds and guest_rss_kb: a process and its descendants.
 # shellcheck source=../lib/guest.sh
 . "$top/tests/lib/guest.sh"
+# shellcheck source=../lib/fuse.sh
+. "$top/tests/lib/fuse.sh"
 
 LIMIT=1024
 work=$(mktemp -d /tmp/vfsd-fdlimit.XXXXXX)
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
-pid=
 sampler=
 cleanup() {
 	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	umount -l "$mnt" 2>/dev/null
+	fuse_cleanup
 	umount -l "$share/sub" 2>/dev/null
 	rm -rf "$work"
 }
@@ -88,25 +88,12 @@ echo "# $total files and 2000 on a tmpfs made in $(($(date +%s) - t0)) s"
 
 # --- the daemon ----------------------------------------------------------
 
-is_mounted() {
-	grep -q " $mnt fuse.vfsd " /proc/mounts
-}
-
 # The share is a directory of /tmp's filesystem: handles must be asked for.
-"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" \
-	--inode-file-handles=prefer \
+fuse_start --inode-file-handles=prefer \
 	--rlimit-nofile=$LIMIT --cache=always --stats-socket="$work/stats.sock" \
-	"${daemon_args[@]}" \
-	>"$log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-	is_mounted && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.05
-done
-is_mounted
+	"${daemon_args[@]}"
 check "vfsd mounted with --rlimit-nofile=$LIMIT" $? "$(tail -n 5 "$log")"
-is_mounted || { echo "1..$ntest"; exit 1; }
+fuse_mounted || { echo "1..$ntest"; exit 1; }
 sleep 0.3
 rss0=$(guest_rss_kb "$pid")
 
@@ -122,7 +109,7 @@ bash -c '
 sampler=$!
 
 alive() {
-	kill -0 "$pid" 2>/dev/null && is_mounted
+	kill -0 "$pid" 2>/dev/null && fuse_mounted
 }
 
 # --- the walk --------------------------------------------------------------
@@ -236,7 +223,7 @@ out=$(timeout 20 "$daemon_bin" --fuse-mount="$mnt" --shared-dir=/proc/sys \
 	--inode-file-handles=mandatory 2>&1)
 rc=$?
 check "--inode-file-handles=mandatory refuses a share without handles" \
-	"$([ "$rc" -eq 1 ] && ! is_mounted && grep -q "mandatory" <<<"$out"; echo $?)" \
+	"$([ "$rc" -eq 1 ] && ! fuse_mounted && grep -q "mandatory" <<<"$out"; echo $?)" \
 	"status $rc: $out"
 echo "1..$ntest"
 [ "$nfail" -eq 0 ]

@@ -29,15 +29,15 @@ done
 
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/fuse.sh
+. "$(dirname "$0")/../lib/fuse.sh"
 
 work=$(mktemp -d /tmp/vfsd-policy.XXXXXX)
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
-pid=
 cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	umount -l "$mnt" 2>/dev/null
+	fuse_cleanup
 	umount -l "$share" 2>/dev/null
 	rm -rf "$work"
 }
@@ -45,34 +45,10 @@ trap cleanup EXIT
 mkdir -p "$share" "$mnt"
 chmod 0755 "$work"
 
-is_mounted() {
-	grep -q " $mnt fuse.vfsd " /proc/mounts
-}
-
-start_vfsd() {
-	: >"$log"
-	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" "$@" \
-		>>"$log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		is_mounted && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
 stop_vfsd() {
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=
-	is_mounted && umount -l "$mnt"
+	fuse_stop
+	fuse_mounted && umount -l "$mnt"
 	grep -E 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' \
 		"$log" | sed 's/^/# /' | head -n 10
 	! grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' \
@@ -102,7 +78,7 @@ mode_of() { stat -c %a "$1"; }
 # --- nodev -----------------------------------------------------------------
 
 fresh_share
-start_vfsd --nodev
+fuse_start --nodev
 check "--nodev: mounted" $? "$(tail -n 3 "$log")"
 fails_with "--nodev: mknod c 1 3 is EPERM" "Operation not permitted" \
 	mknod "$mnt/null" c 1 3
@@ -117,7 +93,7 @@ check "--nodev: regular files still work" $?
 stop_vfsd
 
 fresh_share
-start_vfsd
+fuse_start
 mknod "$mnt/null" c 1 3 && [ -c "$share/null" ]
 check "without --nodev: mknod c 1 3 works" $?
 stop_vfsd
@@ -125,7 +101,7 @@ stop_vfsd
 # --- nosuid ----------------------------------------------------------------
 
 fresh_share
-start_vfsd --nosuid
+fuse_start --nosuid
 check "--nosuid: mounted" $? "$(tail -n 3 "$log")"
 printf '#!/bin/sh\n' >"$mnt/prog" && chmod 0755 "$mnt/prog" &&
 	chmod u+s "$mnt/prog"
@@ -153,7 +129,7 @@ check "--nosuid: chown drops set-user-ID" $? "mode $(mode_of "$share/old")"
 stop_vfsd
 
 fresh_share
-start_vfsd
+fuse_start
 touch "$mnt/prog" && chmod 0755 "$mnt/prog" && chmod u+s "$mnt/prog"
 [ "$(mode_of "$share/prog")" = 4755 ]
 check "without --nosuid: u+s kept" $? "mode $(mode_of "$share/prog")"
@@ -164,7 +140,7 @@ stop_vfsd
 fresh_share
 echo content >"$share/file"
 mkdir "$share/dir"
-start_vfsd --readonly
+fuse_start --readonly
 check "--readonly: mounted" $? "$(tail -n 3 "$log")"
 [ "$(cat "$mnt/file")" = content ]
 check "--readonly: reads work" $?
@@ -204,7 +180,7 @@ stop_vfsd
 # --- min-free-space --------------------------------------------------------
 
 fresh_share size=8M
-start_vfsd --min-free-space=4M
+fuse_start --min-free-space=4M
 check "--min-free-space: mounted on an 8 MiB tmpfs" $? "$(tail -n 3 "$log")"
 fails_with "--min-free-space=4M: writing 12 MiB ends in ENOSPC" \
 	"No space left on device" \
@@ -225,7 +201,7 @@ check "--min-free-space: after a delete, writing works again" $?
 stop_vfsd
 
 fresh_share size=8M
-start_vfsd
+fuse_start
 dd if=/dev/zero of="$mnt/big" bs=64k count=96 2>/dev/null
 check "without --min-free-space: 6 MiB fit on the 8 MiB tmpfs" $?
 stop_vfsd
@@ -233,7 +209,7 @@ stop_vfsd
 # --- min-free-inodes -------------------------------------------------------
 
 fresh_share size=8M,nr_inodes=200
-start_vfsd --min-free-inodes=100
+fuse_start --min-free-inodes=100
 check "--min-free-inodes: mounted on a tmpfs with 200 inodes" $? \
 	"$(tail -n 3 "$log")"
 made=0

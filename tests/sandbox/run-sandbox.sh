@@ -36,15 +36,15 @@ fi
 
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/fuse.sh
+. "$(dirname "$0")/../lib/fuse.sh"
 
 work=$(mktemp -d /tmp/vfsd-sandbox.XXXXXX)
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
-pid=
 cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	umount -l "$mnt" 2>/dev/null
+	fuse_cleanup
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -57,43 +57,12 @@ chmod 0755 "$work"
 default_caps=$(( (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) |
 	(1 << 6) | (1 << 7) | (1 << 27) | (1 << 31) ))
 
-is_mounted() {
-	grep -q " $mnt fuse.vfsd " /proc/mounts
-}
-
 # A share the e2e program has prepared (it checks what it finds there).
 fresh_share() {
 	rm -rf "$share"
 	mkdir -p "$share"
 	echo hello >"$share/hello"
 	"$guest_bin" host-prepare "$share" >"$work/prepare.log" 2>&1
-}
-
-start_vfsd() {
-	: >"$log"
-	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" "$@" \
-		>>"$log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		is_mounted && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-# Wait for the daemon to exit; its status goes to $status.
-wait_exit() {
-	status=timeout
-	for _ in $(seq 100); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			wait "$pid"
-			status=$?
-			pid=
-			return 0
-		fi
-		sleep 0.05
-	done
 }
 
 # The process that serves: the supervisor's only child, or itself.
@@ -127,7 +96,7 @@ gone() { # PID: no such process any more (zombies count as gone)
 
 fresh_share
 
-start_vfsd
+fuse_start
 check "namespace: vfsd mounted the share" $? "$(tail -n 5 "$log")"
 srv=$(server_of "$pid")
 check "namespace: a supervisor and a separate server process" \
@@ -162,23 +131,21 @@ grep '^not ok' "$work/run.log" | sed 's/^/# /'
 check "namespace: e2e program over the mount ($(grep -c '^ok' "$work/run.log") checks)" \
 	"$(( run_rc != 0 || $(grep -c '^not ok' "$work/run.log") != 0 ))"
 kill -TERM "$pid"
-wait_exit
+fuse_wait_exit
 check "namespace: SIGTERM: exit status 0" "$([ "$status" = 0 ]; echo $?)" \
 	"status $status"
 check "namespace: SIGTERM: no server left, nothing mounted" \
-	"$(gone "$srv" && ! is_mounted; echo $?)"
+	"$(gone "$srv" && ! fuse_mounted; echo $?)"
 
-start_vfsd
+fuse_start
 srv=$(server_of "$pid")
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null
-pid=
+fuse_kill
 for _ in $(seq 50); do gone "$srv" && break; sleep 0.05; done
 check "namespace: SIGKILL of the supervisor takes the server with it" \
 	"$(gone "$srv"; echo $?)"
 umount -l "$mnt" 2>/dev/null
 
-start_vfsd --modcaps=-mknod:+sys_admin
+fuse_start --modcaps=-mknod:+sys_admin
 srv=$(server_of "$pid")
 caps_are "$srv" $(( (default_caps & ~(1 << 27)) | (1 << 21) ))
 check "--modcaps=-mknod:+sys_admin: capabilities adjusted" $? "$caps_detail"
@@ -190,22 +157,22 @@ check "--modcaps=-mknod: a fifo can still be made" \
 	"$([ -p "$share/fifo" ]; echo $?)"
 rm -f "$share/fifo"
 kill -TERM "$pid"
-wait_exit
+fuse_wait_exit
 
 "$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" --modcaps=+nonsense \
 	>"$work/bad.log" 2>&1
 check "--modcaps with an unknown name: exit 1 before anything happens" \
-	"$([ $? = 1 ] && grep -q "unknown capability 'nonsense'" "$work/bad.log" && ! is_mounted; echo $?)" \
+	"$([ $? = 1 ] && grep -q "unknown capability 'nonsense'" "$work/bad.log" && ! fuse_mounted; echo $?)" \
 	"$(cat "$work/bad.log")"
 
 # --- seccomp: the forced violation ---------------------------------------
 
-VFSD_TEST_SECCOMP_VIOLATION=1 start_vfsd
-wait_exit
+VFSD_TEST_SECCOMP_VIOLATION=1 fuse_start
+fuse_wait_exit
 check "--seccomp=kill: a call off the allowlist kills the daemon by SIGSYS" \
 	"$([ "$status" = $((128 + 31)) ]; echo $?)" "status $status"
 check "--seccomp=kill: the supervisor reports it and leaves nothing mounted" \
-	"$(grep -q 'killed by signal 31' "$log" && ! is_mounted; echo $?)" \
+	"$(grep -q 'killed by signal 31' "$log" && ! fuse_mounted; echo $?)" \
 	"$(tail -n 3 "$log")"
 
 dmesg_ok=
@@ -214,7 +181,7 @@ dmesg >/dev/null 2>&1 && dmesg_ok=1
 # while old lines scroll out.
 marker="vfsd-sandbox-test-$$-$RANDOM"
 [ -n "$dmesg_ok" ] && { echo "$marker" >/dev/kmsg || dmesg_ok=; }
-VFSD_TEST_SECCOMP_VIOLATION=1 start_vfsd --seccomp=log
+VFSD_TEST_SECCOMP_VIOLATION=1 fuse_start --seccomp=log
 sleep 0.3
 check "--seccomp=log: the daemon lives on after the call" \
 	"$(kill -0 "$pid" 2>/dev/null && grep -q 'personality(2) returned' "$log" &&
@@ -232,30 +199,30 @@ else
 	echo "# dmesg unreadable here: the kernel's seccomp log is not checked"
 fi
 kill -TERM "$pid"
-wait_exit
+fuse_wait_exit
 check "--seccomp=log: SIGTERM still ends it with status 0" \
-	"$([ "$status" = 0 ] && ! is_mounted; echo $?)" "status $status"
+	"$([ "$status" = 0 ] && ! fuse_mounted; echo $?)" "status $status"
 
-VFSD_TEST_SECCOMP_VIOLATION=1 start_vfsd --seccomp=trap
-wait_exit
+VFSD_TEST_SECCOMP_VIOLATION=1 fuse_start --seccomp=trap
+fuse_wait_exit
 check "--seccomp=trap: exit status 1 with the call's number on stderr" \
 	"$([ "$status" = 1 ] && grep -q 'blocked system call 135' "$log" &&
-	   ! is_mounted; echo $?)" "status $status: $(tail -n 2 "$log")"
+	   ! fuse_mounted; echo $?)" "status $status: $(tail -n 2 "$log")"
 
-start_vfsd --seccomp=none
+fuse_start --seccomp=none
 srv=$(server_of "$pid")
 check "--seccomp=none: no filter" \
 	"$([ "$(status_field "$srv" Seccomp)" = 0 ]; echo $?)"
 kill -TERM "$pid"
-wait_exit
+fuse_wait_exit
 
 # --syslog: the log connection is made before confinement, and a missing
 # /dev/log (reconnects on every line) must not trip the filter.
-start_vfsd --syslog
+fuse_start --syslog
 check "--syslog: serves under the filter" \
 	"$([ "$(cat "$mnt/hello" 2>&1)" = hello ]; echo $?)"
 kill -TERM "$pid"
-wait_exit
+fuse_wait_exit
 check "--syslog: SIGTERM: status 0" "$([ "$status" = 0 ]; echo $?)" \
 	"status $status"
 
@@ -263,7 +230,7 @@ check "--syslog: SIGTERM: status 0" "$([ "$status" = 0 ]; echo $?)" \
 
 for mode in chroot none; do
 	fresh_share
-	start_vfsd --sandbox=$mode
+	fuse_start --sandbox=$mode
 	check "$mode: vfsd mounted the share" $? "$(tail -n 5 "$log")"
 	srv=$(server_of "$pid")
 	if [ $mode = chroot ]; then
@@ -284,9 +251,9 @@ for mode in chroot none; do
 	check "$mode: e2e program over the mount ($(grep -c '^ok' "$work/run.log") checks)" \
 		"$(( run_rc != 0 || $(grep -c '^not ok' "$work/run.log") != 0 ))"
 	kill -TERM "$pid"
-	wait_exit
+	fuse_wait_exit
 	check "$mode: SIGTERM: status 0, nothing mounted, no server left" \
-		"$([ "$status" = 0 ] && ! is_mounted && gone "$srv"; echo $?)" \
+		"$([ "$status" = 0 ] && ! fuse_mounted && gone "$srv"; echo $?)" \
 		"status $status"
 done
 
@@ -301,7 +268,7 @@ for mode in namespace chroot none; do
 	sleep 0.2
 	srv=$(server_of "$pid")
 	kill -TERM "$pid"
-	wait_exit
+	fuse_wait_exit
 	check "$mode: vhost-user: SIGTERM removes the socket, status 0" \
 		"$([ "$status" = 0 ] && [ ! -e "$sock" ] && gone "$srv"; echo $?)" \
 		"status $status: $(tail -n 2 "$log")"

@@ -26,51 +26,25 @@ done
 
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/fuse.sh
+. "$(dirname "$0")/../lib/fuse.sh"
 
 work=$(mktemp -d /tmp/vfsd-stats.XXXXXX)
 share=$work/share
 mnt=$work/mnt
 sock=$work/stats.sock
 log=$work/vfsd.log
-pid=
 cleanup() {
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	umount -l "$mnt" 2>/dev/null
+	fuse_cleanup
 	rm -rf "$work"
 }
 trap cleanup EXIT
 mkdir -p "$share" "$mnt"
 chmod 0755 "$work"
 
-is_mounted() {
-	grep -q " $mnt fuse.vfsd " /proc/mounts
-}
-
-start_vfsd() {
-	: >"$log"
-	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" \
-		--stats-socket="$sock" "$@" >>"$log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		is_mounted && [ -S "$sock" ] && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-wait_exit() {
-	status=timeout
-	for _ in $(seq 100); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			wait "$pid"
-			status=$?
-			pid=
-			return 0
-		fi
-		sleep 0.05
-	done
-}
+# The checks ask for stats as soon as the mount is up.
+fuse_ready() { [ -S "$sock" ]; }
+start_vfsd() { fuse_start --stats-socket="$sock" "$@"; }
 
 stats() {
 	"$daemon_bin" stats "$sock" "$@"
@@ -215,7 +189,7 @@ check "counts move with the workload (MKDIR $before -> $after)" \
 	"$([ "$after" -eq $((before + 3)) ]; echo $?)"
 
 umount "$mnt"
-wait_exit
+fuse_wait_exit
 check "unmount: vfsd exits with status 0" \
 	"$([ "$status" = 0 ]; echo $?)" "status $status"
 [ ! -e "$sock" ]
@@ -226,7 +200,7 @@ check "unmount: the supervisor removed the stats socket" $?
 start_vfsd
 check "mount again" $?
 kill -TERM "$pid"
-wait_exit
+fuse_wait_exit
 check "SIGTERM: exit 0 and the stats socket is gone" \
 	"$([ "$status" = 0 ] && [ ! -e "$sock" ]; echo $?)" "status $status"
 
@@ -238,7 +212,7 @@ check "mount with --sandbox=none" $? "$(tail -n 5 "$log")"
 stats --json | python3 -m json.tool >/dev/null
 check "stats answer with --sandbox=none" $?
 umount "$mnt"
-wait_exit
+fuse_wait_exit
 check "--sandbox=none: exit 0 and the stats socket is gone" \
 	"$([ "$status" = 0 ] && [ ! -e "$sock" ]; echo $?)" "status $status"
 
@@ -268,7 +242,7 @@ sys.exit(0 if st["requests"].get("INIT", {}).get("count", 0) == 1 and
 	check "vhost-user: INIT and requests counted while the front end runs" $? \
 		"$(head -c 300 "$work/vu.json")"
 	wait "$bench"
-	wait_exit
+	fuse_wait_exit
 	check "vhost-user: exit 0 when the front end leaves, sockets gone" \
 		"$([ "$status" = 0 ] && [ ! -e "$sock" ] && [ ! -e "$vu" ]; echo $?)" \
 		"status $status"

@@ -1,0 +1,79 @@
+# Sourced by the runners that serve a share over the host's FUSE client
+# (vfsd --fuse-mount), after tap.sh. The runner sets $daemon_bin, $share,
+# $mnt and $log; $pid is the daemon these functions started (empty when
+# there is none) and $status how it ended. The runner's EXIT trap calls
+# fuse_cleanup (or ends $pid its own way).
+#
+#   fuse_mounted          $mnt is a vfsd mount now
+#   fuse_start [ARG...]   start $daemon_bin serving $share at $mnt with ARG...
+#                         in the background ($pid), its output in $log
+#                         (emptied first unless $fuse_keep_log is set), and
+#                         wait up to 5 s for the mount and, if the runner
+#                         defines fuse_ready, for fuse_ready to succeed;
+#                         status 1 if the daemon died first or time ran out
+#   fuse_wait_exit        wait up to 5 s for $pid to exit by itself: its exit
+#                         status in $status and $pid emptied, or $status
+#                         "timeout" and status 1 ($pid kept)
+#   fuse_kill             SIGKILL $pid and reap it; $pid emptied
+#   fuse_stop             SIGTERM $pid and fuse_wait_exit; fuse_kill if it
+#                         did not exit ($status stays "timeout")
+#   fuse_cleanup          SIGKILL $pid if set, lazy-unmount $mnt
+
+pid=
+status=
+# A runner that checks every daemon's log at the end keeps one log.
+fuse_keep_log=
+
+fuse_mounted() {
+	grep -q " $mnt fuse.vfsd " /proc/mounts
+}
+
+fuse_start() {
+	[ -n "$fuse_keep_log" ] || : >"$log"
+	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" "$@" \
+		>>"$log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		if fuse_mounted; then
+			declare -F fuse_ready >/dev/null || return 0
+			fuse_ready && return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# Call it directly, never in $(...): only the shell that started the daemon
+# can wait for it.
+fuse_wait_exit() {
+	status=timeout
+	for _ in $(seq 100); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			status=$?
+			pid=
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+fuse_kill() {
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+}
+
+fuse_stop() {
+	kill -TERM "$pid" 2>/dev/null
+	fuse_wait_exit && return 0
+	fuse_kill
+	return 1
+}
+
+fuse_cleanup() {
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	umount -l "$mnt" 2>/dev/null
+}
