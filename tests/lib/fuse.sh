@@ -8,10 +8,10 @@
 #   fuse_start [ARG...]   start $daemon_bin serving $share at $mnt with ARG...
 #                         in the background ($pid), its output in $log
 #                         (emptied first unless $fuse_keep_log is set), and
-#                         wait up to 5 s for the mount and, if the runner
+#                         wait up to 20 s for the mount and, if the runner
 #                         defines fuse_ready, for fuse_ready to succeed;
 #                         status 1 if the daemon died first or time ran out
-#   fuse_wait_exit        wait up to 5 s for $pid to exit by itself: its exit
+#   fuse_wait_exit        wait up to 30 s for $pid to exit by itself: its exit
 #                         status in $status and $pid emptied, or $status
 #                         "timeout" and status 1 ($pid kept)
 #   fuse_kill             SIGKILL $pid and reap it; $pid emptied
@@ -21,6 +21,10 @@
 
 pid=
 status=
+# Generous: a sanitized daemon's start and its leak check at exit take
+# seconds on a loaded 2-core machine; a daemon that works never waits long.
+fuse_start_polls=400	# x 0.05 s
+fuse_exit_polls=600	# x 0.05 s
 # A runner that checks every daemon's log at the end keeps one log.
 fuse_keep_log=
 
@@ -33,7 +37,7 @@ fuse_start() {
 	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" "$@" \
 		>>"$log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq $fuse_start_polls); do
 		if fuse_mounted; then
 			declare -F fuse_ready >/dev/null || return 0
 			fuse_ready && return 0
@@ -48,7 +52,7 @@ fuse_start() {
 # can wait for it.
 fuse_wait_exit() {
 	status=timeout
-	for _ in $(seq 100); do
+	for _ in $(seq $fuse_exit_polls); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			wait "$pid"
 			status=$?
