@@ -19,6 +19,8 @@
 #                         did not exit ($status stays "timeout")
 #   fuse_cleanup          SIGKILL $pid if set, lazy-unmount $mnt
 
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
 pid=
 status=
 # Generous: a sanitized daemon's start and its leak check at exit take
@@ -52,16 +54,9 @@ fuse_start() {
 # can wait for it.
 fuse_wait_exit() {
 	status=timeout
-	for _ in $(seq $fuse_exit_polls); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			wait "$pid"
-			status=$?
-			pid=
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
+	proc_wait_exit "$pid" "$fuse_exit_polls" || return 1
+	status=$proc_rc
+	pid=
 }
 
 fuse_kill() {

@@ -25,6 +25,8 @@
 #   guest_cleanup                kill what guest_start_daemon and guest_boot
 #                                started (only those pids)
 
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
 guest_kernel=()
 guest_daemon_pid=
 guest_daemon_rc=
@@ -167,16 +169,9 @@ guest_relay_tap() {
 
 guest_wait_daemon() {
 	guest_daemon_rc=
-	for _ in $(seq $(($1 * 10))); do
-		if ! kill -0 "$guest_daemon_pid" 2>/dev/null; then
-			wait "$guest_daemon_pid"
-			guest_daemon_rc=$?
-			guest_daemon_pid=
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
+	proc_wait_exit "$guest_daemon_pid" $(($1 * 20)) || return 1
+	guest_daemon_rc=$proc_rc
+	guest_daemon_pid=
 }
 
 guest_cleanup() {
