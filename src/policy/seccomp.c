@@ -117,7 +117,7 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(rt_sigprocmask, "threads start with signals blocked"),
 	ALLOW(rt_sigaction, "SIGSYS handler for --seccomp=trap; abort()"),
 	ALLOW(rt_sigreturn, "returning from the SIGTERM/SIGSYS handlers"),
-	ALLOW(restart_syscall, "a timed wait resumed after SIGSTOP/SIGCONT or ptrace"),
+	ALLOW(restart_syscall, "a timed poll resumed after SIGSTOP/SIGCONT or a debugger"),
 	ALLOW(getrandom, "malloc arena randomisation in new threads"),
 	ALLOW(clock_gettime, "timestamps where the vDSO is unavailable"),
 	ALLOW(clock_nanosleep, "back-off sleeps"),
