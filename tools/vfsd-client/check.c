@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -378,6 +379,39 @@ static int c_lost_interrupt(struct client_session *cs,
 		   (unsigned long long)((vc_now_ns() - t0) / 1000000));
 }
 
+/*
+ * A back end stopped and continued (SIGSTOP/SIGCONT, as a debugger or job
+ * control does) while its queue threads sit in a timed poll: the kernel
+ * resumes that poll through restart_syscall, which the seccomp allowlist
+ * must hold, or the daemon dies by SIGSYS.
+ */
+static int c_stop_continue(struct client_session *cs,
+			   const struct client_opts *o, char *msg, size_t len)
+{
+	pid_t tree[16];
+	int n = vc_proc_tree(cs->dev.pid, tree, 16);
+
+	(void)o;
+	if (n <= 0)
+		return say(msg, len, FAIL, "no back end process");
+	if (root_ok(cs, 1, msg, len))
+		return FAIL;
+	/* Idle queue threads wait in poll() with a timeout. */
+	usleep(200 * 1000);
+	for (int i = 0; i < n; i++)
+		kill(tree[i], SIGSTOP);
+	usleep(200 * 1000);
+	for (int i = 0; i < n; i++)
+		kill(tree[i], SIGCONT);
+	/* Past the poll timeout, so every thread has resumed its wait. */
+	usleep(1500 * 1000);
+	if (!vc_alive(&cs->dev))
+		return say(msg, len, FAIL, "the back end died after SIGCONT");
+	if (root_ok(cs, 1, msg, len))
+		return FAIL;
+	return say(msg, len, PASS, "%d processes stopped and continued", n);
+}
+
 static int c_disconnect_inflight(struct client_session *cs,
 				 const struct client_opts *o, char *msg,
 				 size_t len)
@@ -423,6 +457,7 @@ static const struct check_case cases[] = {
 	{ "event_idx", c_event_idx, CFG(.event_idx = true) },
 	{ "lost_kick", c_lost_kick, CFG() },
 	{ "lost_interrupt", c_lost_interrupt, CFG(.event_idx = true) },
+	{ "stop_continue", c_stop_continue, CFG() },
 	{ "two_request_queues", c_two_queues, CFG(.nreq = 2) },
 	{ "disconnect_idle", c_nothing, CFG() },
 	{ "disconnect_inflight", c_disconnect_inflight, CFG() },

@@ -125,6 +125,7 @@ struct vc_proc_stat {
 	int nfds;
 };
 int vc_proc_stat(pid_t pid, struct vc_proc_stat *st);
+int vc_proc_tree(pid_t pid, pid_t *tree, unsigned int max);
 uint64_t vc_now_ns(void);
 
 #endif

@@ -73,28 +73,27 @@ static int one_stat(pid_t pid, pid_t *ppid, struct vc_proc_stat *st)
 }
 
 /*
- * The whole process tree under pid: back ends that sandbox themselves
- * serve from a child (or grandchild) of the process we started.
+ * The whole process tree under pid, pid first: back ends that sandbox
+ * themselves serve from a child (or grandchild) of the process we started.
+ * Returns how many pids went into tree, or -errno.
  */
-int vc_proc_stat(pid_t pid, struct vc_proc_stat *st)
+int vc_proc_tree(pid_t pid, pid_t *tree, unsigned int max)
 {
-	enum { MAXP = 64 };
-	pid_t tree[MAXP];
 	unsigned int n = 1;
 	bool grew = true;
 	pid_t pp;
-	int r;
 
-	memset(st, 0, sizeof(*st));
+	if (max == 0)
+		return -EINVAL;
 	tree[0] = pid;
-	while (grew && n < MAXP) {
+	while (grew && n < max) {
 		struct dirent *de;
 		DIR *d = opendir("/proc");
 
 		if (!d)
 			return -errno;
 		grew = false;
-		while ((de = readdir(d)) && n < MAXP) {
+		while ((de = readdir(d)) && n < max) {
 			struct vc_proc_stat one;
 			pid_t q = (pid_t)atoi(de->d_name);
 			bool known = false;
@@ -115,7 +114,21 @@ int vc_proc_stat(pid_t pid, struct vc_proc_stat *st)
 		}
 		closedir(d);
 	}
-	for (unsigned int i = 0; i < n; i++) {
+	return (int)n;
+}
+
+int vc_proc_stat(pid_t pid, struct vc_proc_stat *st)
+{
+	enum { MAXP = 64 };
+	pid_t tree[MAXP];
+	pid_t pp;
+	int n, r;
+
+	memset(st, 0, sizeof(*st));
+	n = vc_proc_tree(pid, tree, MAXP);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
 		struct vc_proc_stat one;
 
 		r = one_stat(tree[i], &pp, &one);
