@@ -20,6 +20,12 @@
  * guest rebooted or unmounted) calls every wait off instead of leaving a
  * thread blocked on a lock nobody will release, and a front end that goes
  * away (ctx->cancelled) does not wait for the guest's locks to end.
+ *
+ * Host OFD locks have no deadlock detection, so two guest owners that each
+ * wait for a range the other holds would wait for ever. Before each pause
+ * of a wait the request looks for such a cycle among the guest's owners
+ * (pt_lockgraph.c) and answers EDEADLK if it would close one, as F_SETLKW
+ * on a local file does; host processes' locks are not seen.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +39,7 @@
 #include <unistd.h>
 
 #include "fs/pt_internal.h"
+#include "fs/pt_lockgraph.h"
 #include "policy/creds.h"
 #include "util/log.h"
 
@@ -61,6 +68,7 @@ struct pt_plock {
 	/* protected by pt_locks.lock */
 	unsigned int refs;	/* the list's one while listed, and users' */
 	struct pt_plock *next;
+	struct plg_holder hold;	/* in the graph while listed */
 };
 
 /*
@@ -71,6 +79,7 @@ struct pt_locks {
 	pthread_mutex_t lock;
 	struct pt_plock *head;	/* protected by lock */
 	unsigned int count;	/* protected by lock */
+	struct plg graph;	/* protected by lock */
 	/* Bumped by pt_locks_clear(): waits begun before it give up. */
 	atomic_uint gen;
 };
@@ -94,6 +103,7 @@ int pt_locks_new(struct pt_locks **out)
 
 static void plock_free(struct pt_fs *fs, struct pt_plock *p)
 {
+	plg_holder_fini(&p->hold);
 	if (close(p->fd))
 		log_warn("close lock fd: %m");
 	inode_put(&fs->inodes, p->ino);
@@ -146,6 +156,8 @@ static void plock_drop(struct pt_fs *fs, uint64_t nodeid, uint64_t key,
 		}
 		*pp = p->next;
 		l->count--;
+		/* Its locks go with it, before close(2) drops them. */
+		plg_unlink(&l->graph, &p->hold);
 		if (--p->refs == 0) {
 			p->next = dead;
 			dead = p;
@@ -247,6 +259,7 @@ static int plock_get(struct pt_fs *fs, struct pt_inode *ino, uint64_t owner,
 	p->owner = owner;
 	p->fh = fh;
 	p->ino = ino;
+	plg_holder_init(&p->hold, ino->nodeid, owner);
 	inode_ref(&fs->inodes, ino);
 	p->refs = 2;
 
@@ -261,6 +274,7 @@ static int plock_get(struct pt_fs *fs, struct pt_inode *ino, uint64_t owner,
 		p->next = l->head;
 		l->head = p;
 		l->count++;
+		plg_link(&l->graph, &p->hold);
 	}
 	pthread_mutex_unlock(&l->lock);
 	if (q || err) {
@@ -351,9 +365,34 @@ static int lock_try(int fd, const struct flock *fl, int flock_op)
 	return errno == EACCES || errno == EWOULDBLOCK ? EAGAIN : errno;
 }
 
-/* flock_op 0: the POSIX lock fl on fd; else flock(2) with that op. */
+/*
+ * Whether waiting for w would never end; if not, w is recorded as waiting
+ * (the caller takes it out). Recording and looking at once, under the
+ * lock, means of two requests that close a cycle together the later one
+ * sees the earlier one's wait; and the one answered EDEADLK leaves the
+ * graph at once, so the other owners of the cycle keep waiting.
+ */
+static bool lock_would_deadlock(struct pt_locks *l, struct plg_wait *w)
+{
+	bool dead;
+
+	pthread_mutex_lock(&l->lock);
+	if (!w->link.linked)
+		plg_wait_add(&l->graph, w);
+	dead = plg_would_deadlock(&l->graph, w);
+	if (dead)
+		plg_wait_del(&l->graph, w);
+	pthread_mutex_unlock(&l->lock);
+	return dead;
+}
+
+/*
+ * flock_op 0: the POSIX lock fl on fd; else flock(2) with that op. w, for
+ * a POSIX lock that may wait, is what the wait is recorded as.
+ */
 static int lock_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd,
-		    const struct flock *fl, int flock_op, bool wait)
+		    const struct flock *fl, int flock_op, bool wait,
+		    struct plg_wait *w)
 {
 	unsigned int gen = atomic_load(&fs->locks->gen);
 	struct timespec pause = { 0, PT_LOCK_POLL_MIN_NS };
@@ -366,11 +405,56 @@ static int lock_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd,
 			return EINTR;
 		if (ctx->cancelled && atomic_load(ctx->cancelled))
 			return EINTR;
+		/*
+		 * Before every pause, not only the first: as on the kernel's
+		 * retry after a wakeup, the cycle may have closed meanwhile
+		 * through an owner that had not been waiting yet.
+		 */
+		if (w && lock_would_deadlock(fs->locks, w))
+			return EDEADLK;
 		if (nanosleep(&pause, NULL) && errno != EINTR)
 			return errno;
 		if (pause.tv_nsec < PT_LOCK_POLL_MAX_NS)
 			pause.tv_nsec *= 2;
 	}
+	return err;
+}
+
+/* The owner's lock lk (fl for the host) on its description. */
+static int plock_set(struct pt_fs *fs, const struct vfs_ctx *ctx,
+		     struct pt_plock *p, const struct vfs_lock *lk,
+		     const struct flock *fl, bool wait)
+{
+	struct pt_locks *l = fs->locks;
+	struct plg_wait w = {
+		.nodeid = p->nodeid,
+		.owner = p->owner,
+		.start = lk->start,
+		.end = lk->end < PT_LOCK_EOF ? lk->end : PT_LOCK_EOF,
+		.type = lk->type,
+	};
+	int err;
+
+	/*
+	 * Ranges leave the graph before the host lets them go and enter it
+	 * once the host granted them: a graph lagging behind the host (another
+	 * thread of the owner changing its locks meanwhile) then misses a
+	 * cycle rather than invents one. Only a downgrade, write to read, is
+	 * stronger in the graph than on the host until its update.
+	 */
+	if (lk->type == F_UNLCK) {
+		pthread_mutex_lock(&l->lock);
+		plg_hold(&p->hold, F_UNLCK, w.start, w.end);
+		pthread_mutex_unlock(&l->lock);
+		return lock_set(fs, ctx, p->fd, fl, 0, false, NULL);
+	}
+	/* No lock of ours is held while waiting. */
+	err = lock_set(fs, ctx, p->fd, fl, 0, wait, wait ? &w : NULL);
+	pthread_mutex_lock(&l->lock);
+	plg_wait_del(&l->graph, &w);
+	if (!err)
+		plg_hold(&p->hold, w.type, w.start, w.end);
+	pthread_mutex_unlock(&l->lock);
 	return err;
 }
 
@@ -453,8 +537,7 @@ int pt_op_setlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		return err;
 	err = plock_get(fs, ino, owner, fh, &p);
 	if (!err) {
-		/* No lock of ours is held while waiting. */
-		err = lock_set(fs, ctx, p->fd, &fl, 0, wait);
+		err = plock_set(fs, ctx, p, lk, &fl, wait);
 		plock_put(fs, p);
 	}
 	lock_end(fs, ino, h);
@@ -486,7 +569,7 @@ int pt_op_flock(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = lock_begin(fs, ctx, nodeid, fh, F_UNLCK, &ino, &h);
 	if (err)
 		return err;
-	err = lock_set(fs, ctx, h->fd, NULL, op, wait);
+	err = lock_set(fs, ctx, h->fd, NULL, op, wait, NULL);
 	lock_end(fs, ino, h);
 	return err;
 }

@@ -30,8 +30,10 @@ conf=${SOAK_CONF:-/etc/soak.conf}
 # a short round). lockf takes its locks without waiting
 # (--lockf-nonblock): with vfsd's --posix-lock the guest's POSIX locks are
 # host OFD locks, which have no deadlock detection, so the two lockf
-# processes that each wait for a range the other holds would wait for
-# ever where a local filesystem answers EDEADLK.
+# processes that each waited for a range the other held waited for
+# ever where a local filesystem answers EDEADLK. vfsd now answers EDEADLK
+# there itself (src/fs/pt_lockgraph.c); the flag stays until a soak has
+# run stress-ng's waiting mode against that.
 STRESSORS="dentry dir dirdeep fallocate fstat hdd link lockf flock rename
 seek symlink sync-file xattr utime chmod chown iomix open getdent filename
 fcntl copy-file fpunch file-ioctl close"

@@ -292,6 +292,81 @@ static void t_posix_lock_wait(void)
 	e2e_ok(name);
 }
 
+/*
+ * In the child: hold [1, 2), tell the parent, then wait for the parent's
+ * [0, 1). 0 once it has it, 3 when answered EDEADLK.
+ */
+static int child_cross_waits(int fd, int ready)
+{
+	struct flock l = lk(F_WRLCK, 1, 1);
+
+	if (fcntl(fd, F_SETLK, &l) < 0)
+		return 1;
+	if (write(ready, "x", 1) != 1)
+		return 2;
+	l = lk(F_WRLCK, 0, 1);
+	if (fcntl(fd, F_SETLKW, &l) == 0)
+		return 0;
+	return errno == EDEADLK ? 3 : 4;
+}
+
+/*
+ * Two processes each hold a byte and wait for the other's: one of them is
+ * answered EDEADLK, as on a local file. Which one depends on whether the
+ * child waits already when the parent asks (most likely, after 300 ms);
+ * either closes the cycle, and the other then gets its lock.
+ */
+static void t_posix_lock_deadlock(void)
+{
+	const char *name = "F_SETLKW that would deadlock answers EDEADLK";
+	const char *p = e2e_path("t/locks");
+	struct flock l = lk(F_WRLCK, 0, 1);
+	int fd, pfd[2], st = -1, r, err;
+	pid_t pid;
+	char c;
+
+	fd = open(p, O_RDWR);
+	SYS(fd);
+	if (fcntl(fd, F_SETLK, &l) < 0 || pipe(pfd) < 0) {
+		close(fd);
+		FAIL("F_SETLK/pipe: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		_exit(child_cross_waits(fd, pfd[1]));
+	}
+	close(pfd[1]);
+	r = pid < 0 ? -1 : (int)read(pfd[0], &c, 1);
+	close(pfd[0]);
+	if (r != 1) {
+		if (pid > 0)
+			waitpid(pid, &st, 0);
+		close(fd);
+		FAIL("child never held its byte: status %#x", st);
+	}
+	usleep(300 * 1000);
+	l = lk(F_WRLCK, 1, 1);
+	r = fcntl(fd, F_SETLKW, &l);
+	err = errno;
+	/* Whichever of us was refused, the child may have [0, 1) now. */
+	l = lk(F_UNLCK, 0, 0);
+	if (fcntl(fd, F_SETLK, &l) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		close(fd);
+		FAIL("F_UNLCK: %s", strerror(errno));
+	}
+	waitpid(pid, &st, 0);
+	close(fd);
+	EXPECT(WIFEXITED(st), "child status %#x", st);
+	EXPECT((r < 0 && err == EDEADLK && WEXITSTATUS(st) == 0) ||
+		       (r == 0 && WEXITSTATUS(st) == 3),
+	       "parent F_SETLKW %d (%s), child exit %d", r,
+	       r < 0 ? strerror(err) : "taken", WEXITSTATUS(st));
+	e2e_ok(name);
+}
+
 static int child_flock(int fd, const char *path)
 {
 	int fd2 = open(path, O_RDWR);
@@ -444,6 +519,7 @@ void e2e_run_posix(void)
 	t_posix_locks();
 	t_posix_lock_close();
 	t_posix_lock_wait();
+	t_posix_lock_deadlock();
 	t_flock();
 	t_copy_file_range();
 	t_syncfs_ioctl();

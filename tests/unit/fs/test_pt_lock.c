@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,12 +214,12 @@ static void *wait_lock(void *arg)
  * taken, so what the test does next happens during its wait, however
  * slowly a loaded machine scheduled it.
  */
-static void await_waiting(struct waiter *w)
+static void await_tid_waiting(atomic_int *tidp)
 {
 	char path[64], buf[32];
 
 	for (int i = 0; i < 2000; i++) {
-		int tid = atomic_load(&w->tid);
+		int tid = atomic_load(tidp);
 		FILE *f;
 
 		if (tid) {
@@ -237,6 +238,11 @@ static void await_waiting(struct waiter *w)
 		usleep(5 * 1000);
 	}
 	fail_msg("the waiter never started to wait");
+}
+
+static void await_waiting(struct waiter *w)
+{
+	await_tid_waiting(&w->tid);
 }
 
 static void test_setlkw_waits(void **state)
@@ -362,6 +368,264 @@ static void test_flock(void **state)
 	assert_int_equal(ops->release(e->fs, &root_ctx, node, f1), 0);
 }
 
+/* Create name, then open it again for each further fh pointer until NULL. */
+static uint64_t file_fhs(struct env *e, const char *name, uint64_t *fh, ...)
+{
+	uint64_t node = do_create(e, VFS_ROOT_ID, name, fh);
+	va_list ap;
+
+	va_start(ap, fh);
+	while ((fh = va_arg(ap, uint64_t *)))
+		*fh = open_fh(e, node, O_RDWR);
+	va_end(ap);
+	return node;
+}
+
+static void release_fhs(struct env *e, uint64_t node, const uint64_t *fh,
+			int n)
+{
+	for (int i = 0; i < n; i++)
+		assert_int_equal(ops->release(e->fs, &root_ctx, node, fh[i]),
+				 0);
+}
+
+/* A SETLKW of any owner and range in a thread of its own. */
+struct req {
+	struct env *e;
+	uint64_t node, fh, owner, start, end;
+	uint32_t type;
+	pthread_t th;
+	atomic_int ret;		/* -1 until it returns */
+	atomic_int tid;
+	atomic_bool interrupted;
+};
+
+static void *req_run(void *arg)
+{
+	struct req *r = arg;
+	struct vfs_lock l = vl(r->type, r->start, r->end);
+	struct vfs_ctx ctx = root_ctx;
+
+	ctx.interrupted = &r->interrupted;
+	atomic_store(&r->tid, (int)gettid());
+	atomic_store(&r->ret, ops->setlk(r->e->fs, &ctx, r->node, r->fh,
+					 r->owner, &l, true));
+	return NULL;
+}
+
+static void req_start(struct req *r, struct env *e, uint64_t node,
+		      uint64_t fh, uint64_t owner, uint32_t type,
+		      uint64_t start, uint64_t end)
+{
+	*r = (struct req){ .e = e, .node = node, .fh = fh, .owner = owner,
+			   .start = start, .end = end, .type = type };
+	atomic_init(&r->ret, -1);
+	atomic_init(&r->tid, 0);
+	atomic_init(&r->interrupted, false);
+	assert_int_equal(pthread_create(&r->th, NULL, req_run, r), 0);
+}
+
+/* Started, it finds the lock taken and waits (not answered EDEADLK). */
+static void req_waiting(struct req *r, struct env *e, uint64_t node,
+			uint64_t fh, uint64_t owner, uint32_t type,
+			uint64_t start, uint64_t end)
+{
+	req_start(r, e, node, fh, owner, type, start, end);
+	await_tid_waiting(&r->tid);
+	assert_int_equal(atomic_load(&r->ret), -1);
+}
+
+/*
+ * Its answer, which should come without waiting for any lock to end: one
+ * still waiting after 10 s is interrupted, and answers EINTR.
+ */
+static int req_join(struct req *r)
+{
+	for (int i = 0; i < 1000 && atomic_load(&r->ret) == -1; i++)
+		usleep(10 * 1000);
+	atomic_store(&r->interrupted, true);
+	assert_int_equal(pthread_join(r->th, NULL), 0);
+	return atomic_load(&r->ret);
+}
+
+/* A SETLKW from this thread that must not wait. */
+static int setlkw(struct env *e, uint64_t node, uint64_t fh, uint64_t owner,
+		  uint32_t type, uint64_t start, uint64_t end)
+{
+	struct req r;
+
+	req_start(&r, e, node, fh, owner, type, start, end);
+	return req_join(&r);
+}
+
+/*
+ * Two owners each hold a byte and wait for the other's: the request that
+ * closes the cycle answers EDEADLK, and the other one waits on until the
+ * lock is free.
+ */
+static void test_deadlock_two_owners(void **state)
+{
+	struct env *e = *state;
+	uint64_t fa, fb, node;
+	struct req a;
+
+	REQUIRE_ROOT();
+	node = file_fhs(e, "f", &fa, &fb, NULL);
+	assert_int_equal(setlk(e, node, fa, OWNER_A, F_WRLCK, 0, 0), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 1, 1), 0);
+	req_waiting(&a, e, node, fa, OWNER_A, F_WRLCK, 1, 1);
+	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_WRLCK, 0, 0), EDEADLK);
+	/* A read lock conflicts as much. */
+	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_RDLCK, 0, 5), EDEADLK);
+	assert_int_equal(atomic_load(&a.ret), -1);
+	/* B's own lock is untouched by the refusals. */
+	assert_int_equal(host_locked(hp(e, "f"), 1), 1);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_UNLCK, 1, 1), 0);
+	assert_int_equal(req_join(&a), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 1, 1), EAGAIN);
+	release_fhs(e, node, (uint64_t[]){ fa, fb }, 2);
+}
+
+/* A waits for B, B for C, and C asks for A's byte. */
+static void test_deadlock_three_owners(void **state)
+{
+	struct env *e = *state;
+	uint64_t fh[3], node, owner[3] = { OWNER_A, OWNER_B, 0x3333 };
+	struct req w[2];
+
+	REQUIRE_ROOT();
+	node = file_fhs(e, "f", &fh[0], &fh[1], &fh[2], NULL);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(setlk(e, node, fh[i], owner[i], F_WRLCK,
+				       10 * i, 10 * i + 9), 0);
+	for (int i = 0; i < 2; i++)
+		req_waiting(&w[i], e, node, fh[i], owner[i], F_WRLCK,
+			    10 * i + 15, 10 * i + 15);
+	assert_int_equal(setlkw(e, node, fh[2], owner[2], F_WRLCK, 5, 5),
+			 EDEADLK);
+	/* Not a cycle: C asking for a free byte. */
+	assert_int_equal(setlkw(e, node, fh[2], owner[2], F_WRLCK, 40, 40), 0);
+	/* The chain unwinds as each owner lets go. */
+	assert_int_equal(setlk(e, node, fh[2], owner[2], F_UNLCK, 0, 100), 0);
+	assert_int_equal(req_join(&w[1]), 0);
+	assert_int_equal(atomic_load(&w[0].ret), -1);
+	assert_int_equal(setlk(e, node, fh[1], owner[1], F_UNLCK, 0, 100), 0);
+	assert_int_equal(req_join(&w[0]), 0);
+	release_fhs(e, node, fh, 3);
+}
+
+/*
+ * An owner's own locks never make a cycle: A upgrading or extending what
+ * it holds waits for B, whose wait for A is none.
+ */
+static void test_deadlock_own_locks(void **state)
+{
+	struct env *e = *state;
+	uint64_t fa, fa2, fb, node;
+	struct req a;
+
+	REQUIRE_ROOT();
+	node = file_fhs(e, "f", &fa, &fa2, &fb, NULL);
+	assert_int_equal(setlk(e, node, fa, OWNER_A, F_RDLCK, 0, 9), 0);
+	assert_int_equal(setlkw(e, node, fa, OWNER_A, F_WRLCK, 0, 9), 0);
+	assert_int_equal(setlkw(e, node, fa2, OWNER_A, F_RDLCK, 0, 4), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_RDLCK, 15, 15), 0);
+	req_waiting(&a, e, node, fa2, OWNER_A, F_WRLCK, 0, 19);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_UNLCK, 15, 15), 0);
+	assert_int_equal(req_join(&a), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_RDLCK, 19, 19), EAGAIN);
+	release_fhs(e, node, (uint64_t[]){ fa, fa2, fb }, 3);
+}
+
+/*
+ * Waits that close no cycle wait: B for A while A waits for nothing, C for
+ * B behind it; readers do not block readers; and locks that are gone
+ * (unlocked, or the owner's file closed) keep nobody waiting.
+ */
+static void test_deadlock_none(void **state)
+{
+	struct env *e = *state;
+	uint64_t fa, fb, fc, node;
+	struct req b, c, a;
+
+	REQUIRE_ROOT();
+	node = file_fhs(e, "f", &fa, &fb, &fc, NULL);
+	assert_int_equal(setlk(e, node, fa, OWNER_A, F_WRLCK, 0, 0), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 1, 1), 0);
+	req_waiting(&b, e, node, fb, OWNER_B, F_WRLCK, 0, 0);
+	req_waiting(&c, e, node, fc, 0x3333, F_WRLCK, 1, 1);
+	assert_int_equal(setlk(e, node, fa, OWNER_A, F_UNLCK, 0, 0), 0);
+	assert_int_equal(req_join(&b), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_UNLCK, 0, 1), 0);
+	assert_int_equal(req_join(&c), 0);
+	assert_int_equal(setlk(e, node, fc, 0x3333, F_UNLCK, 0, 1), 0);
+
+	/* Read locks: A waits for B's read lock, B reads A's. */
+	assert_int_equal(setlk(e, node, fa, OWNER_A, F_RDLCK, 0, 0), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_RDLCK, 1, 1), 0);
+	req_waiting(&a, e, node, fa, OWNER_A, F_WRLCK, 1, 1);
+	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_RDLCK, 0, 0), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_UNLCK, 0, 1), 0);
+	assert_int_equal(req_join(&a), 0);
+
+	/*
+	 * Part of A's range unlocked, then all of it closed, while A waits
+	 * for B: B waiting for C's read locks where A's were is no cycle.
+	 */
+	assert_int_equal(setlk(e, node, fa, OWNER_A, F_UNLCK, 0, 100), 0);
+	assert_int_equal(setlk(e, node, fa, OWNER_A, F_WRLCK, 10, 19), 0);
+	assert_int_equal(setlk(e, node, fa, OWNER_A, F_UNLCK, 12, 13), 0);
+	assert_int_equal(setlk(e, node, fc, 0x3333, F_RDLCK, 12, 13), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 30, 30), 0);
+	req_waiting(&a, e, node, fa, OWNER_A, F_WRLCK, 30, 30);
+	req_waiting(&b, e, node, fb, OWNER_B, F_WRLCK, 12, 13);
+	assert_int_equal(setlk(e, node, fc, 0x3333, F_UNLCK, 0, 100), 0);
+	assert_int_equal(req_join(&b), 0);
+	/* What A kept on either side of the hole still closes a cycle. */
+	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_WRLCK, 14, 14),
+			 EDEADLK);
+	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_WRLCK, 11, 11),
+			 EDEADLK);
+	/* A's wait interrupted: A waits for nothing, B may wait for A. */
+	atomic_store(&a.interrupted, true);
+	assert_int_equal(req_join(&a), EINTR);
+	req_waiting(&b, e, node, fb, OWNER_B, F_WRLCK, 14, 14);
+	/* A closes the file: its locks go, B has its byte. */
+	assert_int_equal(ops->flush(e->fs, &root_ctx, node, fa, OWNER_A), 0);
+	assert_int_equal(req_join(&b), 0);
+	assert_int_equal(setlk(e, node, fc, 0x3333, F_RDLCK, 16, 16), 0);
+	req_waiting(&a, e, node, fa, OWNER_A, F_WRLCK, 30, 30);
+	req_waiting(&b, e, node, fb, OWNER_B, F_WRLCK, 10, 19);
+	assert_int_equal(setlk(e, node, fc, 0x3333, F_UNLCK, 0, 100), 0);
+	assert_int_equal(req_join(&b), 0);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_UNLCK, 0, 100), 0);
+	assert_int_equal(req_join(&a), 0);
+	release_fhs(e, node, (uint64_t[]){ fa, fb, fc }, 3);
+}
+
+/* A cycle through two files: each owner holds one and waits for the other. */
+static void test_deadlock_two_files(void **state)
+{
+	struct env *e = *state;
+	uint64_t fa, fb, ga, gb, f, g;
+	struct req a;
+
+	REQUIRE_ROOT();
+	f = file_fhs(e, "f", &fa, &fb, NULL);
+	g = file_fhs(e, "g", &ga, &gb, NULL);
+	assert_int_equal(setlk(e, f, fa, OWNER_A, F_WRLCK, 0, INT64_MAX), 0);
+	assert_int_equal(setlk(e, g, gb, OWNER_B, F_WRLCK, 0, INT64_MAX), 0);
+	req_waiting(&a, e, g, ga, OWNER_A, F_WRLCK, 100, 200);
+	assert_int_equal(setlkw(e, f, fb, OWNER_B, F_WRLCK, 1000000, 1000000),
+			 EDEADLK);
+	/* Closing the file ends B's locks on it, and A's wait. */
+	assert_int_equal(ops->flush(e->fs, &root_ctx, g, gb, OWNER_B), 0);
+	assert_int_equal(req_join(&a), 0);
+	assert_int_equal(setlk(e, g, gb, OWNER_B, F_WRLCK, 150, 150), EAGAIN);
+	release_fhs(e, f, (uint64_t[]){ fa, fb }, 2);
+	release_fhs(e, g, (uint64_t[]){ ga, gb }, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +636,11 @@ int main(void)
 		PT_TEST(test_wait_called_off),
 		PT_TEST(test_wait_interrupted),
 		PT_TEST(test_flock),
+		PT_TEST(test_deadlock_two_owners),
+		PT_TEST(test_deadlock_three_owners),
+		PT_TEST(test_deadlock_own_locks),
+		PT_TEST(test_deadlock_none),
+		PT_TEST(test_deadlock_two_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
