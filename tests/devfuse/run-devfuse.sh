@@ -73,10 +73,7 @@ hc_rc=$?
 grep '^not ok' "$work/hostcheck.log" | sed 's/^/# /'
 check "host-check: what the program wrote is on the host" "$hc_rc"
 
-grep -E 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log" \
-	| sed 's/^/# /' | head -n 20
-check "daemon log has no sanitizer report" \
-	"$(grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log"; echo $(( ! $? )))"
+check_sanitizer "$log"
 
 # --- O_DIRECT through the daemon (--allow-direct-io) ----------------------
 

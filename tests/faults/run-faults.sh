@@ -305,10 +305,7 @@ else
 	echo "# frontend: no --client-bin, front-end kill not tried"
 fi
 
-grep -E 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log" \
-	| sed 's/^/# /' | head -n 20
-check "daemon logs have no sanitizer report" \
-	"$(grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log"; echo $(( ! $? )))"
+check_sanitizer "$log" "daemon logs have no sanitizer report"
 
 echo "1..$ntest"
 [ "$nfail" -eq 0 ]

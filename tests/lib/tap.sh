@@ -1,6 +1,10 @@
 # Sourced by the shell test runners: one TAP counter for the whole script.
 #   check NAME STATUS [REASON]   "ok N - NAME" when STATUS is 0, else
 #                                "not ok N - NAME: REASON" (and counts it)
+#   check_sanitizer LOG [NAME]   NAME (default "daemon log has no sanitizer
+#                                report") passes when LOG holds no ASan,
+#                                LSan or UBSan report; what it found goes
+#                                out as comments
 # The runner ends with: echo "1..$ntest"; [ "$nfail" -eq 0 ]
 ntest=0
 nfail=0
@@ -12,4 +16,13 @@ check() {
 		nfail=$((nfail + 1))
 		echo "not ok $ntest - $1${3:+: $3}"
 	fi
+}
+
+sanitizer_report='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:'
+check_sanitizer() {
+	local found
+	found=$(grep -E "$sanitizer_report" "$1" 2>/dev/null | head -n 20)
+	[ -z "$found" ] || printf '%s\n' "$found" | sed 's/^/# /'
+	check "${2:-daemon log has no sanitizer report}" \
+		"$([ -z "$found" ]; echo $?)" "see the daemon log"
 }

@@ -49,11 +49,7 @@ stop_vfsd() {
 	[ -n "$pid" ] || return 0
 	fuse_stop
 	fuse_mounted && umount -l "$mnt"
-	grep -E 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' \
-		"$log" | sed 's/^/# /' | head -n 10
-	! grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error' \
-		"$log"
-	check "daemon log has no sanitizer report" $?
+	check_sanitizer "$log"
 }
 
 # Fresh share: an empty directory, or a tmpfs with the given options.

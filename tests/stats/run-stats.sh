@@ -254,10 +254,7 @@ check "vfsd stats on a missing socket exits 1" "$([ $? -eq 1 ]; echo $?)"
 check "vfsd stats without a socket is a usage error (2)" \
 	"$([ $? -eq 2 ]; echo $?)"
 
-grep -E 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error|LeakSanitizer' \
-	"$log" | sed 's/^/# /' | head -n 20
-check "daemon log has no sanitizer report" \
-	"$(grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|runtime error|LeakSanitizer' "$log"; echo $(( ! $? )))"
+check_sanitizer "$log"
 
 echo "1..$ntest"
 [ "$nfail" -eq 0 ]
