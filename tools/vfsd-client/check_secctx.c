@@ -32,22 +32,15 @@ static int sc_init(struct client_session *cs, const struct client_opts *o)
 {
 	struct fm_slot *s = &cs->q[1].slots[0];
 	struct fuse_init_out io;
-	const void *p;
-	size_t len;
 	int r;
 
 	fm_fill_init(s, FUSE_KERNEL_VERSION, FUSE_KERNEL_MINOR_VERSION,
 		     FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES |
 			     FUSE_INIT_EXT | FUSE_SECURITY_CTX,
 		     sizeof(struct fuse_init_in));
-	r = fm_call(&cs->q[1], s, o->timeout_ms);
-	if (!r)
-		r = fm_reply(s, &p, &len);
+	r = fm_call_copy(&cs->q[1], s, o->timeout_ms, &io, sizeof(io));
 	if (r)
 		return r;
-	if (len < sizeof(io))
-		return -EBADMSG;
-	memcpy(&io, p, sizeof(io));
 	return (io.flags2 & (uint32_t)(FUSE_SECURITY_CTX >> 32)) ? 1 : 0;
 }
 
@@ -80,8 +73,6 @@ static int sc_entry_call(struct client_session *cs,
 {
 	struct fm_slot *s = &cs->q[1].slots[0];
 	struct fuse_entry_out e;
-	const void *p;
-	size_t len;
 	int r;
 
 	fm_begin(s, op, FUSE_ROOT_ID);
@@ -89,14 +80,9 @@ static int sc_entry_call(struct client_session *cs,
 	fm_name(s, name);
 	sc_block(s, hsize);
 	fm_end(s, SC_OUT);
-	r = fm_call(&cs->q[1], s, o->timeout_ms);
-	if (!r)
-		r = fm_reply(s, &p, &len);
+	r = fm_call_copy(&cs->q[1], s, o->timeout_ms, &e, sizeof(e));
 	if (r)
 		return r;
-	if (len < sizeof(e))
-		return -EBADMSG;
-	memcpy(&e, p, sizeof(e));
 	*nodeid = e.nodeid;
 	return 0;
 }

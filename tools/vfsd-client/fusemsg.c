@@ -371,12 +371,12 @@ static struct fm_slot *idle_slot(struct fm_queue *q)
 	return NULL;
 }
 
-/* Run a filled request and copy out exactly want bytes of its answer. */
-static int run(struct fm_queue *q, struct fm_slot *s, void *out, size_t want)
+int fm_call_copy(struct fm_queue *q, struct fm_slot *s, int timeout_ms,
+		 void *out, size_t want)
 {
 	const void *p;
 	size_t len;
-	int r = fm_call(q, s, SYNC_TIMEOUT_MS);
+	int r = fm_call(q, s, timeout_ms);
 
 	if (r)
 		return r;
@@ -428,7 +428,7 @@ int fm_do_lookup(struct fm_queue *q, uint64_t parent, const char *name,
 	if (!s)
 		return -EBUSY;
 	fm_fill_lookup(s, parent, name);
-	return run(q, s, out, sizeof(*out));
+	return fm_call_copy(q, s, SYNC_TIMEOUT_MS, out, sizeof(*out));
 }
 
 int fm_do_getattr(struct fm_queue *q, uint64_t nodeid, struct fuse_attr_out *out)
@@ -438,7 +438,7 @@ int fm_do_getattr(struct fm_queue *q, uint64_t nodeid, struct fuse_attr_out *out
 	if (!s)
 		return -EBUSY;
 	fm_fill_getattr(s, nodeid);
-	return run(q, s, out, sizeof(*out));
+	return fm_call_copy(q, s, SYNC_TIMEOUT_MS, out, sizeof(*out));
 }
 
 int fm_do_open(struct fm_queue *q, uint32_t opcode, uint64_t nodeid,
@@ -451,7 +451,7 @@ int fm_do_open(struct fm_queue *q, uint32_t opcode, uint64_t nodeid,
 	if (!s)
 		return -EBUSY;
 	fm_fill_open(s, opcode, nodeid, flags);
-	r = run(q, s, &o, sizeof(o));
+	r = fm_call_copy(q, s, SYNC_TIMEOUT_MS, &o, sizeof(o));
 	if (!r)
 		*fh = o.fh;
 	return r;
@@ -465,7 +465,7 @@ int fm_do_release(struct fm_queue *q, uint32_t opcode, uint64_t nodeid,
 	if (!s)
 		return -EBUSY;
 	fm_fill_release(s, opcode, nodeid, fh);
-	return run(q, s, NULL, 0);
+	return fm_call_copy(q, s, SYNC_TIMEOUT_MS, NULL, 0);
 }
 
 /* FORGET has no reply; the chain still comes back, with nothing written. */
@@ -487,7 +487,7 @@ int fm_do_mkdir(struct fm_queue *q, uint64_t parent, const char *name,
 	if (!s)
 		return -EBUSY;
 	fm_fill_mkdir(s, parent, name);
-	return run(q, s, out, sizeof(*out));
+	return fm_call_copy(q, s, SYNC_TIMEOUT_MS, out, sizeof(*out));
 }
 
 int fm_do_unlink(struct fm_queue *q, uint32_t opcode, uint64_t parent,
@@ -498,7 +498,7 @@ int fm_do_unlink(struct fm_queue *q, uint32_t opcode, uint64_t parent,
 	if (!s)
 		return -EBUSY;
 	fm_fill_unlink(s, opcode, parent, name);
-	return run(q, s, NULL, 0);
+	return fm_call_copy(q, s, SYNC_TIMEOUT_MS, NULL, 0);
 }
 
 int fm_do_write(struct fm_queue *q, uint64_t nodeid, uint64_t fh, uint64_t off,
@@ -511,7 +511,7 @@ int fm_do_write(struct fm_queue *q, uint64_t nodeid, uint64_t fh, uint64_t off,
 	if (!s)
 		return -EBUSY;
 	memcpy(fm_fill_write(s, nodeid, fh, off, size), data, size);
-	r = run(q, s, &wo, sizeof(wo));
+	r = fm_call_copy(q, s, SYNC_TIMEOUT_MS, &wo, sizeof(wo));
 	if (!r && wo.size != size)
 		return -EIO;
 	return r;
@@ -530,7 +530,7 @@ int fm_do_create(struct fm_queue *q, uint64_t parent, const char *name,
 	if (!s)
 		return -EBUSY;
 	fm_fill_create(s, parent, name, mode);
-	r = run(q, s, &out, sizeof(out));
+	r = fm_call_copy(q, s, SYNC_TIMEOUT_MS, &out, sizeof(out));
 	if (!r) {
 		*e = out.e;
 		*fh = out.o.fh;

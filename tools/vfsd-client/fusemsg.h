@@ -68,6 +68,10 @@ void fm_submit(struct fm_slot *s);
 /* Completion: mark slots done from the used ring; returns slots reaped. */
 int fm_reap(struct fm_queue *q, struct fm_slot **done, unsigned int max);
 int fm_call(struct fm_queue *q, struct fm_slot *s, int timeout_ms);
+/* fm_call, then copy the first want bytes of a successful answer to out;
+ * -EBADMSG if it is shorter. */
+int fm_call_copy(struct fm_queue *q, struct fm_slot *s, int timeout_ms,
+		 void *out, size_t want);
 
 /*
  * Parse the reply of a completed slot: 0 on success with *payload and *len
