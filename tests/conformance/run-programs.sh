@@ -142,7 +142,6 @@ check_sanitizer "$work/daemon.log"
 
 echo "1..$ntest"
 if [ "$nfail" -ne 0 ]; then
-	guest_diag "daemon log" "$work/daemon.log" 30
-	guest_diag "serial log" "$work/serial.txt" 60
+	guest_diag_all
 	exit 1
 fi

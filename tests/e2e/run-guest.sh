@@ -58,8 +58,7 @@ skip_all() {
 
 bail() {
 	echo "Bail out! $1"
-	guest_diag "daemon log" "${work:-/nonexistent}/daemon.log"
-	guest_diag "serial log" "${work:-/nonexistent}/serial.log"
+	guest_diag_all
 	exit 1
 }
 
@@ -175,9 +174,7 @@ check_sanitizer "$work/daemon.log"
 
 echo "1..$ntest"
 if [ "$nfail" -ne 0 ]; then
-	guest_diag "daemon log" "$work/daemon.log" 60
-	guest_diag "qemu stderr" "$work/qemu.err" 20
-	guest_diag "serial log" "$work/serial.txt" 80
+	guest_diag_all
 	echo "# $nfail of $ntest checks failed"
 	exit 1
 fi

@@ -41,8 +41,7 @@ skip_all() {
 }
 bail() {
 	echo "Bail out! $1"
-	guest_diag "daemon log" "${work:-/nonexistent}/daemon.log"
-	guest_diag "serial log" "${work:-/nonexistent}/serial.txt" 60
+	guest_diag_all
 	exit 1
 }
 
@@ -122,8 +121,7 @@ check_sanitizer "$work/daemon.log"
 
 echo "1..$ntest"
 if [ "$nfail" -ne 0 ]; then
-	guest_diag "daemon log" "$work/daemon.log" 40
-	guest_diag "serial log" "$work/serial.txt" 60
+	guest_diag_all
 	exit 1
 fi
 exit 0

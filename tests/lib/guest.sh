@@ -22,6 +22,8 @@
 #   guest_rss_kb PID [FIELD]     VmRSS (or another field of /proc/PID/status,
 #                                e.g. RssAnon) of PID and its descendants, KiB
 #   guest_diag LABEL FILE [N]    print the last N lines of FILE as comments
+#   guest_diag_all               the daemon log, QEMU's stderr and the serial
+#                                console of $work, for a run that failed
 #   guest_cleanup                kill what guest_start_daemon and guest_boot
 #                                started (only those pids)
 
@@ -37,6 +39,15 @@ guest_diag() {
 	[ -s "$2" ] || return 0
 	echo "# --- $1 (last ${3:-40} lines) ---"
 	tail -n "${3:-40}" "$2" | tr -d '\r' | sed 's/^/#   /'
+}
+
+guest_diag_all() {
+	local w=${work:-/nonexistent} serial
+	serial=$w/serial.txt
+	[ -s "$serial" ] || serial=$w/serial.log
+	guest_diag "daemon log" "$w/daemon.log" 60
+	guest_diag "qemu stderr" "$w/qemu.err" 20
+	guest_diag "serial log" "$serial" 80
 }
 
 # PID and its descendants (a sandboxed vfsd and virtiofsd serve from a child).

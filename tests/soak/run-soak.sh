@@ -277,8 +277,6 @@ check_sanitizer "$work/daemon.log"
 
 echo "1..$ntest"
 if [ "$nfail" -ne 0 ]; then
-	guest_diag "daemon log" "$work/daemon.log" 60
-	guest_diag "qemu stderr" "$work/qemu.err" 20
-	guest_diag "serial log" "$work/serial.txt" 80
+	guest_diag_all
 	exit 1
 fi
