@@ -17,7 +17,11 @@
 #   fuse_kill             SIGKILL $pid and reap it; $pid emptied
 #   fuse_stop             SIGTERM $pid and fuse_wait_exit; fuse_kill if it
 #                         did not exit ($status stays "timeout")
-#   fuse_cleanup          SIGKILL $pid if set, lazy-unmount $mnt
+#   fuse_cleanup          SIGKILL $pid if set, lazy-unmount $mnt; unmount
+#                         fusectl if fusectl_ensure mounted it
+#   fusectl_ensure        make /sys/fs/fuse/connections a fusectl mount (a
+#                         host without systemd has none); status 1 if it
+#                         cannot be
 
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
@@ -72,7 +76,23 @@ fuse_stop() {
 	return 1
 }
 
+# Set when this runner mounted fusectl, so that cleanup leaves the host
+# as it found it.
+fusectl_mounted_here=
+
+fusectl_ensure() {
+	local dir=/sys/fs/fuse/connections
+	grep -q " $dir fusectl " /proc/mounts && return 0
+	[ -d "$dir" ] || return 1
+	mount -t fusectl fusectl "$dir" || return 1
+	fusectl_mounted_here=1
+}
+
 fuse_cleanup() {
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
 	umount -l "$mnt" 2>/dev/null
+	if [ -n "$fusectl_mounted_here" ]; then
+		umount /sys/fs/fuse/connections 2>/dev/null
+		fusectl_mounted_here=
+	fi
 }
