@@ -371,15 +371,17 @@ static int make_fixtures(const struct client_opts *o, char *outside, size_t len)
 
 int attack_main(struct client_opts *o)
 {
-	const struct attack_case *const sets[3] = {
+	const struct attack_case *const sets[] = {
 		attack_fuse_cases, attack_ring_cases, attack_sock_cases,
+		attack_host_cases,
 	};
-	char outside[4096], line[768];
+	const unsigned int nsets = sizeof(sets) / sizeof(sets[0]);
+	char outside[4096], line[1024];
 	unsigned int n = 0, i = 0, failed = 0;
 	int r;
 
 	if (o->list) {
-		for (unsigned int k = 0; k < 3; k++)
+		for (unsigned int k = 0; k < nsets; k++)
 			for (const struct attack_case *c = sets[k]; c->name; c++)
 				printf("%s\n", c->name);
 		return 0;
@@ -394,12 +396,12 @@ int attack_main(struct client_opts *o)
 			strerror(-r));
 		return 1;
 	}
-	for (unsigned int k = 0; k < 3; k++)
+	for (unsigned int k = 0; k < nsets; k++)
 		for (const struct attack_case *c = sets[k]; c->name; c++)
 			if (!o->only || strstr(c->name, o->only))
 				n++;
 	printf("TAP version 13\n1..%u\n", n);
-	for (unsigned int k = 0; k < 3; k++) {
+	for (unsigned int k = 0; k < nsets; k++) {
 		for (const struct attack_case *c = sets[k]; c->name; c++) {
 			if (o->only && !strstr(c->name, o->only))
 				continue;

@@ -39,7 +39,7 @@ struct attack_ctx {
 	uint64_t root_ino;
 	int wait_ms; /* how long to wait for the hostile request */
 	const uint8_t *reply; /* where a raw chain's answer lands, or NULL */
-	char note[200];
+	char note[320];
 };
 
 struct attack_case {
@@ -52,6 +52,7 @@ struct attack_case {
 extern const struct attack_case attack_fuse_cases[];
 extern const struct attack_case attack_ring_cases[];
 extern const struct attack_case attack_sock_cases[];
+extern const struct attack_case attack_host_cases[];
 
 /* Helpers for the cases. */
 void attack_note(struct attack_ctx *a, const char *fmt, ...)

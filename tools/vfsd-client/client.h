@@ -23,6 +23,7 @@ struct client_opts {
 	bool smoke;
 	bool csv;
 	bool list;
+	bool require_reuse; /* attack: an inode number must be seen reused */
 	int timeout_ms; /* how long a reply may take before "hang" */
 };
 

@@ -36,6 +36,8 @@ static void usage(FILE *f)
 		"  --csv               bench: machine-readable rows\n"
 		"  --list              list workloads or cases and exit\n"
 		"  --timeout=MS        reply deadline before a back end counts as hung\n"
+		"  --require-inode-reuse  attack: fail the stale-nodeid cases unless the\n"
+		"                      share's filesystem reused the inode number\n"
 		"\n"
 		"VFSD_CLIENT_BACKEND_LOG=FILE keeps the back end's stderr.\n");
 }
@@ -72,6 +74,7 @@ static int parse(int argc, char **argv, struct client_opts *o)
 		{ "csv", no_argument, NULL, 'C' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "require-inode-reuse", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -94,6 +97,7 @@ static int parse(int argc, char **argv, struct client_opts *o)
 		case 'C': o->csv = true; break;
 		case 'l': o->list = true; break;
 		case 'T': o->timeout_ms = atoi(optarg); break;
+		case 'R': o->require_reuse = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
