@@ -2,6 +2,7 @@
 #include "fs/inode.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -119,10 +120,19 @@ static void retire_locked(struct inode_table *t, struct pt_inode *i)
 		t->stats.fds--;
 }
 
+/* Another file holds i's inode number: lookups must not find i any more. */
+static void unkey(struct inode_table *t, struct pt_inode *i)
+{
+	if (!i->keyed)
+		return;
+	htab_remove(&t->keys, &i->by_key);
+	i->keyed = false;
+}
+
 static void unhash(struct inode_table *t, struct pt_inode *i)
 {
 	htab_remove(&t->ids, &i->by_id);
-	htab_remove(&t->keys, &i->by_key);
+	unkey(t, i);
 	i->hashed = false;
 }
 
@@ -190,13 +200,54 @@ enum insert_fd {
 	FD_SPARE,	/* the inode had an fd: the caller closes this one */
 };
 
+static bool same_handle(const struct file_handle *a,
+			const struct file_handle *b)
+{
+	return a && b && a->handle_type == b->handle_type &&
+	       a->handle_bytes == b->handle_bytes &&
+	       !memcmp(a->f_handle, b->f_handle, a->handle_bytes);
+}
+
+/*
+ * Is the file behind (st, fh) the one inode i names? Same key already. A
+ * file never changes its type, so another type is another file. While i's
+ * fd is open it pins its file and nothing else can have the key; once it
+ * is closed the number may have been reused, and the handle, whose
+ * generation tells the files apart, must match too (*checked: the caller
+ * took the file's handle, or found it could not; without one, it cannot
+ * be told and is not the same). EAGAIN: take the handle and ask again.
+ */
+static int same_file(const struct pt_inode *i, const struct stat *st,
+		     bool checked, const struct file_handle *fh)
+{
+	if (i->type != (st->st_mode & S_IFMT))
+		return ESTALE;
+	if (i->fd >= 0)
+		return 0;
+	if (!checked)
+		return EAGAIN;
+	return same_handle(i->fh, fh) ? 0 : ESTALE;
+}
+
+/*
+ * The inode for (st, mnt_id): the known one (given fd if its own was
+ * closed), or a new one owning fd and *fh. checked: see same_file().
+ */
 static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
-			 uint64_t mnt_id, uint64_t nodeid,
+			 uint64_t mnt_id, uint64_t nodeid, bool checked,
 			 struct file_handle **fh, struct pt_inode **out,
 			 enum insert_fd *what)
 {
 	struct pt_inode *i = find_key(t, st->st_dev, st->st_ino, mnt_id);
+	int err = i ? same_file(i, st, checked, *fh) : 0;
 
+	if (err == EAGAIN)
+		return EAGAIN;
+	if (err) {
+		/* Its file is gone; the nodeid stays, and answers ESTALE. */
+		unkey(t, i);
+		i = NULL;
+	}
 	if (i) {
 		if (i->nlookup == UINT64_MAX || i->refs == UINT64_MAX)
 			return EOVERFLOW;
@@ -233,6 +284,7 @@ static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 	i->nlookup = 1;
 	i->refs = 1;
 	i->hashed = true;
+	i->keyed = true;
 	htab_insert(&t->ids, &i->by_id, nodeid);
 	htab_insert(&t->keys, &i->by_key, key_of(i->dev, i->ino));
 	t->stats.fds++;
@@ -241,15 +293,22 @@ static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 	return 0;
 }
 
-static bool known(struct inode_table *t, const struct stat *st,
-		  uint64_t mnt_id)
+/*
+ * A lookup needs the file's handle for a file new to the table, and to
+ * compare with a known inode whose fd was closed (the number may have
+ * been reused); a known inode with its fd open pins its file.
+ */
+static bool needs_handle(struct inode_table *t, const struct stat *st,
+			 uint64_t mnt_id)
 {
-	bool found;
+	struct pt_inode *i;
+	bool need;
 
 	pthread_mutex_lock(&t->lock);
-	found = find_key(t, st->st_dev, st->st_ino, mnt_id) != NULL;
+	i = find_key(t, st->st_dev, st->st_ino, mnt_id);
+	need = !i || i->fd < 0;
 	pthread_mutex_unlock(&t->lock);
-	return found;
+	return need;
 }
 
 /*
@@ -333,22 +392,34 @@ int inode_insert(struct inode_table *t, int fd, const struct stat *st,
 	struct file_handle *fh = NULL;
 	struct evicted ev = { 0 };
 	enum insert_fd what = FD_SPARE;
+	bool checked = false;
 	int err;
 
-	if (t->fh_mode == INODE_FH_NEVER) {
+	if (t->fh_mode == INODE_FH_NEVER)
 		mnt_id = 0;
-	} else if (!known(t, st, mnt_id)) {
+	else if (needs_handle(t, st, mnt_id))
+		checked = true;
+	for (;;) {
 		/*
-		 * Only for a file new to the table: looking up a known one
-		 * costs no more than without handles. Two racing lookups of a
-		 * new file both take one; the loser's is freed below.
+		 * Looking up a known file whose fd is open costs no more than
+		 * without handles. Two racing lookups of a new file both take
+		 * one; the loser's is freed below.
 		 */
-		err = take_handle(t, fd, st->st_mode & S_IFMT, mnt_id, &fh);
-		if (err && t->fh_mode == INODE_FH_MANDATORY)
-			return err;
+		if (checked) {
+			err = take_handle(t, fd, st->st_mode & S_IFMT, mnt_id,
+					  &fh);
+			if (err && t->fh_mode == INODE_FH_MANDATORY)
+				return err;
+		}
+		pthread_mutex_lock(&t->lock);
+		err = insert_locked(t, fd, st, mnt_id, 0, checked, &fh, out,
+				    &what);
+		if (err != EAGAIN)
+			break;
+		/* Its fd was closed since needs_handle(): once more, with one. */
+		pthread_mutex_unlock(&t->lock);
+		checked = true;
 	}
-	pthread_mutex_lock(&t->lock);
-	err = insert_locked(t, fd, st, mnt_id, 0, &fh, out, &what);
 	evict_locked(t, &ev);
 	pthread_mutex_unlock(&t->lock);
 	close_evicted(&ev);
@@ -373,8 +444,8 @@ int inode_insert_root(struct inode_table *t, int fd, const struct stat *st,
 	if (find_id(t, VFS_ROOT_ID))
 		err = EEXIST;
 	else
-		err = insert_locked(t, fd, st, mnt_id, VFS_ROOT_ID, &fh, out,
-				    &what);
+		err = insert_locked(t, fd, st, mnt_id, VFS_ROOT_ID, true, &fh,
+				    out, &what);
 	if (!err)
 		(*out)->pinned = true;
 	pthread_mutex_unlock(&t->lock);
@@ -400,6 +471,21 @@ unsigned int inode_shed(struct inode_table *t, unsigned int n)
 	return done;
 }
 
+/*
+ * Is fd, just opened from i's handle, i's file? The handle's generation
+ * says so on ext4, xfs, btrfs and tmpfs; a filesystem whose handles carry
+ * none would open whatever now holds the inode number, so the type and
+ * the key are checked too.
+ */
+static int check_reopened(const struct pt_inode *i, int fd)
+{
+	struct stat st;
+
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return errno;
+	return inode_matches(i, &st) ? 0 : ESTALE;
+}
+
 /* The inode is referenced and its fd was closed: open it from its handle. */
 static int reopen(struct inode_table *t, struct pt_inode *i, int mount_fd)
 {
@@ -413,6 +499,11 @@ static int reopen(struct inode_table *t, struct pt_inode *i, int mount_fd)
 		err = ifh_open(mount_fd, i->fh, &fd);
 	if (err)
 		return err;
+	err = check_reopened(i, fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
 	pthread_mutex_lock(&t->lock);
 	if (i->fd < 0) {
 		i->fd = fd;
@@ -546,7 +637,7 @@ void inode_forget_all(struct inode_table *t)
 			htab_insert(&t->ids, &i->by_id, i->nodeid);
 			continue;
 		}
-		htab_remove(&t->keys, &i->by_key);
+		unkey(t, i);
 		i->hashed = false;
 		i->nlookup = 0;
 		if (!i->refs) {

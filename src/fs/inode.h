@@ -30,6 +30,17 @@
  * the caller holds a reference (from inode_get(), inode_insert() or
  * inode_ref()). It may be -1 or another fd at any other time.
  *
+ * Identity. A nodeid names one host file for its whole life. While an
+ * inode's fd is open it pins the file, so no other file can hold its
+ * (st_dev, st_ino). Once the fd is closed for the budget the file may be
+ * deleted and its inode number given to a new file (ext4 does so at once):
+ * a lookup that finds such an inode by key adopts the new fd only if the
+ * file type and the file handle (which carries the inode's generation)
+ * are the same; otherwise the old inode leaves the key map, keeps its
+ * nodeid, and answers ESTALE from then on (its handle no longer opens),
+ * and the new file gets an inode of its own. A reopen by handle is checked
+ * the same way (type, st_dev, st_ino) before the fd is used.
+ *
  * Locking: one mutex per table protects the maps, the counter, both counts
  * and the fd of every inode, the LRU list and the mount table. No other
  * lock is taken while it is held, and no system call but close() of fds
@@ -67,7 +78,12 @@ struct pt_inode {
 	uint64_t nlookup;
 	uint64_t refs;
 	bool pinned;	/* the root: never forgotten */
-	bool hashed;	/* still in both maps */
+	bool hashed;	/* still in the nodeid map */
+	/*
+	 * Still in the key map: a lookup of (dev, ino) may find it. Cleared
+	 * when another file turned out to hold its inode number.
+	 */
+	bool keyed;
 	struct htab_node by_id;
 	struct htab_node by_key;
 	/* On the LRU list: hashed, fh, fd open and refs == 0. */
@@ -114,9 +130,10 @@ void inode_table_config(struct inode_table *t, enum inode_fh_mode mode,
 /**
  * Enter the inode of an O_PATH fd, its stat and mount id (ignored in mode
  * never): if it is known, its nlookup grows by one and fd is closed (or
- * kept, if the inode's own was closed for the budget); otherwise a new
- * inode takes fd with nlookup 1, and the file's handle if the mode asks for
- * one. Either way *out holds one reference (inode_put() it).
+ * kept, if the inode's own was closed for the budget and the file's type
+ * and handle show it is the same file); otherwise a new inode takes fd
+ * with nlookup 1, and the file's handle if the mode asks for one. Either
+ * way *out holds one reference (inode_put() it).
  * Fails with EOVERFLOW (nlookup would wrap), ENOMEM, or in mode mandatory
  * with the error of taking the handle, leaving fd open.
  */
@@ -132,8 +149,8 @@ int inode_insert_root(struct inode_table *t, int fd, const struct stat *st,
 
 /**
  * Reference the inode the guest calls nodeid, its fd open: ESTALE if it
- * names none or its file is gone, or the error of opening it again
- * (EMFILE, ENFILE, ENOMEM).
+ * names none or its file is gone (its handle opens nothing, or another
+ * file), or the error of opening it again (EMFILE, ENFILE, ENOMEM).
  */
 int inode_get(struct inode_table *t, uint64_t nodeid, struct pt_inode **out);
 
@@ -170,6 +187,18 @@ unsigned int inode_shed(struct inode_table *t, unsigned int n);
 static inline bool inode_out_of_fds(int err)
 {
 	return err == EMFILE || err == ENFILE;
+}
+
+/**
+ * Is st (an fstat of the fd an operation is about to use) the file ino was
+ * made for: same type, st_dev and st_ino? Whatever the table remembers,
+ * a decision about what may be opened is made on st.
+ */
+static inline bool inode_matches(const struct pt_inode *ino,
+				 const struct stat *st)
+{
+	return (st->st_mode & S_IFMT) == ino->type && st->st_dev == ino->dev &&
+	       st->st_ino == ino->ino;
 }
 
 /** A snapshot of the budget's counters. */

@@ -57,18 +57,26 @@ int pt_reopen(struct pt_fs *fs, const struct pt_inode *ino, int flags,
 	      int *fd)
 {
 	struct pt_fdname n;
-	int nfd;
+	struct stat st;
+	int nfd, err;
 
 	/*
 	 * The security decision of the whole daemon: only data is opened.
 	 * Opening a device node as root would hand the guest the host's
-	 * disks, and a fifo would block a worker forever. The O_PATH fd pins
-	 * the inode whose type we checked, so the proc link below can only
-	 * reach that same inode.
+	 * disks, and a fifo would block a worker forever. It is made on the
+	 * inode's O_PATH fd itself, not on what the table remembers: that fd
+	 * pins the inode whose type is checked here, so the proc link below
+	 * can only reach that same inode. A file that is not the one the
+	 * inode was made for (the table's bug) is ESTALE, never opened.
 	 */
-	if (S_ISLNK(ino->type))
+	err = pt_stat(ino, &st);
+	if (err)
+		return err;
+	if (!inode_matches(ino, &st))
+		return ESTALE;
+	if (S_ISLNK(st.st_mode))
 		return ELOOP;
-	if (!S_ISREG(ino->type) && !S_ISDIR(ino->type))
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return ENXIO;
 	pt_fd_name(ino->fd, &n);
 	/* O_NOFOLLOW would refuse the /proc magic link itself. */

@@ -80,3 +80,4 @@ mount -t ext4 "$loop" "$work/share" || { echo "Bail out! mount $loop"; exit 1; }
 	--shared-dir="$work/share" -- \
 	"$vfsd" --socket-path={socket} --shared-dir={dir} \
 	--inode-file-handles=mandatory --inode-fd-budget=4 "$@"
+exit $?

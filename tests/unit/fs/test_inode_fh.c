@@ -282,6 +282,75 @@ static void test_gone_file_is_estale(void **state)
 	assert_int_equal(stats(e).fds, 4);
 }
 
+/*
+ * A lookup that finds, by (dev, ino), an inode whose fd was closed: "fd" is
+ * the file looked up, "st" what it claims to be. Returns the inode made.
+ */
+static struct pt_inode *insert_as(struct env *e, const char *name,
+				  ino_t ino, mode_t type)
+{
+	struct pt_inode *a;
+	struct stat st;
+	uint64_t mnt;
+	int fd;
+
+	fd = openat(e->dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	assert_true(fd >= 0);
+	mnt = mount_of(fd, &st);
+	st.st_ino = ino;
+	st.st_mode = type | 0644;
+	assert_int_equal(inode_insert(&e->t, fd, &st, mnt, &a), 0);
+	/* Never the old inode: a new one, which owns the new fd. */
+	assert_ptr_not_equal(a, e->files[0]);
+	assert_int_not_equal(a->nodeid, e->files[0]->nodeid);
+	assert_int_equal(a->fd, fd);
+	assert_int_equal(a->type, type);
+	return a;
+}
+
+/*
+ * Another file with the inode number of one whose fd was closed (ext4
+ * hands a freed number out at once): its own inode, and the old nodeid
+ * keeps naming the old file.
+ */
+static void test_reused_number_is_another_inode(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *a, *b, *g;
+	struct stat st;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	assert_int_equal(e->files[0]->fd, -1);
+	make_file(e, "other");
+	/* Another handle. */
+	a = insert_as(e, "other", e->files[0]->ino, S_IFREG);
+	/* The same file, but not of the type the inode was made for. */
+	b = insert_as(e, "f00", e->files[0]->ino, S_IFIFO);
+	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), 0);
+	assert_ptr_equal(g, e->files[0]);
+	assert_int_equal(fstat(g->fd, &st), 0);
+	assert_int_equal(st.st_ino, e->files[0]->ino);
+	inode_put(&e->t, g);
+	inode_put(&e->t, a);
+	inode_put(&e->t, b);
+}
+
+/* A handle that opens a file of another type than the inode's: ESTALE. */
+static void test_reopen_checks_the_type(void **state)
+{
+	struct env *e = *state;
+	struct pt_inode *g = NULL;
+
+	REQUIRE_ROOT();
+	insert_all(e);
+	assert_int_equal(e->files[0]->fd, -1);
+	e->files[0]->type = S_IFCHR;
+	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), ESTALE);
+	assert_null(g);
+	e->files[0]->type = S_IFREG;
+}
+
 /* The highest fd number open in this process. */
 static int max_fd(void)
 {
@@ -454,6 +523,8 @@ int main(void)
 		P(test_held_inodes_are_never_closed),
 		P(test_lookup_of_closed_inode_takes_its_fd),
 		P(test_gone_file_is_estale),
+		P(test_reused_number_is_another_inode),
+		P(test_reopen_checks_the_type),
 		P(test_no_fds_left_is_an_error),
 		P(test_reopen_as_guest_user),
 		P(test_forget_of_closed_inode),
