@@ -365,6 +365,29 @@ static void stop_stats(const struct vfsd_options *o, const struct endpoint *ep,
 		log_warn("unlink %s: %s", o->stats_socket, strerror(errno));
 }
 
+/*
+ * The filesystem works from a detached copy of the share's mount where it
+ * can (policy/mounts.h): then the kernel, not only src/fs, keeps ".." in
+ * the share, in every sandbox mode.
+ */
+static struct pt_fs *open_share(const struct pt_opts *popts, int *err)
+{
+	bool detached;
+	int fd;
+
+	*err = mounts_open_share(popts->shared_dir, &fd, &detached);
+	if (*err)
+		return NULL;
+	if (detached)
+		log_debug("serving from a detached copy of the mount of '%s'",
+			  popts->shared_dir);
+	else
+		log_warn("cannot copy the mount of '%s' (no CAP_SYS_ADMIN?): "
+			 "only the filesystem's own checks keep \"..\" inside it",
+			 popts->shared_dir);
+	return pt_new_at(popts, fd, err);
+}
+
 static int serve(const struct vfsd_options *o, caps_set_t caps)
 {
 	struct pt_opts popts = {
@@ -394,7 +417,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 	open_endpoint(o, &ep);
 	split_off_server(o, &ep);
 	/* In the server: /proc/self is now this process. */
-	fs = pt_new(&popts, &err);
+	fs = open_share(&popts, &err);
 	if (!fs)
 		fatal("cannot open shared directory '%s': %s", o->shared_dir,
 		      strerror(err));

@@ -245,19 +245,24 @@ static int setup_inodes(struct pt_fs *fs, const struct pt_opts *opts,
 
 struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 {
+	return pt_new_at(opts, -1, err);
+}
+
+struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
+{
 	struct pt_fs *fs;
 	uint64_t mnt_id;
 	struct stat st;
-	int root_fd, e;
+	int e;
 
 	if (!opts || !opts->shared_dir) {
-		*err = EINVAL;
-		return NULL;
+		e = EINVAL;
+		goto fail_opts;
 	}
 	fs = calloc(1, sizeof(*fs));
 	if (!fs) {
-		*err = ENOMEM;
-		return NULL;
+		e = ENOMEM;
+		goto fail_opts;
 	}
 	fs->proc_fd = -1;
 	fs->xattrmap = opts->xattrmap;
@@ -282,7 +287,9 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 		goto fail_proc;
 	}
 	/* The administrator's path: following a symlink here is intended. */
-	root_fd = open(opts->shared_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		root_fd = open(opts->shared_dir,
+			       O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0) {
 		e = errno;
 		goto fail_root;
@@ -290,15 +297,13 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 	e = pt_statx(root_fd, &st, &mnt_id);
 	if (!e)
 		e = setup_inodes(fs, opts, root_fd);
-	if (e) {
-		close(root_fd);
+	if (!e)
+		e = inode_insert_root(&fs->inodes, root_fd, &st, mnt_id,
+				      &fs->root);
+	if (e)
 		goto fail_root;
-	}
-	e = inode_insert_root(&fs->inodes, root_fd, &st, mnt_id, &fs->root);
-	if (e) {
-		close(root_fd);
-		goto fail_root;
-	}
+	/* The root inode owns it now. */
+	root_fd = -1;
 	e = pt_policy_init(&fs->policy, opts, fs->root->fd);
 	if (e) {
 		inode_put(&fs->inodes, fs->root);
@@ -316,6 +321,9 @@ fail_handles:
 	inode_table_fini(&fs->inodes);
 fail_inodes:
 	free(fs);
+fail_opts:
+	if (root_fd >= 0)
+		close(root_fd);
 	*err = e;
 	return NULL;
 }

@@ -71,6 +71,14 @@ struct pt_fs;
  */
 struct pt_fs *pt_new(const struct pt_opts *opts, int *err);
 
+/**
+ * pt_new() on root_fd, an O_PATH fd of opts->shared_dir opened by the
+ * caller (the daemon gives a detached copy of the share's mount,
+ * policy/mounts.h), which it takes over, failure or not; -1 to open
+ * opts->shared_dir as pt_new() does.
+ */
+struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err);
+
 /** Close every inode and handle; no operation may be running. NULL is ok. */
 void pt_free(struct pt_fs *fs);
 

@@ -4,12 +4,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "fs/pt_internal.h"
+#include "policy/creds.h"
 
 static struct timespec ts_of(const struct statx_timestamp *t)
 {
@@ -77,19 +79,103 @@ int pt_entry_from_fd(struct pt_fs *fs, int pathfd, struct vfs_entry *out,
 	return 0;
 }
 
+/* O_NOFOLLOW: a symlink is looked up as itself, never through. */
+static int open_path(struct pt_fs *fs, int dirfd, const char *name, int *fd)
+{
+	*fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0 && inode_out_of_fds(errno) &&
+	    inode_shed(&fs->inodes, PT_SHED_FDS))
+		*fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	return *fd < 0 ? errno : 0;
+}
+
 int pt_lookup_fd(struct pt_fs *fs, int dirfd, const char *name,
 		 struct vfs_entry *out, struct pt_inode **held)
 {
 	int fd, err;
 
-	/* O_NOFOLLOW: a symlink is looked up as itself, never through. */
-	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && inode_out_of_fds(errno) &&
-	    inode_shed(&fs->inodes, PT_SHED_FDS))
-		fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
+	err = open_path(fs, dirfd, name, &fd);
+	if (err)
+		return err;
 	err = pt_entry_from_fd(fs, fd, out, held);
+	if (err)
+		close(fd);
+	return err;
+}
+
+/*
+ * A path inside the share that the guest could name is at most PATH_MAX
+ * bytes, so at most PATH_MAX / 2 directories deep ("a/a/..."): a walk up
+ * that is longer has left the share, or never reaches its root in time.
+ */
+#define PT_MAX_DEPTH (PATH_MAX / 2)
+
+/*
+ * Is the directory fd inside the share: does walking ".." up from it reach
+ * the share's root before the top of its tree (where ".." is itself)? 0, or
+ * ENOENT for a directory outside; the kernel answers ENOENT itself for a
+ * directory moved out of the share when the share is a mount of its own
+ * (policy/mounts.h). Runs as root: the walk needs search permission on
+ * every directory above fd, whoever asked.
+ */
+static int inside_share(struct pt_fs *fs, int fd)
+{
+	dev_t dev = 0;
+	ino_t ino = 0;
+	int cur = fd, up, err = ENOENT;
+	struct stat st;
+
+	for (unsigned int depth = 0; depth <= PT_MAX_DEPTH; depth++) {
+		if (fstatat(cur, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+			err = errno;
+			break;
+		}
+		if (st.st_dev == fs->root->dev && st.st_ino == fs->root->ino) {
+			err = 0;
+			break;
+		}
+		/* The top of the host's tree: the share was not above. */
+		if (depth && st.st_dev == dev && st.st_ino == ino)
+			break;
+		dev = st.st_dev;
+		ino = st.st_ino;
+		up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0) {
+			err = errno;
+			break;
+		}
+		if (cur != fd)
+			close(cur);
+		cur = up;
+	}
+	if (cur != fd)
+		close(cur);
+	return err;
+}
+
+/*
+ * LOOKUP ".." of a directory other than the root: its parent, only if
+ * that is inside the share. A directory the host moved out of the share
+ * (the guest keeps its nodeid) is not a door to the host's tree: its ".."
+ * is ENOENT, as from QEMU's virtiofsd.
+ */
+static int lookup_parent(struct pt_fs *fs, const struct vfs_ctx *ctx,
+			 const struct pt_inode *dir, struct vfs_entry *out)
+{
+	int fd, err, back;
+
+	err = open_path(fs, dir->fd, "..", &fd);
+	if (err)
+		return err;
+	err = creds_reset();
+	if (!err)
+		err = inside_share(fs, fd);
+	/* Back to the caller whatever happened: nothing runs as root. */
+	back = pt_enter(ctx);
+	if (!err)
+		err = back;
+	if (!err)
+		err = pt_entry_from_fd(fs, fd, out, NULL);
 	if (err)
 		close(fd);
 	return err;
@@ -123,7 +209,10 @@ int pt_op_lookup(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	 */
 	if (!strcmp(name, "..") && dir == fs->root)
 		what = ".";
-	err = pt_lookup_fd(fs, dir->fd, what, out, NULL);
+	if (!strcmp(what, ".."))
+		err = lookup_parent(fs, ctx, dir, out);
+	else
+		err = pt_lookup_fd(fs, dir->fd, what, out, NULL);
 	/* "." and ".." lead to a directory the guest already placed. */
 	if (!err && strcmp(name, ".") && strcmp(name, ".."))
 		out->submount = S_ISDIR(out->attr.st_mode) &&

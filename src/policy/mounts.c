@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Enough for the mount table of a busy host; a longer one is refused. */
@@ -144,4 +146,34 @@ int mounts_share_is_whole(const char *dir, bool *whole)
 	}
 	free(real);
 	return err;
+}
+
+int mounts_open_share(const char *dir, int *fd, bool *detached)
+{
+	struct stat st;
+	int f;
+
+	*detached = false;
+	f = open_tree(AT_FDCWD, dir,
+		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (f >= 0) {
+		/* Not O_DIRECTORY-checked like open() below: the same check. */
+		if (fstat(f, &st) || !S_ISDIR(st.st_mode)) {
+			close(f);
+			return ENOTDIR;
+		}
+		*detached = true;
+		*fd = f;
+		return 0;
+	}
+	/*
+	 * EPERM: no CAP_SYS_ADMIN (an unprivileged --sandbox=none); ENOSYS:
+	 * a kernel before 5.2; EINVAL: an unbindable mount. The share is
+	 * opened as it is; if the path itself is wrong, open() says so.
+	 */
+	f = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (f < 0)
+		return errno;
+	*fd = f;
+	return 0;
 }

@@ -27,4 +27,18 @@ int mounts_whole_in(const char *mountinfo, const char *dir, bool *whole);
 /** mounts_whole_in() for this process; dir is resolved with realpath(). */
 int mounts_share_is_whole(const char *dir, bool *whole);
 
+/**
+ * An O_PATH fd of the shared directory dir (the administrator's path:
+ * symlinks in it are followed) for the filesystem to work from. Where the
+ * process may (CAP_SYS_ADMIN), it is the root of a detached copy of the
+ * mount tree at dir (open_tree(OPEN_TREE_CLONE | AT_RECURSIVE)), and
+ * *detached is set: every fd opened from it lives on mounts whose root is
+ * the share or a mount below it, so the kernel itself answers ".." at the
+ * share's root with the root, and ".." of a directory that was moved out
+ * of the share with ENOENT (follow_dotdot's path_connected() check). The
+ * copy lasts as long as an fd on it is open. Otherwise (no capability, no
+ * open_tree) a plain open(2) of dir. 0 or a positive errno.
+ */
+int mounts_open_share(const char *dir, int *fd, bool *detached);
+
 #endif

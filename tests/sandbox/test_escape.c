@@ -41,6 +41,7 @@
 #include "fuse/session.h"
 #include "policy/caps.h"
 #include "policy/creds.h"
+#include "policy/mounts.h"
 #include "policy/sandbox.h"
 #include "policy/seccomp.h"
 
@@ -472,6 +473,75 @@ static void test_symlink_swapped_during_lookup(void **state)
 	assert_secret_untouched();
 }
 
+/*
+ * A directory the host moves out of the share while the guest holds it:
+ * LOOKUP ".." of it, or of a directory below it, never answers with a
+ * directory outside (the one it went to, the host's /).
+ */
+static void test_dotdot_of_dir_moved_out(void **state)
+{
+	struct fuse_entry_out d, sub, e;
+	int err;
+
+	(void)state;
+	assert_int_equal(lookup(ROOT_ID, "tomove", &d), 0);
+	assert_int_equal(lookup(d.nodeid, "sub", &sub), 0);
+	/* The host's side, as root: whoever the thread ran as last. */
+	assert_int_equal(creds_reset(), 0);
+	assert_int_equal(renameat(share_fd, "tomove", outside_fd, "moved"), 0);
+	err = lookup(d.nodeid, "..", &e);
+	if (!err && e.attr.ino != d.attr.ino)
+		fail_msg("\"..\" of a directory moved out answered inode %llu",
+			 (unsigned long long)e.attr.ino);
+	err = lookup(sub.nodeid, "..", &e);
+	if (!err && e.attr.ino != sub.attr.ino)
+		fail_msg("\"..\" below a directory moved out answered inode %llu",
+			 (unsigned long long)e.attr.ino);
+	/* Still the guest's own directory, and still inside it. */
+	assert_int_equal(lookup(sub.nodeid, ".", &e), 0);
+	assert_int_equal(e.attr.ino, sub.attr.ino);
+	assert_int_equal(renameat(outside_fd, "moved", share_fd, "tomove"), 0);
+	/* Back in the share: ".." leads to the share again. */
+	assert_int_equal(lookup(sub.nodeid, "..", &e), 0);
+	assert_int_equal(e.attr.ino, d.attr.ino);
+	assert_int_equal(lookup(d.nodeid, "..", &e), 0);
+	assert_int_equal(e.attr.ino, share_st.st_ino);
+}
+
+/*
+ * The kernel's half, on the daemon's own mount of the share
+ * (mounts_open_share()): ".." at its root is its root, and ".." of a
+ * directory moved out of it is ENOENT, whatever src/fs does.
+ */
+static void test_detached_mount_stops_dotdot(void **state)
+{
+	struct stat st, root_st;
+	bool detached;
+	int root, d, up;
+
+	(void)state;
+	assert_int_equal(creds_reset(), 0);
+	assert_int_equal(mounts_open_share(share, &root, &detached), 0);
+	assert_true(detached);
+	assert_int_equal(fstat(root, &root_st), 0);
+	up = openat(root, "..", O_PATH | O_CLOEXEC);
+	assert_true(up >= 0);
+	assert_int_equal(fstat(up, &st), 0);
+	assert_int_equal(st.st_ino, root_st.st_ino);
+	close(up);
+	d = openat(root, "tomove/sub", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(d >= 0);
+	assert_int_equal(renameat(share_fd, "tomove", outside_fd, "moved"), 0);
+	up = openat(d, "..", O_PATH | O_CLOEXEC);
+	if (up >= 0)
+		close(up);
+	assert_int_equal(renameat(outside_fd, "moved", share_fd, "tomove"), 0);
+	assert_int_equal(up, -1);
+	assert_int_equal(errno, ENOENT);
+	close(d);
+	close(root);
+}
+
 /* --- fixture ----------------------------------------------------------- */
 
 static void xfail(const char *what)
@@ -539,6 +609,10 @@ static void make_fixture(void)
 	snprintf(path, sizeof(path), "%s/outside", top);
 	if (symlinkat(path, share_fd, "swap_link"))
 		xfail("symlink swap_link");
+	/* A directory the host moves out during a test. */
+	if (mkdirat(share_fd, "tomove", 0755) ||
+	    mkdirat(share_fd, "tomove/sub", 0755))
+		xfail("mkdir tomove");
 }
 
 static void remove_fixture(void)
@@ -550,9 +624,16 @@ static void remove_fixture(void)
 		fprintf(stderr, "test_escape: could not remove %s\n", top);
 }
 
-static void start_session(void)
+/*
+ * Confined, the filesystem works from a detached copy of the share's
+ * mount, as the daemon's does (src/cli/main.c); unconfined from a plain
+ * fd, so that the filesystem's own checks are tested without the kernel's.
+ */
+static void start_session(bool confined)
 {
 	struct pt_opts popts = { .shared_dir = share };
+	bool detached = false;
+	int root_fd = -1;
 	struct fuse_session_opts sopts = { .cache = FUSE_CACHE_NEVER,
 					   .max_write = 1 << 17,
 					   .max_readahead = 1 << 17 };
@@ -561,7 +642,15 @@ static void start_session(void)
 	struct reply r;
 	int err = 0;
 
-	fs = pt_new(&popts, &err);
+	if (confined && (err = mounts_open_share(share, &root_fd, &detached))) {
+		errno = err;
+		xfail("mounts_open_share");
+	}
+	if (confined && !detached) {
+		fprintf(stderr, "test_escape: no detached mount of the share\n");
+		exit(1);
+	}
+	fs = pt_new_at(&popts, root_fd, &err);
 	if (!fs) {
 		errno = err;
 		xfail("pt_new");
@@ -622,6 +711,9 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_fifo_open_refused),
 		cmocka_unit_test(test_cve_2022_0358_sgid_inheritance),
 		cmocka_unit_test(test_symlink_swapped_during_lookup),
+		cmocka_unit_test(test_dotdot_of_dir_moved_out),
+		/* Last: the confined server may make no mount, so not there. */
+		cmocka_unit_test(test_detached_mount_stops_dotdot),
 	};
 	bool confined = argc > 1 && !strcmp(argv[1], "confined");
 	struct sandbox_cleanup none = { .fds = { -1, -1 } };
@@ -655,10 +747,12 @@ int main(int argc, char *argv[])
 		if (sandbox_fork(SANDBOX_NAMESPACE, &none))
 			xfail("sandbox_fork");
 	}
-	start_session();
+	start_session(confined);
 	if (confined)
 		confine();
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	ret = _cmocka_run_group_tests("tests", tests,
+				      sizeof(tests) / sizeof(tests[0]) - confined,
+				      NULL, NULL);
 	/* Requests ran on this thread as guest users: back to root. */
 	if (creds_reset())
 		fprintf(stderr, "test_escape: creds_reset failed\n");
