@@ -7,8 +7,10 @@
  *    directory becomes "/" (pivot_root) and the old root is detached, so no
  *    path, however it is resolved, names anything outside the share.
  *  - chroot: chroot(2) into the shared directory, for containers where
- *    namespaces cannot be created. Weaker: it relies on the daemon never
- *    resolving ".." past the root itself.
+ *    namespaces cannot be created. Weaker: paths the process resolves
+ *    from "/" stop at the share, but a chroot is no boundary for fds
+ *    opened before it (the filesystem's live on a detached copy of the
+ *    share's mount, policy/mounts.h, which stops ".." by itself).
  *  - none: nothing (the administrator confines the daemon).
  *
  * In namespace and chroot mode (and for a FUSE mount in any mode) the
@@ -21,7 +23,8 @@
  * Typical order (every step fatal on failure):
  *	open listening socket or mount /dev/fuse	(host paths)
  *	sandbox_fork()					(supervisor stays behind)
- *	pt_new()		opens the share and /proc/self/fd
+ *	mounts_open_share(), pt_new_at()	the share (a detached copy
+ *				of its mount) and /proc/self/fd
  *	sandbox_enter()		namespaces, pivot_root or chroot
  *	sandbox_drop_groups(), caps_apply(), seccomp_apply()
  *	sandbox_verify(), caps_verify(), seccomp_verify()

@@ -383,6 +383,33 @@ static void test_fifo_open_refused(void **state)
 }
 
 /*
+ * Every other way to open a special file the host left in the share: a
+ * fifo, a device node and a socket are refused by CREATE without O_EXCL
+ * and by SETATTR(size) without a handle as well, at once (a fifo opened
+ * for writing would block the worker until someone reads).
+ */
+static void test_special_files_never_opened(void **state)
+{
+	static const char *const names[] = { "hostfifo", "null", "hostsock" };
+	struct fuse_create_in cin = { .flags = O_WRONLY, .mode = S_IFREG | 0644 };
+	struct fuse_setattr_in sin = { .valid = FATTR_SIZE };
+	struct fuse_entry_out e;
+	struct reply r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(lookup(ROOT_ID, names[i], &e), 0);
+		assert_false(S_ISREG(e.attr.mode));
+		assert_open_refused(open_node(e.nodeid, O_WRONLY));
+		assert_open_refused(open_node(e.nodeid, O_RDWR));
+		ROOT_REQ(FUSE_CREATE, ROOT_ID, &cin, sizeof(cin), &r, names[i]);
+		assert_int_not_equal(r.error, 0);
+		ROOT_REQ(FUSE_SETATTR, e.nodeid, &sin, sizeof(sin), &r, NULL);
+		assert_int_not_equal(r.error, 0);
+	}
+}
+
+/*
  * CVE-2022-0358: a guest user creating a set-group-ID file in a
  * set-group-ID directory of a group it is not in must not keep the bit
  * (the daemon's CAP_FSETID must not act for the guest user).
@@ -590,6 +617,12 @@ static void make_fixture(void)
 	snprintf(path, sizeof(path), "%s/null", share);
 	if (mknod(path, S_IFCHR | 0666, makedev(1, 3)))
 		xfail("mknod null");
+	snprintf(path, sizeof(path), "%s/hostfifo", share);
+	if (mkfifo(path, 0666))
+		xfail("mkfifo hostfifo");
+	snprintf(path, sizeof(path), "%s/hostsock", share);
+	if (mknod(path, S_IFSOCK | 0666, 0))
+		xfail("mknod hostsock");
 	snprintf(path, sizeof(path), "%s/sgid", share);
 	if (mkdir(path, 0777) || chown(path, 0, OTHER_GID) ||
 	    chmod(path, 02777))
@@ -709,6 +742,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_cve_2020_35517_device_node),
 		cmocka_unit_test(test_cve_2020_35517_host_device_node),
 		cmocka_unit_test(test_fifo_open_refused),
+		cmocka_unit_test(test_special_files_never_opened),
 		cmocka_unit_test(test_cve_2022_0358_sgid_inheritance),
 		cmocka_unit_test(test_symlink_swapped_during_lookup),
 		cmocka_unit_test(test_dotdot_of_dir_moved_out),
