@@ -54,9 +54,13 @@ static bool active(const struct pt_reserve *r)
 int pt_reserve_ok(const struct pt_reserve *r, const struct pt_space *s,
 		  const struct pt_charge *need)
 {
-	/* Written so that no sum can wrap: need comes from the guest. */
-	if (need->bytes && (s->bytes < r->min_free_space ||
-			    s->bytes - r->min_free_space < need->bytes))
+	/*
+	 * Written so that no sum can wrap: need comes from the guest. A
+	 * reserve of inodes alone leaves bytes to the host filesystem.
+	 */
+	if (need->bytes && r->min_free_space &&
+	    (s->bytes < r->min_free_space ||
+	     s->bytes - r->min_free_space < need->bytes))
 		return ENOSPC;
 	if (!need->inodes || !s->inodes_counted || !r->min_free_inodes)
 		return 0;

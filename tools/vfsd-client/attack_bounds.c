@@ -51,6 +51,8 @@
 #define FLOOD_FILES 1000
 #define FLOOD_OWNERS 128
 #define FLOOD_RANGES 16
+#define FLOOD_XATTR_READS 64
+#define XATTR_ROOM 60000u
 
 static struct fm_queue *queue(struct attack_ctx *a)
 {
@@ -363,6 +365,21 @@ static int setlk(struct attack_ctx *a, uint64_t nid, uint64_t fh,
 	return call(a, s, NULL, 0);
 }
 
+/* GETXATTR (name) or LISTXATTR (NULL) with room for size bytes. */
+static int xattr_read(struct attack_ctx *a, uint64_t nid, const char *name,
+		      uint32_t size)
+{
+	struct fm_slot *s = attack_slot(a);
+	struct fuse_getxattr_in in = { .size = size };
+
+	fm_begin(s, name ? FUSE_GETXATTR : FUSE_LISTXATTR, nid);
+	fm_arg(s, &in, sizeof(in));
+	if (name)
+		fm_name(s, name);
+	fm_end(s, OUTH + size);
+	return call(a, s, NULL, 0);
+}
+
 /* RssAnon of the back end's processes, in KiB. */
 static int rss_anon(struct attack_ctx *a, uint64_t *kb)
 {
@@ -483,7 +500,8 @@ static void flood_release(struct attack_ctx *a, struct flood *f)
 /*
  * What a guest that never closes anything can make the daemon hold: open
  * and read directories until EMFILE, the same with files in the place of
- * half of them, and locks of many owners on one file. The growth of the
+ * half of them, locks of many owners on one file, and xattr reads with
+ * the largest buffers. The growth of the
  * back end's anonymous memory must stay within the formula's terms for
  * what was opened, whether or not the limit held.
  */
@@ -500,6 +518,11 @@ static enum attack_result memory_flood(struct attack_ctx *a)
 	for (uint64_t o = 2; !r && o < 2 + FLOOD_OWNERS; o++)
 		for (uint64_t k = 0; k < FLOOD_RANGES; k++)
 			f.locks += !setlk(a, f.nid, f.fh, o, o * 1000 + 2 * k);
+	/* Buffers of the largest size asked for, one per request. */
+	for (unsigned int i = 0; !r && i < FLOOD_XATTR_READS; i++) {
+		xattr_read(a, f.nid, NULL, XATTR_ROOM);
+		xattr_read(a, f.nid, "user.none", XATTR_ROOM);
+	}
 	if (rss_anon(a, &f.after))
 		r = -EIO;
 	flood_release(a, &f);

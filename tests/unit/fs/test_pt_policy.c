@@ -144,6 +144,9 @@ static void test_reserve_arithmetic(void **state)
 	/* A filesystem without an inode count is never short of inodes. */
 	s = (struct pt_space){ .bytes = 100, .inodes = 0 };
 	assert_int_equal(reserve_ok(&p, &s, 0, 1), 0);
+	/* A reserve of inodes alone does not count bytes. */
+	p.reserve.min_free_space = 0;
+	assert_int_equal(reserve_ok(&p, &s, UINT64_MAX, 0), 0);
 	pt_policy_fini(&p);
 }
 
