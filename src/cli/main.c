@@ -399,6 +399,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 		.min_free_space = o->min_free_space,
 		.inode_file_handles = o->inode_file_handles,
 		.inode_fd_budget = o->inode_fd_budget,
+		.max_open_handles = o->max_open_handles,
 	};
 	struct fuse_session_opts sopts;
 	struct fuse_session *session;

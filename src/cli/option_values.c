@@ -166,6 +166,17 @@ int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
 	return 0;
 }
 
+int opt_set_count(uint64_t *dst, const char *name, const char *val,
+		  char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (opt_parse_u64(val, UINT32_MAX, &v) || v == 0)
+		return opt_fail(err, errlen, "invalid --%s '%s'", name, val);
+	*dst = v;
+	return 0;
+}
+
 int opt_parse_size(const char *s, uint64_t *out)
 {
 	static const char units[] = "KMGT";

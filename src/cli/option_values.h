@@ -40,6 +40,9 @@ int opt_set_min_free_space(struct vfsd_options *o, const char *val,
 			   char *err, size_t errlen);
 /** The size syntax of --min-free-space. 0 or -1. */
 int opt_parse_size(const char *s, uint64_t *out);
+/** --NAME=VAL: a count from 1 to UINT32_MAX into *dst. */
+int opt_set_count(uint64_t *dst, const char *name, const char *val,
+		  char *err, size_t errlen);
 /** never, prefer or mandatory (--inode-file-handles). */
 int opt_set_inode_fh(struct vfsd_options *o, const char *val, char *err,
 		    size_t errlen);

@@ -46,6 +46,7 @@ enum {
 	OPT_TRANSLATE_GID,
 	OPT_INODE_FILE_HANDLES,
 	OPT_INODE_FD_BUDGET,
+	OPT_MAX_OPEN_HANDLES,
 	OPT_ANNOUNCE_SUBMOUNTS,
 	OPT_UNSUPPORTED,
 };
@@ -104,6 +105,7 @@ static const struct option supported_opts[] = {
 	{ "inode-file-handles", optional_argument, NULL,
 	  OPT_INODE_FILE_HANDLES },
 	{ "inode-fd-budget", required_argument, NULL, OPT_INODE_FD_BUDGET },
+	{ "max-open-handles", required_argument, NULL, OPT_MAX_OPEN_HANDLES },
 	{ "announce-submounts", no_argument, NULL, OPT_ANNOUNCE_SUBMOUNTS },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -220,11 +222,11 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		/* Bare, as the Rust virtiofsd takes it: prefer. */
 		return opt_set_inode_fh(o, arg ? arg : "prefer", err, errlen);
 	case OPT_INODE_FD_BUDGET:
-		if (opt_parse_u64(arg, UINT32_MAX, &v) || v == 0)
-			return opt_fail(err, errlen,
-				    "invalid --inode-fd-budget '%s'", arg);
-		o->inode_fd_budget = v;
-		return 0;
+		return opt_set_count(&o->inode_fd_budget, "inode-fd-budget", arg,
+				     err, errlen);
+	case OPT_MAX_OPEN_HANDLES:
+		return opt_set_count(&o->max_open_handles, "max-open-handles",
+				     arg, err, errlen);
 	case OPT_ANNOUNCE_SUBMOUNTS:
 		o->announce_submounts = true;
 		return 0;
@@ -237,11 +239,8 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 	case OPT_THREAD_POOL_SIZE:
 		return opt_set_thread_pool(o, arg, err, errlen);
 	case OPT_RLIMIT_NOFILE:
-		if (opt_parse_u64(arg, UINT32_MAX, &v) || v == 0)
-			return opt_fail(err, errlen, "invalid --rlimit-nofile '%s'",
-				    arg);
-		o->rlimit_nofile = v;
-		return 0;
+		return opt_set_count(&o->rlimit_nofile, "rlimit-nofile", arg,
+				     err, errlen);
 	case OPT_LOG_LEVEL:
 		return opt_set_log_level(o, arg, err, errlen);
 	case OPT_SYSLOG:

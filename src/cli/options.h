@@ -82,6 +82,7 @@ struct vfsd_options {
 	/* Given on the command line; else chosen by the share's mounts. */
 	bool inode_file_handles_set;
 	uint64_t inode_fd_budget;
+	uint64_t max_open_handles;	/* 0: from the fd budget */
 	bool announce_submounts;	/* FUSE_SUBMOUNTS; default off */
 
 	unsigned int thread_pool_size;

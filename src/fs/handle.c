@@ -8,16 +8,20 @@
 #include "util/compiler.h"
 #include "util/log.h"
 
+/* A handle that never held, or no longer holds, an fd of its own. */
+static void handle_discard(struct pt_handle *h)
+{
+	if (h->kind == HANDLE_DIR)
+		pthread_mutex_destroy(&h->dir_lock);
+	free(h);
+}
+
 static void handle_free(struct pt_handle *h)
 {
 	if (close(h->fd))
 		log_warn("close handle %llu: %d", (unsigned long long)h->fh,
 			 errno);
-	if (h->kind == HANDLE_DIR) {
-		free(h->dir.buf);
-		pthread_mutex_destroy(&h->dir_lock);
-	}
-	free(h);
+	handle_discard(h);
 }
 
 int handle_table_init(struct handle_table *t)
@@ -43,11 +47,16 @@ void handle_table_fini(struct handle_table *t)
 	pthread_mutex_destroy(&t->lock);
 }
 
+void handle_table_limit(struct handle_table *t, uint64_t max)
+{
+	t->max = max;
+}
+
 int handle_new(struct handle_table *t, int fd, enum handle_kind kind,
 	       uint64_t *fh)
 {
 	struct pt_handle *h = calloc(1, sizeof(*h));
-	int err;
+	int err = 0;
 
 	if (!h)
 		return ENOMEM;
@@ -64,16 +73,19 @@ int handle_new(struct handle_table *t, int fd, enum handle_kind kind,
 	h->hashed = true;
 
 	pthread_mutex_lock(&t->lock);
-	if (t->next_fh == UINT64_MAX) {
-		pthread_mutex_unlock(&t->lock);
-		if (kind == HANDLE_DIR)
-			pthread_mutex_destroy(&h->dir_lock);
-		free(h);
-		return EOVERFLOW;
+	if (t->max && t->fhs.count >= t->max)
+		err = EMFILE;
+	else if (t->next_fh == UINT64_MAX)
+		err = EOVERFLOW;
+	if (!err) {
+		h->fh = t->next_fh++;
+		htab_insert(&t->fhs, &h->node, h->fh);
 	}
-	h->fh = t->next_fh++;
-	htab_insert(&t->fhs, &h->node, h->fh);
 	pthread_mutex_unlock(&t->lock);
+	if (err) {
+		handle_discard(h);
+		return err;
+	}
 	*fh = h->fh;
 	return 0;
 }

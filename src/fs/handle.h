@@ -29,13 +29,14 @@ enum handle_kind {
 	HANDLE_DIR,
 };
 
-/* Where a directory handle's getdents64 stream stands. */
+/*
+ * Where a directory handle's getdents64 stream stands. No entries are kept
+ * between READDIRs (fs/pt_dir.c reads into a buffer of its own per
+ * request): an idle handle costs no more than its struct.
+ */
 struct pt_dirstate {
-	char *buf;	/* getdents64 buffer, allocated on first READDIR */
-	size_t len;	/* bytes of entries in buf */
-	size_t pos;	/* next unreturned entry in buf */
-	uint64_t cookie; /* offset of that entry: d_off of the one before */
-	bool eof;	/* getdents64 returned 0 at cookie */
+	uint64_t cookie; /* offset of the next entry: d_off of the one before */
+	bool moved;	/* the fd stands past cookie: seek back to read on */
 };
 
 struct pt_handle {
@@ -67,6 +68,8 @@ struct handle_table {
 	/* protected by lock */
 	struct htab fhs;
 	uint64_t next_fh;
+	/* Set by handle_table_limit() before any handle; then constant. */
+	uint64_t max;		/* handles open at once; 0: no limit */
 };
 
 /** 0 or a positive errno. */
@@ -75,9 +78,16 @@ int handle_table_init(struct handle_table *t);
 void handle_table_fini(struct handle_table *t);
 
 /**
+ * At most max handles open at once (0: no limit), so that a guest that
+ * opens without releasing runs into EMFILE rather than into the daemon's
+ * fd limit and memory. Before the first handle_new().
+ */
+void handle_table_limit(struct handle_table *t, uint64_t max);
+
+/**
  * Enter fd as a new handle. On success the table owns fd and *fh is the
- * guest's key for it; on failure (ENOMEM, EOVERFLOW) fd is still the
- * caller's.
+ * guest's key for it; on failure (EMFILE at the limit, ENOMEM, EOVERFLOW)
+ * fd is still the caller's.
  */
 int handle_new(struct handle_table *t, int fd, enum handle_kind kind,
 	       uint64_t *fh);

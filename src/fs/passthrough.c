@@ -19,6 +19,8 @@
 
 /* Below this the budget would close and reopen fds on every request. */
 #define PT_MIN_FD_BUDGET 64
+/* Fewer open files than this and a guest could hardly work. */
+#define PT_MIN_HANDLES 64
 
 void pt_fd_name(int fd, struct pt_fdname *n)
 {
@@ -188,6 +190,24 @@ static uint64_t default_fd_budget(void)
 						    PT_MIN_FD_BUDGET;
 }
 
+/*
+ * Open files and directories of the guest: half of what the inode fds
+ * leave of the open-file limit. The other half is for lock descriptions
+ * (pt_lock.c), sockets, eventfds and the guest's memory.
+ */
+static uint64_t default_handle_limit(const struct pt_opts *opts)
+{
+	uint64_t budget = opts->inode_fd_budget;
+	struct rlimit rl;
+
+	if (!budget)
+		budget = default_fd_budget();
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur < budget + 2 * PT_MIN_HANDLES)
+		return PT_MIN_HANDLES;
+	return (rl.rlim_cur - budget) / 2;
+}
+
 /* Can the share's filesystem name its files, and may we open them so? */
 static int probe_handles(int root_fd)
 {
@@ -251,7 +271,7 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
 struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
 {
 	struct pt_fs *fs;
-	uint64_t mnt_id;
+	uint64_t mnt_id, max_handles;
 	struct stat st;
 	int e;
 
@@ -294,6 +314,11 @@ struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
 		e = errno;
 		goto fail_root;
 	}
+	max_handles = opts->max_open_handles ? opts->max_open_handles :
+					       default_handle_limit(opts);
+	handle_table_limit(&fs->handles, max_handles);
+	log_debug("open files and directories: at most %llu",
+		  (unsigned long long)max_handles);
 	e = pt_statx(root_fd, &st, &mnt_id);
 	if (!e)
 		e = setup_inodes(fs, opts, root_fd);

@@ -57,6 +57,12 @@ struct pt_opts {
 	uint64_t inode_fd_budget;
 
 	/*
+	 * Files and directories the guest may have open at once (EMFILE
+	 * beyond); 0: half of what inode_fd_budget leaves of RLIMIT_NOFILE.
+	 */
+	uint64_t max_open_handles;
+
+	/*
 	 * Guest xattr names to host names (fs/xattrmap.h), or NULL to pass
 	 * them unchanged. Must outlive the pt_fs.
 	 */

@@ -12,13 +12,28 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fs/pt_internal.h"
 
-#define PT_DIRBUF_SIZE (32u * 1024u)
+/*
+ * One READDIR reads the directory into a buffer on its worker's stack,
+ * first PT_DIRBUF_FIRST bytes (a quarter for READDIRPLUS, whose entries
+ * take about four times the room in the reply) and twice as much each time
+ * after, up to PT_DIRBUF_MAX: about what the reply has room for, and so
+ * little read in vain. What the reply did not take is left to the next
+ * READDIR, which seeks back to it.
+ */
+#define PT_DIRBUF_FIRST (4u * 1024u)
+#define PT_DIRBUF_MAX (32u * 1024u)
+
+struct dir_buf {
+	size_t len;	/* bytes of entries in buf */
+	size_t pos;	/* next unreturned entry in buf */
+	size_t want;	/* what the next getdents64 asks for */
+	char buf[PT_DIRBUF_MAX];
+};
 
 int pt_op_opendir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		  uint32_t flags, uint64_t *fh)
@@ -60,11 +75,11 @@ struct raw_dirent {
 	size_t namelen;
 };
 
-static int parse_dirent(const struct pt_dirstate *st, struct raw_dirent *d)
+static int parse_dirent(const struct dir_buf *b, struct raw_dirent *d)
 {
 	const size_t hdr = offsetof(struct dirent64, d_name);
-	const char *p = st->buf + st->pos;
-	size_t left = st->len - st->pos;
+	const char *p = b->buf + b->pos;
+	size_t left = b->len - b->pos;
 	unsigned short reclen;
 	int64_t off;
 
@@ -88,25 +103,21 @@ static int parse_dirent(const struct pt_dirstate *st, struct raw_dirent *d)
 	return 0;
 }
 
-/* Make sure an unreturned entry is in the buffer; 0 with *end at the end. */
-static int fill_buffer(struct pt_handle *h, bool *end)
+/* Make sure an unreturned entry is in b; 0 with *end at the end. */
+static int fill_buffer(struct pt_handle *h, struct dir_buf *b, bool *end)
 {
-	struct pt_dirstate *st = &h->dir;
 	ssize_t n;
 
 	*end = false;
-	if (st->pos < st->len)
+	if (b->pos < b->len)
 		return 0;
-	if (!st->buf) {
-		st->buf = malloc(PT_DIRBUF_SIZE);
-		if (!st->buf)
-			return ENOMEM;
-	}
-	n = getdents64(h->fd, st->buf, PT_DIRBUF_SIZE);
+	n = getdents64(h->fd, b->buf, b->want);
 	if (n < 0)
 		return errno;
-	st->len = (size_t)n;
-	st->pos = 0;
+	b->len = (size_t)n;
+	b->pos = 0;
+	if (b->want < sizeof(b->buf))
+		b->want *= 2;
 	*end = n == 0;
 	return 0;
 }
@@ -116,15 +127,14 @@ static int seek_dir(struct pt_handle *h, uint64_t off)
 {
 	struct pt_dirstate *st = &h->dir;
 
-	if (off == st->cookie)
+	if (off == st->cookie && !st->moved)
 		return 0;
 	if (off > INT64_MAX)
 		return EINVAL;
 	if (lseek(h->fd, (off_t)off, SEEK_SET) < 0)
 		return errno;
-	st->len = 0;
-	st->pos = 0;
 	st->cookie = off;
+	st->moved = false;
 	return 0;
 }
 
@@ -185,9 +195,10 @@ static int plus_lookup(struct pt_fs *fs, struct pt_handle *h,
 	return 0;
 }
 
-/* Emit entries until the packer is full or the directory ends. */
-static int emit_entries(struct pt_fs *fs, struct pt_handle *h, bool plus,
-			vfs_fill_fn fill, void *arg)
+/* Emit entries from b until the packer is full or the directory ends. */
+static int emit_entries(struct pt_fs *fs, struct pt_handle *h,
+			struct dir_buf *b, bool plus, vfs_fill_fn fill,
+			void *arg)
 {
 	struct pt_dirstate *st = &h->dir;
 	struct dir_dev dd = { .known = false };
@@ -199,10 +210,10 @@ static int emit_entries(struct pt_fs *fs, struct pt_handle *h, bool plus,
 	int err, full;
 
 	for (;;) {
-		err = fill_buffer(h, &end);
+		err = fill_buffer(h, b, &end);
 		if (err || end)
 			break;
-		err = parse_dirent(st, &rd);
+		err = parse_dirent(b, &rd);
 		if (err)
 			break;
 		held = NULL;
@@ -210,7 +221,7 @@ static int emit_entries(struct pt_fs *fs, struct pt_handle *h, bool plus,
 			err = plus_lookup(fs, h, &dd, &rd, &e, &held);
 			if (err == ENOENT) {
 				err = 0;
-				st->pos += rd.reclen;
+				b->pos += rd.reclen;
 				st->cookie = rd.next_off;
 				continue;
 			}
@@ -233,9 +244,11 @@ static int emit_entries(struct pt_fs *fs, struct pt_handle *h, bool plus,
 		if (full)
 			break;
 		emitted = true;
-		st->pos += rd.reclen;
+		b->pos += rd.reclen;
 		st->cookie = rd.next_off;
 	}
+	/* Entries read and not returned: the next READDIR reads them again. */
+	st->moved = b->pos < b->len;
 	/* Entries already packed are worth a reply; the error comes again. */
 	return emitted ? 0 : err;
 }
@@ -246,6 +259,7 @@ int pt_op_readdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_handle *h;
+	struct dir_buf b;
 	int err;
 
 	(void)nodeid;
@@ -255,10 +269,13 @@ int pt_op_readdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	h = handle_get(&fs->handles, fh, HANDLE_DIR);
 	if (!h)
 		return EBADF;
+	b.len = 0;
+	b.pos = 0;
+	b.want = plus ? PT_DIRBUF_FIRST / 4 : PT_DIRBUF_FIRST;
 	pthread_mutex_lock(&h->dir_lock);
 	err = seek_dir(h, off);
 	if (!err)
-		err = emit_entries(fs, h, plus, fill, arg);
+		err = emit_entries(fs, h, &b, plus, fill, arg);
 	pthread_mutex_unlock(&h->dir_lock);
 	handle_put(&fs->handles, h);
 	return err;

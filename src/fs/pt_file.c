@@ -242,6 +242,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	struct pt_fs *fs = opaque;
 	struct pt_inode *dir;
 	struct vfs_entry e;
+	struct pt_charge c;
 	int fd, oflags, err;
 	mode_t perm;
 
@@ -252,12 +253,14 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		return err;
 	err = pt_enter(ctx);
 	if (!err)
-		err = pt_policy_create(&fs->policy);
+		err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx), &c);
 	if (err)
 		return err;
 	err = pt_inode_get(fs, parent, &dir);
-	if (err)
+	if (err) {
+		pt_policy_done(&fs->policy, &c);
 		return err;
+	}
 	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
 	if (err)
 		goto out;
@@ -292,6 +295,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	}
 	*out = e;
 out:
+	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;
 }
@@ -348,6 +352,7 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		unsigned int cnt, bool kill_priv, size_t *nwritten)
 {
 	struct pt_fs *fs = opaque;
+	struct pt_charge c = { 0, 0 };
 	struct pt_handle *h;
 	ssize_t n;
 	int err;
@@ -371,7 +376,7 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	}
 	if (!err)
 		err = pt_policy_write(&fs->policy, h->fd, off,
-				      iov_total(src, cnt));
+				      iov_total(src, cnt), &c);
 	if (!err && fs->xattrmap)
 		err = write_handle_drop_caps(fs, ctx, nodeid, h);
 	if (!err) {
@@ -381,6 +386,7 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		else
 			*nwritten = (size_t)n;
 	}
+	pt_policy_done(&fs->policy, &c);
 	handle_put(&fs->handles, h);
 	return err;
 }
@@ -442,19 +448,12 @@ int pt_op_fsync(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	return err;
 }
 
-/* Punching and collapsing free space; every other mode may take some. */
-static int fallocate_policy(struct pt_fs *fs, uint32_t mode, uint64_t len)
-{
-	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE))
-		return pt_policy_modify(&fs->policy);
-	return pt_policy_alloc(&fs->policy, len);
-}
-
 int pt_op_fallocate(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		    uint64_t fh, uint32_t mode, uint64_t off, uint64_t len)
 {
 	struct pt_fs *fs = opaque;
 	struct pt_handle *h;
+	struct pt_charge c;
 	int err;
 
 	(void)nodeid;
@@ -462,13 +461,13 @@ int pt_op_fallocate(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		return EINVAL;
 	err = pt_enter(ctx);
 	if (!err)
-		err = fallocate_policy(fs, mode, len);
-	if (!err)
 		err = file_get(fs, fh, &h);
 	if (err)
 		return err;
-	if (fallocate(h->fd, (int)mode, (off_t)off, (off_t)len))
+	err = pt_policy_fallocate(&fs->policy, h->fd, mode, off, len, &c);
+	if (!err && fallocate(h->fd, (int)mode, (off_t)off, (off_t)len))
 		err = errno;
+	pt_policy_done(&fs->policy, &c);
 	handle_put(&fs->handles, h);
 	return err;
 }

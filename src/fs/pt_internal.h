@@ -108,6 +108,9 @@ int pt_kill_suidgid(struct pt_fs *fs, const struct pt_inode *ino, int fd);
  */
 int pt_secctx_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd);
 
+/** Bytes of the label (xattr name and value) ctx gives new files, or 0. */
+size_t pt_label_size(const struct vfs_ctx *ctx);
+
 /**
  * pt_lookup_fd() of a name just created in dirfd, labelled with
  * ctx->secctx first when there is one (regular files and directories);

@@ -22,6 +22,12 @@
  */
 #define PLG_MAX_RANGES 1024
 
+/*
+ * The same over all owners together, so that the copies cost the daemon
+ * at most this many ranges (1.5 MiB) whatever the number of owners.
+ */
+#define PLG_MAX_TOTAL_RANGES 65536
+
 /* How many owners one search follows, as the kernel bounds its own. */
 #define PLG_MAX_OWNERS 64
 
@@ -32,6 +38,8 @@ void plg_holder_init(struct plg_holder *h, uint64_t nodeid, uint64_t owner)
 
 static void holder_forget(struct plg_holder *h)
 {
+	if (h->g)
+		h->g->nranges -= h->n;
 	free(h->r);
 	h->r = NULL;
 	h->n = 0;
@@ -67,6 +75,7 @@ static void list_del(struct plg_link *e)
 void plg_link(struct plg *g, struct plg_holder *h)
 {
 	list_add(&g->holders, &h->link);
+	h->g = g;
 }
 
 void plg_unlink(struct plg *g, struct plg_holder *h)
@@ -74,6 +83,7 @@ void plg_unlink(struct plg *g, struct plg_holder *h)
 	(void)g;
 	list_del(&h->link);
 	holder_forget(h);
+	h->g = NULL;
 }
 
 void plg_hold(struct plg_holder *h, uint32_t type, uint64_t start,
@@ -130,10 +140,11 @@ void plg_hold(struct plg_holder *h, uint32_t type, uint64_t start,
 		else
 			out[m++] = out[i];
 	}
-	free(h->r);
+	holder_forget(h);
 	h->r = out;
 	h->n = m;
-	if (m > PLG_MAX_RANGES) {
+	h->g->nranges += m;
+	if (m > PLG_MAX_RANGES || h->g->nranges > PLG_MAX_TOTAL_RANGES) {
 		holder_forget(h);
 		h->untracked = true;
 	} else if (!m) {

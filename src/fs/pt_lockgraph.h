@@ -28,6 +28,8 @@ struct plg_range {
 	uint32_t type;		/* F_RDLCK or F_WRLCK */
 };
 
+struct plg;
+
 /* What one (nodeid, owner) holds; embedded in its lock description. */
 struct plg_holder {
 	uint64_t nodeid;
@@ -37,6 +39,7 @@ struct plg_holder {
 	/* The copy was given up (no memory, too many ranges): holds nothing. */
 	bool untracked;
 	struct plg_link link;	/* in plg.holders */
+	struct plg *g;		/* the graph it is linked in, or NULL */
 };
 
 /* A request waiting for a lock; lives on the waiting thread's stack. */
@@ -51,6 +54,7 @@ struct plg_wait {
 struct plg {
 	struct plg_link *holders;
 	struct plg_link *waits;
+	unsigned int nranges;	/* the holders' ranges, all together */
 };
 
 void plg_holder_init(struct plg_holder *h, uint64_t nodeid, uint64_t owner);

@@ -18,6 +18,7 @@ int pt_op_copy_file_range(void *opaque, const struct vfs_ctx *ctx,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_handle *in, *out;
+	struct pt_charge c;
 	loff_t oi = (loff_t)off_in, oo = (loff_t)off_out;
 	ssize_t n;
 	int err;
@@ -40,12 +41,13 @@ int pt_op_copy_file_range(void *opaque, const struct vfs_ctx *ctx,
 	 * file and the caller's limits, and drops set-user-ID on the target
 	 * as a write would.
 	 */
-	err = pt_policy_write(&fs->policy, out->fd, off_out, len);
+	err = pt_policy_write(&fs->policy, out->fd, off_out, len, &c);
 	n = err ? 0 : copy_file_range(in->fd, &oi, out->fd, &oo, (size_t)len, 0);
 	if (n < 0)
 		err = errno;
 	else if (!err)
 		*copied = (uint64_t)n;
+	pt_policy_done(&fs->policy, &c);
 	handle_put(&fs->handles, out);
 	handle_put(&fs->handles, in);
 	return err;
@@ -84,6 +86,7 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	struct pt_fs *fs = opaque;
 	struct pt_inode *dir;
 	struct pt_fdname n;
+	struct pt_charge c;
 	int fd, pathfd, oflags, err;
 	mode_t perm;
 
@@ -93,8 +96,6 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!S_ISREG(mode) && (mode & S_IFMT))
 		return EINVAL;
 	err = pt_enter(ctx);
-	if (!err)
-		err = pt_policy_create(&fs->policy);
 	if (err)
 		return err;
 	err = pt_inode_get(fs, parent, &dir);
@@ -104,7 +105,9 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		inode_put(&fs->inodes, dir);
 		return ENOTDIR;
 	}
-	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
+	err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx), &c);
+	if (!err)
+		err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
 	/* "." of the directory's O_PATH fd: created in it, as the caller. */
 	fd = err ? -1 :
 		   openat(dir->fd, ".", oflags | O_TMPFILE | O_CLOEXEC,
@@ -112,12 +115,13 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (fd < 0 && !err)
 		err = errno;
 	inode_put(&fs->inodes, dir);
-	if (err)
-		return err;
 	/* Unnamed until linked: labelled before anyone can see it. */
-	err = pt_secctx_set(fs, ctx, fd);
+	if (!err)
+		err = pt_secctx_set(fs, ctx, fd);
+	pt_policy_done(&fs->policy, &c);
 	if (err) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return err;
 	}
 	/* The inode's own O_PATH fd, through the link of the open one. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -33,11 +34,9 @@ static int enter_dir(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	return 0;
 }
 
-/* A new entry in dir: read-only and the reserve; drops dir when refused. */
-static int create_policy(struct pt_fs *fs, struct pt_inode *dir)
+/* A policy answer for a new entry in dir; drops dir when refused. */
+static int dir_policy(struct pt_fs *fs, struct pt_inode *dir, int err)
 {
-	int err = pt_policy_create(&fs->policy);
-
 	if (err)
 		inode_put(&fs->inodes, dir);
 	return err;
@@ -49,12 +48,15 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *dir;
+	struct pt_charge c;
 	mode_t perm;
 	int err;
 
 	err = enter_dir(fs, ctx, parent, name, &dir);
 	if (!err)
-		err = create_policy(fs, dir);
+		err = dir_policy(fs, dir,
+				 pt_policy_create(&fs->policy, 0,
+						  pt_label_size(ctx), &c));
 	if (err)
 		return err;
 	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
@@ -63,6 +65,7 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		err = errno;
 	else if (!err)
 		err = pt_secctx_new_entry(fs, ctx, dir->fd, name, out);
+	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;
 }
@@ -83,6 +86,7 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	struct pt_fs *fs = opaque;
 	mode_t type = mode & S_IFMT;
 	struct pt_inode *dir;
+	struct pt_charge c;
 	dev_t dev;
 	mode_t perm;
 	int err;
@@ -96,19 +100,22 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		return EINVAL;
 	dev = (S_ISCHR(type) || S_ISBLK(type)) ? decode_rdev(rdev) : 0;
 	err = enter_dir(fs, ctx, parent, name, &dir);
+	/* Only a regular file gets a label (pt_secctx_new_entry()). */
+	if (!err)
+		err = dir_policy(fs, dir,
+				 pt_policy_mknod(&fs->policy, type, dev,
+						 S_ISREG(type) ?
+							 pt_label_size(ctx) : 0,
+						 &c));
 	if (err)
 		return err;
-	err = pt_policy_mknod(&fs->policy, type, dev);
-	if (err) {
-		inode_put(&fs->inodes, dir);
-		return err;
-	}
 	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
 	if (!err && mknodat(dir->fd, name,
 			    type | pt_policy_mode(&fs->policy, type, perm), dev))
 		err = errno;
 	else if (!err)
 		err = pt_secctx_new_entry(fs, ctx, dir->fd, name, out);
+	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;
 }
@@ -118,6 +125,7 @@ int pt_op_symlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *dir;
+	struct pt_charge c;
 	int err;
 
 	/* The target is only text to us: it is never resolved on the host. */
@@ -125,13 +133,16 @@ int pt_op_symlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		return EINVAL;
 	err = enter_dir(fs, ctx, parent, name, &dir);
 	if (!err)
-		err = create_policy(fs, dir);
+		err = dir_policy(fs, dir,
+				 pt_policy_create(&fs->policy, strlen(target),
+						  0, &c));
 	if (err)
 		return err;
 	if (symlinkat(target, dir->fd, name))
 		err = errno;
 	else
 		err = pt_secctx_new_entry(fs, ctx, dir->fd, name, out);
+	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;
 }
@@ -142,11 +153,12 @@ int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_fs *fs = opaque;
 	struct pt_inode *dir, *ino;
 	struct pt_fdname n;
+	struct pt_charge c;
 	int err;
 
 	err = enter_dir(fs, ctx, newparent, newname, &dir);
 	if (!err)
-		err = create_policy(fs, dir);
+		err = dir_policy(fs, dir, pt_policy_link(&fs->policy, &c));
 	if (err)
 		return err;
 	err = pt_inode_get(fs, nodeid, &ino);
@@ -169,6 +181,7 @@ int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 out:
 	inode_put(&fs->inodes, ino);
 out_dir:
+	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;
 }
@@ -208,17 +221,19 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *dir, *newdir;
+	struct pt_charge c;
 	int err;
 
 	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE |
 				RENAME_WHITEOUT))
 		return EINVAL;
 	err = pt_name_check(newname);
-	if (!err)
-		err = pt_policy_modify(&fs->policy);
 	if (err)
 		return err;
 	err = enter_dir(fs, ctx, parent, name, &dir);
+	if (!err)
+		err = dir_policy(fs, dir,
+				 pt_policy_rename(&fs->policy, flags, &c));
 	if (err)
 		return err;
 	err = pt_inode_get(fs, newparent, &newdir);
@@ -230,6 +245,7 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		err = errno;
 	inode_put(&fs->inodes, newdir);
 out:
+	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;
 }

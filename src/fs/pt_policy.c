@@ -1,36 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The host-side policy flags and the free-space reserve (pt_policy.h).
+ * The host-side policy flags and what each operation is charged against
+ * the reserve (pt_policy.h).
  */
 #include "fs/pt_policy.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
-#include <time.h>
+
+/*
+ * tmpfs bills an xattr's name and value (and a little of its own) to the
+ * same space as its inodes, one inode per KiB; the overhead is at most
+ * this much.
+ */
+#define PT_XATTR_INODE_BYTES 1024u
+#define PT_XATTR_OVERHEAD 128u
 
 int pt_policy_init(struct pt_policy *p, const struct pt_opts *opts,
 		   int statfs_fd)
 {
-	int err;
-
 	memset(p, 0, sizeof(*p));
 	p->nodev = opts->nodev;
 	p->nosuid = opts->nosuid;
 	p->readonly = opts->readonly;
-	p->min_free_space = opts->min_free_space;
-	p->min_free_inodes = opts->min_free_inodes;
-	p->statfs_fd = statfs_fd;
-	err = pthread_mutex_init(&p->lock, NULL);
-	return err;
+	return pt_reserve_init(&p->reserve, opts->min_free_space,
+			       opts->min_free_inodes, statfs_fd);
 }
 
 void pt_policy_fini(struct pt_policy *p)
 {
-	pthread_mutex_destroy(&p->lock);
+	pt_reserve_fini(&p->reserve);
 }
 
 int pt_policy_modify(const struct pt_policy *p)
@@ -47,107 +51,87 @@ int pt_policy_open(const struct pt_policy *p, int oflags)
 	return 0;
 }
 
-static bool has_reserve(const struct pt_policy *p)
+/* Charge need unless read-only. */
+static int charge(struct pt_policy *p, const struct pt_charge *need,
+		  struct pt_charge *c)
 {
-	return p->min_free_space || p->min_free_inodes;
+	*c = (struct pt_charge){ 0, 0 };
+	if (p->readonly)
+		return EROFS;
+	return pt_reserve_take(&p->reserve, need, c);
 }
 
-int pt_policy_reserve_ok(const struct pt_policy *p, const struct pt_space *s,
-			 uint64_t need, uint64_t need_inodes)
+/* An xattr of size bytes (name and value), in blocks and in inodes. */
+static struct pt_charge xattr_cost(const struct pt_policy *p, size_t size)
 {
-	/* Written so that no sum can wrap: need comes from the guest. */
-	if (s->bytes < p->min_free_space ||
-	    s->bytes - p->min_free_space < need)
-		return ENOSPC;
-	if (!s->inodes_counted || !p->min_free_inodes)
-		return 0;
-	if (s->inodes < p->min_free_inodes ||
-	    s->inodes - p->min_free_inodes < need_inodes)
-		return ENOSPC;
-	return 0;
-}
+	uint64_t billed = (uint64_t)size + PT_XATTR_OVERHEAD;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static bool near_reserve(const struct pt_policy *p, const struct pt_space *s)
-{
-	if (s->bytes < p->min_free_space + PT_POLICY_NEAR_BYTES)
-		return true;
-	return s->inodes_counted &&
-	       s->inodes < p->min_free_inodes + PT_POLICY_NEAR_INODES;
-}
-
-/* Bring the cached reading up to date if it is old or near the reserve. */
-static int refresh(struct pt_policy *p)
-{
-	uint64_t now = now_ns();
-	struct statvfs sv;
-
-	if (p->cached && now - p->cached_at_ns < PT_POLICY_CACHE_NS &&
-	    !near_reserve(p, &p->space))
-		return 0;
-	if (fstatvfs(p->statfs_fd, &sv))
-		return errno;
-	/* f_bavail/f_favail: what is left to unprivileged users, not root's. */
-	p->space.bytes = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
-	p->space.inodes = (uint64_t)sv.f_favail;
-	/* btrfs and others allocate inodes freely and report no count. */
-	p->space.inodes_counted = sv.f_files != 0;
-	p->cached = true;
-	p->cached_at_ns = now;
-	return 0;
+	return (struct pt_charge){
+		.bytes = pt_reserve_span(&p->reserve, 0, size),
+		.inodes = (billed + PT_XATTR_INODE_BYTES - 1) /
+			  PT_XATTR_INODE_BYTES,
+	};
 }
 
 /*
- * Check need against the reserve and, when it fits, take it from the
- * cached reading so that checks until the next reading stay conservative.
+ * A new inode: itself, a block for its name in the directory (or its own
+ * first block, for a directory), data blocks and a label.
  */
-static int reserve_take(struct pt_policy *p, uint64_t need,
-			uint64_t need_inodes)
+static struct pt_charge new_inode(const struct pt_policy *p, size_t data,
+				  size_t label)
 {
-	int err;
+	struct pt_charge c = { p->reserve.block, 1 };
 
-	if (!has_reserve(p))
-		return 0;
-	pthread_mutex_lock(&p->lock);
-	err = refresh(p);
-	if (!err)
-		err = pt_policy_reserve_ok(p, &p->space, need, need_inodes);
-	if (!err) {
-		p->space.bytes -= need;
-		if (p->space.inodes_counted)
-			p->space.inodes -= need_inodes < p->space.inodes ?
-						   need_inodes :
-						   p->space.inodes;
+	c.bytes += pt_reserve_span(&p->reserve, 0, data);
+	if (label) {
+		struct pt_charge x = xattr_cost(p, label);
+
+		c.bytes += x.bytes;
+		c.inodes += x.inodes;
 	}
-	pthread_mutex_unlock(&p->lock);
-	return err;
+	return c;
 }
 
-int pt_policy_create(struct pt_policy *p)
+int pt_policy_create(struct pt_policy *p, size_t data, size_t label,
+		     struct pt_charge *c)
 {
-	if (p->readonly)
-		return EROFS;
-	return reserve_take(p, 0, 1);
+	struct pt_charge need = new_inode(p, data, label);
+
+	return charge(p, &need, c);
 }
 
-int pt_policy_mknod(struct pt_policy *p, mode_t mode, dev_t rdev)
+int pt_policy_mknod(struct pt_policy *p, mode_t mode, dev_t rdev,
+		    size_t label, struct pt_charge *c)
 {
 	bool dev = S_ISBLK(mode) || S_ISCHR(mode);
 
+	*c = (struct pt_charge){ 0, 0 };
 	if (p->readonly)
 		return EROFS;
 	/* A 0:0 character device is a whiteout, not a device. */
 	if (p->nodev && dev && !(S_ISCHR(mode) && rdev == makedev(0, 0)))
 		return EPERM;
-	return reserve_take(p, 0, 1);
+	return pt_policy_create(p, 0, label, c);
+}
+
+int pt_policy_link(struct pt_policy *p, struct pt_charge *c)
+{
+	struct pt_charge need = { p->reserve.block, 1 };
+
+	return charge(p, &need, c);
+}
+
+int pt_policy_rename(struct pt_policy *p, uint32_t flags, struct pt_charge *c)
+{
+	struct pt_charge need = { p->reserve.block, 0 };
+
+	/* Two names trade places: nothing new. */
+	if (flags & RENAME_EXCHANGE)
+		need.bytes = 0;
+	/* The whiteout left at the old name is an inode (a 0:0 device). */
+	if (flags & RENAME_WHITEOUT)
+		need.inodes = 1;
+	return charge(p, &need, c);
 }
 
 mode_t pt_policy_mode(const struct pt_policy *p, mode_t type, mode_t perm)
@@ -162,41 +146,60 @@ mode_t pt_policy_mode(const struct pt_policy *p, mode_t type, mode_t perm)
 	return perm;
 }
 
-int pt_policy_setxattr(const struct pt_policy *p, const char *name)
+int pt_policy_setxattr(struct pt_policy *p, const char *name, size_t size,
+		       struct pt_charge *c)
 {
+	struct pt_charge need;
+
+	*c = (struct pt_charge){ 0, 0 };
 	if (p->readonly)
 		return EROFS;
 	/* File capabilities grant privilege on exec just as set-user-ID. */
 	if (p->nosuid && name && !strcmp(name, "security.capability"))
 		return EPERM;
-	return 0;
+	need = xattr_cost(p, (name ? strlen(name) : 0) + size);
+	return charge(p, &need, c);
 }
 
-int pt_policy_alloc(struct pt_policy *p, uint64_t need)
+/* Charge the blocks of a data range; near the reserve only its holes. */
+static int charge_range(struct pt_policy *p, int fd, uint64_t off,
+			uint64_t len, struct pt_charge *c)
 {
-	if (p->readonly)
-		return EROFS;
-	return reserve_take(p, need, 0);
-}
-
-int pt_policy_write(struct pt_policy *p, int fd, uint64_t off, uint64_t len)
-{
-	struct stat st;
-	uint64_t end;
+	struct pt_charge need = { pt_reserve_span(&p->reserve, off, len), 0 };
 	int err;
 
-	if (p->readonly)
-		return EROFS;
-	err = reserve_take(p, len, 0);
+	err = charge(p, &need, c);
 	if (err != ENOSPC)
 		return err;
-	/* Near the reserve: only what grows the file needs new space. */
-	if (fstat(fd, &st))
-		return errno;
-	end = off > UINT64_MAX - len ? UINT64_MAX : off + len;
-	if (st.st_size < 0 || end <= (uint64_t)st.st_size)
-		return 0;
-	return reserve_take(p, end - (uint64_t)st.st_size, 0);
+	/*
+	 * Counting the holes costs system calls: only when the range as a
+	 * whole does not fit. Blocks already allocated need nothing more.
+	 */
+	err = pt_reserve_holes(&p->reserve, fd, off, len, &need.bytes);
+	if (err)
+		return err;
+	return charge(p, &need, c);
+}
+
+int pt_policy_write(struct pt_policy *p, int fd, uint64_t off, uint64_t len,
+		    struct pt_charge *c)
+{
+	return charge_range(p, fd, off, len, c);
+}
+
+int pt_policy_fallocate(struct pt_policy *p, int fd, uint32_t mode,
+			uint64_t off, uint64_t len, struct pt_charge *c)
+{
+	*c = (struct pt_charge){ 0, 0 };
+	/* Punching and collapsing free space; every other mode may take some. */
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE))
+		return pt_policy_modify(p);
+	return charge_range(p, fd, off, len, c);
+}
+
+void pt_policy_done(struct pt_policy *p, const struct pt_charge *c)
+{
+	pt_reserve_done(&p->reserve, c);
 }
 
 void pt_policy_statfs(const struct pt_policy *p, struct statvfs *sv)

@@ -18,16 +18,24 @@
  *    capabilities, setuid's modern form) cannot be set (EPERM).
  *  - readonly: every modifying operation is EROFS, and OPEN for writing or
  *    with O_TRUNC.
- *  - min_free_space / min_free_inodes: creates get ENOSPC while the share's
- *    filesystem has less free than the reserve; writes and allocations
- *    that would take it below get ENOSPC. The numbers come from fstatvfs()
- *    of the share's root, re-read at most every PT_POLICY_CACHE_NS unless
- *    the last reading was near the reserve, when each check re-reads them.
+ *  - min_free_space / min_free_inodes: every operation that may allocate on
+ *    the host is charged, before it runs, the most it may allocate, and
+ *    gets ENOSPC, with nothing done, if that would reach into the reserve
+ *    (pt_reserve.h). The charges, which docs/SECURITY.md lists per opcode:
+ *    a new inode (CREATE, MKNOD, MKDIR, SYMLINK, TMPFILE, and the whiteout
+ *    of RENAME_WHITEOUT) costs an inode and a block for its directory
+ *    entry, plus a symlink's target and a security label; a new name
+ *    (LINK, RENAME) a block, and LINK an inode too (tmpfs bills each link
+ *    as one); SETXATTR its name and value, in blocks and in inodes (tmpfs
+ *    bills xattrs to its inode space, ext4 may give a large value an inode
+ *    of its own); WRITE, FALLOCATE and COPY_FILE_RANGE every block their
+ *    range touches, and near the reserve only the blocks of the range that
+ *    are not allocated yet (holes, the end of the file), so that rewriting
+ *    a file goes on while filling a sparse one stops.
  */
 #ifndef VFSD_FS_PT_POLICY_H
 #define VFSD_FS_PT_POLICY_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -35,31 +43,13 @@
 #include <sys/types.h>
 
 #include "fs/passthrough.h"
-
-#define PT_POLICY_CACHE_NS (100ull * 1000 * 1000)
-/* Closer than this to a reserve, every check reads the host afresh. */
-#define PT_POLICY_NEAR_BYTES (64ull << 20)
-#define PT_POLICY_NEAR_INODES 1024ull
-
-/* What the host filesystem has left for us. */
-struct pt_space {
-	uint64_t bytes;
-	uint64_t inodes;
-	bool inodes_counted;	/* false: the filesystem keeps no count */
-};
+#include "fs/pt_reserve.h"
 
 struct pt_policy {
 	bool nodev;
 	bool nosuid;
 	bool readonly;
-	uint64_t min_free_space;
-	uint64_t min_free_inodes;
-
-	int statfs_fd;		/* the share's root; not ours to close */
-	pthread_mutex_t lock;	/* guards the cache below */
-	bool cached;
-	uint64_t cached_at_ns;
-	struct pt_space space;
+	struct pt_reserve reserve;
 };
 
 /** Copy the flags of opts; statfs_fd is any fd on the share's filesystem. */
@@ -73,37 +63,51 @@ int pt_policy_modify(const struct pt_policy *p);
 /** OPEN with these open(2) flags. */
 int pt_policy_open(const struct pt_policy *p, int oflags);
 
-/** A new directory entry (CREATE, MKDIR, SYMLINK, LINK, TMPFILE). */
-int pt_policy_create(struct pt_policy *p);
+/**
+ * The calls below that charge the reserve fill *c with what they charged
+ * (zero when they fail): give it back to pt_policy_done() once the system
+ * call it was for has returned, whatever its outcome.
+ */
 
-/** MKNOD of mode (type bits included) and the host's rdev. */
-int pt_policy_mknod(struct pt_policy *p, mode_t mode, dev_t rdev);
+/**
+ * A new inode (CREATE, MKDIR, SYMLINK, TMPFILE) with data bytes of its own
+ * (a symlink's target) and a security label of label bytes (name and
+ * value; 0 for none).
+ */
+int pt_policy_create(struct pt_policy *p, size_t data, size_t label,
+		     struct pt_charge *c);
+
+/** MKNOD of mode (type bits included), the host's rdev, and a label. */
+int pt_policy_mknod(struct pt_policy *p, mode_t mode, dev_t rdev,
+		    size_t label, struct pt_charge *c);
+
+/** LINK: a new name for an inode. */
+int pt_policy_link(struct pt_policy *p, struct pt_charge *c);
+
+/** RENAME with RENAME_* flags: a new name, and an inode for a whiteout. */
+int pt_policy_rename(struct pt_policy *p, uint32_t flags, struct pt_charge *c);
 
 /** Permission bits a new or chmod'ed inode of type (S_IFMT bits) gets. */
 mode_t pt_policy_mode(const struct pt_policy *p, mode_t type, mode_t perm);
 
-/** Setting xattr name. */
-int pt_policy_setxattr(const struct pt_policy *p, const char *name);
+/** Setting xattr name (the host's name) to a value of size bytes. */
+int pt_policy_setxattr(struct pt_policy *p, const char *name, size_t size,
+		       struct pt_charge *c);
 
 /**
- * Allocating up to need bytes of data (WRITE beyond the end, FALLOCATE,
- * COPY_FILE_RANGE). EROFS when read-only, ENOSPC when need would go into
- * the reserve.
+ * WRITE or COPY_FILE_RANGE of len bytes at off into the open file fd:
+ * EROFS when read-only, ENOSPC when the blocks it may allocate would go
+ * into the reserve.
  */
-int pt_policy_alloc(struct pt_policy *p, uint64_t need);
+int pt_policy_write(struct pt_policy *p, int fd, uint64_t off, uint64_t len,
+		    struct pt_charge *c);
 
-/**
- * WRITE or COPY_FILE_RANGE of len bytes at off into the open file fd: only
- * what lies beyond the file's end counts against the reserve.
- */
-int pt_policy_write(struct pt_policy *p, int fd, uint64_t off, uint64_t len);
+/** FALLOCATE of mode over len bytes at off in the open file fd. */
+int pt_policy_fallocate(struct pt_policy *p, int fd, uint32_t mode,
+			uint64_t off, uint64_t len, struct pt_charge *c);
 
-/**
- * The reserve test itself, on a reading of the host: 0 or ENOSPC for need
- * bytes and need_inodes inodes. Pure.
- */
-int pt_policy_reserve_ok(const struct pt_policy *p, const struct pt_space *s,
-			 uint64_t need, uint64_t need_inodes);
+/** The system call charged c has returned. */
+void pt_policy_done(struct pt_policy *p, const struct pt_charge *c);
 
 /** STATFS: mark the answer read-only when it is. */
 void pt_policy_statfs(const struct pt_policy *p, struct statvfs *sv);

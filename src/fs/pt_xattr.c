@@ -136,17 +136,20 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_fs *fs = opaque;
 	struct pt_inode *ino;
 	struct pt_xname hn;
+	struct pt_charge c;
 	bool skip;
 	int fd, err;
 
 	err = xattr_host_name(fs, name, &hn, &name);
 	if (!err)
-		err = pt_policy_setxattr(&fs->policy, name);
+		err = pt_policy_setxattr(&fs->policy, name, size, &c);
 	if (err)
 		return err;
 	err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
-	if (err)
+	if (err) {
+		pt_policy_done(&fs->policy, &c);
 		return err;
+	}
 	if (skip)
 		err = EPERM;
 	else if (fsetxattr(fd, name, value, size,
@@ -154,6 +157,7 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = errno;
 	else if (flags & VFS_SETXATTR_KILL_SGID)
 		err = xattr_kill_sgid(fd);
+	pt_policy_done(&fs->policy, &c);
 	/* Open handles must look for file capabilities again (pt_file.c). */
 	if (!err && fs->xattrmap && is_mapped_caps(fs, name))
 		atomic_fetch_add(&fs->caps_gen, 1);
@@ -293,6 +297,13 @@ int pt_secctx_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd)
 		err = errno;
 	e2 = pt_enter(ctx);
 	return err ? err : e2;
+}
+
+size_t pt_label_size(const struct vfs_ctx *ctx)
+{
+	const struct vfs_secctx *sc = ctx->secctx;
+
+	return sc ? strlen(sc->name) + sc->size : 0;
 }
 
 int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,

@@ -10,9 +10,6 @@
 #include "fuse/ops.h"
 #include "fuse/reply.h"
 
-/* The reply carries a 32-bit size: never ask the host for more. */
-#define OPS_COPY_MAX (1u << 30)
-
 void op_copy_file_range(struct fuse_call *c)
 {
 	struct fuse_copy_file_range_in in;
@@ -28,8 +25,15 @@ void op_copy_file_range(struct fuse_call *c)
 		reply_err(c, EINVAL);
 		return;
 	}
-	if (in.len > OPS_COPY_MAX)
-		in.len = OPS_COPY_MAX;
+	/*
+	 * One request moves no more than one WRITE may: a copy of a whole
+	 * file would otherwise hold its worker (and the reserve's charge)
+	 * for as long as the host takes to copy it. A short count is an
+	 * answer copy_file_range(2) may give; the guest asks again for the
+	 * rest. It also keeps the count within the 32-bit reply.
+	 */
+	if (in.len > c->s->max_write)
+		in.len = c->s->max_write;
 	err = c->s->ops->copy_file_range(c->s->fs, &c->ctx, c->hdr.nodeid,
 					 in.fh_in, in.off_in, in.nodeid_out,
 					 in.fh_out, in.off_out, in.len,

@@ -6,7 +6,8 @@
 #   --nosuid           chmod u+s and chown leave no set-user-ID (kept without)
 #   --readonly         writes, creates, renames, setattr: EROFS; reads work
 #   --min-free-space   8 MiB tmpfs, 4 MiB reserve: a big write stops with
-#                      ENOSPC while the tmpfs still has the reserve free
+#                      ENOSPC while the tmpfs still has the reserve free,
+#                      and so does filling the holes of a 1 GiB sparse file
 #   --min-free-inodes  tmpfs with nr_inodes=200: creates stop with ENOSPC
 #                      while the reserve of inodes is still free
 #
@@ -200,6 +201,21 @@ fresh_share size=8M
 fuse_start
 dd if=/dev/zero of="$mnt/big" bs=64k count=96 2>/dev/null
 check "without --min-free-space: 6 MiB fit on the 8 MiB tmpfs" $?
+stop_vfsd
+
+# A file grown by truncate is one hole: writing into it does not grow it,
+# yet takes as much space as appending would.
+fresh_share size=8M
+fuse_start --min-free-space=4M
+truncate -s 1G "$mnt/sparse"
+fails_with "--min-free-space: filling a sparse file's holes ends in ENOSPC" \
+	"No space left on device" \
+	dd if=/dev/zero of="$mnt/sparse" bs=64k count=192 conv=notrunc,fsync
+avail=$(( $(stat -f -c '%a * %S' "$share") ))
+echo "# tmpfs has $avail bytes free"
+[ "$avail" -ge $((4 << 20)) ]
+check "--min-free-space: the reserve is still free after the holes" $? \
+	"avail $avail"
 stop_vfsd
 
 # --- min-free-inodes -------------------------------------------------------

@@ -39,6 +39,7 @@ struct attack_ctx {
 	uint64_t root_ino;
 	int wait_ms; /* how long to wait for the hostile request */
 	const uint8_t *reply; /* where a raw chain's answer lands, or NULL */
+	bool skip; /* the case cannot be tried here (the note says why) */
 	char note[320];
 };
 
@@ -47,9 +48,17 @@ struct attack_case {
 	enum attack_result (*fn)(struct attack_ctx *a);
 	unsigned int accept;
 	struct session_cfg cfg;
+	/*
+	 * Mount options of a tmpfs made the share of this case alone (as
+	 * root), or NULL for the shared directory.
+	 */
+	const char *tmpfs;
+	/* Back end arguments after the others (vfsd's own), or NULL. */
+	const char *const *args;
 };
 
 extern const struct attack_case attack_fuse_cases[];
+extern const struct attack_case attack_bounds_cases[];
 extern const struct attack_case attack_ring_cases[];
 extern const struct attack_case attack_sock_cases[];
 extern const struct attack_case attack_host_cases[];

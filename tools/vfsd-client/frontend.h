@@ -122,6 +122,7 @@ int vc_wait_any(struct vc_dev *dev, int timeout_ms);
 struct vc_proc_stat {
 	uint64_t cpu_ticks; /* utime + stime */
 	uint64_t rss_kb;
+	uint64_t rss_anon_kb; /* RssAnon: heap, stacks; not guest RAM */
 	int nfds;
 };
 int vc_proc_stat(pid_t pid, struct vc_proc_stat *st);

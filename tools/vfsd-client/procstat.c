@@ -68,6 +68,8 @@ static int one_stat(pid_t pid, pid_t *ppid, struct vc_proc_stat *st)
 		return -ESRCH;
 	p = strstr(buf, "VmRSS:");
 	st->rss_kb = p ? strtoull(p + 6, NULL, 10) : 0;
+	p = strstr(buf, "RssAnon:");
+	st->rss_anon_kb = p ? strtoull(p + 8, NULL, 10) : 0;
 	st->nfds = count_fds(pid);
 	return st->nfds < 0 ? st->nfds : 0;
 }
@@ -138,6 +140,7 @@ int vc_proc_stat(pid_t pid, struct vc_proc_stat *st)
 			continue;
 		st->cpu_ticks += one.cpu_ticks;
 		st->rss_kb += one.rss_kb;
+		st->rss_anon_kb += one.rss_anon_kb;
 		st->nfds += one.nfds;
 	}
 	return 0;

@@ -525,6 +525,7 @@ static void test_inode_fds_and_submounts(void **state)
 			 0);
 	assert_int_equal(o.inode_file_handles, INODE_FH_NEVER);
 	assert_int_equal(o.inode_fd_budget, 300);
+	assert_int_equal(o.max_open_handles, 0);
 	assert_true(o.announce_submounts);
 	options_free(&o);
 
@@ -552,6 +553,14 @@ static void test_inode_fds_and_submounts(void **state)
 	options_free(&o);
 	assert_int_equal(PARSE(&o, err, "--inode-fd-budget=0"), -1);
 	assert_non_null(strstr(err, "invalid --inode-fd-budget"));
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--max-open-handles=0"), -1);
+	assert_non_null(strstr(err, "invalid --max-open-handles"));
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--max-open-handles=4294967296"), -1);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--max-open-handles=500"), 0);
+	assert_int_equal(o.max_open_handles, 500);
 	options_free(&o);
 	assert_int_equal(PARSE(&o, err, "-o", "inode_file_handles"), -1);
 	assert_non_null(strstr(err, "needs a value"));

@@ -126,6 +126,30 @@ static void test_fh_never_reused(void **state)
 	assert_int_equal(handle_count(t), 500);
 }
 
+static void test_limit(void **state)
+{
+	struct handle_table *t = *state;
+	uint64_t fh[3], extra;
+	int fd = new_fd();
+
+	handle_table_limit(t, 3);
+	assert_int_equal(handle_new(t, new_fd(), HANDLE_FILE, &fh[0]), 0);
+	assert_int_equal(handle_new(t, new_fd(), HANDLE_DIR, &fh[1]), 0);
+	assert_int_equal(handle_new(t, new_fd(), HANDLE_FILE, &fh[2]), 0);
+	/* Files and directories together: the fourth is one too many. */
+	assert_int_equal(handle_new(t, fd, HANDLE_DIR, &extra), EMFILE);
+	assert_int_equal(handle_new(t, fd, HANDLE_FILE, &extra), EMFILE);
+	/* The fd stays the caller's. */
+	assert_true(fd_open(fd));
+	assert_int_equal(handle_count(t), 3);
+	/* A release makes room again. */
+	assert_int_equal(handle_release(t, fh[1], HANDLE_DIR), 0);
+	assert_int_equal(handle_new(t, fd, HANDLE_DIR, &extra), 0);
+	fd = new_fd();
+	assert_int_equal(handle_new(t, fd, HANDLE_FILE, &fh[1]), EMFILE);
+	close(fd);
+}
+
 static void test_release_all(void **state)
 {
 	struct handle_table *t = *state;
@@ -156,6 +180,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fh_never_reused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_all, setup,
 						teardown),
 	};

@@ -74,6 +74,40 @@ static void test_ranges(void **state)
 	plg_holder_fini(&h);
 }
 
+/*
+ * Many owners, each under its own bound: past the bound of all together
+ * the later ones are given up, and what is kept stays within it.
+ */
+static void test_total_bound(void **state)
+{
+	enum { OWNERS = 70, EACH = 1000 };
+	static struct plg_holder h[OWNERS];
+	struct plg g = { 0 };
+	unsigned int given_up = 0;
+
+	(void)state;
+	for (unsigned int o = 0; o < OWNERS; o++) {
+		plg_holder_init(&h[o], 1, o);
+		plg_link(&g, &h[o]);
+		for (uint64_t i = 0; i < EACH; i++)
+			plg_hold(&h[o], F_WRLCK, 2 * i, 2 * i);
+		given_up += h[o].untracked;
+		assert_true(g.nranges <= 65536);
+	}
+	assert_int_equal(given_up, OWNERS - 65);
+	assert_int_equal(g.nranges, 65 * EACH);
+	/* An owner let go gives its ranges back. */
+	plg_unlink(&g, &h[0]);
+	assert_int_equal(g.nranges, 64 * EACH);
+	plg_hold(&h[0], F_WRLCK, 0, 0);
+	assert_int_equal(g.nranges, 64 * EACH);
+	for (unsigned int o = 1; o < OWNERS; o++)
+		plg_unlink(&g, &h[o]);
+	assert_int_equal(g.nranges, 0);
+	for (unsigned int o = 0; o < OWNERS; o++)
+		plg_holder_fini(&h[o]);
+}
+
 static void hold(struct plg *g, struct plg_holder *h, uint64_t nodeid,
 		 uint64_t owner, uint32_t type, uint64_t start, uint64_t end)
 {
@@ -140,6 +174,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_total_bound),
 		cmocka_unit_test(test_search),
 	};
 

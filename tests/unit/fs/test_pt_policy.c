@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -29,6 +30,7 @@ static void policy_with(struct pt_policy *p, const struct pt_opts *o)
 static void test_mode_strip(void **state)
 {
 	struct pt_policy p;
+	struct pt_charge c;
 
 	(void)state;
 	policy_with(&p, &(struct pt_opts){ .shared_dir = "/" });
@@ -43,9 +45,18 @@ static void test_mode_strip(void **state)
 	/* Group inheritance on directories is kept. */
 	assert_int_equal(pt_policy_mode(&p, S_IFDIR, 06775), 02775);
 	assert_int_equal(pt_policy_mode(&p, S_IFIFO, 06644), 0644);
-	assert_int_equal(pt_policy_setxattr(&p, "security.capability"), EPERM);
-	assert_int_equal(pt_policy_setxattr(&p, "user.x"), 0);
+	assert_int_equal(pt_policy_setxattr(&p, "security.capability", 4, &c),
+			 EPERM);
+	assert_int_equal(pt_policy_setxattr(&p, "user.x", 4, &c), 0);
 	pt_policy_fini(&p);
+}
+
+/* MKNOD of mode and rdev under p. */
+static int mknod_answer(struct pt_policy *p, mode_t mode, dev_t rdev)
+{
+	struct pt_charge c;
+
+	return pt_policy_mknod(p, mode, rdev, 0, &c);
 }
 
 static void test_nodev(void **state)
@@ -54,24 +65,25 @@ static void test_nodev(void **state)
 
 	(void)state;
 	policy_with(&p, &(struct pt_opts){ .shared_dir = "/" });
-	assert_int_equal(pt_policy_mknod(&p, S_IFCHR, makedev(1, 3)), 0);
+	assert_int_equal(mknod_answer(&p, S_IFCHR, makedev(1, 3)), 0);
 	pt_policy_fini(&p);
 
 	policy_with(&p, &(struct pt_opts){ .shared_dir = "/", .nodev = true });
-	assert_int_equal(pt_policy_mknod(&p, S_IFCHR, makedev(1, 3)), EPERM);
-	assert_int_equal(pt_policy_mknod(&p, S_IFBLK, makedev(8, 0)), EPERM);
-	assert_int_equal(pt_policy_mknod(&p, S_IFBLK, makedev(0, 0)), EPERM);
+	assert_int_equal(mknod_answer(&p, S_IFCHR, makedev(1, 3)), EPERM);
+	assert_int_equal(mknod_answer(&p, S_IFBLK, makedev(8, 0)), EPERM);
+	assert_int_equal(mknod_answer(&p, S_IFBLK, makedev(0, 0)), EPERM);
 	/* A whiteout names no device. */
-	assert_int_equal(pt_policy_mknod(&p, S_IFCHR, makedev(0, 0)), 0);
-	assert_int_equal(pt_policy_mknod(&p, S_IFIFO, 0), 0);
-	assert_int_equal(pt_policy_mknod(&p, S_IFSOCK, 0), 0);
-	assert_int_equal(pt_policy_mknod(&p, S_IFREG, 0), 0);
+	assert_int_equal(mknod_answer(&p, S_IFCHR, makedev(0, 0)), 0);
+	assert_int_equal(mknod_answer(&p, S_IFIFO, 0), 0);
+	assert_int_equal(mknod_answer(&p, S_IFSOCK, 0), 0);
+	assert_int_equal(mknod_answer(&p, S_IFREG, 0), 0);
 	pt_policy_fini(&p);
 }
 
 static void test_readonly(void **state)
 {
 	struct pt_policy p;
+	struct pt_charge c;
 	struct statvfs sv = { 0 };
 
 	(void)state;
@@ -81,12 +93,14 @@ static void test_readonly(void **state)
 	assert_int_equal(pt_policy_open(&p, O_WRONLY), EROFS);
 	assert_int_equal(pt_policy_open(&p, O_RDWR), EROFS);
 	assert_int_equal(pt_policy_open(&p, O_RDONLY | O_TRUNC), EROFS);
-	assert_int_equal(pt_policy_create(&p), EROFS);
+	assert_int_equal(pt_policy_create(&p, 0, 0, &c), EROFS);
 	assert_int_equal(pt_policy_modify(&p), EROFS);
-	assert_int_equal(pt_policy_alloc(&p, 1), EROFS);
-	assert_int_equal(pt_policy_write(&p, -1, 0, 1), EROFS);
-	assert_int_equal(pt_policy_mknod(&p, S_IFIFO, 0), EROFS);
-	assert_int_equal(pt_policy_setxattr(&p, "user.x"), EROFS);
+	assert_int_equal(pt_policy_fallocate(&p, -1, 0, 0, 1, &c), EROFS);
+	assert_int_equal(pt_policy_write(&p, -1, 0, 1, &c), EROFS);
+	assert_int_equal(mknod_answer(&p, S_IFIFO, 0), EROFS);
+	assert_int_equal(pt_policy_setxattr(&p, "user.x", 1, &c), EROFS);
+	assert_int_equal(pt_policy_link(&p, &c), EROFS);
+	assert_int_equal(pt_policy_rename(&p, RENAME_WHITEOUT, &c), EROFS);
 	pt_policy_statfs(&p, &sv);
 	assert_true(sv.f_flag & ST_RDONLY);
 	pt_policy_fini(&p);
@@ -100,6 +114,13 @@ static void test_readonly(void **state)
 	pt_policy_fini(&p);
 }
 
+static int reserve_ok(const struct pt_policy *p, const struct pt_space *s,
+		      uint64_t bytes, uint64_t inodes)
+{
+	return pt_reserve_ok(&p->reserve, s,
+			     &(struct pt_charge){ bytes, inodes });
+}
+
 static void test_reserve_arithmetic(void **state)
 {
 	struct pt_policy p;
@@ -109,17 +130,138 @@ static void test_reserve_arithmetic(void **state)
 	policy_with(&p, &(struct pt_opts){ .shared_dir = "/",
 					   .min_free_space = 60,
 					   .min_free_inodes = 8 });
-	assert_int_equal(pt_policy_reserve_ok(&p, &s, 40, 0), 0);
-	assert_int_equal(pt_policy_reserve_ok(&p, &s, 41, 0), ENOSPC);
-	assert_int_equal(pt_policy_reserve_ok(&p, &s, UINT64_MAX, 0), ENOSPC);
-	assert_int_equal(pt_policy_reserve_ok(&p, &s, 0, 2), 0);
-	assert_int_equal(pt_policy_reserve_ok(&p, &s, 0, 3), ENOSPC);
-	assert_int_equal(pt_policy_reserve_ok(&p, &s, 0, UINT64_MAX), ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, 40, 0), 0);
+	assert_int_equal(reserve_ok(&p, &s, 41, 0), ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, UINT64_MAX, 0), ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, 0, 2), 0);
+	assert_int_equal(reserve_ok(&p, &s, 0, 3), ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, 0, UINT64_MAX), ENOSPC);
 	s.bytes = 59;
-	assert_int_equal(pt_policy_reserve_ok(&p, &s, 0, 0), ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, 1, 0), ENOSPC);
+	/* Asking for nothing (a rewrite of allocated blocks) always passes. */
+	assert_int_equal(reserve_ok(&p, &s, 0, 0), 0);
+	assert_int_equal(reserve_ok(&p, &s, 0, 1), 0);
 	/* A filesystem without an inode count is never short of inodes. */
 	s = (struct pt_space){ .bytes = 100, .inodes = 0 };
-	assert_int_equal(pt_policy_reserve_ok(&p, &s, 0, 1), 0);
+	assert_int_equal(reserve_ok(&p, &s, 0, 1), 0);
+	/* A reserve of inodes alone does not count bytes. */
+	p.reserve.min_free_space = 0;
+	assert_int_equal(reserve_ok(&p, &s, UINT64_MAX, 0), 0);
+	pt_policy_fini(&p);
+}
+
+/* Charge c under p, check what was charged, and end it. */
+static void charged(struct pt_policy *p, int err, const struct pt_charge *c,
+		    uint64_t bytes, uint64_t inodes)
+{
+	assert_int_equal(err, 0);
+	assert_int_equal(c->bytes, bytes);
+	assert_int_equal(c->inodes, inodes);
+	assert_int_equal(p->reserve.pending.bytes, bytes);
+	assert_int_equal(p->reserve.pending.inodes, inodes);
+	pt_policy_done(p, c);
+	assert_int_equal(p->reserve.pending.bytes, 0);
+	assert_int_equal(p->reserve.pending.inodes, 0);
+}
+
+/* What each kind of request is charged: whole blocks, inodes. */
+static void test_charges(void **state)
+{
+	struct pt_reserve *r;
+	struct pt_policy p;
+	struct pt_charge c;
+	uint64_t b;
+	int fd;
+
+	(void)state;
+	policy_with(&p, &(struct pt_opts){ .shared_dir = "/" });
+	r = &p.reserve;
+	assert_int_equal(r->block, 4096);
+	assert_int_equal(pt_reserve_span(r, 0, 0), 0);
+	assert_int_equal(pt_reserve_span(r, 0, 1), 4096);
+	assert_int_equal(pt_reserve_span(r, 4095, 2), 8192);
+	assert_int_equal(pt_reserve_span(r, 4096, 4096), 4096);
+	assert_int_equal(pt_reserve_span(r, UINT64_MAX - 10, 100), UINT64_MAX);
+	assert_int_equal(pt_reserve_span(r, UINT64_MAX - 10, 1), UINT64_MAX);
+	assert_int_equal(pt_reserve_span(r, INT64_MAX, 1), 4096);
+	/* No reserve: nothing is charged, nothing is refused. */
+	assert_int_equal(pt_policy_create(&p, 100, 0, &c), 0);
+	assert_int_equal(c.bytes + c.inodes, 0);
+	pt_policy_fini(&p);
+
+	/* A reserve of one byte and one inode on /tmp: every charge fits. */
+	fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pt_policy_init(&p, &(struct pt_opts){
+						    .shared_dir = "/tmp",
+						    .min_free_space = 1,
+						    .min_free_inodes = 1 },
+					fd),
+			 0);
+	b = p.reserve.block;
+	charged(&p, pt_policy_create(&p, 0, 0, &c), &c, b, 1);
+	/* A symlink's target and a label come on top. */
+	charged(&p, pt_policy_create(&p, b + 1, 0, &c), &c, 3 * b, 1);
+	charged(&p, pt_policy_create(&p, 0, 30, &c), &c, 2 * b, 2);
+	charged(&p, pt_policy_link(&p, &c), &c, b, 1);
+	charged(&p, pt_policy_rename(&p, 0, &c), &c, b, 0);
+	charged(&p, pt_policy_rename(&p, RENAME_NOREPLACE, &c), &c, b, 0);
+	charged(&p, pt_policy_rename(&p, RENAME_WHITEOUT, &c), &c, b, 1);
+	charged(&p, pt_policy_rename(&p, RENAME_EXCHANGE, &c), &c, 0, 0);
+	/* 6 + 5000 bytes and overhead, billed by the KiB as tmpfs does. */
+	charged(&p, pt_policy_setxattr(&p, "user.x", 5000, &c), &c,
+		pt_reserve_span(&p.reserve, 0, 5006), 6);
+	charged(&p, pt_policy_mknod(&p, S_IFCHR, makedev(0, 0), 0, &c), &c, b,
+		1);
+	charged(&p, pt_policy_fallocate(&p, -1, FALLOC_FL_PUNCH_HOLE |
+					FALLOC_FL_KEEP_SIZE, 0, 1 << 20, &c),
+		&c, 0, 0);
+	charged(&p, pt_policy_fallocate(&p, -1, 0, 1, 2 * b, &c), &c, 3 * b, 0);
+	charged(&p, pt_policy_write(&p, -1, b, 10, &c), &c, b, 0);
+	pt_policy_fini(&p);
+	close(fd);
+}
+
+/* Blocks a write into a sparse file may allocate (pt_reserve_holes()). */
+static void test_holes(void **state)
+{
+	char path[] = "/tmp/vfsd-holes.XXXXXX";
+	char block[4096];
+	struct pt_policy p;
+	uint64_t b;
+	int fd;
+
+	(void)state;
+	policy_with(&p, &(struct pt_opts){ .shared_dir = "/" });
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	memset(block, 'x', sizeof(block));
+	/* Data in blocks 0 and 4, holes in 1-3 and 5-15: 64 KiB long. */
+	assert_int_equal(pwrite(fd, block, 4096, 0), 4096);
+	assert_int_equal(pwrite(fd, block, 4096, 4 * 4096), 4096);
+	assert_int_equal(ftruncate(fd, 16 * 4096), 0);
+	assert_int_equal(pt_reserve_holes(&p.reserve, fd, 0, 4096, &b), 0);
+	assert_int_equal(b, 0);
+	assert_int_equal(pt_reserve_holes(&p.reserve, fd, 100, 10, &b), 0);
+	assert_int_equal(b, 0);
+	/* Only where the filesystem really keeps holes. */
+	if (lseek(fd, 0, SEEK_HOLE) == 4096) {
+		assert_int_equal(pt_reserve_holes(&p.reserve, fd, 0, 5 * 4096,
+						  &b), 0);
+		assert_int_equal(b, 3 * 4096);
+		assert_int_equal(pt_reserve_holes(&p.reserve, fd, 4096 + 1, 1,
+						  &b), 0);
+		assert_int_equal(b, 4096);
+		assert_int_equal(pt_reserve_holes(&p.reserve, fd, 0, 16 * 4096,
+						  &b), 0);
+		assert_int_equal(b, 14 * 4096);
+	}
+	/* Beyond the end, all of it. */
+	assert_int_equal(pt_reserve_holes(&p.reserve, fd, 16 * 4096, 8192, &b),
+			 0);
+	assert_int_equal(b, 8192);
+	close(fd);
 	pt_policy_fini(&p);
 }
 
@@ -251,20 +393,36 @@ static void test_ops_readonly(void **state)
 	assert_int_equal(st.st_size, 4);
 }
 
+/* Whether the host keeps a hole at off in path (SEEK_HOLE says so). */
+static bool lseek_hole_at(const char *path, off_t off)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool hole;
+
+	assert_true(fd >= 0);
+	hole = lseek(fd, off, SEEK_HOLE) == off;
+	close(fd);
+	return hole;
+}
+
 static void test_ops_reserve(void **state)
 {
 	struct env *e = *state;
 	struct vfs_entry ent;
 	struct iovec iov = { .iov_base = "abcd", .iov_len = 4 };
 	struct statvfs sv;
-	uint64_t fh, id;
+	struct stat st;
+	uint64_t fh, id, sfh, sid, copied;
 	size_t n = 0;
 
 	REQUIRE_ROOT();
 	id = do_create(e, VFS_ROOT_ID, "f", &fh);
 	write_str(e, fh, 0, "12345678");
+	sid = do_create(e, VFS_ROOT_ID, "sparse", &sfh);
+	write_str(e, sfh, 0, "data");
+	assert_int_equal(truncate(hp(e, "sparse"), 1 << 20), 0);
 	/* More than any test machine has: every allocation trips. */
-	e->fs->policy.min_free_space = UINT64_MAX / 2;
+	e->fs->policy.reserve.min_free_space = UINT64_MAX / 2;
 	assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID, "g",
 				     S_IFREG | 0644, O_RDWR, 0, &ent, &fh),
 			 ENOSPC);
@@ -274,27 +432,78 @@ static void test_ops_reserve(void **state)
 	assert_int_equal(ops->symlink(e->fs, &root_ctx, VFS_ROOT_ID, "l", "f",
 				      &ent),
 			 ENOSPC);
-	/* Growing the file is refused, rewriting what is there is not. */
+	/*
+	 * Growing the file into a new block is refused; rewriting what is
+	 * there, or growing it inside its last block, is not.
+	 */
+	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 4094, &iov, 1,
+				    false, &n),
+			 ENOSPC);
 	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 6, &iov, 1, false,
 				    &n),
-			 ENOSPC);
+			 0);
 	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 2, &iov, 1, false,
 				    &n),
 			 0);
 	assert_int_equal(n, 4);
+	/* Allocating what is there already allocates nothing. */
 	assert_int_equal(ops->fallocate(e->fs, &root_ctx, id, fh, 0, 0, 4096),
+			 0);
+	assert_int_equal(ops->fallocate(e->fs, &root_ctx, id, fh, 0, 0, 8192),
 			 ENOSPC);
-	/* Deleting frees space: always allowed. */
+	/*
+	 * A file grown by truncate is a hole: writing into it allocates as
+	 * much as growing a file does, although its size stays.
+	 */
+	iov = (struct iovec){ .iov_base = "abcd", .iov_len = 4 };
+	assert_int_equal(ops->write(e->fs, &root_ctx, sid, sfh, 65536, &iov,
+				    1, false, &n),
+			 lseek_hole_at(hp(e, "sparse"), 4096) ? ENOSPC : 0);
+	assert_int_equal(ops->write(e->fs, &root_ctx, sid, sfh, 0, &iov, 1,
+				    false, &n),
+			 0);
+	assert_int_equal(ops->copy_file_range(e->fs, &root_ctx, id, fh, 0, sid,
+					      sfh, 65536, 4, &copied),
+			 lseek_hole_at(hp(e, "sparse"), 4096) ? ENOSPC : 0);
+	assert_int_equal(ops->fallocate(e->fs, &root_ctx, sid, sfh, 0, 65536,
+					4096),
+			 lseek_hole_at(hp(e, "sparse"), 4096) ? ENOSPC : 0);
+	/* New names, links and xattrs take space too. */
+	assert_int_equal(ops->link(e->fs, &root_ctx, id, VFS_ROOT_ID, "f2",
+				   &ent),
+			 ENOSPC);
+	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "f",
+				     VFS_ROOT_ID, "f3", 0),
+			 ENOSPC);
+	assert_int_equal(ops->setxattr(e->fs, &root_ctx, id, "user.a", "1", 1,
+				       0),
+			 ENOSPC);
+	assert_int_equal(ops->tmpfile(e->fs, &root_ctx, VFS_ROOT_ID,
+				      S_IFREG | 0644, O_RDWR, 0, &ent, &fh),
+			 ENOSPC);
+	/* Trading places takes nothing; deleting frees space. */
+	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "f",
+				     VFS_ROOT_ID, "sparse", RENAME_EXCHANGE),
+			 0);
 	assert_int_equal(ops->unlink(e->fs, &root_ctx, VFS_ROOT_ID, "f"), 0);
+	assert_int_equal(lstat(hp(e, "f2"), &st) + lstat(hp(e, "f3"), &st), -2);
 
 	/* Inodes, where the host filesystem counts them. */
 	assert_int_equal(statvfs(e->dir, &sv), 0);
-	e->fs->policy.min_free_space = 0;
-	e->fs->policy.min_free_inodes = UINT64_MAX / 2;
-	e->fs->policy.cached = false;
+	e->fs->policy.reserve.min_free_space = 0;
+	e->fs->policy.reserve.min_free_inodes = UINT64_MAX / 2;
+	e->fs->policy.reserve.cached = false;
 	assert_int_equal(ops->mkdir(e->fs, &root_ctx, VFS_ROOT_ID, "d",
 				    S_IFDIR | 0755, 0, &ent),
 			 sv.f_files ? ENOSPC : 0);
+	/* RENAME_WHITEOUT leaves an inode (a 0:0 device) at the old name. */
+	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "sparse",
+				     VFS_ROOT_ID, "w", RENAME_WHITEOUT),
+			 sv.f_files ? ENOSPC : 0);
+	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID,
+				     sv.f_files ? "sparse" : "w", VFS_ROOT_ID,
+				     "w2", 0),
+			 0);
 }
 
 int main(void)
@@ -304,6 +513,8 @@ int main(void)
 		cmocka_unit_test(test_nodev),
 		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_reserve_arithmetic),
+		cmocka_unit_test(test_charges),
+		cmocka_unit_test(test_holes),
 		PT_TEST(test_ops_nosuid),
 		PT_TEST(test_ops_nodev),
 		PT_TEST(test_ops_readonly),
