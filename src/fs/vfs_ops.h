@@ -155,9 +155,18 @@ struct vfs_lock {
 };
 
 struct vfs_ops {
-	/** Connection negotiated; called once per INIT. */
+	/**
+	 * Connection negotiated; called once per INIT. init() and destroy()
+	 * never run at the same time, but operations of the previous
+	 * connection may still be running (a lock wait, a slow system call):
+	 * the session does not wait for them, so neither may free what an
+	 * operation in flight holds.
+	 */
 	void (*init)(void *fs, const struct vfs_conn *conn);
-	/** Guest unmounted or went away: forget every inode and handle. */
+	/**
+	 * Guest unmounted or went away: forget every inode and handle, and
+	 * call off every lock wait. See init() on operations in flight.
+	 */
 	void (*destroy)(void *fs);
 
 	int (*lookup)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,

@@ -29,7 +29,8 @@
  */
 static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_LOOKUP, op_lookup, 0, 0),
-	OP(FUSE_FORGET, op_forget, sizeof(struct fuse_forget_in), FOP_NOREPLY),
+	OP(FUSE_FORGET, op_forget, sizeof(struct fuse_forget_in),
+	   FOP_NOREPLY | FOP_HIPRIO),
 	OP(FUSE_GETATTR, op_getattr, sizeof(struct fuse_getattr_in), 0),
 	OP(FUSE_SETATTR, op_setattr, sizeof(struct fuse_setattr_in), 0),
 	OP(FUSE_READLINK, op_readlink, 0, 0),
@@ -48,7 +49,7 @@ static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_FSYNC, op_fsync, sizeof(struct fuse_fsync_in), 0),
 	OP(FUSE_FLUSH, op_flush, sizeof(struct fuse_flush_in), 0),
 	/* major and minor: older kernels send less than the full struct. */
-	OP(FUSE_INIT, op_init, 2 * sizeof(uint32_t), FOP_GATE | FOP_PREINIT),
+	OP(FUSE_INIT, op_init, 2 * sizeof(uint32_t), FOP_PREINIT),
 	OP(FUSE_SETXATTR, op_setxattr, FUSE_COMPAT_SETXATTR_IN_SIZE, 0),
 	OP(FUSE_GETXATTR, op_getxattr, sizeof(struct fuse_getxattr_in), 0),
 	OP(FUSE_LISTXATTR, op_listxattr, sizeof(struct fuse_getxattr_in), 0),
@@ -63,10 +64,10 @@ static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_ACCESS, op_access, sizeof(struct fuse_access_in), 0),
 	OP(FUSE_CREATE, op_create, sizeof(struct fuse_create_in), FOP_NEWFILE),
 	OP(FUSE_INTERRUPT, op_interrupt, sizeof(struct fuse_interrupt_in),
-	   FOP_NOREPLY),
-	OP(FUSE_DESTROY, op_destroy, 0, FOP_GATE),
+	   FOP_NOREPLY | FOP_HIPRIO),
+	OP(FUSE_DESTROY, op_destroy, 0, 0),
 	OP(FUSE_BATCH_FORGET, op_batch_forget,
-	   sizeof(struct fuse_batch_forget_in), FOP_NOREPLY),
+	   sizeof(struct fuse_batch_forget_in), FOP_NOREPLY | FOP_HIPRIO),
 	OP(FUSE_FALLOCATE, op_fallocate, sizeof(struct fuse_fallocate_in), 0),
 	OP(FUSE_READDIRPLUS, op_readdirplus, sizeof(struct fuse_read_in), 0),
 	OP(FUSE_RENAME2, op_rename2, sizeof(struct fuse_rename2_in), 0),
@@ -110,21 +111,15 @@ static int dispatch_check_header(struct fuse_call *c, size_t total)
 	return 0;
 }
 
-/* Runs op with the INIT gate held; the gate decides what may run. */
-static void dispatch_gated(struct fuse_call *c, const struct fuse_op_desc *op)
+/*
+ * Runs op if the connection allows it. No lock is held around the op:
+ * the connection was loaded once (c->conn), and INIT and DESTROY serialise
+ * only with each other (fuse/session.c), so a request that waits holds
+ * nothing another request needs.
+ */
+static void dispatch_op(struct fuse_call *c, const struct fuse_op_desc *op)
 {
-	struct fuse_session *s = c->s;
-	bool exclusive = op && (op->flags & FOP_GATE);
-	int ret;
-
-	ret = exclusive ? pthread_rwlock_wrlock(&s->gate) :
-			  pthread_rwlock_rdlock(&s->gate);
-	if (ret) {
-		log_warn("session gate: %s", strerror(ret));
-		dispatch_fail(c, op, EIO);
-		return;
-	}
-	if (!s->initialized && !(op && (op->flags & FOP_PREINIT)))
+	if (!c->conn.max_write && !(op && (op->flags & FOP_PREINIT)))
 		dispatch_fail(c, op, EIO);
 	else if (!op)
 		reply_err(c, ENOSYS);
@@ -132,9 +127,22 @@ static void dispatch_gated(struct fuse_call *c, const struct fuse_op_desc *op)
 		dispatch_fail(c, op, EINVAL);
 	else
 		op->fn(c);
-	ret = pthread_rwlock_unlock(&s->gate);
-	if (ret)
-		log_warn("session gate unlock: %s", strerror(ret));
+}
+
+/*
+ * The hiprio queue (virtio-fs queue 0) carries FORGET, BATCH_FORGET and
+ * INTERRUPT only (virtio spec, "Device Operation: High Priority Queue"):
+ * its one thread must never wait on a request that can last, or the
+ * FORGETs and INTERRUPTs behind it would wait too.
+ */
+static bool dispatch_queue_ok(const struct fuse_call *c,
+			      const struct fuse_op_desc *op)
+{
+	if (c->req->queue != 0 || (op && (op->flags & FOP_HIPRIO)))
+		return true;
+	log_debug("unique %llu: opcode %u on the hiprio queue",
+		  (unsigned long long)c->hdr.unique, c->hdr.opcode);
+	return false;
 }
 
 /*
@@ -197,10 +205,16 @@ static void dispatch_one(struct fuse_session *s, struct fuse_req *req,
 		dispatch_fail(c, op, err);
 		return;
 	}
+	if (!dispatch_queue_ok(c, op)) {
+		dispatch_fail(c, op, EINVAL);
+		return;
+	}
 	c->ctx.pid = c->hdr.pid;
 	c->ctx.cancelled = req->cancelled;
-
-	dispatch_gated(c, op);
+	session_agreed_unpack(atomic_load_explicit(&s->agreed,
+						   memory_order_acquire),
+			      &c->conn);
+	dispatch_op(c, op);
 	if (!req->reply_sent && !(op && (op->flags & FOP_NOREPLY))) {
 		log_err("%s finished without a reply", op ? op->name : "?");
 		reply_err(c, EIO);

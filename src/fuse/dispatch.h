@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Request dispatch: header checks, the INIT gate and the opcode table.
+ * Request dispatch: header checks, the connection check and the opcode
+ * table.
  */
 #ifndef VFSD_FUSE_DISPATCH_H
 #define VFSD_FUSE_DISPATCH_H
@@ -13,7 +14,7 @@ typedef void (*fuse_op_fn)(struct fuse_call *c);
 
 enum {
 	FOP_NOREPLY = 1u << 0,	/* the kernel expects no reply */
-	FOP_GATE = 1u << 1,	/* INIT/DESTROY: runs with the gate held for writing */
+	FOP_HIPRIO = 1u << 1,	/* allowed on the hiprio queue */
 	FOP_PREINIT = 1u << 2,	/* allowed before INIT */
 	FOP_NEWFILE = 1u << 3,	/* makes a file owned by the caller */
 };

@@ -30,7 +30,7 @@ int ops_begin_secctx(struct fuse_call *c, struct secctx *sc,
 	int err;
 
 	memset(sc, 0, sizeof(*sc));
-	if (!c->s->security_ctx)
+	if (!c->conn.security_ctx)
 		return 0;
 	err = secctx_read(&c->r, sc);
 	if (err || !sc->present)

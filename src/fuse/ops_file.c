@@ -95,7 +95,7 @@ void op_read(struct fuse_call *c)
 		reply_err(c, EINVAL);
 		return;
 	}
-	size = in.size < c->s->max_write ? in.size : c->s->max_write;
+	size = in.size < c->conn.max_write ? in.size : c->conn.max_write;
 	if (reply_payload_begin(c, size, iov, OPS_MAX_IOV, &cnt, &room))
 		return;
 	err = 0;
@@ -118,7 +118,7 @@ void op_write(struct fuse_call *c)
 	OPS_NEED(c, write);
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	/* The payload must be exactly what the header announces. */
-	if (!err && (in.size > c->s->max_write ||
+	if (!err && (in.size > c->conn.max_write ||
 		     fr_remaining(&c->r) != in.size || in.offset > INT64_MAX))
 		err = EINVAL;
 	if (!err)

@@ -75,7 +75,7 @@ void op_tmpfile(struct fuse_call *c)
 	 * The kernel adds a name for the unnamed file; it means nothing, but
 	 * a security context may follow it.
 	 */
-	if (!err && c->s->security_ctx && fr_remaining(&c->r))
+	if (!err && c->conn.security_ctx && fr_remaining(&c->r))
 		err = fr_read_str(&c->r, name, sizeof(name));
 	if (!err)
 		err = ops_begin_secctx(c, &sc, &vs);

@@ -38,7 +38,7 @@ static int ops_read_xattr_name(struct fuse_call *c, char *buf)
 void op_setxattr(struct fuse_call *c)
 {
 	struct fuse_setxattr_in in;
-	size_t insize = c->s->setxattr_ext ? sizeof(in) :
+	size_t insize = c->conn.setxattr_ext ? sizeof(in) :
 					     FUSE_COMPAT_SETXATTR_IN_SIZE;
 	char name[XATTR_NAME_MAX + 1];
 	void *value = NULL;

@@ -136,7 +136,7 @@ static void reply_fill_entry(const struct fuse_call *c,
 	o->entry_valid = c->s->entry_valid;
 	o->attr_valid = c->s->entry_valid;
 	reply_fill_attr(c->s, &o->attr, &e->attr);
-	if (e->submount && c->s->submounts)
+	if (e->submount && c->conn.submounts)
 		o->attr.flags |= FUSE_ATTR_SUBMOUNT;
 }
 

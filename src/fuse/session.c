@@ -35,7 +35,6 @@ struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
 				      const struct fuse_session_opts *opts)
 {
 	struct fuse_session *s;
-	pthread_rwlockattr_t attr;
 	long page;
 	int ret;
 
@@ -55,25 +54,19 @@ struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
 	atomic_init(&s->destroyed, false);
 	atomic_init(&s->lock_waiters, 0);
 
-	ret = pthread_rwlockattr_init(&attr);
-	if (!ret) {
-		ret = pthread_rwlockattr_setkind_np(&attr,
-			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-		if (!ret)
-			ret = pthread_rwlock_init(&s->gate, &attr);
-		pthread_rwlockattr_destroy(&attr);
-	}
+	atomic_init(&s->agreed, 0);
+	ret = pthread_mutex_init(&s->reset_lock, NULL);
 	if (!ret) {
 		ret = pthread_mutex_init(&s->waiters_lock, NULL);
 		if (ret)
-			pthread_rwlock_destroy(&s->gate);
+			pthread_mutex_destroy(&s->reset_lock);
 	}
 	if (!ret && s->opts.stats) {
 		s->stats = fuse_stats_new();
 		if (!s->stats) {
 			ret = errno;
 			pthread_mutex_destroy(&s->waiters_lock);
-			pthread_rwlock_destroy(&s->gate);
+			pthread_mutex_destroy(&s->reset_lock);
 		}
 	}
 	if (ret) {
@@ -90,7 +83,7 @@ void fuse_session_free(struct fuse_session *s)
 		return;
 	fuse_stats_free(s->stats);
 	pthread_mutex_destroy(&s->waiters_lock);
-	pthread_rwlock_destroy(&s->gate);
+	pthread_mutex_destroy(&s->reset_lock);
 	free(s);
 }
 
@@ -109,12 +102,17 @@ bool fuse_session_destroyed(const struct fuse_session *s)
 	return atomic_load(&s->destroyed);
 }
 
-/* The filesystem forgets the previous connection (guest reboot). */
+/*
+ * Under reset_lock: end the connection, if there is one, before INIT or
+ * DESTROY changes it. Requests that load the state from now on get EIO;
+ * those already running go on with their own references (the
+ * filesystem's destroy() is safe against them, see fs/vfs_ops.h), and a
+ * lock wait among them gives up, as destroy() calls every wait off.
+ */
 static void session_reset(struct fuse_session *s)
 {
-	if (!s->initialized)
+	if (!atomic_exchange(&s->agreed, 0))
 		return;
-	s->initialized = false;
 	if (s->ops->destroy)
 		s->ops->destroy(s->fs);
 }
@@ -150,10 +148,11 @@ static uint64_t session_offered_flags(const struct fuse_session *s)
 	return want;
 }
 
-/* Fill the reply to a 7.x INIT and record what was agreed. */
-static void session_negotiate(struct fuse_session *s,
+/* Fill the reply to a 7.x INIT and what the filesystem and requests see. */
+static void session_negotiate(const struct fuse_session *s,
 			      const struct fuse_init_in *in,
-			      struct fuse_init_out *out)
+			      struct fuse_init_out *out, struct vfs_conn *conn,
+			      struct fuse_agreed *ag)
 {
 	uint64_t kflags = in->flags;
 	uint64_t agreed;
@@ -166,34 +165,55 @@ static void session_negotiate(struct fuse_session *s,
 	if (kflags & FUSE_INIT_EXT)
 		agreed |= FUSE_INIT_EXT;
 
-	s->minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
-			   in->minor : FUSE_KERNEL_MINOR_VERSION;
-	s->max_write = s->opts.max_write;
-	s->conn.writeback_cache = agreed & FUSE_WRITEBACK_CACHE;
-	s->conn.killpriv_v2 = agreed & FUSE_HANDLE_KILLPRIV_V2;
-	s->conn.posix_acl = agreed & FUSE_POSIX_ACL;
-	s->conn.dont_mask = agreed & FUSE_DONT_MASK;
-	s->security_ctx = agreed & FUSE_SECURITY_CTX;
-	s->setxattr_ext = agreed & FUSE_SETXATTR_EXT;
-	s->submounts = agreed & FUSE_SUBMOUNTS;
+	memset(conn, 0, sizeof(*conn));
+	conn->writeback_cache = agreed & FUSE_WRITEBACK_CACHE;
+	conn->killpriv_v2 = agreed & FUSE_HANDLE_KILLPRIV_V2;
+	conn->posix_acl = agreed & FUSE_POSIX_ACL;
+	conn->dont_mask = agreed & FUSE_DONT_MASK;
+	ag->max_write = s->opts.max_write;
+	ag->security_ctx = agreed & FUSE_SECURITY_CTX;
+	ag->setxattr_ext = agreed & FUSE_SETXATTR_EXT;
+	ag->submounts = agreed & FUSE_SUBMOUNTS;
 
-	out->minor = s->minor;
+	out->minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
+			     in->minor : FUSE_KERNEL_MINOR_VERSION;
 	out->flags = (uint32_t)agreed;
 	out->flags2 = (uint32_t)(agreed >> 32);
 	out->max_readahead = in->max_readahead;
 	if (s->opts.max_readahead && s->opts.max_readahead < in->max_readahead)
 		out->max_readahead = s->opts.max_readahead;
-	out->max_write = s->max_write;
-	pages = s->max_write / s->page_size;
+	out->max_write = ag->max_write;
+	pages = ag->max_write / s->page_size;
 	out->max_pages = (uint16_t)(pages > UINT16_MAX ? UINT16_MAX : pages);
 	if (!out->max_pages)
 		out->max_pages = 1;
 	out->time_gran = 1;
 }
 
+/*
+ * A 7.x INIT the protocol check let through: the previous connection ends
+ * (a second INIT is a guest that rebooted without unmounting) and the new
+ * one is published once the filesystem knows it.
+ */
+static void session_connect(struct fuse_session *s,
+			    const struct fuse_init_in *in,
+			    struct fuse_init_out *out)
+{
+	struct fuse_agreed ag;
+	struct vfs_conn conn;
+
+	pthread_mutex_lock(&s->reset_lock);
+	session_reset(s);
+	session_negotiate(s, in, out, &conn, &ag);
+	if (s->ops->init)
+		s->ops->init(s->fs, &conn);
+	atomic_store(&s->destroyed, false);
+	atomic_store(&s->agreed, session_agreed_pack(&ag));
+	pthread_mutex_unlock(&s->reset_lock);
+}
+
 void op_init(struct fuse_call *c)
 {
-	struct fuse_session *s = c->s;
 	struct fuse_init_in in;
 	struct fuse_init_out out;
 	size_t n = fr_remaining(&c->r);
@@ -225,15 +245,8 @@ void op_init(struct fuse_call *c)
 		(void)reply_buf(c, &out, sizeof(out));
 		return;
 	}
-
-	/* A second INIT is a guest that rebooted without unmounting. */
-	session_reset(s);
-	session_negotiate(s, &in, &out);
-	if (s->ops->init)
-		s->ops->init(s->fs, &s->conn);
-	s->initialized = true;
-	atomic_store(&s->destroyed, false);
-	if (s->minor < 23)
+	session_connect(c->s, &in, &out);
+	if (out.minor < 23)
 		out_size = FUSE_COMPAT_22_INIT_OUT_SIZE;
 	log_info("FUSE %u.%u agreed: flags %#x flags2 %#x max_write %u",
 		 out.major, out.minor, out.flags, out.flags2, out.max_write);
@@ -242,8 +255,12 @@ void op_init(struct fuse_call *c)
 
 void op_destroy(struct fuse_call *c)
 {
-	session_reset(c->s);
-	atomic_store(&c->s->destroyed, true);
+	struct fuse_session *s = c->s;
+
+	pthread_mutex_lock(&s->reset_lock);
+	session_reset(s);
+	atomic_store(&s->destroyed, true);
+	pthread_mutex_unlock(&s->reset_lock);
 	reply_ok(c);
 }
 

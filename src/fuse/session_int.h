@@ -30,24 +30,24 @@ struct fuse_session {
 	uint32_t page_size;
 
 	/*
-	 * The INIT gate. INIT and DESTROY hold it for writing, every other
-	 * request for reading: no request runs against a half-negotiated
-	 * connection, and the filesystem's init()/destroy() never run under
-	 * one of its operations. Taken before anything in fs/; nothing in
-	 * this layer takes another lock while holding it. Writers are
-	 * preferred so a stream of requests cannot starve a guest's re-INIT.
+	 * What INIT agreed, packed into one word (session_agreed_pack()):
+	 * every request loads it once, without a lock, into fuse_call.conn,
+	 * so a request sees one whole connection, never half of one, and no
+	 * request waits for INIT or DESTROY or makes them wait. 0 when there
+	 * is no connection (before INIT, during INIT/DESTROY, after DESTROY).
+	 * Written only with reset_lock held.
 	 */
-	pthread_rwlock_t gate;
-	bool initialized;	/* protected by gate */
-	uint32_t minor;		/* protected by gate: agreed minor version */
-	uint32_t max_write;	/* protected by gate: agreed max_write */
-	struct vfs_conn conn;	/* protected by gate */
-	bool setxattr_ext;	/* protected by gate: 7.33 fuse_setxattr_in */
-	bool submounts;		/* protected by gate: FUSE_ATTR_SUBMOUNT agreed */
-	/* protected by gate: CREATE, MKDIR, MKNOD, SYMLINK carry contexts */
-	bool security_ctx;
+	_Atomic uint64_t agreed;
+	/*
+	 * Serialises INIT and DESTROY with each other, and nothing else:
+	 * requests in flight never take it, so one that waits (a SETLKW, a
+	 * stuck system call) cannot hold a re-INIT, nor the requests queued
+	 * after it. Taken before any lock in fs/ (init()/destroy() run under
+	 * it); nothing in this layer is taken while it is held.
+	 */
+	pthread_mutex_t reset_lock;
 
-	/* Read by the transport without the gate. */
+	/* Read by the transport without a lock. */
 	atomic_bool destroyed;
 
 	/* Requests blocked in a lock wait (fuse/ops_lock.c); no lock. */
@@ -69,11 +69,34 @@ struct fuse_waiter {
 	struct fuse_waiter *next;	/* protected by waiters_lock */
 };
 
+/** The agreed connection as a request sees it (fuse_session.agreed). */
+struct fuse_agreed {
+	uint32_t max_write;	/* 0: no connection */
+	bool security_ctx;	/* CREATE, MKDIR, MKNOD, SYMLINK carry contexts */
+	bool setxattr_ext;	/* 7.33 fuse_setxattr_in */
+	bool submounts;		/* FUSE_ATTR_SUBMOUNT agreed */
+};
+
+static inline uint64_t session_agreed_pack(const struct fuse_agreed *a)
+{
+	return (uint64_t)a->max_write | (uint64_t)a->security_ctx << 32 |
+	       (uint64_t)a->setxattr_ext << 33 | (uint64_t)a->submounts << 34;
+}
+
+static inline void session_agreed_unpack(uint64_t w, struct fuse_agreed *a)
+{
+	a->max_write = (uint32_t)w;
+	a->security_ctx = (w >> 32) & 1;
+	a->setxattr_ext = (w >> 33) & 1;
+	a->submounts = (w >> 34) & 1;
+}
+
 /** One request in flight: lives on the processing thread's stack. */
 struct fuse_call {
 	struct fuse_session *s;
 	struct fuse_req *req;
 	struct fuse_in_header hdr;	/* copied out and validated */
+	struct fuse_agreed conn;	/* loaded once, before the op ran */
 	struct vfs_ctx ctx;
 	struct fuse_reader r;		/* the body: after hdr, up to hdr.len */
 

@@ -19,13 +19,13 @@
 
 #include <linux/virtio_config.h>
 
-enum { PASS = 0, FAIL = 1, SKIP = 77 };
-
 struct check_case {
 	const char *name;
 	int (*fn)(struct client_session *cs, const struct client_opts *o,
 		  char *msg, size_t len);
 	struct session_cfg cfg;
+	/* Needs a back end started with particular options: only with --case. */
+	bool named_only;
 };
 
 static int say(char *msg, size_t len, int verdict, const char *fmt, ...)
@@ -106,6 +106,29 @@ static int c_hiprio(struct client_session *cs, const struct client_opts *o,
 		return say(msg, len, FAIL, "FORGET came back with %u bytes",
 			   s->used_len);
 	return root_ok(cs, 1, msg, len);
+}
+
+/*
+ * Anything else on the hiprio queue is refused: its one thread must never
+ * wait on a request that can last (a SETLKW), or the FORGETs behind it
+ * would wait too.
+ */
+static int c_hiprio_refuses(struct client_session *cs,
+			    const struct client_opts *o, char *msg, size_t len)
+{
+	struct fm_slot *s = &cs->q[0].slots[0];
+	int r;
+
+	fm_fill_getattr(s, FUSE_ROOT_ID);
+	if (fm_call(&cs->q[0], s, o->timeout_ms))
+		return say(msg, len, FAIL, "GETATTR on hiprio never came back");
+	r = fm_reply(s, NULL, NULL);
+	if (r == 0 || r == -EBADMSG)
+		return say(msg, len, FAIL, "GETATTR on hiprio: %s",
+			   r ? "malformed reply" : "served");
+	if (root_ok(cs, 1, msg, len))
+		return FAIL;
+	return say(msg, len, PASS, "GETATTR on hiprio: %s", strerror(-r));
 }
 
 static int c_ring_restart(struct client_session *cs,
@@ -451,6 +474,7 @@ static const struct check_case cases[] = {
 	{ "init_major_6", c_init_major6, CFG(.no_init = true) },
 	{ "init_twice", c_init_twice, CFG() },
 	{ "hiprio_forget", c_hiprio, CFG() },
+	{ "hiprio_refuses_getattr", c_hiprio_refuses, CFG() },
 	{ "ring_stop_restart", c_ring_restart, CFG() },
 	{ "ring_restart_kick_before_call", c_ring_restart_kick_first, CFG() },
 	{ "queue_disable_enable", c_enable, CFG() },
@@ -462,6 +486,8 @@ static const struct check_case cases[] = {
 	{ "disconnect_idle", c_nothing, CFG() },
 	{ "disconnect_inflight", c_disconnect_inflight, CFG() },
 	{ "security_ctx", check_secctx, CFG(.no_init = true) },
+	{ "setlkw_reinit", check_setlkw_reinit, CFG(), true },
+	{ "setlkw_destroy", check_setlkw_destroy, CFG(), true },
 	{ NULL },
 };
 
@@ -500,13 +526,20 @@ static int run_case(const struct check_case *c, const struct client_opts *o,
 	return v;
 }
 
+static bool selected(const struct check_case *c, const struct client_opts *o)
+{
+	if (!o->only)
+		return !c->named_only;
+	return strstr(c->name, o->only) != NULL;
+}
+
 int check_main(struct client_opts *o)
 {
 	unsigned int n = 0, failed = 0, i = 0;
 	char msg[512];
 
 	for (const struct check_case *c = cases; c->name; c++)
-		if (!o->only || strstr(c->name, o->only))
+		if (selected(c, o))
 			n++;
 	if (o->list) {
 		for (const struct check_case *c = cases; c->name; c++)
@@ -521,7 +554,7 @@ int check_main(struct client_opts *o)
 	for (const struct check_case *c = cases; c->name; c++) {
 		int v;
 
-		if (o->only && !strstr(c->name, o->only))
+		if (!selected(c, o))
 			continue;
 		v = run_case(c, o, msg, sizeof(msg));
 		printf("%s %u - %s%s%s%s\n", v == FAIL ? "not ok" : "ok", ++i,

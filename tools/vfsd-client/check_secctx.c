@@ -15,8 +15,6 @@
 #include <string.h>
 #include <sys/xattr.h>
 
-enum { PASS = 0, FAIL = 1, SKIP = 77 };
-
 #define SC_NAME "security.selinux"
 #define SC_LABEL "system_u:object_r:vfsd_client_t:s0"
 #define SC_OUT (sizeof(struct fuse_out_header) + 4096)

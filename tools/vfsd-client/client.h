@@ -61,9 +61,17 @@ const char *status_str(int status, char *buf, size_t len);
 int bench_main(struct client_opts *o);
 int limit_main(struct client_opts *o);
 int check_main(struct client_opts *o);
+
+/* A check case's verdict, with its reason written to msg. */
+enum { PASS = 0, FAIL = 1, SKIP = 77 };
 /* The check case security_ctx (check_secctx.c). */
 int check_secctx(struct client_session *cs, const struct client_opts *o,
 		 char *msg, size_t len);
+/* The cases of check_hostile.c, run only when named with --case. */
+int check_setlkw_reinit(struct client_session *cs, const struct client_opts *o,
+			char *msg, size_t len);
+int check_setlkw_destroy(struct client_session *cs,
+			 const struct client_opts *o, char *msg, size_t len);
 int attack_main(struct client_opts *o);
 
 #endif

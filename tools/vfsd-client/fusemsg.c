@@ -173,9 +173,14 @@ int fm_reap(struct fm_queue *q, struct fm_slot **done, unsigned int max)
 
 int fm_call(struct fm_queue *q, struct fm_slot *s, int timeout_ms)
 {
+	fm_submit(s);
+	return fm_wait(q, s, timeout_ms);
+}
+
+int fm_wait(struct fm_queue *q, struct fm_slot *s, int timeout_ms)
+{
 	uint64_t deadline = vc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 
-	fm_submit(s);
 	while (!s->done) {
 		int64_t left = (int64_t)(deadline - vc_now_ns()) / 1000000;
 
@@ -260,6 +265,30 @@ void fm_fill_batch_forget(struct fm_slot *s, const uint64_t *nodeids,
 
 		fm_arg(s, &one, sizeof(one));
 	}
+	fm_split(s);
+	fm_in_hdr(s)->len = (uint32_t)s->in_len;
+}
+
+void fm_fill_lk(struct fm_slot *s, uint32_t opcode, uint64_t nodeid,
+		uint64_t fh, uint64_t owner, uint32_t type)
+{
+	struct fuse_lk_in in = {
+		.fh = fh,
+		.owner = owner,
+		.lk = { .start = 0, .end = INT64_MAX, .type = type },
+	};
+
+	fm_begin(s, opcode, nodeid);
+	fm_arg(s, &in, sizeof(in));
+	fm_end(s, REPLY(sizeof(struct fuse_lk_out)));
+}
+
+void fm_fill_interrupt(struct fm_slot *s, uint64_t unique)
+{
+	struct fuse_interrupt_in in = { .unique = unique };
+
+	fm_begin(s, FUSE_INTERRUPT, 0);
+	fm_arg(s, &in, sizeof(in));
 	fm_split(s);
 	fm_in_hdr(s)->len = (uint32_t)s->in_len;
 }

@@ -68,6 +68,8 @@ void fm_submit(struct fm_slot *s);
 /* Completion: mark slots done from the used ring; returns slots reaped. */
 int fm_reap(struct fm_queue *q, struct fm_slot **done, unsigned int max);
 int fm_call(struct fm_queue *q, struct fm_slot *s, int timeout_ms);
+/* fm_call without the submit: wait for a slot already sent. */
+int fm_wait(struct fm_queue *q, struct fm_slot *s, int timeout_ms);
 /* fm_call, then copy the first want bytes of a successful answer to out;
  * -EBADMSG if it is shorter. */
 int fm_call_copy(struct fm_queue *q, struct fm_slot *s, int timeout_ms,
@@ -88,6 +90,10 @@ void fm_fill_forget(struct fm_slot *s, uint64_t nodeid, uint64_t nlookup);
 void fm_fill_batch_forget(struct fm_slot *s, const uint64_t *nodeids,
 			  uint32_t count);
 void fm_fill_getattr(struct fm_slot *s, uint64_t nodeid);
+/* SETLK/SETLKW/GETLK of the whole file; INTERRUPT (no reply) of unique. */
+void fm_fill_lk(struct fm_slot *s, uint32_t opcode, uint64_t nodeid,
+		uint64_t fh, uint64_t owner, uint32_t type);
+void fm_fill_interrupt(struct fm_slot *s, uint64_t unique);
 void fm_fill_open(struct fm_slot *s, uint32_t opcode, uint64_t nodeid,
 		  uint32_t flags);
 void fm_fill_release(struct fm_slot *s, uint32_t opcode, uint64_t nodeid,
