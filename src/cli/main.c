@@ -193,6 +193,16 @@ static int serve_vhost_user(const struct vfsd_options *o,
 		log_err("vhost-user session failed: %s", strerror(-ret));
 		return 1;
 	}
+	if (ret == VIRTIO_FS_ABANDONED) {
+		/*
+		 * Threads stuck in the kernel still hold the session and the
+		 * filesystem: end without freeing them; the kernel ends the
+		 * threads (and the supervisor clears up on the host).
+		 */
+		log_warn("front end disconnected with requests stuck in the "
+			 "kernel; exiting without them");
+		_exit(0);
+	}
 	log_info("front end disconnected, exiting");
 	return 0;
 }

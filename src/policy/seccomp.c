@@ -116,7 +116,7 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(sched_getaffinity, "sysconf(_SC_NPROCESSORS_ONLN)"),
 	ALLOW(rt_sigprocmask, "threads start with signals blocked"),
 	ALLOW(rt_sigaction, "SIGSYS handler for --seccomp=trap; abort()"),
-	ALLOW(rt_sigreturn, "returning from the SIGTERM/SIGSYS handlers"),
+	ALLOW(rt_sigreturn, "returning from the SIGTERM/SIGSYS/wake handlers"),
 	ALLOW(restart_syscall, "a timed poll resumed after SIGSTOP/SIGCONT or a debugger"),
 	ALLOW(getrandom, "malloc arena randomisation in new threads"),
 	ALLOW(clock_gettime, "timestamps where the vDSO is unavailable"),
@@ -124,7 +124,7 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(nanosleep, "back-off sleeps on older libcs"),
 	ALLOW(getpid, "log lines; abort()"),
 	ALLOW(gettid, "abort() and raise()"),
-	ALLOW(tgkill, "abort(): an assertion dies by SIGABRT, not SIGSYS"),
+	ALLOW(tgkill, "abort(); waking a worker stuck in a call (thread_wake)"),
 	ALLOW(exit, "a thread ends"),
 	ALLOW(exit_group, "the process ends"),
 };

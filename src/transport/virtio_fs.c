@@ -24,6 +24,15 @@
  * count is zero, and exits; so after queue_stop() no thread touches the
  * ring or the guest memory behind that queue.
  *
+ * The stop is bounded (vfs_queue_stop): requests that wait for the guest
+ * (lock waits) give up at once (fuse_req.cancelled); a request still
+ * running VFS_STOP_GRACE_MS later has its thread woken with
+ * THREAD_WAKE_SIGNAL every VFS_WAKE_MS, so a blocking system call returns
+ * EINTR; and once the front end is gone, requests still running
+ * VFS_GONE_DEADLINE_MS later (an uninterruptible wait: a hung network or
+ * FUSE filesystem in the share) are abandoned: the serving loop returns
+ * VIRTIO_FS_ABANDONED and the process exits without them.
+ *
  * Lock order: vu_queue.lock and vfs_pool.lock are leaves; neither is held
  * while taking the other, and no lock is held while a handler runs.
  */
@@ -35,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "transport/vu_conn.h"
@@ -48,6 +58,15 @@ struct vfs_server;
 /* One request between pop and push. */
 struct vfs_work {
 	struct vfs_work *next;		/* pool queue or free list link */
+	struct vfs_work *all_next;	/* vfs_qthread.all; protected by vu_queue.lock */
+	/*
+	 * Set (runner first) by the thread that runs the handler, cleared
+	 * under vu_queue.lock when it completes: the stop wakes runner while
+	 * it holds that lock and sees running, so the signal cannot reach a
+	 * request of another queue the thread moved on to.
+	 */
+	atomic_bool running;
+	pthread_t runner;
 	unsigned int queue;
 	uint16_t head;
 	struct fuse_req req;
@@ -65,8 +84,11 @@ struct vfs_qthread {
 	unsigned int inflight;		/* protected by vu_queue.lock */
 	bool throttled;			/* protected by vu_queue.lock */
 	struct vfs_work *free_list;	/* protected by vu_queue.lock */
+	/* Every work item of this queue, free or not: what the stop wakes. */
+	struct vfs_work *all;		/* protected by vu_queue.lock */
+	bool exited;			/* protected by vu_queue.lock */
 	bool rescue_logged;		/* queue thread only */
-	pthread_cond_t idle;		/* signalled under vu_queue.lock */
+	pthread_cond_t idle;		/* CLOCK_MONOTONIC; under vu_queue.lock */
 };
 
 struct vfs_pool {
@@ -87,6 +109,8 @@ struct vfs_server {
 	bool use_pool;
 	fuse_req_handler handler;
 	void *session;
+	int sock;			/* the front end's connection */
+	bool gone;			/* socket thread only: sock hung up */
 };
 
 int virtio_fs_listen(const char *path, const char *group)
@@ -113,6 +137,7 @@ static void vfs_complete(struct vfs_server *srv, struct vfs_work *w)
 			w->queue, w->req.reply_len, room);
 
 	pthread_mutex_lock(&q->lock);
+	atomic_store_explicit(&w->running, false, memory_order_relaxed);
 	vq_push(&q->vq, w->head, len);
 	vq_notify(&q->vq);
 	w->next = qt->free_list;
@@ -124,6 +149,8 @@ static void vfs_complete(struct vfs_server *srv, struct vfs_work *w)
 
 static void vfs_run(struct vfs_server *srv, struct vfs_work *w)
 {
+	w->runner = pthread_self();
+	atomic_store_explicit(&w->running, true, memory_order_release);
 	srv->handler(srv->session, &w->req);
 	vfs_complete(srv, w);
 }
@@ -259,7 +286,7 @@ static struct vfs_work *vfs_get_work(struct vfs_qthread *qt)
 	struct vfs_work *w;
 
 	pthread_mutex_lock(&q->lock);
-	while (qt->inflight >= q->vq.num) {
+	while (qt->inflight >= q->vq.num && !vfs_stopping(qt)) {
 		qt->throttled = true;
 		pthread_cond_wait(&qt->idle, &q->lock);
 	}
@@ -268,7 +295,17 @@ static struct vfs_work *vfs_get_work(struct vfs_qthread *qt)
 	if (w != NULL)
 		qt->free_list = w->next;
 	pthread_mutex_unlock(&q->lock);
-	return w != NULL ? w : malloc(sizeof(*w));
+	if (w != NULL)
+		return w;
+	w = malloc(sizeof(*w));
+	if (w == NULL)
+		return NULL;
+	atomic_init(&w->running, false);
+	pthread_mutex_lock(&q->lock);
+	w->all_next = qt->all;
+	qt->all = w;
+	pthread_mutex_unlock(&q->lock);
+	return w;
 }
 
 static void vfs_put_work(struct vfs_qthread *qt, struct vfs_work *w)
@@ -413,11 +450,15 @@ static void *vfs_queue_thread(void *arg)
 	pthread_mutex_lock(&q->lock);
 	while (qt->inflight > 0)
 		pthread_cond_wait(&qt->idle, &q->lock);
-	w = qt->free_list;
+	/* The stop looks at the work items only until it sees this. */
+	qt->exited = true;
+	pthread_cond_broadcast(&qt->idle);
+	w = qt->all;
+	qt->all = NULL;
 	qt->free_list = NULL;
 	pthread_mutex_unlock(&q->lock);
 	while (w != NULL) {
-		struct vfs_work *next = w->next;
+		struct vfs_work *next = w->all_next;
 
 		free(w);
 		w = next;
@@ -439,6 +480,8 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 	qt->inflight = 0;
 	qt->throttled = false;
 	qt->free_list = NULL;
+	qt->all = NULL;
+	qt->exited = false;
 	qt->rescue_logged = false;
 	ret = thread_create_nosig(&qt->thread, vfs_queue_thread, qt);
 	if (ret < 0) {
@@ -451,7 +494,90 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 	return 0;
 }
 
-static void vfs_queue_stop(struct vu_dev *dev, unsigned int idx)
+/*
+ * The bound of a queue stop (see the top of this file): a request still
+ * running VFS_STOP_GRACE_MS after the stop has its thread woken, again
+ * about every VFS_WAKE_MS; once the front end is gone, one still running
+ * VFS_GONE_DEADLINE_MS later is abandoned with the process. While the
+ * front end is there (GET_VRING_BASE of a VM that pauses) the stop waits
+ * as long as the requests take: a slow fsync that cannot be interrupted
+ * is no reason to take the device away from a guest.
+ */
+#define VFS_STOP_GRACE_MS 100
+#define VFS_WAKE_MS 100
+#define VFS_GONE_DEADLINE_MS 2000
+
+static uint64_t vfs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Wait on qt->idle (q->lock held) for ms milliseconds at most. */
+static void vfs_idle_wait_ms(struct vfs_qthread *qt, struct vu_queue *q,
+			     uint64_t ms)
+{
+	uint64_t until = vfs_now_ms() + ms;
+	struct timespec ts = {
+		.tv_sec = (time_t)(until / 1000),
+		.tv_nsec = (long)(until % 1000) * 1000000,
+	};
+
+	(void)pthread_cond_timedwait(&qt->idle, &q->lock, &ts);
+}
+
+/* Under q->lock: interrupt the system call of every running request. */
+static void vfs_wake_running(struct vfs_qthread *qt)
+{
+	for (struct vfs_work *w = qt->all; w != NULL; w = w->all_next)
+		if (atomic_load_explicit(&w->running, memory_order_acquire))
+			thread_wake(w->runner);
+}
+
+/* Whether the front end hung up (checked while a stop waits). */
+static bool vfs_front_end_gone(struct vfs_server *srv)
+{
+	struct pollfd pfd = { .fd = srv->sock, .events = POLLRDHUP };
+
+	if (!srv->gone && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		srv->gone = true;
+	return srv->gone;
+}
+
+/*
+ * Wait for the queue thread to finish its requests, waking those that
+ * outlast the grace. False if the front end is gone and they still ran
+ * VFS_GONE_DEADLINE_MS later.
+ */
+static bool vfs_queue_drain(struct vfs_server *srv, struct vfs_qthread *qt)
+{
+	struct vu_queue *q = &srv->dev.q[qt->idx];
+	uint64_t start = vfs_now_ms(), gone_at = 0;
+	bool exited;
+
+	pthread_mutex_lock(&q->lock);
+	/* A queue thread waiting for room must see the stop too. */
+	pthread_cond_broadcast(&qt->idle);
+	while (!qt->exited) {
+		uint64_t now = vfs_now_ms();
+
+		if (!gone_at && vfs_front_end_gone(srv))
+			gone_at = now;
+		if (gone_at && now - gone_at >= VFS_GONE_DEADLINE_MS)
+			break;
+		if (now - start >= VFS_STOP_GRACE_MS)
+			vfs_wake_running(qt);
+		vfs_idle_wait_ms(qt, q, VFS_WAKE_MS);
+	}
+	exited = qt->exited;
+	pthread_mutex_unlock(&q->lock);
+	return exited;
+}
+
+static int vfs_queue_stop(struct vu_dev *dev, unsigned int idx)
 {
 	struct vfs_server *srv = container_of(dev, struct vfs_server, dev);
 	struct vfs_qthread *qt = &srv->qt[idx];
@@ -464,11 +590,18 @@ static void vfs_queue_stop(struct vu_dev *dev, unsigned int idx)
 	atomic_store(&qt->cancelled, true);
 	if (eventfd_write(qt->stop_fd, 1) < 0)
 		log_err("virtqueue %u: stop: %s", idx, strerror(errno));
+	if (!vfs_queue_drain(srv, qt)) {
+		log_err("virtqueue %u: requests still in a system call %d ms "
+			"after the front end left; giving up on them", idx,
+			VFS_GONE_DEADLINE_MS);
+		return -EBUSY;
+	}
 	pthread_join(qt->thread, NULL);
 	if (close(qt->stop_fd) < 0)
 		log_warn("close: %s", strerror(errno));
 	qt->stop_fd = -1;
 	log_debug("virtqueue %u stopped", idx);
+	return 0;
 }
 
 static const struct vu_dev_ops vfs_dev_ops = {
@@ -480,21 +613,29 @@ static int vfs_server_init(struct vfs_server *srv,
 			   const struct virtio_fs_opts *opts,
 			   fuse_req_handler handler, void *session)
 {
+	pthread_condattr_t ca;
 	int ret;
 
 	srv->handler = handler;
 	srv->session = session;
-	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++) {
+	ret = pthread_condattr_init(&ca);
+	if (ret != 0)
+		return -ret;
+	/* Stop deadlines must not move with the wall clock. */
+	ret = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	for (unsigned int i = 0; ret == 0 && i < VU_MAX_QUEUES; i++) {
 		srv->qt[i].srv = srv;
 		srv->qt[i].idx = i;
 		srv->qt[i].stop_fd = -1;
-		ret = pthread_cond_init(&srv->qt[i].idle, NULL);
+		ret = pthread_cond_init(&srv->qt[i].idle, &ca);
 		if (ret != 0) {
 			while (i-- > 0)
 				pthread_cond_destroy(&srv->qt[i].idle);
-			return -ret;
 		}
 	}
+	pthread_condattr_destroy(&ca);
+	if (ret != 0)
+		return -ret;
 	ret = vu_dev_init(&srv->dev, &vfs_dev_ops);
 	if (ret == 0 && opts && opts->thread_pool_size > 0) {
 		ret = vfs_pool_start(srv, opts->thread_pool_size);
@@ -514,6 +655,8 @@ static void vfs_server_cleanup(struct vfs_server *srv)
 {
 	/* Queue threads first: they feed the pool. */
 	vu_dev_cleanup(&srv->dev);
+	if (srv->dev.abandoned)
+		return;
 	if (srv->use_pool)
 		vfs_pool_stop(&srv->pool);
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
@@ -553,6 +696,9 @@ int virtio_fs_serve(int listen_fd, const struct virtio_fs_opts *opts,
 	struct vfs_server *srv;
 	int fd, ret;
 
+	ret = thread_wake_init();
+	if (ret < 0)
+		return ret;
 	fd = vu_accept(listen_fd);
 	if (fd < 0)
 		return fd;
@@ -568,8 +714,15 @@ int virtio_fs_serve(int listen_fd, const struct virtio_fs_opts *opts,
 		free(srv);
 		goto out_close;
 	}
+	srv->sock = fd;
 	vfs_socket_loop(srv, fd);
+	srv->gone = true;
 	vfs_server_cleanup(srv);
+	if (srv->dev.abandoned) {
+		/* Stuck threads still point into srv: leave it to the exit. */
+		ret = VIRTIO_FS_ABANDONED;
+		goto out_close;
+	}
 	free(srv);
 out_close:
 	if (close(fd) < 0)

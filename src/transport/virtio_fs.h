@@ -22,10 +22,16 @@ struct virtio_fs_opts {
  */
 int virtio_fs_listen(const char *path, const char *group);
 
+/* virtio_fs_serve(): requests were left running, see there. */
+#define VIRTIO_FS_ABANDONED 1
+
 /**
  * Accept one front end on listen_fd and serve it until it disconnects.
  * Every request is handed to handler(session, req). Returns 0 on a clean
- * disconnect, -errno on a setup failure.
+ * disconnect, -errno on a setup failure, or VIRTIO_FS_ABANDONED when the
+ * front end is gone and requests were still stuck in a system call after
+ * the stop's deadline: their threads still run the handler, so the caller
+ * must not free the session and should end the process (_exit) at once.
  */
 int virtio_fs_serve(int listen_fd, const struct virtio_fs_opts *opts,
 		    fuse_req_handler handler, void *session);

@@ -66,12 +66,22 @@ int vu_dev_init(struct vu_dev *dev, const struct vu_dev_ops *ops)
 	return 0;
 }
 
-static void vu_queue_stop(struct vu_dev *dev, unsigned int idx)
+/*
+ * 0 once q[idx] is stopped, -EBUSY if the device is abandoned (see
+ * vu_dev.abandoned): the caller changes nothing and ends the connection.
+ */
+static int vu_queue_stop(struct vu_dev *dev, unsigned int idx)
 {
+	if (dev->abandoned)
+		return -EBUSY;
 	if (!dev->q[idx].running)
-		return;
-	dev->ops->queue_stop(dev, idx);
+		return 0;
+	if (dev->ops->queue_stop(dev, idx) < 0) {
+		dev->abandoned = true;
+		return -EBUSY;
+	}
 	dev->q[idx].running = false;
+	return 0;
 }
 
 static bool vu_queue_enabled(const struct vu_dev *dev, const struct vu_queue *q)
@@ -111,7 +121,8 @@ static void vu_queue_try_start(struct vu_dev *dev, unsigned int idx)
 void vu_dev_cleanup(struct vu_dev *dev)
 {
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
-		vu_queue_stop(dev, i);
+		if (vu_queue_stop(dev, i))
+			return;
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++) {
 		vu_queue_reset(&dev->q[i], i);
 		pthread_mutex_destroy(&dev->q[i].lock);
@@ -174,7 +185,8 @@ static enum vu_result vu_reset_owner_exec(struct vu_dev *dev,
 					  struct vu_msg *msg __unused)
 {
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++) {
-		vu_queue_stop(dev, i);
+		if (vu_queue_stop(dev, i))
+			return VU_FATAL;
 		vu_queue_reset(&dev->q[i], i);
 	}
 	dev->features = 0;
@@ -199,7 +211,8 @@ static enum vu_result vu_set_mem_table_exec(struct vu_dev *dev,
 
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++) {
 		was_running[i] = dev->q[i].running;
-		vu_queue_stop(dev, i);
+		if (vu_queue_stop(dev, i))
+			return VU_FATAL;
 	}
 	ret = gm_set_table(&dev->mem, &msg->payload, msg->hdr.size, msg->fds,
 			   msg->nfds);
@@ -242,7 +255,8 @@ static enum vu_result vu_set_vring_num_exec(struct vu_dev *dev,
 			num, VQ_MAX_SIZE);
 		return VU_FAILED;
 	}
-	vu_queue_stop(dev, msg->payload.state.index);
+	if (vu_queue_stop(dev, msg->payload.state.index))
+		return VU_FATAL;
 	q->vq.num = (uint16_t)num;
 	return VU_DONE;
 }
@@ -258,7 +272,8 @@ static enum vu_result vu_set_vring_addr_exec(struct vu_dev *dev,
 		return VU_FAILED;
 	}
 	q = &dev->q[a->index];
-	vu_queue_stop(dev, a->index);
+	if (vu_queue_stop(dev, a->index))
+		return VU_FATAL;
 	q->desc_uva = a->desc_user_addr;
 	q->avail_uva = a->avail_user_addr;
 	q->used_uva = a->used_user_addr;
@@ -275,7 +290,8 @@ static enum vu_result vu_set_vring_base_exec(struct vu_dev *dev,
 
 	if (q == NULL || msg->payload.state.num > UINT16_MAX)
 		return VU_FAILED;
-	vu_queue_stop(dev, msg->payload.state.index);
+	if (vu_queue_stop(dev, msg->payload.state.index))
+		return VU_FATAL;
 	q->vq.last_avail_idx = (uint16_t)msg->payload.state.num;
 	return VU_DONE;
 }
@@ -293,7 +309,8 @@ static enum vu_result vu_get_vring_base_exec(struct vu_dev *dev,
 
 	if (q == NULL)
 		return VU_FATAL;	/* it waits for an answer we cannot give */
-	vu_queue_stop(dev, idx);
+	if (vu_queue_stop(dev, idx))
+		return VU_FATAL;
 	msg->payload.state.num = q->vq.last_avail_idx;
 	msg->hdr.size = sizeof(msg->payload.state);
 	vu_queue_reset(q, idx);
@@ -329,7 +346,8 @@ static enum vu_result vu_set_vring_kick_exec(struct vu_dev *dev,
 
 	if (q == NULL)
 		return VU_FAILED;
-	vu_queue_stop(dev, idx);
+	if (vu_queue_stop(dev, idx))
+		return VU_FATAL;
 	vu_close_fd(&q->kick_fd);
 	if (fd < 0) {
 		/* Polling mode: not supported, the ring stays stopped. */
@@ -401,8 +419,8 @@ static enum vu_result vu_set_vring_enable_exec(struct vu_dev *dev,
 	q->enabled = msg->payload.state.num == 1;
 	if (q->enabled)
 		vu_queue_try_start(dev, idx);
-	else
-		vu_queue_stop(dev, idx);
+	else if (vu_queue_stop(dev, idx))
+		return VU_FATAL;
 	return VU_DONE;
 }
 

@@ -63,8 +63,12 @@ struct vu_dev;
 struct vu_dev_ops {
 	/* Start serving q[idx]; returns 0 or -errno. */
 	int (*queue_start)(struct vu_dev *dev, unsigned int idx);
-	/* Stop serving q[idx]; returns when its in-flight work is done. */
-	void (*queue_stop)(struct vu_dev *dev, unsigned int idx);
+	/*
+	 * Stop serving q[idx]; returns 0 when its in-flight work is done, or
+	 * -EBUSY when requests were left running (the front end is gone and
+	 * they are stuck): the device is then abandoned.
+	 */
+	int (*queue_stop)(struct vu_dev *dev, unsigned int idx);
 };
 
 /* Everything here belongs to the socket thread unless noted otherwise. */
@@ -73,6 +77,12 @@ struct vu_dev {
 	uint64_t features;
 	uint64_t protocol_features;
 	bool owner_set;
+	/*
+	 * A queue could not be stopped: threads may still use the rings and
+	 * guest memory, so nothing is stopped, freed or unmapped any more and
+	 * the message that tried ends the connection.
+	 */
+	bool abandoned;
 	/* Read by queue threads; changed only while every queue is stopped. */
 	struct guest_mem mem;
 	struct vu_queue q[VU_MAX_QUEUES];
@@ -81,14 +91,15 @@ struct vu_dev {
 /** Returns 0 or -errno (mutex setup). */
 int vu_dev_init(struct vu_dev *dev, const struct vu_dev_ops *ops);
 
-/** Stop every queue, close every fd, unmap guest memory. */
+/** Stop every queue, close every fd, unmap guest memory (not if abandoned). */
 void vu_dev_cleanup(struct vu_dev *dev);
 
 /**
  * Act on one checked message (see vu_msg_check()). Fds the device keeps are
  * taken out of msg; the caller closes the rest. If *reply is set on return,
  * msg holds the reply to send. Returns 0, or -EPROTO when the connection
- * must end (a request that needs an answer we cannot give).
+ * must end (a request that needs an answer we cannot give, or a device
+ * abandoned to requests that would not stop).
  */
 int vu_dev_process(struct vu_dev *dev, struct vu_msg *msg, bool *reply);
 

@@ -5,11 +5,34 @@
 #include <pthread.h>
 
 /**
- * pthread_create with every signal blocked in the new thread, so signals
- * are handled by the thread that started serving. Worker threads run with
- * a guest user's effective ids between requests: a handler that cleans up
- * (unlink, umount) must not run there. Returns 0 or -errno.
+ * pthread_create with signals blocked in the new thread, so signals are
+ * handled by the thread that started serving. Worker threads run with a
+ * guest user's effective ids between requests: a handler that cleans up
+ * (unlink, umount) must not run there. THREAD_WAKE_SIGNAL stays open: its
+ * handler does nothing a guest user's ids could matter for (thread_wake()).
+ * Returns 0 or -errno.
  */
 int thread_create_nosig(pthread_t *t, void *(*fn)(void *), void *arg);
+
+/*
+ * Interrupts a thread's blocking system call. Its default action is to
+ * ignore it, so a stray one from outside kills nothing.
+ */
+#define THREAD_WAKE_SIGNAL SIGURG
+
+/**
+ * Install the handler of THREAD_WAKE_SIGNAL: it does nothing, and is
+ * installed without SA_RESTART, so that a system call it interrupts
+ * returns EINTR instead of going back to sleep. Returns 0 or -errno.
+ */
+int thread_wake_init(void);
+
+/**
+ * Send THREAD_WAKE_SIGNAL to t: a blocking system call t is in (or enters
+ * before the signal is taken) returns EINTR. A call that only a fatal
+ * signal ends (an uninterruptible wait) goes on; so may one t enters just
+ * after the signal was taken, so callers repeat it while they wait.
+ */
+void thread_wake(pthread_t t);
 
 #endif

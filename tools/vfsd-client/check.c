@@ -26,6 +26,9 @@ struct check_case {
 	struct session_cfg cfg;
 	/* Needs a back end started with particular options: only with --case. */
 	bool named_only;
+	/* Host state the back end must find at its start, and its removal. */
+	int (*prepare)(const struct client_opts *o, char *msg, size_t len);
+	void (*finish)(void);
 };
 
 static int say(char *msg, size_t len, int verdict, const char *fmt, ...)
@@ -488,6 +491,9 @@ static const struct check_case cases[] = {
 	{ "security_ctx", check_secctx, CFG(.no_init = true) },
 	{ "setlkw_reinit", check_setlkw_reinit, CFG(), true },
 	{ "setlkw_destroy", check_setlkw_destroy, CFG(), true },
+	{ "blocked_disconnect", check_blocked_disconnect, CFG(), true },
+	{ "stuck_disconnect", check_stuck_disconnect, CFG(), true,
+	  check_stuck_prepare, check_stuck_finish },
 	{ NULL },
 };
 
@@ -502,6 +508,14 @@ static int run_case(const struct check_case *c, const struct client_opts *o,
 	msg[0] = '\0';
 	if (!cfg.nreq)
 		cfg.nreq = 1;
+	if (c->prepare) {
+		v = c->prepare(o, msg, len);
+		if (v != PASS) {
+			if (c->finish)
+				c->finish();
+			return v;
+		}
+	}
 	r = session_open(&cs, o, &cfg);
 	if (r == -EOPNOTSUPP) {
 		v = say(msg, len, SKIP, "back end has too few queues");
@@ -523,6 +537,8 @@ static int run_case(const struct check_case *c, const struct client_opts *o,
 				status_str(cs.dev.exit_status, st, sizeof(st)));
 	}
 	session_free(&cs);
+	if (c->finish)
+		c->finish();
 	return v;
 }
 

@@ -8,13 +8,21 @@
  *   the wait (and, with DESTROY, a FORGET and an INTERRUPT on the hiprio
  *   queue). Every one of them must be answered: a request that waits must
  *   hold nothing the others need. Needs --posix-lock and a thread pool.
+ * - blocked_disconnect, stuck_disconnect: the front end disconnects while a
+ *   request is blocked in a system call, one a signal interrupts (an open
+ *   waiting for a host process's lease) and one only a fatal signal ends
+ *   (a FUSE mount in the share that never answers). The back end must exit
+ *   all the same, with status 0. Need root.
  */
 #include "client.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The case's verdict, with its reason in msg (msg and len in scope). */
@@ -163,4 +171,142 @@ int check_setlkw_destroy(struct client_session *cs,
 			 const struct client_opts *o, char *msg, size_t len)
 {
 	return wedge(cs, o, msg, len, true);
+}
+
+/*
+ * After the disconnect the back end must exit within o->timeout_ms (the
+ * harness's hang deadline, far above vfsd's bound), whatever its request
+ * is stuck in. The harness then checks the exit status.
+ */
+static int disconnect_judge(struct client_session *cs,
+			    const struct client_opts *o, char *msg, size_t len,
+			    const char *what)
+{
+	uint64_t t0 = vc_now_ns();
+	int r = session_close(cs, o->timeout_ms);
+	unsigned int ms = (unsigned int)((vc_now_ns() - t0) / 1000000);
+
+	if (r)
+		return VERDICT(FAIL, "still running %u ms after the "
+			       "disconnect, with %s", ms, what);
+	return VERDICT(PASS, "exited %u ms after the disconnect, with %s", ms,
+		       what);
+}
+
+/* Sent, and not answered: the request is blocked in the back end. */
+static int send_blocked(struct fm_queue *q, struct fm_slot *s, char *msg,
+			size_t len, const char *what)
+{
+	int r;
+
+	fm_submit(s);
+	r = answer(q, s, 300);
+	if (r != -ETIMEDOUT)
+		return VERDICT(FAIL, "%s did not block: %s", what, errname(r));
+	return PASS;
+}
+
+/*
+ * An OPEN for writing of a file a host process holds a read lease on
+ * blocks in the back end's open(2) until the holder lets go or the lease
+ * break time (/proc/sys/fs/lease-break-time, 45 s) passes. The holder here
+ * never lets go while the front end disconnects.
+ */
+int check_blocked_disconnect(struct client_session *cs,
+			     const struct client_opts *o, char *msg,
+			     size_t len)
+{
+	struct fm_queue *q = &cs->q[1];
+	struct fuse_entry_out e;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	char path[4096];
+	int fd, v;
+
+	snprintf(path, sizeof(path), "%s/leased", o->shared_dir);
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return VERDICT(FAIL, "create %s: %s", path, strerror(errno));
+	/* The break notice (SIGIO) must not end us; we never let go. */
+	sigaction(SIGIO, &ign, &old);
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0) {
+		v = VERDICT(SKIP, "the host refuses a lease: %s",
+			    strerror(errno));
+		goto out;
+	}
+	v = fm_do_lookup(q, FUSE_ROOT_ID, "leased", &e);
+	if (v) {
+		v = VERDICT(FAIL, "LOOKUP leased: %s", errname(v));
+		goto out;
+	}
+	fm_fill_open(&q->slots[1], FUSE_OPEN, e.nodeid, O_WRONLY);
+	v = send_blocked(q, &q->slots[1], msg, len, "OPEN of a leased file");
+	if (v == PASS)
+		v = disconnect_judge(cs, o, msg, len,
+				     "an OPEN waiting for a host lease");
+out:
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	close(fd);
+	sigaction(SIGIO, &old, NULL);
+	return v;
+}
+
+/*
+ * stuck_disconnect: a FUSE mount in the share whose server never answers
+ * (not even its INIT), as a hung network or FUSE filesystem would. Every
+ * request into it waits in the kernel until a fatal signal: no wakeup of
+ * the back end's own can end it, so only its deadline does.
+ */
+static int hung_fd = -1;
+static char hung_dir[4096];
+
+int check_stuck_prepare(const struct client_opts *o, char *msg, size_t len)
+{
+	char opts[128];
+
+	snprintf(hung_dir, sizeof(hung_dir), "%s/hung", o->shared_dir);
+	if (mkdir(hung_dir, 0755) < 0 && errno != EEXIST)
+		return VERDICT(FAIL, "mkdir %s: %s", hung_dir, strerror(errno));
+	/* CLOEXEC: the back end must not hold the mount's device open. */
+	hung_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (hung_fd < 0)
+		return VERDICT(SKIP, "/dev/fuse: %s", strerror(errno));
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", hung_fd);
+	if (mount("vfsd-client-hung", hung_dir, "fuse", MS_NOSUID | MS_NODEV,
+		  opts) < 0) {
+		int err = errno;
+
+		close(hung_fd);
+		hung_fd = -1;
+		return VERDICT(SKIP, "mount fuse: %s", strerror(err));
+	}
+	return PASS;
+}
+
+void check_stuck_finish(void)
+{
+	if (hung_fd < 0)
+		return;
+	/* The last close of its device aborts the connection. */
+	close(hung_fd);
+	hung_fd = -1;
+	if (umount2(hung_dir, MNT_DETACH) < 0)
+		fprintf(stderr, "vfsd-client: umount %s: %s\n", hung_dir,
+			strerror(errno));
+	rmdir(hung_dir);
+}
+
+int check_stuck_disconnect(struct client_session *cs,
+			   const struct client_opts *o, char *msg, size_t len)
+{
+	struct fm_queue *q = &cs->q[1];
+	int v;
+
+	fm_fill_lookup(&q->slots[1], FUSE_ROOT_ID, "hung");
+	v = send_blocked(q, &q->slots[1], msg, len,
+			 "LOOKUP of a hung FUSE mount");
+	if (v != PASS)
+		return v;
+	return disconnect_judge(cs, o, msg, len,
+				"a LOOKUP stuck in a hung FUSE mount");
 }

@@ -72,6 +72,14 @@ int check_setlkw_reinit(struct client_session *cs, const struct client_opts *o,
 			char *msg, size_t len);
 int check_setlkw_destroy(struct client_session *cs,
 			 const struct client_opts *o, char *msg, size_t len);
+int check_blocked_disconnect(struct client_session *cs,
+			     const struct client_opts *o, char *msg,
+			     size_t len);
+/* Before the back end starts: a hung FUSE mount in the share; after: gone. */
+int check_stuck_prepare(const struct client_opts *o, char *msg, size_t len);
+void check_stuck_finish(void);
+int check_stuck_disconnect(struct client_session *cs,
+			   const struct client_opts *o, char *msg, size_t len);
 int attack_main(struct client_opts *o);
 
 #endif

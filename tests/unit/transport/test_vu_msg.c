@@ -314,10 +314,11 @@ static int mock_start(struct vu_dev *dev, unsigned int idx)
 	return 0;
 }
 
-static void mock_stop(struct vu_dev *dev, unsigned int idx)
+static int mock_stop(struct vu_dev *dev, unsigned int idx)
 {
 	(void)dev;
 	stopped[idx]++;
+	return 0;
 }
 
 static const struct vu_dev_ops mock_ops = { mock_start, mock_stop };
