@@ -2,12 +2,178 @@
 #include "transport/guest_mem.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/log.h"
+
+/*
+ * The mappings the SIGBUS handler repairs (see gm_set_table()). A slot is
+ * published by its start (release) after the rest is set, and freed by
+ * storing 0 before the mapping goes: only while no thread touches guest
+ * memory, so the handler never sees a slot change under it. More slots
+ * than one table has regions, for tests that keep two tables.
+ */
+#define GM_GUARDS (2 * VHOST_USER_MAX_RAM_SLOTS)
+
+struct gm_guard {
+	_Atomic uintptr_t start;	/* the mapping; 0: a free slot */
+	uintptr_t end;
+	/* The lowest address replaced by zero pages; 0: none yet. */
+	_Atomic uintptr_t repaired;
+	struct guest_mem *owner;
+};
+
+static struct gm_guard gm_guards[GM_GUARDS];
+static pthread_mutex_t gm_guards_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The handler before ours; changed under gm_guards_lock, no fault then. */
+static struct sigaction gm_sigbus_prev;
+static uintptr_t gm_page_mask;
+
+/* Not a fault of ours: what would have happened without our handler. */
+static void gm_sigbus_pass(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	if ((gm_sigbus_prev.sa_flags & SA_SIGINFO) &&
+	    gm_sigbus_prev.sa_sigaction) {
+		gm_sigbus_prev.sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (gm_sigbus_prev.sa_handler != SIG_DFL &&
+	    gm_sigbus_prev.sa_handler != SIG_IGN) {
+		gm_sigbus_prev.sa_handler(sig);
+		return;
+	}
+	/* A fault comes back at once and kills; a kill(2) is sent again. */
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGBUS, &dfl, NULL);
+	if (si->si_code <= 0)
+		raise(SIGBUS);
+}
+
+/*
+ * Replace [page, end of g's mapping, or what an earlier repair left) with
+ * anonymous zero pages, once per page: a thread that faulted on a page
+ * another thread is repairing just faults again until it is done.
+ */
+static bool gm_repair(struct gm_guard *g, uintptr_t page)
+{
+	uintptr_t cur = atomic_load(&g->repaired);
+	uintptr_t end, none = 0;
+
+	do {
+		if (cur && page >= cur)
+			return true;
+		end = cur ? cur : g->end;
+	} while (!atomic_compare_exchange_weak(&g->repaired, &cur, page));
+	if (mmap((void *)page, end - page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+		 0) == MAP_FAILED)
+		return false;
+	atomic_compare_exchange_strong(&g->owner->vanished_at, &none, page);
+	atomic_store(&g->owner->vanished, true);
+	return true;
+}
+
+/* Async-signal-safe: atomics, mmap(2), sigaction(2), raise(3). */
+static void gm_on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	for (unsigned int i = 0; si->si_code > 0 && i < GM_GUARDS; i++) {
+		struct gm_guard *g = &gm_guards[i];
+		uintptr_t start = atomic_load_explicit(&g->start,
+						       memory_order_acquire);
+
+		if (start && a >= start && a < g->end) {
+			if (gm_repair(g, a & gm_page_mask))
+				return;
+			break;
+		}
+	}
+	gm_sigbus_pass(sig, si, uc);
+}
+
+/*
+ * Put gm_on_sigbus() in place, unless it is: at every new table, since a
+ * test framework may have put its own handler back meanwhile. Under
+ * gm_guards_lock.
+ */
+static void gm_sigbus_install(void)
+{
+	struct sigaction sa = { .sa_sigaction = gm_on_sigbus,
+				.sa_flags = SA_SIGINFO }, cur;
+	long page = sysconf(_SC_PAGESIZE);
+
+	gm_page_mask = ~((uintptr_t)(page > 0 ? page : 4096) - 1);
+	if (sigaction(SIGBUS, NULL, &cur) == 0 &&
+	    (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == gm_on_sigbus)
+		return;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &gm_sigbus_prev))
+		log_warn("guest memory: no SIGBUS handler: %s",
+			 strerror(errno));
+}
+
+/* Guard a new mapping of gm; unguarded (logged) if every slot is taken. */
+static void gm_guard_add(struct guest_mem *gm, void *base, size_t len)
+{
+	pthread_mutex_lock(&gm_guards_lock);
+	gm_sigbus_install();
+	for (unsigned int i = 0; i < GM_GUARDS; i++) {
+		struct gm_guard *g = &gm_guards[i];
+
+		if (atomic_load(&g->start))
+			continue;
+		g->end = (uintptr_t)base + len;
+		g->owner = gm;
+		atomic_store(&g->repaired, 0);
+		atomic_store_explicit(&g->start, (uintptr_t)base,
+				      memory_order_release);
+		pthread_mutex_unlock(&gm_guards_lock);
+		return;
+	}
+	pthread_mutex_unlock(&gm_guards_lock);
+	log_warn("guest memory: no guard slot left for a region");
+}
+
+static void gm_guard_del(void *base)
+{
+	pthread_mutex_lock(&gm_guards_lock);
+	for (unsigned int i = 0; i < GM_GUARDS; i++)
+		if (atomic_load(&gm_guards[i].start) == (uintptr_t)base)
+			atomic_store(&gm_guards[i].start, 0);
+	pthread_mutex_unlock(&gm_guards_lock);
+}
+
+void gm_report_vanished(struct guest_mem *gm)
+{
+	uintptr_t at = atomic_load(&gm->vanished_at);
+
+	if (!gm_vanished(gm) || atomic_exchange(&gm->vanish_logged, true))
+		return;
+	for (unsigned int i = 0; i < gm->nregions; i++) {
+		const struct gm_region *r = &gm->r[i];
+		uintptr_t base = (uintptr_t)r->map_base;
+
+		if (at < base || at - base >= r->map_len)
+			continue;
+		log_err("guest memory: region %u (guest address %#llx) lost "
+			"its pages from file offset %#llx on: the front end "
+			"shrank its memory file (SIGBUS); zero pages stand in "
+			"and every queue stops (logged once)", i,
+			(unsigned long long)r->gpa,
+			(unsigned long long)(at - base));
+		return;
+	}
+	log_err("guest memory: lost under us (SIGBUS); every queue stops "
+		"(logged once)");
+}
 
 void gm_init(struct guest_mem *gm)
 {
@@ -19,7 +185,10 @@ void gm_clear(struct guest_mem *gm)
 	for (unsigned int i = 0; i < gm->nregions; i++) {
 		struct gm_region *r = &gm->r[i];
 
-		if (r->map_base && munmap(r->map_base, r->map_len) < 0)
+		if (!r->map_base)
+			continue;
+		gm_guard_del(r->map_base);
+		if (munmap(r->map_base, r->map_len) < 0)
 			log_warn("guest memory: munmap: %s", strerror(errno));
 	}
 	gm_init(gm);
@@ -112,6 +281,7 @@ static int gm_map_region(struct guest_mem *gm,
 			(unsigned long long)map_len, strerror(errno));
 		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
+	gm_guard_add(gm, base, (size_t)map_len);
 	r = &gm->r[gm->nregions++];
 	*r = (struct gm_region){
 		.gpa = mr->guest_phys_addr,

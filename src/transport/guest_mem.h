@@ -11,6 +11,7 @@
 #ifndef VFSD_TRANSPORT_GUEST_MEM_H
 #define VFSD_TRANSPORT_GUEST_MEM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,14 @@ struct gm_region {
 struct guest_mem {
 	unsigned int nregions;
 	struct gm_region r[VHOST_USER_MAX_RAM_SLOTS];
+	/*
+	 * Set by the SIGBUS handler when a page of a mapped region turned
+	 * out to be gone (the front end shrank its file): from then on the
+	 * daemon reads zeros there and the queues stop (gm_vanished()).
+	 */
+	atomic_bool vanished;
+	_Atomic uintptr_t vanished_at;	/* the first address that faulted */
+	atomic_bool vanish_logged;
 };
 
 /** An empty table. */
@@ -41,6 +50,16 @@ void gm_clear(struct guest_mem *gm);
  * Replace gm with the regions of a SET_MEM_TABLE payload of len bytes and its
  * nfds fds (one per region, in order). Every fd is closed, on success and on
  * failure alike. On failure gm is left empty. Returns 0 or -EINVAL/-ENOMEM.
+ *
+ * A front end may shrink a region's file after this (QEMU's
+ * memory-backend-memfd seals it against that by default; a file backend
+ * cannot be sealed): a load or store of ours on a page past the new end
+ * raises SIGBUS. The mapped regions are guarded: the SIGBUS handler maps
+ * anonymous zero pages over the rest of the region, sets gm->vanished and
+ * returns, so the access completes (reading zeros) and the queues stop at
+ * their next look at the ring. A fault anywhere else goes to the handler
+ * that was there before (the default: the process dies). Copies the kernel
+ * makes (preadv/pwritev of READ and WRITE) fail with EFAULT instead.
  */
 int gm_set_table(struct guest_mem *gm, const void *payload, size_t len,
 		 const int *fds, unsigned int nfds);
@@ -61,5 +80,17 @@ void *gm_gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t *len);
 
 /** The whole of [uva, uva + len) in one region, or NULL. */
 void *gm_uva_to_hva(const struct guest_mem *gm, uint64_t uva, uint64_t len);
+
+/**
+ * Whether part of gm vanished under us (see gm_set_table()): whoever
+ * reads the rings stops there. One relaxed load, for the hot path.
+ */
+static inline bool gm_vanished(const struct guest_mem *gm)
+{
+	return atomic_load_explicit(&gm->vanished, memory_order_relaxed);
+}
+
+/** Log, once per table, that gm vanished and where. */
+void gm_report_vanished(struct guest_mem *gm);
 
 #endif

@@ -362,6 +362,9 @@ static bool vfs_rescue(struct vfs_qthread *qt)
 	struct vu_queue *q = &qt->srv->dev.q[qt->idx];
 	bool kick_lost, call_lost;
 
+	/* Guest memory vanished: the pop stops the queue. */
+	if (gm_vanished(&qt->srv->dev.mem))
+		return true;
 	kick_lost = vq_has_avail(&q->vq);
 	pthread_mutex_lock(&q->lock);
 	call_lost = vq_renotify(&q->vq);
@@ -419,9 +422,13 @@ static bool vfs_wait_kick(struct vfs_qthread *qt, int kick_fd)
 	}
 }
 
-/* Tell the front end (SET_VRING_ERR) that this ring stopped for good. */
-static void vfs_report_broken(struct vu_queue *q)
+/*
+ * Tell the front end (SET_VRING_ERR) that this ring stopped for good, and
+ * log (once) if its guest memory vanishing is why.
+ */
+static void vfs_report_broken(struct vfs_server *srv, struct vu_queue *q)
 {
+	gm_report_vanished(&srv->dev.mem);
 	pthread_mutex_lock(&q->lock);
 	if (q->err_fd >= 0 && eventfd_write(q->err_fd, 1) < 0)
 		log_warn("virtqueue %u: error eventfd: %s", q->vq.index,
@@ -442,7 +449,7 @@ static void *vfs_queue_thread(void *arg)
 	/* A kick may have come before we were started: look once first. */
 	do {
 		if (vfs_drain(qt, pooled) < 0) {
-			vfs_report_broken(q);
+			vfs_report_broken(srv, q);
 			break;
 		}
 	} while (vfs_wait_kick(qt, kick_fd));

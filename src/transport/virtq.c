@@ -16,6 +16,9 @@ void vq_init(struct virtq *vq, unsigned int index)
 
 void vq_set_broken(struct virtq *vq, const char *why)
 {
+	/* Zero pages standing in for the ring make any nonsense. */
+	if (vq->mem && gm_vanished(vq->mem))
+		why = "its guest memory is gone";
 	if (!__atomic_exchange_n(&vq->broken, true, __ATOMIC_RELAXED))
 		log_err("virtqueue %u broken: %s", vq->index, why);
 }
@@ -23,6 +26,15 @@ void vq_set_broken(struct virtq *vq, const char *why)
 static bool vq_is_broken(const struct virtq *vq)
 {
 	return __atomic_load_n(&vq->broken, __ATOMIC_RELAXED);
+}
+
+/* The front end shrank the memory under the ring: pop nothing more. */
+static bool vq_mem_gone(struct virtq *vq)
+{
+	if (!gm_vanished(vq->mem))
+		return false;
+	vq_set_broken(vq, "its guest memory is gone");
+	return true;
 }
 
 int vq_map(struct virtq *vq, const struct guest_mem *mem, uint64_t desc_uva,
@@ -203,7 +215,7 @@ int vq_pop(struct virtq *vq, struct vq_chain *c)
 {
 	uint16_t avail_idx, head;
 
-	if (vq_is_broken(vq) || vq->avail == NULL)
+	if (vq_is_broken(vq) || vq->avail == NULL || vq_mem_gone(vq))
 		return -EIO;
 	/* Acquire: the ring entries below were written before idx. */
 	avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
@@ -225,6 +237,9 @@ int vq_pop(struct virtq *vq, struct vq_chain *c)
 	c->in_len = 0;
 	c->out_len = 0;
 	if (vq_walk_chain(vq, c, head) < 0)
+		return -EIO;
+	/* What the ring said may have been zero pages standing in for it. */
+	if (vq_mem_gone(vq))
 		return -EIO;
 	vq->last_avail_idx++;
 	return 1;

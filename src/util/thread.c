@@ -10,6 +10,7 @@ int thread_create_nosig(pthread_t *t, void *(*fn)(void *), void *arg)
 	int ret;
 
 	sigfillset(&mask);
+	sigdelset(&mask, SIGBUS);
 	sigdelset(&mask, THREAD_WAKE_SIGNAL);
 	pthread_sigmask(SIG_SETMASK, &mask, &old);
 	ret = pthread_create(t, NULL, fn, arg);

@@ -8,9 +8,11 @@
  * pthread_create with signals blocked in the new thread, so signals are
  * handled by the thread that started serving. Worker threads run with a
  * guest user's effective ids between requests: a handler that cleans up
- * (unlink, umount) must not run there. THREAD_WAKE_SIGNAL stays open: its
- * handler does nothing a guest user's ids could matter for (thread_wake()).
- * Returns 0 or -errno.
+ * (unlink, umount) must not run there. Two stay open, whose handlers do
+ * nothing a guest user's ids could matter for: SIGBUS, which the kernel
+ * delivers on a fault whatever the mask (blocked, it kills the process
+ * without a word; transport/guest_mem.c handles it), and THREAD_WAKE_SIGNAL
+ * (thread_wake()). Returns 0 or -errno.
  */
 int thread_create_nosig(pthread_t *t, void *(*fn)(void *), void *arg);
 

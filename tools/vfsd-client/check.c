@@ -494,6 +494,10 @@ static const struct check_case cases[] = {
 	{ "blocked_disconnect", check_blocked_disconnect, CFG(), true },
 	{ "stuck_disconnect", check_stuck_disconnect, CFG(), true,
 	  check_stuck_prepare, check_stuck_finish },
+	{ "memfd_truncate_payload", check_memfd_truncate_payload,
+	  CFG(.keep_log = true) },
+	{ "memfd_truncate_ring", check_memfd_truncate_ring,
+	  CFG(.keep_log = true) },
 	{ NULL },
 };
 

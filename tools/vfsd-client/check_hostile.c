@@ -13,6 +13,8 @@
  *   waiting for a host process's lease) and one only a fatal signal ends
  *   (a FUSE mount in the share that never answers). The back end must exit
  *   all the same, with status 0. Need root.
+ * - memfd_truncate_payload, memfd_truncate_ring (in the default run): guest
+ *   RAM that shrinks under the back end.
  */
 #include "client.h"
 
@@ -309,4 +311,98 @@ int check_stuck_disconnect(struct client_session *cs,
 		return v;
 	return disconnect_judge(cs, o, msg, len,
 				"a LOOKUP stuck in a hung FUSE mount");
+}
+
+/*
+ * memfd_truncate_payload, memfd_truncate_ring: the front end shrinks the
+ * file behind guest RAM after SET_MEM_TABLE, below a request's buffers
+ * (the rings stay) or to nothing (the rings go too), and kicks. The back
+ * end must not die by SIGBUS: it logs the event once, stops the queue (or
+ * fails the request), and exits 0 on disconnect. We touch none of the lost
+ * pages ourselves: they would raise SIGBUS here too.
+ */
+
+/* Lines of the back end's log that contain text. */
+static int log_count(const struct client_session *cs, const char *text)
+{
+	char line[1024];
+	FILE *f = fopen(cs->log_path, "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
+	fclose(f);
+	return n;
+}
+
+static bool log_wait(const struct client_session *cs, const char *text,
+		     int timeout_ms)
+{
+	uint64_t end = vc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+
+	while (!log_count(cs, text) && vc_now_ns() < end)
+		usleep(20 * 1000);
+	return log_count(cs, text) > 0;
+}
+
+static int vanish_judge(struct client_session *cs, const struct client_opts *o,
+			char *msg, size_t len, const char *what)
+{
+	struct vc_vq *vq = cs->q[1].vq;
+	bool seen = log_wait(cs, "SIGBUS", o->timeout_ms);
+	char st[64];
+	int n;
+
+	/* More kicks, more faults: the event is still told only once. */
+	vc_vq_kick(vq);
+	usleep(300 * 1000);
+	vc_vq_kick(vq);
+	usleep(300 * 1000);
+	n = log_count(cs, "SIGBUS");
+	if (!vc_alive(&cs->dev))
+		return VERDICT(FAIL, "%s: the back end died (%s)", what,
+			       status_str(cs->dev.exit_status, st, sizeof(st)));
+	if (!seen || n != 1)
+		return VERDICT(FAIL, "%s: %d log lines about the SIGBUS, "
+			       "expected one", what, n);
+	/* Whole again (zeros), so that nothing of ours can fault. */
+	if (ftruncate(cs->dev.mem_fd, (off_t)cs->dev.mem_size) < 0)
+		return VERDICT(FAIL, "ftruncate back: %s", strerror(errno));
+	return VERDICT(PASS, "%s: logged once, still serving the socket",
+		       what);
+}
+
+int check_memfd_truncate_payload(struct client_session *cs,
+				 const struct client_opts *o, char *msg,
+				 size_t len)
+{
+	struct fm_slot *s = &cs->q[1].slots[1];
+	/* One region at guest address 0: addresses are file offsets. */
+	off_t keep = (off_t)(s->in_gpa & ~(uint64_t)4095);
+
+	/* The rings are allocated first, below every request buffer. */
+	fm_fill_getattr(s, FUSE_ROOT_ID);
+	if (ftruncate(cs->dev.mem_fd, keep) < 0)
+		return VERDICT(FAIL, "ftruncate: %s", strerror(errno));
+	fm_submit(s);
+	return vanish_judge(cs, o, msg, len, "request buffers gone");
+}
+
+int check_memfd_truncate_ring(struct client_session *cs,
+			      const struct client_opts *o, char *msg,
+			      size_t len)
+{
+	struct fm_queue *q = &cs->q[1];
+	struct fm_slot *s = &q->slots[1];
+
+	fm_fill_getattr(s, FUSE_ROOT_ID);
+	q->vq->no_kick = true;
+	fm_submit(s);
+	q->vq->no_kick = false;
+	if (ftruncate(cs->dev.mem_fd, 0) < 0)
+		return VERDICT(FAIL, "ftruncate: %s", strerror(errno));
+	vc_vq_kick(q->vq);
+	return vanish_judge(cs, o, msg, len, "rings and buffers gone");
 }

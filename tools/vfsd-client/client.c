@@ -100,6 +100,12 @@ int session_open(struct client_session *cs, const struct client_opts *o,
 	memset(cs, 0, sizeof(*cs));
 	vc_init(&cs->dev);
 	cs->dev.timeout_ms = o->timeout_ms;
+	if (cfg->keep_log) {
+		snprintf(cs->log_path, sizeof(cs->log_path),
+			 "/tmp/vfsd-client.%d.%u.log", (int)getpid(), spawn_seq);
+		unlink(cs->log_path);
+		cs->dev.log_path = cs->log_path;
+	}
 	cs->nreq = cfg->nreq;
 	if (session_can_spawn(o))
 		r = spawn(cs, o);
@@ -146,6 +152,8 @@ void session_free(struct client_session *cs)
 		fm_queue_free(&cs->q[i]);
 	if (cs->sock_path[0])
 		unlink(cs->sock_path);
+	if (cs->log_path[0])
+		unlink(cs->log_path);
 }
 
 const char *status_str(int status, char *buf, size_t len)

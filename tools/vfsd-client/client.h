@@ -33,6 +33,7 @@ struct client_session {
 	unsigned int nreq;
 	struct fuse_init_out init;
 	char sock_path[108];
+	char log_path[108]; /* with session_cfg.keep_log; removed at the end */
 };
 
 /* Session parameters beyond the options. */
@@ -43,6 +44,7 @@ struct session_cfg {
 	bool no_init; /* stop before FUSE_INIT */
 	bool no_start; /* stop after connecting (raw socket tests) */
 	bool event_idx;
+	bool keep_log; /* the back end's stderr in client_session.log_path */
 	struct vc_mem_layout layout;
 };
 
@@ -80,6 +82,12 @@ int check_stuck_prepare(const struct client_opts *o, char *msg, size_t len);
 void check_stuck_finish(void);
 int check_stuck_disconnect(struct client_session *cs,
 			   const struct client_opts *o, char *msg, size_t len);
+int check_memfd_truncate_payload(struct client_session *cs,
+				 const struct client_opts *o, char *msg,
+				 size_t len);
+int check_memfd_truncate_ring(struct client_session *cs,
+			      const struct client_opts *o, char *msg,
+			      size_t len);
 int attack_main(struct client_opts *o);
 
 #endif

@@ -100,7 +100,8 @@ int vc_connect(struct vc_dev *dev, const char *sock_path, int wait_ms)
 int vc_spawn(struct vc_dev *dev, char *const argv[], const char *sock_path,
 	     int wait_ms)
 {
-	const char *log = getenv("VFSD_CLIENT_BACKEND_LOG");
+	const char *log = dev->log_path ? dev->log_path :
+			  getenv("VFSD_CLIENT_BACKEND_LOG");
 	pid_t pid;
 
 	unlink(sock_path);

@@ -63,6 +63,7 @@ struct vc_dev {
 	unsigned int nvqs;
 	struct vc_vq vqs[VC_MAX_QUEUES];
 	int timeout_ms; /* for replies on the socket */
+	const char *log_path; /* back end's stderr, else $VFSD_CLIENT_BACKEND_LOG */
 	bool kick_before_call; /* ring start order (default: CALL first) */
 };
 

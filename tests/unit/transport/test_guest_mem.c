@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -196,6 +198,92 @@ static void test_set_table_maps_and_closes(void **state)
 	assert_int_equal(gm.nregions, 0);
 }
 
+/* One region at gpa 0 over a memfd of pages pages; *keep stays ours. */
+static void map_one(struct guest_mem *gm, unsigned int pages, int *keep)
+{
+	struct vu_mem_table t = { .nregions = 1 };
+	size_t len = offsetof(struct vu_mem_table, regions) +
+		     sizeof(struct vu_mem_region);
+	int fd = make_memfd(pages * 0x1000u);
+
+	*keep = dup(fd);
+	assert_true(*keep >= 0);
+	t.regions[0] = (struct vu_mem_region){ 0, pages * 0x1000u,
+					       0x40000000, 0 };
+	gm_init(gm);
+	assert_int_equal(gm_set_table(gm, &t, len, &fd, 1), 0);
+}
+
+static uint8_t *page_of(struct guest_mem *gm, uint64_t gpa)
+{
+	uint64_t n = 0x1000;
+	uint8_t *p = gm_gpa_to_hva(gm, gpa, &n);
+
+	assert_non_null(p);
+	return p;
+}
+
+/*
+ * The front end shrinks the file behind a region: our loads and stores
+ * past its new end see zero pages instead of SIGBUS, the table says it
+ * vanished, and what is left of the file is still shared.
+ */
+static void test_shrunk_region_reads_zeros(void **state)
+{
+	struct guest_mem gm;
+	uint8_t *p0, *p3;
+	int fd;
+
+	(void)state;
+	map_one(&gm, 4, &fd);
+	p0 = page_of(&gm, 0);
+	p3 = page_of(&gm, 0x3000);
+	memset(p0, 0xab, 0x1000);
+	memset(p3, 0xcd, 0x1000);
+	assert_false(gm_vanished(&gm));
+	assert_int_equal(ftruncate(fd, 0x1000), 0);
+	assert_int_equal(p3[17], 0);
+	assert_true(gm_vanished(&gm));
+	/* A store on another lost page, below the first repair. */
+	page_of(&gm, 0x2000)[5] = 1;
+	assert_int_equal(p0[0], 0xab);
+	p0[1] = 0x11;
+	assert_int_equal(pwrite(fd, "x", 1, 2), 1);
+	assert_int_equal(p0[2], 'x');
+	gm_report_vanished(&gm);
+	gm_clear(&gm);
+	assert_false(gm_vanished(&gm));
+	close(fd);
+}
+
+/* A SIGBUS outside guest memory still ends the process, as it did. */
+static void test_other_sigbus_still_fatal(void **state)
+{
+	struct guest_mem gm;
+	int fd, status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* As in the daemon: the default action before our handler. */
+		int own = make_memfd(0x2000);
+		volatile uint8_t *p = mmap(NULL, 0x2000, PROT_READ,
+					   MAP_SHARED, own, 0);
+
+		signal(SIGBUS, SIG_DFL);
+		map_one(&gm, 1, &fd);
+		if (p == MAP_FAILED || ftruncate(own, 0))
+			_exit(2);
+		(void)p[0x1000];
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGBUS);
+}
+
 static void test_set_table_rejects(void **state)
 {
 	struct guest_mem gm;
@@ -277,6 +365,8 @@ int main(void)
 		cmocka_unit_test(test_set_table_maps_and_closes),
 		cmocka_unit_test(test_set_table_rejects),
 		cmocka_unit_test(test_set_table_overlap_unmaps_partial),
+		cmocka_unit_test(test_shrunk_region_reads_zeros),
+		cmocka_unit_test(test_other_sigbus_still_fatal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
