@@ -215,12 +215,13 @@ int vq_pop(struct virtq *vq, struct vq_chain *c)
 {
 	uint16_t avail_idx, head;
 
-	if (vq_is_broken(vq) || vq->avail == NULL || vq_mem_gone(vq))
+	if (vq_is_broken(vq) || vq->avail == NULL)
 		return -EIO;
 	/* Acquire: the ring entries below were written before idx. */
 	avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+	/* Zero pages in place of a vanished ring read as empty too. */
 	if (avail_idx == vq->last_avail_idx)
-		return 0;
+		return vq_mem_gone(vq) ? -EIO : 0;
 	if ((uint16_t)(avail_idx - vq->last_avail_idx) > vq->num) {
 		vq_set_broken(vq, "available index moved past the queue size");
 		return -EIO;
