@@ -32,8 +32,8 @@ void op_copy_file_range(struct fuse_call *c)
 	 * answer copy_file_range(2) may give; the guest asks again for the
 	 * rest. It also keeps the count within the 32-bit reply.
 	 */
-	if (in.len > c->s->max_write)
-		in.len = c->s->max_write;
+	if (in.len > c->conn.max_write)
+		in.len = c->conn.max_write;
 	err = c->s->ops->copy_file_range(c->s->fs, &c->ctx, c->hdr.nodeid,
 					 in.fh_in, in.off_in, in.nodeid_out,
 					 in.fh_out, in.off_out, in.len,
