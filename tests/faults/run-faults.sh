@@ -105,7 +105,15 @@ ls "$mnt" >/dev/null && stat "$mnt/before" >/dev/null
 check "enospc: the daemon keeps serving a full disk" "$(ok)"
 cmp -s "$work/before.ref" "$mnt/before" && cmp -s "$work/before.ref" "$small/before"
 check "enospc: data written before is intact (client and host)" "$(ok)"
-rm -f "$mnt/big" && echo recovered >"$mnt/after" && sync "$mnt/after" &&
+rm -f "$mnt/big"
+check "enospc: the full file is removed" "$(ok)"
+# The host frees the file's blocks when the daemon closes its last fd of
+# it, on the RELEASE and FORGET the kernel sends after the unlink (in the
+# background, as for every FUSE daemon): wait for them, not for a fixed time.
+freed_ms=$(wait_for '[ "$(stat -f -c %a "$small")" -gt 512 ]')
+check "enospc: the host frees the space after the unlink" "$(ok)" \
+	"$(stat -f -c '%a of %b blocks free' "$small") after $freed_ms ms"
+echo recovered >"$mnt/after" && sync "$mnt/after" &&
 	[ "$(cat "$small/after")" = recovered ]
 check "enospc: space freed, writes work again" "$(ok)"
 stop_vfsd enospc
