@@ -11,12 +11,14 @@
 
 #include "cli/option_values.h"
 #include "cli/options.h"
+#include "util/log.h"
 
 enum legacy_kind {
 	LEGACY_FLAG_OK,		/* accepted; nothing to change */
 	LEGACY_UNSUPPORTED,	/* recognised but not available yet */
 	LEGACY_VALUE,		/* needs "=value", handled by name */
 	LEGACY_SET_BOOL,	/* flag that sets a bool option */
+	LEGACY_SPECIAL,		/* flag handled by name (legacy_special) */
 };
 
 struct legacy_opt {
@@ -35,6 +37,7 @@ static const struct legacy_opt legacy_opts[] = {
 	{ "sandbox", LEGACY_VALUE, 0, false },
 	{ "modcaps", LEGACY_VALUE, 0, false },
 	{ "log_level", LEGACY_VALUE, 0, false },
+	{ "loglevel", LEGACY_VALUE, 0, false },
 	{ "thread_pool_size", LEGACY_VALUE, 0, false },
 	{ "min_free_inodes", LEGACY_VALUE, 0, false },
 	{ "min_free_space", LEGACY_VALUE, 0, false },
@@ -62,6 +65,15 @@ static const struct legacy_opt legacy_opts[] = {
 	BOOL_OPT("no_killpriv_v2", killpriv_v2, false),
 	BOOL_OPT("announce_submounts", announce_submounts, true),
 	BOOL_OPT("no_announce_submounts", announce_submounts, false),
+	{ "readdirplus", LEGACY_SPECIAL, 0, false },
+	{ "no_readdirplus", LEGACY_SPECIAL, 0, false },
+	{ "debug", LEGACY_SPECIAL, 0, false },
+	/*
+	 * A mount option of QEMU's C virtiofsd (who may use the FUSE mount
+	 * it never had on the host): a virtio-fs device has none, and the
+	 * guest decides who may use its own mount.
+	 */
+	{ "allow_root", LEGACY_FLAG_OK, 0, false },
 	/* "Off" forms of features vfsd does not offer are already true. */
 	{ "norace", LEGACY_FLAG_OK, 0, false },
 	{ "timeout", LEGACY_UNSUPPORTED, 0, false },
@@ -90,7 +102,7 @@ static int legacy_value(struct vfsd_options *o, const char *key,
 		return opt_set_sandbox(o, val, err, errlen);
 	if (!strcmp(key, "modcaps"))
 		return opt_set_modcaps(o, val, err, errlen);
-	if (!strcmp(key, "log_level"))
+	if (!strcmp(key, "log_level") || !strcmp(key, "loglevel"))
 		return opt_set_log_level(o, val, err, errlen);
 	if (!strcmp(key, "min_free_inodes"))
 		return opt_set_min_free_inodes(o, val, err, errlen);
@@ -101,6 +113,17 @@ static int legacy_value(struct vfsd_options *o, const char *key,
 	if (!strcmp(key, "xattrmap"))
 		return opt_set_xattrmap(o, val, err, errlen);
 	return opt_set_thread_pool(o, val, err, errlen);
+}
+
+/* Flags that change more than one field, or not a bool. */
+static void legacy_special(struct vfsd_options *o, const char *name)
+{
+	if (!strcmp(name, "debug")) {
+		o->log_level = LOG_LVL_DEBUG;
+		return;
+	}
+	o->readdirplus = !strcmp(name, "readdirplus");
+	o->readdirplus_set = true;
 }
 
 static int legacy_apply(struct vfsd_options *o, char *item, char *err,
@@ -129,6 +152,9 @@ static int legacy_apply(struct vfsd_options *o, char *item, char *err,
 		return legacy_value(o, item, val, err, errlen);
 	case LEGACY_SET_BOOL:
 		*(bool *)((char *)o + opt->bool_offset) = opt->bool_value;
+		return 0;
+	case LEGACY_SPECIAL:
+		legacy_special(o, item);
 		return 0;
 	default:
 		return 0;

@@ -19,9 +19,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cli/defaults_file.h"
 #include "cli/options.h"
 #include "cli/setup_check.h"
 #include "cli/setup_config.h"
+#include "cli/socket_lock.h"
 #include "cli/stats_client.h"
 #include "cli/stats_server.h"
 #include "fs/passthrough.h"
@@ -29,10 +31,12 @@
 #include "fs/xattrmap.h"
 #include "fuse/session.h"
 #include "policy/caps.h"
+#include "policy/creds.h"
 #include "policy/limits.h"
 #include "policy/mounts.h"
 #include "policy/sandbox.h"
 #include "policy/seccomp.h"
+#include "policy/userns.h"
 #include "transport/devfuse.h"
 #include "transport/virtio_fs.h"
 #include "util/log.h"
@@ -41,6 +45,9 @@
 #define VFSD_MAX_DEVFUSE_THREADS 64
 
 static bool test_seccomp_violation;
+
+/* Started by an ordinary user (decided before any user namespace). */
+static bool rootless;
 
 /* Read by the signal handler: what to clean up on SIGTERM/SIGINT/SIGHUP. */
 static const char *volatile socket_to_unlink;
@@ -92,6 +99,8 @@ static void session_opts_from(const struct vfsd_options *o,
 	s->writeback = o->writeback;
 	s->readdirplus = o->readdirplus;
 	s->allow_direct_io = o->allow_direct_io;
+	s->allow_mmap = o->allow_mmap;
+	s->preserve_noatime = o->preserve_noatime;
 	s->xattr = o->xattr;
 	s->posix_lock = o->posix_lock;
 	s->flock = o->flock;
@@ -117,6 +126,7 @@ struct endpoint {
 	unsigned int nspare;
 	int spare[VFSD_MAX_DEVFUSE_THREADS];	/* /dev/fuse clones */
 	int stats_fd;		/* --stats-socket listener, or -1 */
+	int lock_fd;		/* SOCKET.pid, locked; -1 without a path */
 	/* The server must clean up on the host itself (no supervisor). */
 	bool self_cleanup;
 };
@@ -135,9 +145,29 @@ static void open_stats_socket(const struct vfsd_options *o,
 	stats_to_unlink = o->stats_socket;
 }
 
-static void open_endpoint(const struct vfsd_options *o, struct endpoint *ep)
+/*
+ * One daemon per socket path, decided before anything on the host is
+ * touched or logged: a second one says one line and leaves. -1 without a
+ * path (--fd: the socket is libvirt's, and so is the pid file).
+ */
+static int lock_socket(const struct vfsd_options *o)
+{
+	char err[512];
+	int fd;
+
+	if (!o->socket_path || o->fuse_mount)
+		return -1;
+	fd = socket_lock(o->socket_path, err, sizeof(err));
+	if (fd < 0)
+		fatal("%s", err);
+	return fd;
+}
+
+static void open_endpoint(const struct vfsd_options *o, struct endpoint *ep,
+			  int lock_fd)
 {
 	memset(ep, 0, sizeof(*ep));
+	ep->lock_fd = lock_fd;
 	open_stats_socket(o, ep);
 	/* Unmounting needs CAP_SYS_ADMIN: a supervisor keeps it for that. */
 	ep->self_cleanup = o->sandbox == VFSD_SANDBOX_NONE && !o->fuse_mount;
@@ -169,7 +199,10 @@ static int serve_vhost_user(const struct vfsd_options *o,
 			    const struct endpoint *ep,
 			    struct fuse_session *session)
 {
-	struct virtio_fs_opts topts = { .thread_pool_size = o->thread_pool_size };
+	struct virtio_fs_opts topts = {
+		.thread_pool_size = o->thread_pool_size,
+		.tag = o->tag,
+	};
 	int ret;
 
 	log_info("serving '%s' on %s", o->shared_dir,
@@ -232,6 +265,16 @@ static int serve_devfuse(const struct vfsd_options *o,
 	return 0;
 }
 
+/* What to do about an EPERM without root, appended to the error line. */
+static const char *rootless_hint(int ret)
+{
+	if (ret != -EPERM || !rootless)
+		return "";
+	return " (vfsd runs without root: --sandbox=namespace and chroot need "
+	       "user namespaces, --sandbox=none needs nothing; or start it "
+	       "as root)";
+}
+
 /*
  * Split off the server (namespace and chroot mode; and none mode with a
  * FUSE mount). The supervisor keeps the host-side cleanup; the server must
@@ -249,16 +292,29 @@ static void split_off_server(const struct vfsd_options *o,
 	};
 	int ret;
 
+	char err[512];
+
 	/* An inherited socket is libvirt's, the supervisor leaves it open. */
 	if (!o->fuse_mount && !o->socket_path)
 		c.fds[0] = -1;
+	/*
+	 * Without root the namespaces (and chroot) need a user namespace
+	 * first; supervisor and server both live in it.
+	 */
+	if (rootless && o->sandbox != VFSD_SANDBOX_NONE &&
+	    userns_enter(&o->uid_ns_map, &o->gid_ns_map, err, sizeof(err)))
+		fatal("%s", err);
 	ret = sandbox_fork((enum sandbox_mode)o->sandbox, &c);
 	if (ret)
-		fatal("cannot start the sandboxed server: %s", strerror(-ret));
+		fatal("cannot start the sandboxed server: %s%s", strerror(-ret),
+		      rootless_hint(ret));
 	if (!ep->self_cleanup) {
 		socket_to_unlink = NULL;
 		mount_to_detach = NULL;
 		stats_to_unlink = NULL;
+		/* The supervisor keeps the socket's lock; the server has no use. */
+		if (ep->lock_fd >= 0)
+			close(ep->lock_fd);
 	}
 }
 
@@ -302,14 +358,27 @@ static void confine(const struct vfsd_options *o, const struct endpoint *ep,
 {
 	int ret;
 
+	bool groups_dropped = true;
+
 	ret = sandbox_enter((enum sandbox_mode)o->sandbox, o->shared_dir);
 	if (ret)
-		fatal("cannot enter the %s sandbox: %s",
-		      sandbox_names[o->sandbox], strerror(-ret));
+		fatal("cannot enter the %s sandbox: %s%s",
+		      sandbox_names[o->sandbox], strerror(-ret),
+		      rootless_hint(ret));
 	ret = sandbox_drop_groups();
-	if (ret)
+	/*
+	 * Without root (or in a user namespace that maps only the caller's
+	 * gid) they are the user's own: they grant the guest nothing the
+	 * user does not have, and the kernel keeps them.
+	 */
+	if (ret == -EPERM && rootless)
+		groups_dropped = false;
+	else if (ret)
 		fatal("cannot drop supplementary groups: %s", strerror(-ret));
-	ret = caps_apply(caps);
+	creds_configure((uint32_t)geteuid(), (uint32_t)getegid(),
+			groups_dropped);
+	/* An unconfined user process has none to drop. */
+	ret = caps ? caps_apply(caps) : 0;
 	if (ret)
 		fatal("cannot drop capabilities: %s", strerror(-ret));
 	ret = seccomp_apply((enum seccomp_mode)o->seccomp,
@@ -398,7 +467,7 @@ static struct pt_fs *open_share(const struct pt_opts *popts, int *err)
 	return pt_new_at(popts, fd, err);
 }
 
-static int serve(const struct vfsd_options *o, caps_set_t caps)
+static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 {
 	struct pt_opts popts = {
 		.shared_dir = o->shared_dir,
@@ -425,7 +494,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 					  &xmap, why, sizeof(why)))
 		fatal("invalid xattr map: %s", why);
 	popts.xattrmap = xmap;
-	open_endpoint(o, &ep);
+	open_endpoint(o, &ep, lock_fd);
 	split_off_server(o, &ep);
 	/* In the server: /proc/self is now this process. */
 	fs = open_share(&popts, &err);
@@ -453,16 +522,19 @@ static int serve(const struct vfsd_options *o, caps_set_t caps)
 
 /*
  * Handles cannot be opened without CAP_DAC_READ_SEARCH: prefer falls back
- * to an fd per inode, mandatory is an error. True if it is one.
+ * to an fd per inode, mandatory is an error. True if it is one. Without
+ * root there is none to have: open_by_handle_at() wants it in the host's
+ * user namespace.
  */
 static bool file_handles_without_cap(struct vfsd_options *o, caps_set_t caps)
 {
 	if (o->inode_file_handles == INODE_FH_NEVER ||
-	    (caps >> CAP_DAC_READ_SEARCH) & 1)
+	    (!rootless && (caps >> CAP_DAC_READ_SEARCH) & 1))
 		return false;
 	if (o->inode_file_handles == INODE_FH_MANDATORY) {
 		fprintf(stderr, "vfsd: --inode-file-handles=mandatory needs "
-				"CAP_DAC_READ_SEARCH (dropped by --modcaps)\n");
+				"CAP_DAC_READ_SEARCH (%s)\n",
+			rootless ? "only root has it" : "dropped by --modcaps");
 		return true;
 	}
 	o->inode_file_handles = INODE_FH_NEVER;
@@ -481,6 +553,10 @@ static void file_handles_default(struct vfsd_options *o)
 
 	if (o->inode_file_handles_set)
 		return;
+	if (rootless) {
+		o->inode_file_handles = INODE_FH_NEVER;
+		return;
+	}
 	err = mounts_share_is_whole(o->shared_dir, &whole);
 	if (err)
 		log_warn("cannot read the mounts of %s: %s", o->shared_dir,
@@ -496,12 +572,68 @@ static void file_handles_default(struct vfsd_options *o)
 			 "docs/SECURITY.md)", o->shared_dir);
 }
 
+/* The capabilities the server keeps; 0 with a reason in err on error. */
+static int server_caps(struct vfsd_options *o, caps_set_t *caps, char *err,
+		       size_t errlen)
+{
+	*caps = caps_default();
+	/* open_by_handle_at() wants it; see docs/SECURITY.md. */
+	if (o->inode_file_handles != INODE_FH_NEVER && !rootless)
+		*caps |= (caps_set_t)1 << CAP_DAC_READ_SEARCH;
+	if (o->modcaps && caps_parse_mod(o->modcaps, caps, err, errlen))
+		return -1;
+	/* A user's daemon without namespaces has none to keep or drop. */
+	if (rootless && o->sandbox == VFSD_SANDBOX_NONE)
+		*caps = 0;
+	return 0;
+}
+
+/*
+ * argv, with the defaults file read first when vfsd is to serve (not for
+ * --help or --print-capabilities: libvirt must learn what vfsd offers
+ * whatever an administrator wrote there). 0, or 1 after printing why.
+ */
+static int parse_command_line(struct vfsd_options *o, int argc, char *argv[])
+{
+	struct defaults d;
+	const char *path = defaults_file_path();
+	char err[512], **all = NULL;
+	int n, ret;
+
+	if (options_parse(o, argc, argv, err, sizeof(err)))
+		goto fail;
+	if (o->action != VFSD_SERVE)
+		return 0;
+	if (defaults_load(path, &d, err, sizeof(err)))
+		goto fail;
+	options_free(o);
+	if (d.argc > 1 && options_parse(o, d.argc, d.argv, err, sizeof(err))) {
+		fprintf(stderr, "vfsd: %s: %s\n", path, err);
+		defaults_free(&d);
+		return 1;
+	}
+	options_free(o);
+	n = defaults_merge(&d, argc, argv, &all);
+	ret = n < 0 ? -1 : options_parse(o, n, all, err, sizeof(err));
+	if (n < 0)
+		snprintf(err, sizeof(err), "out of memory");
+	else if (!ret && d.argc > 1)
+		o->defaults_used = true;
+	free(all);
+	defaults_free(&d);
+	if (!ret)
+		return 0;
+fail:
+	fprintf(stderr, "vfsd: %s\n", err);
+	return 1;
+}
+
 int main(int argc, char *argv[])
 {
 	struct vfsd_options o;
 	caps_set_t caps;
 	char err[512];
-	int ret;
+	int ret, lock_fd;
 
 	if (argc > 1 && !strcmp(argv[1], "check"))
 		return setup_check_main(argc - 1, argv + 1);
@@ -509,8 +641,12 @@ int main(int argc, char *argv[])
 		return setup_config_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "stats"))
 		return stats_client_main(argc - 1, argv + 1);
-	if (options_parse(&o, argc, argv, err, sizeof(err))) {
-		fprintf(stderr, "vfsd: %s\n", err);
+	if (argc == 1) {
+		usage_print_short("vfsd");
+		return 1;
+	}
+	rootless = geteuid() != 0;
+	if (parse_command_line(&o, argc, argv)) {
 		options_free(&o);
 		return 1;
 	}
@@ -534,12 +670,12 @@ int main(int argc, char *argv[])
 	}
 	test_seccomp_violation = getenv("VFSD_TEST_SECCOMP_VIOLATION") != NULL;
 	log_setup((enum log_level)o.log_level, o.use_syslog);
+	lock_fd = lock_socket(&o);
+	if (o.defaults_used)
+		log_info("options from %s read before the command line",
+			 defaults_file_path());
 	file_handles_default(&o);
-	caps = caps_default();
-	/* open_by_handle_at() wants it; see docs/SECURITY.md. */
-	if (o.inode_file_handles != INODE_FH_NEVER)
-		caps |= (caps_set_t)1 << CAP_DAC_READ_SEARCH;
-	if (o.modcaps && caps_parse_mod(o.modcaps, &caps, err, sizeof(err))) {
+	if (server_caps(&o, &caps, err, sizeof(err))) {
 		fprintf(stderr, "vfsd: %s\n", err);
 		options_free(&o);
 		return 1;
@@ -551,12 +687,14 @@ int main(int argc, char *argv[])
 	setup_signals();
 	/* Modes from the guest are already masked by the guest kernel. */
 	umask(0);
-	ret = limits_raise_nofile(o.rlimit_nofile);
+	ret = limits_set_nofile(o.rlimit_nofile_set, o.rlimit_nofile);
 	if (ret)
-		fatal("cannot set RLIMIT_NOFILE to %llu: %s",
-		      (unsigned long long)o.rlimit_nofile, strerror(-ret));
+		fatal("cannot set RLIMIT_NOFILE to %llu: %s%s",
+		      (unsigned long long)o.rlimit_nofile, strerror(-ret),
+		      ret == -EPERM ? " (above the hard limit: that takes "
+				      "CAP_SYS_RESOURCE; see ulimit -Hn)" : "");
 
-	ret = serve(&o, caps);
+	ret = serve(&o, caps, lock_fd);
 	options_free(&o);
 	return ret;
 }

@@ -54,13 +54,15 @@ int opt_set_cache(struct vfsd_options *o, const char *val, char *err,
 	/* "none" is the spelling libvirt and QEMU's virtiofsd use for never. */
 	if (!strcmp(val, "never") || !strcmp(val, "none"))
 		o->cache = FUSE_CACHE_NEVER;
+	else if (!strcmp(val, "metadata"))
+		o->cache = FUSE_CACHE_METADATA;
 	else if (!strcmp(val, "auto"))
 		o->cache = FUSE_CACHE_AUTO;
 	else if (!strcmp(val, "always"))
 		o->cache = FUSE_CACHE_ALWAYS;
 	else
 		return opt_fail(err, errlen,
-				"invalid cache mode '%s' (never, auto or always)",
+				"invalid cache mode '%s' (never, metadata, auto or always)",
 				val);
 	return 0;
 }
@@ -86,8 +88,8 @@ int opt_set_inode_fh(struct vfsd_options *o, const char *val, char *err,
 {
 	if (!strcmp(val, "never"))
 		o->inode_file_handles = INODE_FH_NEVER;
-	else if (!strcmp(val, "prefer"))
-		o->inode_file_handles = INODE_FH_PREFER;
+	else if (!strcmp(val, "prefer") || !strcmp(val, "fallback"))
+		o->inode_file_handles = INODE_FH_PREFER; /* fallback: old name */
 	else if (!strcmp(val, "mandatory"))
 		o->inode_file_handles = INODE_FH_MANDATORY;
 	else
@@ -219,6 +221,41 @@ int opt_set_min_free_inodes(struct vfsd_options *o, const char *val,
 		return opt_fail(err, errlen,
 				"invalid free inode reserve '%s'", val);
 	return 0;
+}
+
+int opt_set_tag(struct vfsd_options *o, const char *val, char *err,
+		size_t errlen)
+{
+	/* The config space holds 36 bytes, not NUL-terminated when full. */
+	if (!*val || strlen(val) > VFSD_TAG_MAX)
+		return opt_fail(err, errlen,
+				"invalid --tag '%s' (1 to %d bytes)", val,
+				VFSD_TAG_MAX);
+	return opt_set_string(&o->tag, val) ?
+		       opt_fail(err, errlen, "out of memory") : 0;
+}
+
+int opt_add_ns_range(struct userns_map *m, const char *name, const char *val,
+		     char *err, size_t errlen)
+{
+	switch (userns_add_range(m, val)) {
+	case 0:
+		return 0;
+	case ERANGE:
+		return opt_fail(err, errlen,
+				"--%s '%s': the range is empty or passes 4294967295",
+				name, val);
+	case EEXIST:
+		return opt_fail(err, errlen,
+				"--%s '%s' overlaps an earlier range", name, val);
+	case ENOSPC:
+		return opt_fail(err, errlen, "more than %d --%s ranges",
+				USERNS_MAX_RANGES, name);
+	default:
+		return opt_fail(err, errlen,
+				"invalid --%s '%s' (:inside:outside:count:, e.g. :0:1000:1:)",
+				name, val);
+	}
 }
 
 int opt_add_idmap(struct idmap *m, const char *name, const char *val,

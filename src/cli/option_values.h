@@ -52,6 +52,14 @@ int opt_set_xattrmap(struct vfsd_options *o, const char *val, char *err,
 int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
 			size_t errlen);
 
+/** --tag: 1 to 36 bytes, the size of virtio_fs_config.tag. */
+int opt_set_tag(struct vfsd_options *o, const char *val, char *err,
+		size_t errlen);
+
+/** Add a --uid-map/--gid-map range (policy/userns.h syntax). */
+int opt_add_ns_range(struct userns_map *m, const char *name, const char *val,
+		     char *err, size_t errlen);
+
 /** Add a --translate-uid/--translate-gid rule (fuse/idmap.h syntax). */
 int opt_add_idmap(struct idmap *m, const char *name, const char *val,
 		  char *err, size_t errlen);

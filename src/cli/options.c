@@ -48,27 +48,34 @@ enum {
 	OPT_INODE_FD_BUDGET,
 	OPT_MAX_OPEN_HANDLES,
 	OPT_ANNOUNCE_SUBMOUNTS,
+	OPT_NO_ANNOUNCE_SUBMOUNTS,
+	OPT_TAG,
+	OPT_SOCKET,
+	OPT_ALLOW_MMAP,
+	OPT_PRESERVE_NOATIME,
+	OPT_UID_MAP,
+	OPT_GID_MAP,
+	OPT_MIGRATION,
 	OPT_UNSUPPORTED,
 };
 
 /*
  * Options of QEMU's and the Rust virtiofsd that vfsd does not do yet. They
- * are listed so that a user gets "not supported" by name rather than a
- * generic "unknown option", and so that nothing is silently ignored.
+ * are listed so that a user gets the reason by name rather than a generic
+ * "unknown option", and so that nothing is silently ignored.
  */
 static const struct option unsupported_opts[] = {
-	{ "uid-map", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "gid-map", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "preserve-noatime", no_argument, NULL, OPT_UNSUPPORTED },
-	{ "migration-mode", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "migration-on-error", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "migration-verify-handles", no_argument, NULL, OPT_UNSUPPORTED },
-	{ "migration-confirm-paths", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "migration-mode", required_argument, NULL, OPT_MIGRATION },
+	{ "migration-on-error", required_argument, NULL, OPT_MIGRATION },
+	{ "migration-verify-handles", no_argument, NULL, OPT_MIGRATION },
+	{ "migration-confirm-paths", no_argument, NULL, OPT_MIGRATION },
 	{ "shared-dir-fd", required_argument, NULL, OPT_UNSUPPORTED },
 };
 
 static const struct option supported_opts[] = {
 	{ "socket-path", required_argument, NULL, OPT_SOCKET_PATH },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "tag", required_argument, NULL, OPT_TAG },
 	{ "fuse-mount", required_argument, NULL, OPT_FUSE_MOUNT },
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "stats-socket", required_argument, NULL, OPT_STATS_SOCKET },
@@ -80,6 +87,10 @@ static const struct option supported_opts[] = {
 	{ "writeback", no_argument, NULL, OPT_WRITEBACK },
 	{ "no-readdirplus", no_argument, NULL, OPT_NO_READDIRPLUS },
 	{ "allow-direct-io", no_argument, NULL, OPT_ALLOW_DIRECT_IO },
+	{ "allow-mmap", no_argument, NULL, OPT_ALLOW_MMAP },
+	{ "preserve-noatime", no_argument, NULL, OPT_PRESERVE_NOATIME },
+	{ "uid-map", required_argument, NULL, OPT_UID_MAP },
+	{ "gid-map", required_argument, NULL, OPT_GID_MAP },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "modcaps", required_argument, NULL, OPT_MODCAPS },
@@ -107,6 +118,8 @@ static const struct option supported_opts[] = {
 	{ "inode-fd-budget", required_argument, NULL, OPT_INODE_FD_BUDGET },
 	{ "max-open-handles", required_argument, NULL, OPT_MAX_OPEN_HANDLES },
 	{ "announce-submounts", no_argument, NULL, OPT_ANNOUNCE_SUBMOUNTS },
+	{ "no-announce-submounts", no_argument, NULL,
+	  OPT_NO_ANNOUNCE_SUBMOUNTS },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -118,8 +131,8 @@ static void options_defaults(struct vfsd_options *o)
 	o->listen_fd = -1;
 	o->cache = FUSE_CACHE_AUTO;
 	o->readdirplus = true;
-	o->xattr = true;
-	o->killpriv_v2 = true;
+	/* virtiofsd's defaults: libvirt passes nothing to keep them. */
+	o->announce_submounts = true;
 	o->sandbox = VFSD_SANDBOX_NAMESPACE;
 	o->seccomp = VFSD_SECCOMP_KILL;
 	o->log_level = LOG_LVL_INFO;
@@ -147,8 +160,11 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 
 	switch (c) {
 	case OPT_SOCKET_PATH:
+	case OPT_SOCKET: /* virtiofsd's older, deprecated name */
 		return opt_set_string(&o->socket_path, arg) ?
 			       opt_fail(err, errlen, "out of memory") : 0;
+	case OPT_TAG:
+		return opt_set_tag(o, arg, err, errlen);
 	case OPT_FUSE_MOUNT:
 		return opt_set_string(&o->fuse_mount, arg) ?
 			       opt_fail(err, errlen, "out of memory") : 0;
@@ -178,6 +194,17 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 	case OPT_ALLOW_DIRECT_IO:
 		o->allow_direct_io = true;
 		return 0;
+	case OPT_ALLOW_MMAP:
+		o->allow_mmap = true;
+		return 0;
+	case OPT_PRESERVE_NOATIME:
+		o->preserve_noatime = true;
+		return 0;
+	case OPT_UID_MAP:
+	case OPT_GID_MAP:
+		return opt_add_ns_range(c == OPT_UID_MAP ? &o->uid_ns_map :
+							   &o->gid_ns_map,
+					name, arg, err, errlen);
 	case OPT_XATTR:
 	case OPT_NO_XATTR:
 		o->xattr = c == OPT_XATTR;
@@ -228,7 +255,8 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		return opt_set_count(&o->max_open_handles, "max-open-handles",
 				     arg, err, errlen);
 	case OPT_ANNOUNCE_SUBMOUNTS:
-		o->announce_submounts = true;
+	case OPT_NO_ANNOUNCE_SUBMOUNTS:
+		o->announce_submounts = c == OPT_ANNOUNCE_SUBMOUNTS;
 		return 0;
 	case OPT_SANDBOX:
 		return opt_set_sandbox(o, arg, err, errlen);
@@ -239,8 +267,13 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 	case OPT_THREAD_POOL_SIZE:
 		return opt_set_thread_pool(o, arg, err, errlen);
 	case OPT_RLIMIT_NOFILE:
-		return opt_set_count(&o->rlimit_nofile, "rlimit-nofile", arg,
-				     err, errlen);
+		/* 0 leaves the limit alone, as in virtiofsd. */
+		if (opt_parse_u64(arg, UINT32_MAX, &v))
+			return opt_fail(err, errlen, "invalid --rlimit-nofile '%s'",
+				    arg);
+		o->rlimit_nofile = v;
+		o->rlimit_nofile_set = true;
+		return 0;
 	case OPT_LOG_LEVEL:
 		return opt_set_log_level(o, arg, err, errlen);
 	case OPT_SYSLOG:
@@ -263,6 +296,12 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		return 0;
 	case 'o':
 		return options_parse_legacy(o, arg, err, errlen);
+	case OPT_MIGRATION:
+		return opt_fail(err, errlen,
+			    "option '--%s' is not supported: vfsd cannot hand a "
+			    "guest's open files to another daemon yet, so it "
+			    "does not offer migration (QEMU refuses to migrate "
+			    "the VM instead)", name);
 	case OPT_UNSUPPORTED:
 		return opt_fail(err, errlen, "option '--%s' is not supported yet",
 			    name);
@@ -322,6 +361,9 @@ int options_parse(struct vfsd_options *o, int argc, char *const argv[],
 			   argv[optind]);
 	if (!ret && !o->readdirplus_set && o->cache == FUSE_CACHE_NEVER)
 		o->readdirplus = false; /* nothing would cache what it returns */
+	/* These only mean something with xattrs, so they ask for them. */
+	if (!ret && (o->posix_acl || o->security_label || o->xattrmap))
+		o->xattr = true;
 	free(longopts);
 	return ret;
 }
@@ -332,6 +374,8 @@ void options_free(struct vfsd_options *o)
 	free(o->socket_path);
 	free(o->socket_group);
 	free(o->stats_socket);
+	free(o->tag);
+	o->tag = NULL;
 	free(o->shared_dir);
 	free(o->modcaps);
 	free(o->xattrmap);

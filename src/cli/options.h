@@ -17,6 +17,10 @@
 
 #include "fs/inode_fh.h"
 #include "fuse/session.h"
+#include "policy/userns.h"
+
+/* Bytes of virtio_fs_config.tag (<linux/virtio_fs.h>), as virtiofsd. */
+#define VFSD_TAG_MAX 36
 
 enum vfsd_sandbox {
 	VFSD_SANDBOX_NONE,
@@ -46,6 +50,7 @@ struct vfsd_options {
 	char *socket_path;
 	char *socket_group;
 	int listen_fd;		/* --fd; -1 when unset */
+	char *tag;		/* --tag: the device's config-space tag, or NULL */
 	char *stats_socket;	/* --stats-socket: metrics; NULL when unset */
 
 	char *shared_dir;
@@ -55,12 +60,18 @@ struct vfsd_options {
 	bool readdirplus;
 	bool readdirplus_set;	/* given explicitly, else follows cache */
 	bool allow_direct_io;
-	bool xattr;		/* default on */
+	bool allow_mmap;	/* FUSE_DIRECT_IO_ALLOW_MMAP; default off */
+	bool preserve_noatime;	/* pass the guest's O_NOATIME on; default off */
+	/*
+	 * Default off, as in virtiofsd: libvirt's xattr='off' passes nothing.
+	 * --posix-acl, --security-label and --xattrmap turn it on.
+	 */
+	bool xattr;
 	bool posix_lock;	/* remote POSIX locks; default off */
 	bool flock;		/* remote flock(2) locks; default off */
 	bool posix_acl;		/* FUSE_POSIX_ACL; default off */
 	bool security_label;	/* FUSE_SECURITY_CTX; default off */
-	bool killpriv_v2;	/* FUSE_HANDLE_KILLPRIV_V2; default on */
+	bool killpriv_v2;	/* FUSE_HANDLE_KILLPRIV_V2; default off */
 	char *xattrmap;		/* --xattrmap rules (fs/xattrmap.h), or NULL */
 	enum vfsd_sandbox sandbox;	/* default namespace */
 	enum vfsd_seccomp seccomp;	/* default kill */
@@ -76,6 +87,9 @@ struct vfsd_options {
 	/* --translate-uid/--translate-gid rules (fuse/idmap.h) */
 	struct idmap uid_map;
 	struct idmap gid_map;
+	/* --uid-map/--gid-map: the user namespace of a rootless sandbox */
+	struct userns_map uid_ns_map;
+	struct userns_map gid_ns_map;
 
 	/* Inode fds (fs/inode.h): default prefer, budget 0 = from the limit */
 	enum inode_fh_mode inode_file_handles;
@@ -83,13 +97,16 @@ struct vfsd_options {
 	bool inode_file_handles_set;
 	uint64_t inode_fd_budget;
 	uint64_t max_open_handles;	/* 0: from the fd budget */
-	bool announce_submounts;	/* FUSE_SUBMOUNTS; default off */
+	bool announce_submounts;	/* FUSE_SUBMOUNTS; default on */
 
 	unsigned int thread_pool_size;
-	uint64_t rlimit_nofile;	/* 0: raise to the hard limit */
+	/* Unset: raise the soft limit to the hard one; 0: leave it alone. */
+	uint64_t rlimit_nofile;
+	bool rlimit_nofile_set;
 
 	int log_level;		/* enum log_level */
 	bool use_syslog;
+	bool defaults_used;	/* the defaults file gave options */
 };
 
 /** Defaults, then argv. Returns 0, or -1 with a one-line reason in err. */
@@ -110,6 +127,8 @@ void options_free(struct vfsd_options *o);
 
 /* Texts printed by --help, --version and --print-capabilities. */
 void usage_print_help(const char *prog);
+/** What to do next, on stderr: for a bare `vfsd`. */
+void usage_print_short(const char *prog);
 void usage_print_version(void);
 void usage_print_capabilities(void);
 

@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/option_values.h"
 #include "cli/options.h"
@@ -91,16 +93,58 @@ static int check_fuse_mount(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* A group name or number, checked now so the error is one line. */
+static int check_socket_group(const char *group, char *err, size_t errlen)
+{
+	char buf[4096], *end;
+	struct group gr, *res = NULL;
+	unsigned long n;
+
+	if (!getgrnam_r(group, &gr, buf, sizeof(buf), &res) && res)
+		return 0;
+	errno = 0;
+	n = strtoul(group, &end, 10);
+	if (!errno && *group && !*end && n < (unsigned long)(gid_t)-1)
+		return 0;
+	return opt_fail(err, errlen,
+			"--socket-group '%s' is neither a group name nor a number",
+			group);
+}
+
+/*
+ * A user namespace is how a daemon without root gets namespaces: its
+ * maps mean nothing to root's daemon or outside namespace mode (as in
+ * virtiofsd).
+ */
+static int check_rootless(const struct vfsd_options *o, char *err,
+			  size_t errlen)
+{
+	bool maps = o->uid_ns_map.n || o->gid_ns_map.n;
+
+	if (maps && geteuid() == 0)
+		return opt_fail(err, errlen,
+				"--uid-map/--gid-map set up the user namespace of a daemon started without root; as root, map ids with --translate-uid/--translate-gid");
+	if (maps && o->sandbox != VFSD_SANDBOX_NAMESPACE)
+		return opt_fail(err, errlen,
+				"--uid-map/--gid-map need --sandbox=namespace");
+	if (o->fuse_mount && geteuid() != 0)
+		return opt_fail(err, errlen,
+				"--fuse-mount needs root: mounting a FUSE file system takes CAP_SYS_ADMIN on the host");
+	return 0;
+}
+
 int options_check(const struct vfsd_options *o, char *err, size_t errlen)
 {
+	if (check_rootless(o, err, errlen))
+		return -1;
 	/* ACL entries carry ids the map would have to rewrite in xattr values. */
 	if (o->posix_acl && (!idmap_empty(&o->uid_map) || !idmap_empty(&o->gid_map)))
 		return opt_fail(err, errlen,
 				"--posix-acl cannot be combined with --translate-uid/--translate-gid");
 	if (o->fuse_mount) {
-		if (o->socket_path || o->listen_fd >= 0)
+		if (o->socket_path || o->listen_fd >= 0 || o->tag)
 			return opt_fail(err, errlen,
-					"--fuse-mount serves the host: it takes no --socket-path or --fd");
+					"--fuse-mount serves the host: it takes no --socket-path, --fd or --tag");
 		if (check_shared_dir(o->shared_dir, err, errlen))
 			return -1;
 		return check_fuse_mount(o->fuse_mount, err, errlen);
@@ -114,6 +158,8 @@ int options_check(const struct vfsd_options *o, char *err, size_t errlen)
 	if (o->socket_group && !o->socket_path)
 		return opt_fail(err, errlen,
 				"--socket-group applies only to --socket-path");
+	if (o->socket_group && check_socket_group(o->socket_group, err, errlen))
+		return -1;
 	if (check_shared_dir(o->shared_dir, err, errlen))
 		return -1;
 	if (o->socket_path)

@@ -14,6 +14,11 @@
 #include "fuse/session.h"
 #include "util/log.h"
 
+/* Linux 6.6 (FUSE 7.39): mmap of a direct-io file; newer than our header. */
+#ifndef FUSE_DIRECT_IO_ALLOW_MMAP
+#define FUSE_DIRECT_IO_ALLOW_MMAP (1ULL << 36)
+#endif
+
 #define SESSION_DEFAULT_MAX_WRITE (1u << 20)
 /* The kernel never goes below this for max_write. */
 #define SESSION_MIN_MAX_WRITE 4096u
@@ -24,6 +29,7 @@ static uint64_t session_entry_valid(enum fuse_cache_mode mode)
 	case FUSE_CACHE_NEVER:
 		return 0;
 	case FUSE_CACHE_ALWAYS:
+	case FUSE_CACHE_METADATA:
 		return 86400;
 	case FUSE_CACHE_AUTO:
 	default:
@@ -145,6 +151,8 @@ static uint64_t session_offered_flags(const struct fuse_session *s)
 		want |= FUSE_FLOCK_LOCKS;
 	if (s->opts.submounts)
 		want |= FUSE_SUBMOUNTS;
+	if (s->opts.allow_mmap)
+		want |= FUSE_DIRECT_IO_ALLOW_MMAP;
 	return want;
 }
 
@@ -272,6 +280,9 @@ uint32_t ops_open_flags(const struct fuse_session *s, bool dir)
 	case FUSE_CACHE_ALWAYS:
 		return dir ? FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR :
 			     FOPEN_KEEP_CACHE;
+	case FUSE_CACHE_METADATA:
+		/* virtiofsd's policy: listings kept, file data never. */
+		return dir ? FOPEN_KEEP_CACHE : FOPEN_DIRECT_IO;
 	case FUSE_CACHE_AUTO:
 	default:
 		return 0;
@@ -283,5 +294,12 @@ uint32_t ops_guest_open_flags(const struct fuse_session *s, uint32_t flags)
 	/* O_DIRECT on the host only when asked for: some filesystems lack it. */
 	if (!s->opts.allow_direct_io)
 		flags &= ~(uint32_t)O_DIRECT;
+	/*
+	 * O_NOATIME is EPERM on a file the daemon's thread does not own and
+	 * has no CAP_FOWNER for (always so without root); virtiofsd drops it
+	 * unless --preserve-noatime, and so does vfsd.
+	 */
+	if (!s->opts.preserve_noatime)
+		flags &= ~(uint32_t)O_NOATIME;
 	return flags;
 }

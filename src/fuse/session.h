@@ -19,6 +19,7 @@ enum fuse_cache_mode {
 	FUSE_CACHE_NEVER,	/* no guest caching: timeouts 0, direct io */
 	FUSE_CACHE_AUTO,	/* short timeouts, cache kept while unchanged */
 	FUSE_CACHE_ALWAYS,	/* long timeouts, keep cache */
+	FUSE_CACHE_METADATA,	/* long timeouts, direct io for file data */
 };
 
 struct fuse_session_opts {
@@ -26,6 +27,8 @@ struct fuse_session_opts {
 	bool writeback;		/* offer FUSE_WRITEBACK_CACHE */
 	bool readdirplus;	/* offer FUSE_DO_READDIRPLUS */
 	bool allow_direct_io;	/* honour the guest's O_DIRECT */
+	bool allow_mmap;	/* offer FUSE_DIRECT_IO_ALLOW_MMAP */
+	bool preserve_noatime;	/* pass O_NOATIME on (else drop it) */
 	bool posix_acl;		/* offer FUSE_POSIX_ACL with FUSE_DONT_MASK */
 	bool security_ctx;	/* offer FUSE_SECURITY_CTX */
 	bool no_killpriv_v2;	/* do not offer FUSE_HANDLE_KILLPRIV_V2 */

@@ -23,6 +23,24 @@ struct thread_creds {
 static __thread struct thread_creds cur;
 
 /*
+ * The daemon's own ids, which "root" means for a request: 0, unless vfsd
+ * runs without root and without a namespace root of its own (rootless
+ * --sandbox=none, or a user namespace that maps only the caller's id).
+ * Then a guest root's requests run as the daemon's user, and only the
+ * ids the kernel lets that user take can be switched to. Set once before
+ * any request thread starts.
+ */
+static uint32_t self_uid, self_gid;
+static bool keep_groups;
+
+void creds_configure(uint32_t uid, uint32_t gid, bool drop_groups)
+{
+	self_uid = uid;
+	self_gid = gid;
+	keep_groups = !drop_groups;
+}
+
+/*
  * -1 for any id means "leave unchanged" to these syscalls: callers never pass
  * it, see creds_switch().
  */
@@ -40,23 +58,23 @@ static int raw_setresgid(uint32_t egid)
 	return 0;
 }
 
-/* Become root again; on failure the thread's state is unknown. */
+/* Become the daemon again; on failure the thread's state is unknown. */
 static int become_root(void)
 {
 	int err;
 
 	/* uid first: changing the gid needs CAP_SETGID, i.e. euid 0. */
-	if (!cur.valid || cur.euid != 0) {
-		err = raw_setresuid(0);
+	if (!cur.valid || cur.euid != self_uid) {
+		err = raw_setresuid(self_uid);
 		if (err)
 			goto broken;
-		cur.euid = 0;
+		cur.euid = self_uid;
 	}
-	if (!cur.valid || cur.egid != 0) {
-		err = raw_setresgid(0);
+	if (!cur.valid || cur.egid != self_gid) {
+		err = raw_setresgid(self_gid);
 		if (err)
 			goto broken;
-		cur.egid = 0;
+		cur.egid = self_gid;
 	}
 	cur.valid = true;
 	return 0;
@@ -68,8 +86,11 @@ broken:
 
 static int drop_groups_once(void)
 {
-	if (cur.groups_dropped)
+	/* Without root they are the user's own, and cannot be dropped. */
+	if (cur.groups_dropped || keep_groups) {
+		cur.groups_dropped = true;
 		return 0;
+	}
 	if (syscall(SYS_setgroups, 0, NULL)) {
 		log_err("setgroups(0) on worker thread: %d", errno);
 		return EPERM;
@@ -85,6 +106,10 @@ int creds_switch(uint32_t uid, uint32_t gid)
 	/* (uint32_t)-1 would mean "unchanged" and leave the thread root. */
 	if (uid == CREDS_INVALID_ID || gid == CREDS_INVALID_ID)
 		return EPERM;
+	if (uid == 0)
+		uid = self_uid;
+	if (gid == 0)
+		gid = self_gid;
 	if (cur.valid && cur.groups_dropped && cur.euid == uid &&
 	    cur.egid == gid)
 		return 0;
@@ -96,7 +121,7 @@ int creds_switch(uint32_t uid, uint32_t gid)
 	if (err)
 		return err;
 	/* gid while still root, then uid: the other way needs CAP_SETGID. */
-	if (gid != 0) {
+	if (gid != self_gid) {
 		err = raw_setresgid(gid);
 		if (err) {
 			cur.valid = false;
@@ -106,7 +131,7 @@ int creds_switch(uint32_t uid, uint32_t gid)
 		}
 		cur.egid = gid;
 	}
-	if (uid != 0) {
+	if (uid != self_uid) {
 		err = raw_setresuid(uid);
 		if (err) {
 			cur.valid = false;
@@ -120,7 +145,7 @@ int creds_switch(uint32_t uid, uint32_t gid)
 
 int creds_reset(void)
 {
-	if (cur.valid && cur.euid == 0 && cur.egid == 0)
+	if (cur.valid && cur.euid == self_uid && cur.egid == self_gid)
 		return 0;
 	return become_root();
 }

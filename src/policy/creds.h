@@ -24,6 +24,14 @@
 #define CREDS_INVALID_ID ((uint32_t)-1)
 
 /**
+ * The daemon's own ids (0, 0 as root; the user's without root and without
+ * a namespace root) and whether supplementary groups can be dropped. Call
+ * once before request threads start; the default is root's (0, 0, true).
+ * Requests of the guest's root then run as these ids.
+ */
+void creds_configure(uint32_t uid, uint32_t gid, bool drop_groups);
+
+/**
  * Run the calling thread as euid uid / egid gid. Returns 0, or a positive
  * errno (EPERM for an id that cannot be used, EIO if a switch failed half
  * way; the thread is then back to root or will retry from scratch).

@@ -30,3 +30,10 @@ int limits_raise_nofile(uint64_t want)
 		return -errno;
 	return 0;
 }
+
+int limits_set_nofile(bool given, uint64_t n)
+{
+	if (given && n == 0)
+		return 0;
+	return limits_raise_nofile(given ? n : 0);
+}

@@ -3,6 +3,7 @@
 #ifndef VFSD_POLICY_LIMITS_H
 #define VFSD_POLICY_LIMITS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /**
@@ -11,5 +12,11 @@
  * every inode the guest knows costs an O_PATH fd. Returns 0 or -errno.
  */
 int limits_raise_nofile(uint64_t want);
+
+/**
+ * --rlimit-nofile: not given, raise to the hard limit; given as 0, leave
+ * the limit alone (virtiofsd's meaning); else set it to n.
+ */
+int limits_set_nofile(bool given, uint64_t n);
 
 #endif

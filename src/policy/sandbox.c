@@ -183,7 +183,12 @@ int sandbox_fork(enum sandbox_mode mode, const struct sandbox_cleanup *cleanup)
 		 * Anything the supervisor starts later (a sanitizer's helper)
 		 * belongs in the host's pid namespace, not the server's.
 		 */
-		if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID))
+		/*
+		 * EPERM: a rootless supervisor's user namespace does not own
+		 * the host's pid namespace; its children stay in the new one.
+		 */
+		if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) &&
+		    errno != EPERM)
 			log_warn("supervisor: setns: %s", strerror(errno));
 		if (own_pidns >= 0)
 			close(own_pidns);

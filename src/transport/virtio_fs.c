@@ -644,6 +644,8 @@ static int vfs_server_init(struct vfs_server *srv,
 	if (ret != 0)
 		return -ret;
 	ret = vu_dev_init(&srv->dev, &vfs_dev_ops);
+	if (ret == 0 && opts && opts->tag)
+		vu_dev_set_tag(&srv->dev, opts->tag);
 	if (ret == 0 && opts && opts->thread_pool_size > 0) {
 		ret = vfs_pool_start(srv, opts->thread_pool_size);
 		if (ret < 0)

@@ -13,6 +13,8 @@
 struct virtio_fs_opts {
 	/* Worker threads per request queue; 0 = handle in the queue thread. */
 	unsigned int thread_pool_size;
+	/* --tag: advertised in the config space (GET_CONFIG), or NULL */
+	const char *tag;
 };
 
 /**

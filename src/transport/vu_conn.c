@@ -18,6 +18,7 @@ enum vu_size_rule {
 	SZ_ANY = 0,	/* not ours to judge: request unknown to this table */
 	SZ_EXACT,	/* exactly .size bytes */
 	SZ_MEM_TABLE,	/* nregions header plus nregions regions */
+	SZ_CONFIG,	/* offset, size, flags, then size bytes (<= 256) */
 };
 
 enum vu_fd_rule {
@@ -54,6 +55,8 @@ static const struct vu_msg_rule vu_rules[VHOST_USER_MAX] = {
 	RULE(SET_PROTOCOL_FEATURES, SZ_EXACT, 8, FD_NONE),
 	RULE(GET_QUEUE_NUM, SZ_EXACT, 0, FD_NONE),
 	RULE(SET_VRING_ENABLE, SZ_EXACT, 8, FD_NONE),
+	RULE(GET_CONFIG, SZ_CONFIG, 0, FD_NONE),
+	RULE(SET_CONFIG, SZ_CONFIG, 0, FD_NONE),
 };
 
 _Static_assert(sizeof(struct vu_vring_addr) == 40, "vring addr size");
@@ -93,6 +96,16 @@ static int vu_check_size(const struct vu_msg_rule *r, const struct vu_msg *msg,
 			       sizeof(struct vu_mem_region);
 		if (msg->hdr.size != want) {
 			*why = "memory table size does not match its count";
+			return -EPROTO;
+		}
+		return 0;
+	case SZ_CONFIG:
+		/* The window's size is the front end's word: check it here. */
+		if (msg->hdr.size < VHOST_USER_CONFIG_HDR_SIZE ||
+		    msg->payload.config.size > VHOST_USER_MAX_CONFIG_SIZE ||
+		    msg->hdr.size != VHOST_USER_CONFIG_HDR_SIZE +
+					     msg->payload.config.size) {
+			*why = "config window size does not match the payload";
 			return -EPROTO;
 		}
 		return 0;

@@ -24,6 +24,7 @@ struct vu_msg {
 		struct vu_vring_state state;
 		struct vu_vring_addr addr;
 		struct vu_mem_table mem;
+		struct vu_config config;
 		uint8_t raw[VHOST_USER_MAX_PAYLOAD];
 	} payload;
 	/* Received fds; a handler that keeps one sets its slot to -1. */

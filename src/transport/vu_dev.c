@@ -160,18 +160,69 @@ static enum vu_result vu_set_features_exec(struct vu_dev *dev,
 	return VU_DONE;
 }
 
-static enum vu_result vu_get_protocol_features_exec(struct vu_dev *dev __unused,
+static uint64_t vu_protocol_features(const struct vu_dev *dev)
+{
+	uint64_t f = VU_OFFERED_PROTOCOL_FEATURES;
+
+	if (dev->has_config)
+		f |= 1ULL << VHOST_USER_PROTOCOL_F_CONFIG;
+	return f;
+}
+
+static enum vu_result vu_get_protocol_features_exec(struct vu_dev *dev,
 						    struct vu_msg *msg)
 {
-	return vu_reply_u64(msg, VU_OFFERED_PROTOCOL_FEATURES);
+	return vu_reply_u64(msg, vu_protocol_features(dev));
 }
 
 static enum vu_result vu_set_protocol_features_exec(struct vu_dev *dev,
 						    struct vu_msg *msg)
 {
-	dev->protocol_features = msg->payload.u64 &
-				 VU_OFFERED_PROTOCOL_FEATURES;
+	dev->protocol_features = msg->payload.u64 & vu_protocol_features(dev);
 	return VU_DONE;
+}
+
+void vu_dev_set_tag(struct vu_dev *dev, const char *tag)
+{
+	size_t n = strnlen(tag, VU_FS_TAG_SIZE);
+	uint32_t nreq = VU_MAX_QUEUES - 1; /* little-endian: see vu_proto.h */
+
+	memset(dev->config, 0, sizeof(dev->config));
+	memcpy(dev->config, tag, n);
+	memcpy(dev->config + VU_FS_TAG_SIZE, &nreq, sizeof(nreq));
+	dev->has_config = true;
+}
+
+/*
+ * A window of the config space. offset and size come from the front end:
+ * the window must lie inside the config space, or the answer is the
+ * spec's error, an empty payload (a GET always gets an answer).
+ */
+static enum vu_result vu_get_config_exec(struct vu_dev *dev, struct vu_msg *msg)
+{
+	struct vu_config *c = &msg->payload.config;
+
+	if (!dev->has_config ||
+	    !(dev->protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_CONFIG)) ||
+	    c->offset > VU_FS_CONFIG_SIZE ||
+	    c->size > VU_FS_CONFIG_SIZE - c->offset) {
+		log_warn("vhost-user: GET_CONFIG of %u bytes at %u refused",
+			 c->size, c->offset);
+		msg->hdr.size = 0;
+		return VU_REPLY;
+	}
+	memcpy(c->region, dev->config + c->offset, c->size);
+	msg->hdr.size = VHOST_USER_CONFIG_HDR_SIZE + c->size;
+	return VU_REPLY;
+}
+
+/* The virtio-fs config space is read-only to the driver. */
+static enum vu_result vu_set_config_exec(struct vu_dev *dev __unused,
+					 struct vu_msg *msg)
+{
+	log_warn("vhost-user: SET_CONFIG of %u bytes at %u refused: read-only",
+		 msg->payload.config.size, msg->payload.config.offset);
+	return VU_FAILED;
 }
 
 static enum vu_result vu_set_owner_exec(struct vu_dev *dev,
@@ -443,6 +494,8 @@ static const vu_exec_fn vu_exec[VHOST_USER_MAX] = {
 	[VHOST_USER_SET_PROTOCOL_FEATURES] = vu_set_protocol_features_exec,
 	[VHOST_USER_GET_QUEUE_NUM] = vu_get_queue_num_exec,
 	[VHOST_USER_SET_VRING_ENABLE] = vu_set_vring_enable_exec,
+	[VHOST_USER_GET_CONFIG] = vu_get_config_exec,
+	[VHOST_USER_SET_CONFIG] = vu_set_config_exec,
 };
 
 int vu_dev_process(struct vu_dev *dev, struct vu_msg *msg, bool *reply)

@@ -36,6 +36,14 @@
 	((1ULL << VHOST_USER_PROTOCOL_F_MQ) |        \
 	 (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK))
 
+/*
+ * The virtio-fs config space: the tag (36 bytes, NUL-padded, not
+ * terminated when full) and the number of request queues, little-endian
+ * (<linux/virtio_fs.h>).
+ */
+#define VU_FS_TAG_SIZE 36u
+#define VU_FS_CONFIG_SIZE (VU_FS_TAG_SIZE + 4u)
+
 struct vu_queue {
 	/*
 	 * Serialises the used-ring side of vq (vq_push/vq_notify), vq.call_fd
@@ -83,6 +91,13 @@ struct vu_dev {
 	 * the message that tried ends the connection.
 	 */
 	bool abandoned;
+	/*
+	 * With a tag (--tag) the device offers VHOST_USER_PROTOCOL_F_CONFIG
+	 * and answers GET_CONFIG; without one it offers neither, because
+	 * QEMU 7.1 to 8.0 crash on a vhost-user-fs back end that does.
+	 */
+	bool has_config;
+	uint8_t config[VU_FS_CONFIG_SIZE];
 	/* Read by queue threads; changed only while every queue is stopped. */
 	struct guest_mem mem;
 	struct vu_queue q[VU_MAX_QUEUES];
@@ -90,6 +105,12 @@ struct vu_dev {
 
 /** Returns 0 or -errno (mutex setup). */
 int vu_dev_init(struct vu_dev *dev, const struct vu_dev_ops *ops);
+
+/**
+ * Advertise tag (1 to VU_FS_TAG_SIZE bytes; longer is cut) in the config
+ * space. Call before serving.
+ */
+void vu_dev_set_tag(struct vu_dev *dev, const char *tag);
 
 /** Stop every queue, close every fd, unmap guest memory (not if abandoned). */
 void vu_dev_cleanup(struct vu_dev *dev);

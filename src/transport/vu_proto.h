@@ -127,6 +127,21 @@ struct vu_mem_table {
 	struct vu_mem_region regions[VHOST_USER_MAX_RAM_SLOTS];
 } __attribute__((packed));
 
+/*
+ * Payload of GET_CONFIG/SET_CONFIG: a window of the device's config space
+ * (struct virtio_fs_config for virtio-fs). The region is size bytes long;
+ * a back end answers an error with an empty payload.
+ */
+#define VHOST_USER_CONFIG_HDR_SIZE 12u
+#define VHOST_USER_MAX_CONFIG_SIZE 256u
+
+struct vu_config {
+	uint32_t offset;
+	uint32_t size;
+	uint32_t flags;
+	uint8_t region[VHOST_USER_MAX_CONFIG_SIZE];
+} __attribute__((packed));
+
 /* Payload of SET_VRING_KICK/CALL/ERR: the index, plus a "no fd" flag. */
 #define VHOST_USER_VRING_IDX_MASK 0xffULL
 #define VHOST_USER_VRING_NOFD_MASK (1ULL << 8)

@@ -455,6 +455,59 @@ static int c_disconnect_inflight(struct client_session *cs,
 	return PASS;
 }
 
+/*
+ * --tag: the back end offers VHOST_USER_PROTOCOL_F_CONFIG only with a tag
+ * (QEMU 7.1 to 8.0 crash on a vhost-user-fs back end that offers it), and
+ * then GET_CONFIG returns struct virtio_fs_config: the tag NUL-padded to
+ * 36 bytes and the number of request queues. Windows past the 40 bytes
+ * get the error answer, and the socket keeps serving.
+ */
+static int c_config_tag(struct client_session *cs, const struct client_opts *o,
+			char *msg, size_t len)
+{
+	struct vc_opts vo = { .indirect = true };
+	struct vc_dev *d = &cs->dev;
+	uint8_t cfg[40], junk[64];
+	uint32_t nreq;
+	uint64_t f;
+	size_t tl;
+	int r = vc_negotiate(d, &vo);
+
+	if (r)
+		return say(msg, len, FAIL, "negotiation: %s", strerror(-r));
+	if (!o->tag)
+		return (d->backend_protocol_features &
+			(1ull << VHOST_USER_PROTOCOL_F_CONFIG)) ?
+			       say(msg, len, FAIL,
+				   "CONFIG offered without a tag") :
+			       say(msg, len, PASS, "no tag, CONFIG not offered");
+	if (!(d->protocol_features & (1ull << VHOST_USER_PROTOCOL_F_CONFIG)))
+		return say(msg, len, FAIL, "tag given, CONFIG not offered");
+	r = vc_get_config(d, 0, sizeof(cfg), cfg);
+	if (r)
+		return say(msg, len, FAIL, "GET_CONFIG: %s", strerror(-r));
+	tl = strlen(o->tag);
+	if (tl > 36 || memcmp(cfg, o->tag, tl))
+		return say(msg, len, FAIL, "tag '%.36s', expected '%s'",
+			   (char *)cfg, o->tag);
+	for (size_t i = tl; i < 36; i++)
+		if (cfg[i])
+			return say(msg, len, FAIL, "byte %zu after the tag is %u",
+				   i, cfg[i]);
+	memcpy(&nreq, cfg + 36, sizeof(nreq));
+	if (nreq < 1)
+		return say(msg, len, FAIL, "num_request_queues %u", nreq);
+	if (vc_get_config(d, 36, 8, junk) != -EREMOTEIO ||
+	    vc_get_config(d, 0xfffffffcu, 8, junk) != -EREMOTEIO)
+		return say(msg, len, FAIL,
+			   "a window past the config space was answered");
+	r = vc_get_u64(d, VHOST_USER_GET_FEATURES, &f);
+	if (r)
+		return say(msg, len, FAIL, "no answer after the bad windows: %s",
+			   strerror(-r));
+	return say(msg, len, PASS, "tag '%s', %u request queues", o->tag, nreq);
+}
+
 static int c_nothing(struct client_session *cs, const struct client_opts *o,
 		     char *msg, size_t len)
 {
@@ -469,6 +522,7 @@ static int c_nothing(struct client_session *cs, const struct client_opts *o,
 
 static const struct check_case cases[] = {
 	{ "features", c_features, CFG(.no_start = true) },
+	{ "config_tag", c_config_tag, CFG(.no_start = true) },
 	{ "disconnect_before_setup", c_nothing, CFG(.no_start = true) },
 	{ "request_before_init", c_before_init, CFG(.no_init = true) },
 	{ "init", c_init, CFG() },

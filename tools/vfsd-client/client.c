@@ -20,15 +20,18 @@ bool session_can_spawn(const struct client_opts *o)
 	return o->backend_argv && o->backend_argv[0];
 }
 
-/* Replace every "{socket}" and "{dir}" in one argument. */
-static char *subst(const char *arg, const char *sock, const char *dir)
+/* Replace every "{socket}", "{dir}" and "{fd}" in one argument. */
+static char *subst(const char *arg, const char *sock, const char *dir,
+		   int fd)
 {
 	size_t cap = strlen(arg) + 1;
+	char fdnum[16];
 	const char *p;
 	char *out, *w;
 
+	snprintf(fdnum, sizeof(fdnum), "%d", fd);
 	for (p = arg; (p = strchr(p, '{')); p++)
-		cap += strlen(sock) + strlen(dir);
+		cap += strlen(sock) + strlen(dir) + strlen(fdnum);
 	out = malloc(cap);
 	if (!out)
 		return NULL;
@@ -39,6 +42,9 @@ static char *subst(const char *arg, const char *sock, const char *dir)
 		} else if (!strncmp(p, "{dir}", 5)) {
 			w = stpcpy(w, dir);
 			p += 5;
+		} else if (!strncmp(p, "{fd}", 4)) {
+			w = stpcpy(w, fdnum);
+			p += 4;
 		} else {
 			*w++ = *p++;
 		}
@@ -47,28 +53,44 @@ static char *subst(const char *arg, const char *sock, const char *dir)
 	return out;
 }
 
+/*
+ * "{fd}" asks for libvirt's way: we listen, and the back end inherits
+ * the listener as that fd number.
+ */
 static int spawn(struct client_session *cs, const struct client_opts *o)
 {
+	int listen_fd = -1;
 	char **argv;
 	size_t n = 0;
 	int r;
 
-	while (o->backend_argv[n])
-		n++;
-	argv = calloc(n + 1, sizeof(*argv));
-	if (!argv)
-		return -ENOMEM;
 	snprintf(cs->sock_path, sizeof(cs->sock_path),
 		 "/tmp/vfsd-client.%d.%u.sock", (int)getpid(), spawn_seq++);
+	while (o->backend_argv[n]) {
+		if (strstr(o->backend_argv[n], "{fd}") && listen_fd < 0) {
+			listen_fd = vc_listen_inherit(cs->sock_path);
+			if (listen_fd < 0)
+				return listen_fd;
+		}
+		n++;
+	}
+	argv = calloc(n + 1, sizeof(*argv));
+	if (!argv) {
+		if (listen_fd >= 0)
+			close(listen_fd);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		argv[i] = subst(o->backend_argv[i], cs->sock_path,
-				o->shared_dir);
+				o->shared_dir, listen_fd);
 		if (!argv[i]) {
 			r = -ENOMEM;
+			if (listen_fd >= 0)
+				close(listen_fd);
 			goto out;
 		}
 	}
-	r = vc_spawn(&cs->dev, argv, cs->sock_path, 10000);
+	r = vc_spawn(&cs->dev, argv, cs->sock_path, 10000, listen_fd);
 out:
 	for (size_t i = 0; i < n; i++)
 		free(argv[i]);

@@ -25,6 +25,7 @@ struct client_opts {
 	bool list;
 	bool require_reuse; /* attack: an inode number must be seen reused */
 	int timeout_ms; /* how long a reply may take before "hang" */
+	const char *tag; /* check: the --tag the back end was given */
 };
 
 struct client_session {

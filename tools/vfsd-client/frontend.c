@@ -98,13 +98,15 @@ int vc_connect(struct vc_dev *dev, const char *sock_path, int wait_ms)
 }
 
 int vc_spawn(struct vc_dev *dev, char *const argv[], const char *sock_path,
-	     int wait_ms)
+	     int wait_ms, int listen_fd)
 {
 	const char *log = dev->log_path ? dev->log_path :
 			  getenv("VFSD_CLIENT_BACKEND_LOG");
 	pid_t pid;
 
-	unlink(sock_path);
+	/* An inherited listener is already bound at sock_path. */
+	if (listen_fd < 0)
+		unlink(sock_path);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -123,7 +125,31 @@ int vc_spawn(struct vc_dev *dev, char *const argv[], const char *sock_path,
 	}
 	dev->pid = pid;
 	dev->spawned = true;
+	if (listen_fd >= 0)
+		close(listen_fd); /* the back end's now, as libvirt does */
 	return vc_connect(dev, sock_path, wait_ms);
+}
+
+int vc_listen_inherit(const char *sock_path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(sock_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, sock_path);
+	unlink(sock_path);
+	/* No CLOEXEC: the back end inherits it (--fd=N). */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
 }
 
 static void reap(struct vc_dev *dev, int flags)
@@ -352,7 +378,8 @@ int vc_negotiate(struct vc_dev *dev, const struct vc_opts *o)
 	uint64_t want = (1ull << VIRTIO_F_VERSION_1) |
 			(1ull << VHOST_USER_F_PROTOCOL_FEATURES);
 	uint64_t pwant = (1ull << VHOST_USER_PROTOCOL_F_MQ) |
-			 (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK);
+			 (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
+			 (1ull << VHOST_USER_PROTOCOL_F_CONFIG);
 	int r;
 
 	if (o->indirect)
@@ -388,6 +415,37 @@ int vc_negotiate(struct vc_dev *dev, const struct vc_opts *o)
 	if (r)
 		return r;
 	return vc_set_u64(dev, VHOST_USER_SET_FEATURES, dev->features);
+}
+
+int vc_get_config(struct vc_dev *dev, uint32_t offset, uint32_t size,
+		  void *out)
+{
+	struct vu_config c = { .offset = offset, .size = size };
+	struct vu_msg_hdr hdr;
+	int r;
+
+	if (size > VHOST_USER_MAX_CONFIG_SIZE)
+		return -EINVAL;
+	r = vc_send(dev, VHOST_USER_GET_CONFIG, 0, &c,
+		    VHOST_USER_CONFIG_HDR_SIZE + size, NULL, 0);
+	if (!r)
+		r = read_full(dev, &hdr, sizeof(hdr));
+	if (r)
+		return r;
+	if (hdr.request != VHOST_USER_GET_CONFIG ||
+	    !(hdr.flags & VHOST_USER_REPLY_MASK))
+		return -EPROTO;
+	if (hdr.size == 0)
+		return -EREMOTEIO; /* the back end's "no" */
+	if (hdr.size != VHOST_USER_CONFIG_HDR_SIZE + size)
+		return -EPROTO;
+	r = read_full(dev, &c, hdr.size);
+	if (r)
+		return r;
+	if (c.offset != offset || c.size != size)
+		return -EPROTO;
+	memcpy(out, c.region, size);
+	return 0;
 }
 
 static uint64_t off_to_gpa(const struct vc_dev *dev, uint64_t off)

@@ -77,8 +77,15 @@ struct vc_opts {
 };
 
 /* Process and connection. */
+/*
+ * Start a back end and connect to sock_path. With listen_fd >= 0 (from
+ * vc_listen_inherit) the back end inherits that listener, as libvirt's
+ * --fd=N, and our copy is closed.
+ */
 int vc_spawn(struct vc_dev *dev, char *const argv[], const char *sock_path,
-	     int wait_ms);
+	     int wait_ms, int listen_fd);
+/* A listening socket at sock_path a back end can inherit; fd or -errno. */
+int vc_listen_inherit(const char *sock_path);
 int vc_connect(struct vc_dev *dev, const char *sock_path, int wait_ms);
 void vc_init(struct vc_dev *dev);
 void vc_disconnect(struct vc_dev *dev);
@@ -97,6 +104,13 @@ int vc_set_u64(struct vc_dev *dev, uint32_t req, uint64_t val);
 int vc_set_state(struct vc_dev *dev, uint32_t req, unsigned int idx,
 		 unsigned int num);
 int vc_wait_ack(struct vc_dev *dev, uint32_t req, uint32_t flags);
+/*
+ * GET_CONFIG: size bytes of the config space at offset into out. 0,
+ * -EREMOTEIO for the back end's error answer (an empty payload), or
+ * another -errno.
+ */
+int vc_get_config(struct vc_dev *dev, uint32_t offset, uint32_t size,
+		  void *out);
 
 /* Set-up steps, in QEMU's order. */
 int vc_negotiate(struct vc_dev *dev, const struct vc_opts *o);

@@ -18,11 +18,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vfsd-client bench|check|attack|limit [OPTIONS] [-- BACKEND ARGV...]\n"
+		"Usage: vfsd-client bench|check|attack|limit|probe [OPTIONS] [-- BACKEND ARGV...]\n"
 		"\n"
 		"The back end is started once per session from BACKEND ARGV, with\n"
 		"\"{socket}\" and \"{dir}\" replaced by a socket path and the shared\n"
-		"directory; or reached at --socket (bench only: one session).\n"
+		"directory, and \"{fd}\" by a listening socket it inherits (libvirt's\n"
+		"--fd=N); or reached at --socket (bench only: one session).\n"
 		"\n"
 		"  --socket=PATH       connect to a running back end\n"
 		"  --shared-dir=DIR    shared directory (default: a new one in /tmp)\n"
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 		"  --timeout=MS        reply deadline before a back end counts as hung\n"
 		"  --require-inode-reuse  attack: fail the stale-nodeid cases unless the\n"
 		"                      share's filesystem reused the inode number\n"
+		"  --tag=TAG           check: the --tag the back end was given\n"
 		"\n"
 		"VFSD_CLIENT_BACKEND_LOG=FILE keeps the back end's stderr.\n");
 }
@@ -75,6 +77,7 @@ static int parse(int argc, char **argv, struct client_opts *o)
 		{ "list", no_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "require-inode-reuse", no_argument, NULL, 'R' },
+		{ "tag", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -98,6 +101,7 @@ static int parse(int argc, char **argv, struct client_opts *o)
 		case 'l': o->list = true; break;
 		case 'T': o->timeout_ms = atoi(optarg); break;
 		case 'R': o->require_reuse = true; break;
+		case 'g': o->tag = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}

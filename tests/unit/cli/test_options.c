@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "cli/defaults_file.h"
 #include "cli/options.h"
 #include "util/log.h"
 
@@ -131,9 +132,9 @@ static void test_xattr_and_locks(void **state)
 	char err[256] = "";
 
 	(void)state;
-	/* xattrs on, locks off, as the defaults. */
+	/* xattrs and locks off, as the defaults (virtiofsd's for xattrs). */
 	assert_int_equal(PARSE(&o, err, "--shared-dir=/a"), 0);
-	assert_true(o.xattr);
+	assert_false(o.xattr);
 	assert_false(o.posix_lock);
 	assert_false(o.flock);
 	options_free(&o);
@@ -187,7 +188,7 @@ static void test_acl_label_xattrmap(void **state)
 	assert_int_equal(PARSE(&o, err, "--shared-dir=/x"), 0);
 	assert_false(o.posix_acl);
 	assert_false(o.security_label);
-	assert_true(o.killpriv_v2);
+	assert_false(o.killpriv_v2);	/* virtiofsd's default */
 	assert_null(o.xattrmap);
 	options_free(&o);
 	assert_int_equal(PARSE(&o, err, "--posix-acl", "--security-label",
@@ -240,8 +241,22 @@ static void test_refusals(void **state)
 		{ "needs a value", { "vfsd", "--shared-dir" } },
 		{ "invalid xattr map: xattrmap rule 1: type is not",
 		  { "vfsd", "--xattrmap=:mapp::user.virtiofs.:" } },
-		{ "'--uid-map' is not supported yet",
-		  { "vfsd", "--uid-map=:0:1000:1:" } },
+		{ "'--migration-mode' is not supported: vfsd cannot hand",
+		  { "vfsd", "--migration-mode=find-paths" } },
+		{ "'--migration-confirm-paths' is not supported",
+		  { "vfsd", "--migration-confirm-paths" } },
+		{ "invalid --uid-map ':0:1000:'", { "vfsd", "--uid-map=:0:1000:" } },
+		{ "invalid --gid-map 'x0x1x1x'", { "vfsd", "--gid-map=x0x1x1x" } },
+		{ "invalid --uid-map ':0:1000:1'", { "vfsd", "--uid-map=:0:1000:1" } },
+		{ "range is empty", { "vfsd", "--uid-map=:0:1000:0:" } },
+		{ "passes 4294967295",
+		  { "vfsd", "--uid-map=:1:4294967295:1:" } },
+		{ "overlaps an earlier range",
+		  { "vfsd", "--uid-map=:0:1000:1:", "--uid-map=:0:2000:5:" } },
+		{ "invalid --tag ''", { "vfsd", "--tag=" } },
+		{ "(1 to 36 bytes)",
+		  { "vfsd", "--tag=0123456789012345678901234567890123456" } },
+		{ "invalid log level", { "vfsd", "-o", "loglevel=loud" } },
 		{ "invalid cache mode 'sometimes'", { "vfsd", "--cache=sometimes" } },
 		{ "invalid xattr map: xattrmap: no rules",
 		  { "vfsd", "-o", "source=/a,xattrmap=  " } },
@@ -516,7 +531,7 @@ static void test_inode_fds_and_submounts(void **state)
 	/* Not given: main() keeps prefer only for a share of whole filesystems. */
 	assert_false(o.inode_file_handles_set);
 	assert_int_equal(o.inode_fd_budget, 0);
-	assert_false(o.announce_submounts);
+	assert_true(o.announce_submounts);	/* virtiofsd's default */
 	options_free(&o);
 
 	assert_int_equal(PARSE(&o, err, "--shared-dir=/d",
@@ -547,6 +562,13 @@ static void test_inode_fds_and_submounts(void **state)
 			 0);
 	assert_false(o.announce_submounts);
 	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--no-announce-submounts"), 0);
+	assert_false(o.announce_submounts);
+	options_free(&o);
+	/* virtiofsd's deprecated name of prefer. */
+	assert_int_equal(PARSE(&o, err, "--inode-file-handles=fallback"), 0);
+	assert_int_equal(o.inode_file_handles, INODE_FH_PREFER);
+	options_free(&o);
 
 	assert_int_equal(PARSE(&o, err, "--inode-file-handles=sometimes"), -1);
 	assert_non_null(strstr(err, "invalid inode file handles mode"));
@@ -567,6 +589,137 @@ static void test_inode_fds_and_submounts(void **state)
 	options_free(&o);
 }
 
+/* The forms the Rust virtiofsd 1.13.3 accepts, with its meaning. */
+static void test_virtiofsd_forms(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--socket=/run/old.sock",
+			       "--tag", "fs0", "--cache=metadata",
+			       "--allow-mmap", "--preserve-noatime",
+			       "--rlimit-nofile=0", "--killpriv-v2"),
+			 0);
+	assert_string_equal(o.socket_path, "/run/old.sock");
+	assert_string_equal(o.tag, "fs0");
+	assert_int_equal(o.cache, FUSE_CACHE_METADATA);
+	assert_true(o.readdirplus); /* only never turns it off */
+	assert_true(o.allow_mmap);
+	assert_true(o.preserve_noatime);
+	assert_true(o.rlimit_nofile_set);
+	assert_int_equal(o.rlimit_nofile, 0);
+	assert_true(o.killpriv_v2);
+	options_free(&o);
+
+	/* Defaults of the new ones. */
+	assert_int_equal(PARSE(&o, err, "--shared-dir=/d"), 0);
+	assert_null(o.tag);
+	assert_false(o.allow_mmap);
+	assert_false(o.preserve_noatime);
+	assert_false(o.rlimit_nofile_set);
+	assert_int_equal(o.uid_ns_map.n, 0);
+	options_free(&o);
+
+	/* libvirt session mode's ranges, twice each. */
+	assert_int_equal(PARSE(&o, err, "--uid-map=:0:1000:1:",
+			       "--uid-map=:1:100000:65536:",
+			       "--gid-map=/0/1000/1/"),
+			 0);
+	assert_int_equal(o.uid_ns_map.n, 2);
+	assert_int_equal(o.uid_ns_map.r[1].inside, 1);
+	assert_int_equal(o.uid_ns_map.r[1].outside, 100000);
+	assert_int_equal(o.uid_ns_map.r[1].count, 65536);
+	assert_int_equal(o.gid_ns_map.n, 1);
+	assert_int_equal(o.gid_ns_map.r[0].outside, 1000);
+	options_free(&o);
+
+	/* The -o forms virtiofsd added, and QEMU's virtiofsd's debug. */
+	assert_int_equal(PARSE(&o, err, "-o",
+			       "cache=metadata,loglevel=warn,no_readdirplus,allow_root"),
+			 0);
+	assert_int_equal(o.cache, FUSE_CACHE_METADATA);
+	assert_int_equal(o.log_level, LOG_LVL_WARN);
+	assert_false(o.readdirplus);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--cache=never", "-o",
+			       "readdirplus,debug"),
+			 0);
+	assert_true(o.readdirplus);
+	assert_int_equal(o.log_level, LOG_LVL_DEBUG);
+	options_free(&o);
+
+	/* ACLs, labels and maps are xattrs: they turn xattrs on. */
+	assert_int_equal(PARSE(&o, err, "--posix-acl"), 0);
+	assert_true(o.xattr);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "-o", "no_xattr,security_label"), 0);
+	assert_true(o.xattr);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--xattrmap=:ok:all:::"), 0);
+	assert_true(o.xattr);
+	options_free(&o);
+}
+
+static void write_defaults(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* The defaults file: its lines come first, the command line wins. */
+static void test_defaults_file(void **state)
+{
+	char dir[] = "/tmp/vfsd-defaults-XXXXXX", path[64], err[256] = "";
+	char *argv[] = { "vfsd", "--cache=never", "-o", "no_flock", NULL };
+	struct vfsd_options o;
+	struct defaults d;
+	char **all;
+	int n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/defaults.conf", dir);
+	/* No file: nothing, and no error. */
+	assert_int_equal(defaults_load(path, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.argc, 1);
+	defaults_free(&d);
+
+	write_defaults(path,
+		       "# locks for every guest\n\n  --posix-lock  \n"
+		       "--flock\r\n--cache always\n-o xattr\n"
+		       "--xattrmap=:map:a b:user.x:\n",
+		       0644);
+	assert_int_equal(defaults_load(path, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.argc, 8);
+	assert_string_equal(d.argv[1], "--posix-lock");
+	assert_string_equal(d.argv[3], "--cache");
+	assert_string_equal(d.argv[4], "always");
+	assert_string_equal(d.argv[7], "--xattrmap=:map:a b:user.x:");
+	n = defaults_merge(&d, 4, argv, &all);
+	assert_int_equal(n, 11);
+	assert_int_equal(options_parse(&o, n, all, err, sizeof(err)), 0);
+	assert_true(o.posix_lock);
+	assert_false(o.flock);		   /* -o no_flock came later */
+	assert_int_equal(o.cache, FUSE_CACHE_NEVER); /* so did --cache */
+	assert_true(o.xattr);
+	options_free(&o);
+	free(all);
+	defaults_free(&d);
+
+	/* Writable by others: refused, with the reason. */
+	write_defaults(path, "--flock\n", 0666);
+	assert_int_equal(defaults_load(path, &d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "can be changed by others"));
+	defaults_free(&d);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +738,8 @@ int main(void)
 		cmocka_unit_test(test_policy_sizes),
 		cmocka_unit_test(test_translate_ids),
 		cmocka_unit_test(test_inode_fds_and_submounts),
+		cmocka_unit_test(test_virtiofsd_forms),
+		cmocka_unit_test(test_defaults_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,8 +59,21 @@ static void test_check_sizes(void **state)
 	assert_int_equal(check(m), -EPROTO);
 	m = new_msg(VHOST_USER_SET_VRING_NUM, VHOST_USER_MAX_PAYLOAD + 1);
 	assert_int_equal(check(m), -EMSGSIZE);
-	/* Unknown requests pass here; the device refuses them. */
+	/* A config window: header, then exactly the size it claims. */
 	m = new_msg(VHOST_USER_GET_CONFIG, 100);
+	m->payload.config.size = 88;
+	assert_int_equal(check(m), 0);
+	m->payload.config.size = 89;
+	assert_int_equal(check(m), -EPROTO);
+	m->payload.config.size = 0xffffffffu - 11;
+	assert_int_equal(check(m), -EPROTO);
+	m = new_msg(VHOST_USER_SET_CONFIG, 8);
+	assert_int_equal(check(m), -EPROTO);
+	m = new_msg(VHOST_USER_GET_CONFIG, 12 + 300);
+	m->payload.config.size = 300;
+	assert_int_equal(check(m), -EPROTO);
+	/* Unknown requests pass here; the device refuses them. */
+	m = new_msg(VHOST_USER_GET_INFLIGHT_FD, 100);
 	assert_int_equal(check(m), 0);
 	m = new_msg(12345, 0);
 	assert_int_equal(check(m), 0);
@@ -694,6 +707,86 @@ static void test_dev_random_messages(void **state)
 	assert_int_equal(vu_dev_init(&dev, &mock_ops), 0);
 }
 
+/* GET_CONFIG of size bytes at offset; the reply's payload size. */
+static uint32_t get_config(uint32_t offset, uint32_t size, uint8_t *out)
+{
+	struct vu_msg *m = new_msg(VHOST_USER_GET_CONFIG,
+				   VHOST_USER_CONFIG_HDR_SIZE + size);
+	bool reply = false;
+
+	m->payload.config.offset = offset;
+	m->payload.config.size = size;
+	memset(m->payload.config.region, 0xee, size);
+	assert_int_equal(check(m), 0);
+	assert_int_equal(process(m, &reply), 0);
+	assert_true(reply); /* a GET is always answered */
+	assert_int_equal(m->hdr.flags, VHOST_USER_VERSION | VHOST_USER_REPLY_MASK);
+	if (m->hdr.size) {
+		assert_int_equal(m->hdr.size, VHOST_USER_CONFIG_HDR_SIZE + size);
+		assert_int_equal(m->payload.config.offset, offset);
+		assert_int_equal(m->payload.config.size, size);
+		memcpy(out, m->payload.config.region, size);
+	}
+	return m->hdr.size;
+}
+
+/*
+ * --tag: CONFIG is offered only with a tag; the window is checked against
+ * the 40-byte virtio_fs_config whatever the front end claims.
+ */
+static void test_dev_config_tag(void **state)
+{
+	uint8_t buf[64];
+	uint32_t nreq;
+	uint64_t f;
+
+	(void)state;
+	/* Without a tag: not offered, and GET_CONFIG gets the error answer. */
+	f = do_u64(VHOST_USER_GET_PROTOCOL_FEATURES, 0, 0, 0);
+	assert_false(f & (1ULL << VHOST_USER_PROTOCOL_F_CONFIG));
+	assert_int_equal(get_config(0, 40, buf), 0);
+
+	vu_dev_set_tag(&dev, "share-tag");
+	f = do_u64(VHOST_USER_GET_PROTOCOL_FEATURES, 0, 0, 0);
+	assert_true(f & (1ULL << VHOST_USER_PROTOCOL_F_CONFIG));
+	/* Offered but not negotiated: still the error answer. */
+	assert_int_equal(get_config(0, 40, buf), 0);
+	assert_int_equal(do_u64(VHOST_USER_SET_PROTOCOL_FEATURES, 0, f, 8),
+			 UINT64_MAX);
+
+	assert_int_equal(get_config(0, 40, buf), 12 + 40);
+	assert_memory_equal(buf, "share-tag", 9);
+	for (unsigned int i = 9; i < 36; i++)
+		assert_int_equal(buf[i], 0);
+	memcpy(&nreq, buf + 36, 4);
+	assert_int_equal(nreq, VU_MAX_QUEUES - 1);
+	/* A window inside, and windows past the end or wrapping. */
+	assert_int_equal(get_config(6, 3, buf), 12 + 3);
+	assert_memory_equal(buf, "tag", 3);
+	assert_int_equal(get_config(40, 0, buf), 12);
+	assert_int_equal(get_config(36, 5, buf), 0);
+	assert_int_equal(get_config(41, 0, buf), 0);
+	assert_int_equal(get_config(0xfffffff0u, 0x20, buf), 0);
+	assert_int_equal(get_config(0, 256, buf), 0);
+	/* Read-only: SET_CONFIG gets an error ack. */
+	{
+		struct vu_msg *m = new_msg(VHOST_USER_SET_CONFIG, 12 + 4);
+		bool reply;
+
+		m->hdr.flags |= VHOST_USER_NEED_REPLY_MASK;
+		m->payload.config.size = 4;
+		assert_int_equal(check(m), 0);
+		assert_int_equal(process(m, &reply), 0);
+		assert_true(reply);
+		assert_int_equal(m->payload.u64, 1);
+	}
+	/* A full 36-byte tag fills the field with no terminator. */
+	vu_dev_set_tag(&dev, "0123456789abcdef0123456789abcdef0123");
+	assert_int_equal(get_config(0, 37, buf), 12 + 37);
+	assert_memory_equal(buf, "0123456789abcdef0123456789abcdef0123", 36);
+	assert_int_equal(buf[36], 16);
+}
+
 #define D(fn) cmocka_unit_test_setup_teardown(fn, dev_setup, dev_teardown)
 
 int main(void)
@@ -713,6 +806,7 @@ int main(void)
 		D(test_dev_ring_starts_on_kick_without_protocol_features),
 		D(test_dev_bad_vring_file_payload),
 		D(test_dev_random_messages),
+		D(test_dev_config_tag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
