@@ -131,7 +131,13 @@ static void options_defaults(struct vfsd_options *o)
 	o->listen_fd = -1;
 	o->cache = FUSE_CACHE_AUTO;
 	o->readdirplus = true;
-	/* virtiofsd's defaults: libvirt passes nothing to keep them. */
+	/*
+	 * Unlike virtiofsd: vfsd runs SETATTR as the caller, so the mode
+	 * change a guest kernel sends to clear set-user-ID after a non-owner's
+	 * write would be EPERM; with killpriv_v2 the daemon clears it.
+	 */
+	o->killpriv_v2 = true;
+	/* virtiofsd's default: libvirt passes nothing to keep it. */
 	o->announce_submounts = true;
 	o->sandbox = VFSD_SANDBOX_NAMESPACE;
 	o->seccomp = VFSD_SECCOMP_KILL;

@@ -71,7 +71,7 @@ struct vfsd_options {
 	bool flock;		/* remote flock(2) locks; default off */
 	bool posix_acl;		/* FUSE_POSIX_ACL; default off */
 	bool security_label;	/* FUSE_SECURITY_CTX; default off */
-	bool killpriv_v2;	/* FUSE_HANDLE_KILLPRIV_V2; default off */
+	bool killpriv_v2;	/* FUSE_HANDLE_KILLPRIV_V2; default on */
 	char *xattrmap;		/* --xattrmap rules (fs/xattrmap.h), or NULL */
 	enum vfsd_sandbox sandbox;	/* default namespace */
 	enum vfsd_seccomp seccomp;	/* default kill */

@@ -3,11 +3,16 @@
 # vhost-user-fs device is served by DAEMON, run tests/e2e/guest/e2e_ops in
 # the guest's virtio-fs mount, then check the share from the host side.
 #
-#   tests/e2e/run-guest.sh vfsd|virtiofsd [--daemon-bin PATH]
+#   tests/e2e/run-guest.sh vfsd|virtiofsd|virtiofsd-rs [--daemon-bin PATH]
 #                          [--daemon-arg ARG]... [--guest-bin PATH]
-#                          [--timeout SECONDS] [--keep]
+#                          [--rootless] [--timeout SECONDS] [--keep]
 #
-# --daemon-arg adds ARG to the daemon's command line (e.g. a cache mode).
+# virtiofsd is QEMU's C daemon, virtiofsd-rs the Rust virtiofsd 1.13.3 of
+# ../shared/peers (a visible SKIP where it is missing). --daemon-arg adds
+# ARG to the daemon's command line (e.g. a cache mode). --rootless runs
+# the daemon as an ordinary user made for the run, with the --uid-map and
+# --gid-map libvirt's session mode passes (guest root is that user, guest
+# uid 1000 is its subordinate id 999), and the host checks those owners.
 #
 # Prints one TAP stream: the guest's checks, the host's checks of what the
 # guest wrote, and whether the daemon exited by itself with status 0 once
@@ -23,17 +28,18 @@ daemon_bin=
 guest_bin=
 timeout_s=240
 keep=
+rootless=
 tag="vfsd-e2e"
 daemon_args=()
 
 usage() {
-	echo "usage: $0 vfsd|virtiofsd [--daemon-bin PATH] [--daemon-arg ARG]... [--guest-bin PATH] [--timeout S] [--keep]" >&2
+	echo "usage: $0 vfsd|virtiofsd|virtiofsd-rs [--daemon-bin PATH] [--daemon-arg ARG]... [--guest-bin PATH] [--rootless] [--timeout S] [--keep]" >&2
 	exit 2
 }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	vfsd | virtiofsd) daemon=$1 ;;
+	vfsd | virtiofsd | virtiofsd-rs) daemon=$1 ;;
 	--daemon-bin) daemon_bin=${2:-}; shift ;;
 	--daemon-bin=*) daemon_bin=${1#*=} ;;
 	--daemon-arg) daemon_args+=("${2:-}"); shift ;;
@@ -41,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--guest-bin) guest_bin=${2:-}; shift ;;
 	--guest-bin=*) guest_bin=${1#*=} ;;
 	--timeout) timeout_s=${2:-}; shift ;;
+	--rootless) rootless=1 ;;
 	--keep) keep=1 ;;
 	*) usage ;;
 	esac
@@ -50,6 +57,7 @@ done
 
 . "$top/tests/lib/tap.sh"
 . "$top/tests/lib/guest.sh"
+. "$top/tests/lib/rootless.sh"
 
 skip_all() {
 	echo "1..0 # SKIP $1"
@@ -75,7 +83,15 @@ virtiofsd)
 	[ -n "$daemon_bin" ] || daemon_bin=/usr/lib/qemu/virtiofsd
 	[ -x "$daemon_bin" ] || skip_all "$daemon_bin not installed"
 	;;
+virtiofsd-rs)
+	[ -n "$daemon_bin" ] || daemon_bin=$(guest_rust_virtiofsd)
+	[ -x "$daemon_bin" ] || skip_all "$daemon_bin not found (the Rust virtiofsd peer)"
+	;;
 esac
+if [ -n "$rootless" ]; then
+	why=$(rootless_missing)
+	[ -z "$why" ] || skip_all "rootless: $why"
+fi
 
 # --- work dir and cleanup --------------------------------------------------
 
@@ -83,6 +99,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-e2e-$daemon.XXXXXX") || bail "mktemp fail
 
 cleanup() {
 	guest_cleanup
+	rootless_user_del
 	if [ -n "$keep" ]; then
 		echo "# kept $work"
 	else
@@ -118,8 +135,37 @@ echo "$daemon" >"$share/host/daemon" || bail "cannot write $share/host/daemon"
 printf '%s\n' "${daemon_args[@]}" >"$share/host/daemon-args" ||
 	bail "cannot write $share/host/daemon-args"
 
+# Without root: the share is the user's, what host root made in it is the
+# user's (guest root) or its id 999 (guest uid 1000), and the daemon gets
+# libvirt's session-mode maps.
+host_ids=
+if [ -n "$rootless" ]; then
+	rootless_user_add || bail "cannot create a test user"
+	mapfile -t rl_args < <(rootless_maps)
+	daemon_args+=("${rl_args[@]}")
+	host_ids=$rl_uid:$rl_gid:$((rl_subuid + 999)):$((rl_subgid + 999))
+	chmod 0755 "$work" || bail "chmod $work"
+	printf '%s\n' "${daemon_args[@]}" >"$share/host/daemon-args"
+	chown -R -h --from=0:0 "$rl_uid:$rl_gid" "$share" &&
+		chown -R -h --from=1000:1000 "$((rl_subuid + 999)):$((rl_subgid + 999))" "$share" ||
+		bail "chown of the share to $rl_user"
+	mkdir -m 0700 "$work/run" && chown "$rl_uid:$rl_gid" "$work/run" || bail "mkdir $work/run"
+	# The build tree may sit where the user cannot reach (/root).
+	cp "$daemon_bin" "$work/run/daemon" && chmod 0755 "$work/run/daemon" ||
+		bail "cannot copy $daemon_bin"
+	daemon_bin=$work/run/daemon
+	sock=$work/run/vhost-fs.sock
+	guest_daemon_wrap=(setpriv --reuid="$rl_uid" --regid="$rl_gid" --clear-groups)
+	echo "# rootless: user $rl_user ($rl_uid:$rl_gid), ranges $rl_subuid and $rl_subgid x $rl_count"
+fi
+
 guest_start_daemon "$daemon" "$daemon_bin" "$share" "$sock" "$work/daemon.log" \
 	"${daemon_args[@]}" || bail "$daemon did not create $sock"
+if [ -n "$rootless" ]; then
+	check "the daemon runs as $rl_user, not root" \
+		"$([ "$(stat -c %u "/proc/$guest_daemon_pid")" = "$rl_uid" ]; echo $?)" \
+		"owner of /proc/$guest_daemon_pid: $(stat -c %u "/proc/$guest_daemon_pid")"
+fi
 sleep 0.2
 fds_start=$(guest_count_fds "$guest_daemon_pid")
 
@@ -151,7 +197,7 @@ if [ -d "$share/out" ]; then
 		"ok "*) check "${line#ok * - }" 0 ;;
 		"not ok "*) check "${line#not ok * - }" 1 "failed on the host" ;;
 		esac
-	done < <("$guest_bin" host-check "$share" 2>&1)
+	done < <(E2E_HOST_IDS=$host_ids "$guest_bin" host-check "$share" 2>&1)
 else
 	check "host: share has no out/ directory from the guest" 1
 fi

@@ -5,9 +5,14 @@
 #   guest_prepare OUT GUEST_BIN [build-initramfs options]
 #       fetch the guest kernel (guest_kernel[0] is vmlinuz, the rest are
 #       modules) and build the initramfs OUT with GUEST_BIN as /bin/e2e_ops
-#   guest_start_daemon vfsd|virtiofsd BIN SHARE SOCK LOG [ARG...]
+#   guest_start_daemon vfsd|virtiofsd|virtiofsd-rs BIN SHARE SOCK LOG [ARG...]
 #       start the daemon in the background (guest_daemon_pid) and wait for
-#       its socket; virtiofsd gets -o cache=auto,xattr like vfsd's defaults
+#       its socket. Every peer gets extended attributes (off by default in
+#       all three) and cache=auto; virtiofsd is QEMU's C daemon,
+#       virtiofsd-rs the Rust one (guest_rust_virtiofsd). With
+#       guest_daemon_wrap set (an array, e.g. setpriv ...), the daemon
+#       runs under that command.
+#   guest_rust_virtiofsd          the path of ../shared/peers/virtiofsd-1.13.3
 #   guest_boot INITRD SOCK TAG MODE TIMEOUT
 #       boot QEMU and wait for it to power off (guest_qemu_rc, 124 if it was
 #       killed at TIMEOUT seconds). If the runner defines guest_poll, it is
@@ -84,19 +89,32 @@ guest_prepare() {
 	"$top/scripts/build-initramfs.sh" "$@" "$out" "$bin" "${guest_kernel[@]:1}"
 }
 
+guest_daemon_wrap=()
+
+# The Rust virtiofsd of ../shared/peers (beside the repository).
+guest_rust_virtiofsd() {
+	echo "$top/../shared/peers/virtiofsd-1.13.3"
+}
+
 guest_start_daemon() {
 	local kind=$1 bin=$2 share=$3 sock=$4 log=$5
 	shift 5
+	# Extended attributes are off in every peer unless asked for: all
+	# get them, so all serve the same operations.
 	case "$kind" in
 	vfsd)
-		"$bin" --socket-path="$sock" --shared-dir="$share" "$@" \
-			</dev/null >"$log" 2>&1 &
+		"${guest_daemon_wrap[@]}" "$bin" --socket-path="$sock" \
+			--shared-dir="$share" --xattr "$@" </dev/null >"$log" 2>&1 &
 		;;
 	virtiofsd)
-		# Extended attributes are off in virtiofsd unless asked for;
-		# vfsd has them on, so both serve the same operations.
-		"$bin" --socket-path="$sock" -o source="$share" -o cache=auto \
-			-o xattr "$@" </dev/null >"$log" 2>&1 &
+		"${guest_daemon_wrap[@]}" "$bin" --socket-path="$sock" \
+			-o source="$share" -o cache=auto -o xattr "$@" \
+			</dev/null >"$log" 2>&1 &
+		;;
+	virtiofsd-rs)
+		"${guest_daemon_wrap[@]}" "$bin" --socket-path="$sock" \
+			--shared-dir="$share" --cache=auto --xattr "$@" \
+			</dev/null >"$log" 2>&1 &
 		;;
 	*) return 2 ;;
 	esac

@@ -14,6 +14,37 @@
 
 #include "e2e.h"
 
+/*
+ * The host ids that guest root and guest uid 1000 became: 0 and 1000,
+ * unless the daemon ran without root in a user namespace (the runner's
+ * --rootless), where E2E_HOST_IDS="ROOTUID:ROOTGID:USERUID:USERGID" says.
+ */
+static struct {
+	unsigned int root_uid, root_gid, user_uid, user_gid;
+} host_ids = { 0, 0, E2E_UID, E2E_GID };
+
+static void read_host_ids(void)
+{
+	const char *v = getenv("E2E_HOST_IDS");
+
+	if (v && *v && sscanf(v, "%u:%u:%u:%u", &host_ids.root_uid,
+			&host_ids.root_gid, &host_ids.user_uid,
+			&host_ids.user_gid) != 4) {
+		fprintf(stderr, "E2E_HOST_IDS=%s is not UID:GID:UID:GID\n", v);
+		exit(2);
+	}
+}
+
+static bool is_root_owned(const struct stat *st)
+{
+	return st->st_uid == host_ids.root_uid && st->st_gid == host_ids.root_gid;
+}
+
+static bool is_user_owned(const struct stat *st)
+{
+	return st->st_uid == host_ids.user_uid && st->st_gid == host_ids.user_gid;
+}
+
 static int write_pattern_file(const char *path, size_t len, unsigned int seed)
 {
 	uint8_t *buf = malloc(len);
@@ -69,11 +100,14 @@ int e2e_host_prepare(void)
 
 static void h_root_file(void)
 {
-	const char *name = "host: out/root.txt content, owner, hard link";
+	char name[96];
 	char buf[128];
 	struct stat a, b;
 	ssize_t n;
 
+	snprintf(name, sizeof(name),
+		 "host: out/root.txt content, owner %u:%u (guest root), hard link",
+		 host_ids.root_uid, host_ids.root_gid);
 	n = e2e_read_file(e2e_path("out/root.txt"), buf, sizeof(buf));
 	SYS(n);
 	EXPECT((size_t)n == strlen(E2E_ROOT_TEXT) &&
@@ -81,8 +115,8 @@ static void h_root_file(void)
 	       "content differs ('%.*s')", (int)n, buf);
 	SYS(lstat(e2e_path("out/root.txt"), &a));
 	SYS(lstat(e2e_path("out/root-link.txt"), &b));
-	EXPECT(a.st_uid == 0 && a.st_gid == 0, "owner %u:%u", a.st_uid,
-	       a.st_gid);
+	EXPECT(is_root_owned(&a), "owner %u:%u, expected %u:%u", a.st_uid,
+	       a.st_gid, host_ids.root_uid, host_ids.root_gid);
 	EXPECT((a.st_mode & 07777) == 0644, "mode %o", a.st_mode & 07777);
 	EXPECT(a.st_ino == b.st_ino && a.st_nlink == 2,
 	       "hard link: ino %ju/%ju nlink %ju", (uintmax_t)a.st_ino,
@@ -115,12 +149,15 @@ static void h_entries(void)
 
 static void h_user_file(void)
 {
-	const char *name = "host: out/user.bin byte for byte, uid 1000";
 	size_t cap = E2E_USER_PATTERN_LEN + 4096;
 	uint8_t *buf = malloc(cap);
 	struct stat st;
+	char name[96];
 	ssize_t n;
 
+	snprintf(name, sizeof(name),
+		 "host: out/user.bin byte for byte, owner %u:%u (guest uid 1000)",
+		 host_ids.user_uid, host_ids.user_gid);
 	EXPECT(buf, "malloc failed");
 	n = e2e_read_file(e2e_path("out/user.bin"), buf, cap);
 	if (n < 0) {
@@ -137,12 +174,12 @@ static void h_user_file(void)
 	EXPECT(n == E2E_USER_PATTERN_LEN, "%zd bytes, expected %d", n,
 	       E2E_USER_PATTERN_LEN);
 	SYS(lstat(e2e_path("out/user.bin"), &st));
-	EXPECT(st.st_uid == E2E_UID && st.st_gid == E2E_GID, "owner %u:%u",
-	       st.st_uid, st.st_gid);
+	EXPECT(is_user_owned(&st), "owner %u:%u, expected %u:%u", st.st_uid,
+	       st.st_gid, host_ids.user_uid, host_ids.user_gid);
 	EXPECT((st.st_mode & 07777) == 0640, "mode %o", st.st_mode & 07777);
 	SYS(lstat(e2e_path("out/user-dir"), &st));
-	EXPECT(S_ISDIR(st.st_mode) && st.st_uid == E2E_UID &&
-		       st.st_gid == E2E_GID && (st.st_mode & 07777) == 0750,
+	EXPECT(S_ISDIR(st.st_mode) && is_user_owned(&st) &&
+		       (st.st_mode & 07777) == 0750,
 	       "out/user-dir mode %o owner %u:%u", st.st_mode, st.st_uid,
 	       st.st_gid);
 	e2e_ok(name);
@@ -150,20 +187,24 @@ static void h_user_file(void)
 
 static void h_user_entries(void)
 {
-	const char *name = "host: guest user's file, dir, symlink owned by 1000";
 	const char *paths[] = { "t/userdir/mine", "t/userdir/subdir",
 				"t/userdir/link", "t/userdir/nod" };
 	struct stat st;
+	char name[96];
 
+	snprintf(name, sizeof(name),
+		 "host: guest user's file, dir, symlink owned by %u:%u",
+		 host_ids.user_uid, host_ids.user_gid);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		SYS(lstat(e2e_path(paths[i]), &st));
-		EXPECT(st.st_uid == E2E_UID && st.st_gid == E2E_GID,
-		       "%s owner %u:%u", paths[i], st.st_uid, st.st_gid);
+		EXPECT(is_user_owned(&st), "%s owner %u:%u", paths[i],
+		       st.st_uid, st.st_gid);
 	}
 	SYS_ERR(lstat(e2e_path("t/private/new"), &st), ENOENT);
 	SYS_ERR(lstat(e2e_path("out/stolen"), &st), ENOENT);
 	SYS(lstat(e2e_path("t/root644"), &st));
-	EXPECT(st.st_uid == 0 && st.st_size == 4 && (st.st_mode & 07777) == 0644,
+	EXPECT(st.st_uid == host_ids.root_uid && st.st_size == 4 &&
+		       (st.st_mode & 07777) == 0644,
 	       "t/root644 changed: uid %u size %jd mode %o", st.st_uid,
 	       (intmax_t)st.st_size, st.st_mode & 07777);
 	e2e_ok(name);
@@ -188,6 +229,7 @@ static void h_host_files(void)
 
 int e2e_host_check(void)
 {
+	read_host_ids();
 	h_root_file();
 	h_entries();
 	h_user_file();

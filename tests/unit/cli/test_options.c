@@ -188,7 +188,7 @@ static void test_acl_label_xattrmap(void **state)
 	assert_int_equal(PARSE(&o, err, "--shared-dir=/x"), 0);
 	assert_false(o.posix_acl);
 	assert_false(o.security_label);
-	assert_false(o.killpriv_v2);	/* virtiofsd's default */
+	assert_true(o.killpriv_v2);	/* unlike virtiofsd: see README */
 	assert_null(o.xattrmap);
 	options_free(&o);
 	assert_int_equal(PARSE(&o, err, "--posix-acl", "--security-label",
@@ -599,7 +599,7 @@ static void test_virtiofsd_forms(void **state)
 	assert_int_equal(PARSE(&o, err, "--socket=/run/old.sock",
 			       "--tag", "fs0", "--cache=metadata",
 			       "--allow-mmap", "--preserve-noatime",
-			       "--rlimit-nofile=0", "--killpriv-v2"),
+			       "--rlimit-nofile=0", "--no-killpriv-v2"),
 			 0);
 	assert_string_equal(o.socket_path, "/run/old.sock");
 	assert_string_equal(o.tag, "fs0");
@@ -609,7 +609,7 @@ static void test_virtiofsd_forms(void **state)
 	assert_true(o.preserve_noatime);
 	assert_true(o.rlimit_nofile_set);
 	assert_int_equal(o.rlimit_nofile, 0);
-	assert_true(o.killpriv_v2);
+	assert_false(o.killpriv_v2);
 	options_free(&o);
 
 	/* Defaults of the new ones. */
