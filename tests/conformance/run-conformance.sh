@@ -3,6 +3,8 @@
 #   host             on a plain host directory (the reference),
 #   vfsd-guest       in a TCG guest over vfsd,
 #   virtiofsd-guest  in a TCG guest over QEMU's virtiofsd,
+#   virtiofsd-rs-guest  in a TCG guest over the Rust virtiofsd 1.13.3 of
+#                    ../shared/peers (a TAP SKIP where it is missing),
 #   vfsd-devfuse     over vfsd on the host's /dev/fuse,
 # and every table is compared with the host's, case by case. A difference
 # fails unless tests/conformance/known-differences lists it
@@ -10,8 +12,8 @@
 # docs/CONFORMANCE.md explains each line).
 #
 #   run-conformance.sh --daemon-bin VFSD --conform-bin CONFORM
-#       [--targets host,vfsd-guest,virtiofsd-guest,vfsd-devfuse]
-#       [--virtiofsd-bin PATH] [--out TSV] [--markdown MD]
+#       [--targets host,vfsd-guest,virtiofsd-guest,virtiofsd-rs-guest,vfsd-devfuse]
+#       [--virtiofsd-bin PATH] [--virtiofsd-rs-bin PATH] [--out TSV] [--markdown MD]
 #       [--bigdir N] [--guest-bigdir N] [--timeout S] [--keep]
 #
 # --out writes the merged table (case, then one column per target),
@@ -27,11 +29,12 @@ top=$(cd "$here/../.." && pwd)
 # shellcheck source=../lib/guest.sh
 . "$top/tests/lib/guest.sh"
 
-all_targets=(host vfsd-guest virtiofsd-guest vfsd-devfuse)
-targets=host,vfsd-guest,virtiofsd-guest,vfsd-devfuse
+all_targets=(host vfsd-guest virtiofsd-guest virtiofsd-rs-guest vfsd-devfuse)
+targets=host,vfsd-guest,virtiofsd-guest,virtiofsd-rs-guest,vfsd-devfuse
 daemon_bin=
 conform_bin=
 virtiofsd_bin=/usr/lib/qemu/virtiofsd
+virtiofsd_rs_bin=$(guest_rust_virtiofsd)
 out=
 markdown=
 bigdir=100000
@@ -41,7 +44,7 @@ keep=
 known=$here/known-differences
 
 usage() {
-	sed -n '13,17p' "$0" >&2
+	sed -n '15,19p' "$0" >&2
 	exit 2
 }
 
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--daemon-bin) daemon_bin=${2:-}; shift ;;
 	--conform-bin) conform_bin=${2:-}; shift ;;
 	--virtiofsd-bin) virtiofsd_bin=${2:-}; shift ;;
+	--virtiofsd-rs-bin) virtiofsd_rs_bin=${2:-}; shift ;;
 	--targets) targets=${2:-}; shift ;;
 	--out) out=${2:-}; shift ;;
 	--markdown) markdown=${2:-}; shift ;;
@@ -113,7 +117,7 @@ target_devfuse() {
 	mkdir -m 0755 "$share" "$mnt"
 	add_submount "$share"
 	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" --posix-lock \
-		--flock >"$work/devfuse.log" 2>&1 &
+		--flock --xattr >"$work/devfuse.log" 2>&1 &
 	devfuse_pid=$!
 	for _ in $(seq 100); do
 		grep -q " $mnt fuse" /proc/mounts && break
@@ -191,6 +195,16 @@ if wanted virtiofsd-guest; then
 			-o posix_lock -o flock
 	else
 		echo "# $virtiofsd_bin not installed: virtiofsd-guest left out"
+	fi
+fi
+if wanted virtiofsd-rs-guest; then
+	# No host-side locks: the Rust virtiofsd has none (-o posix_lock and
+	# -o flock are refused), so the guest kernel keeps them.
+	if [ -x "$virtiofsd_rs_bin" ]; then
+		target_guest virtiofsd-rs-guest virtiofsd-rs "$virtiofsd_rs_bin"
+	else
+		skip "virtiofsd-rs-guest: the Rust virtiofsd's table" \
+			"$virtiofsd_rs_bin not found"
 	fi
 fi
 wanted vfsd-devfuse && target_devfuse
@@ -279,7 +293,7 @@ if [ -n "$markdown" ]; then
 	{
 		echo "| target | cases | same as the host | different (all listed in known-differences) |"
 		echo "|---|---|---|---|"
-		for i in 2 3 4 5; do
+		for i in $(seq 2 $((${#all_targets[@]} + 1))); do
 			awk -F'\t' -v i=$i 'NR > 1 && $i != "" { n++; if ($i == $2) s++ }
 				END { printf "%d\t%d\n", n, s }' "$merged" | {
 				IFS=$'\t' read -r n s
@@ -288,10 +302,13 @@ if [ -n "$markdown" ]; then
 			}
 		done
 		echo
-		echo "| case | host | vfsd-guest | virtiofsd-guest | vfsd-devfuse |"
-		echo "|---|---|---|---|---|"
+		printf '| case'
+		for t in "${all_targets[@]}"; do printf ' | %s' "$t"; done
+		printf ' |\n|---'
+		for t in "${all_targets[@]}"; do printf '|---'; done
+		printf '|\n'
 		awk -F'\t' 'NR > 1 { d = 0; for (i = 3; i <= NF; i++) if ($i != "" && $i != $2) d = 1
-			if (d) printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }' "$merged"
+			if (d) { line = "|"; for (i = 1; i <= NF; i++) line = line " " $i " |"; print line } }' "$merged"
 	} >"$markdown"
 	echo "# markdown: $markdown"
 fi

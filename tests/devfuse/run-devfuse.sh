@@ -50,7 +50,8 @@ chmod 0755 "$work"
 "$guest_bin" host-prepare "$share" >"$work/prepare.log" 2>&1
 check "host-prepare filled the share" $? "$(tail -n 3 "$work/prepare.log")"
 
-fuse_start
+# The program's xattr checks want them, off by default as in virtiofsd.
+fuse_start --xattr
 check "vfsd mounted the share on $mnt" $? "$(tail -n 5 "$log")"
 
 "$guest_bin" run "$mnt" >"$work/run.log" 2>&1

@@ -137,7 +137,8 @@ stop_vfsd
 fresh_share
 echo content >"$share/file"
 mkdir "$share/dir"
-fuse_start --readonly
+# With xattrs (off by default) so that setxattr reaches the policy.
+fuse_start --readonly --xattr
 check "--readonly: mounted" $? "$(tail -n 3 "$log")"
 [ "$(cat "$mnt/file")" = content ]
 check "--readonly: reads work" $?

@@ -96,7 +96,8 @@ gone() { # PID: no such process any more (zombies count as gone)
 
 fresh_share
 
-fuse_start
+# --xattr (off by default): the e2e program below checks xattrs.
+fuse_start --xattr
 check "namespace: vfsd mounted the share" $? "$(tail -n 5 "$log")"
 srv=$(server_of "$pid")
 check "namespace: a supervisor and a separate server process" \
@@ -230,7 +231,7 @@ check "--syslog: SIGTERM: status 0" "$([ "$status" = 0 ]; echo $?)" \
 
 for mode in chroot none; do
 	fresh_share
-	fuse_start --sandbox=$mode
+	fuse_start --sandbox=$mode --xattr
 	check "$mode: vfsd mounted the share" $? "$(tail -n 5 "$log")"
 	srv=$(server_of "$pid")
 	if [ $mode = chroot ]; then

@@ -90,5 +90,6 @@ int check_memfd_truncate_ring(struct client_session *cs,
 			      const struct client_opts *o, char *msg,
 			      size_t len);
 int attack_main(struct client_opts *o);
+int probe_main(struct client_opts *o);
 
 #endif

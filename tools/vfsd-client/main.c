@@ -157,6 +157,8 @@ int main(int argc, char **argv)
 		r = check_main(&o);
 	else if (!strcmp(mode, "attack"))
 		r = attack_main(&o);
+	else if (!strcmp(mode, "probe"))
+		r = probe_main(&o);
 	else {
 		usage(stderr);
 		r = 2;
