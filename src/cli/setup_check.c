@@ -188,14 +188,12 @@ static int check_one_parent(struct check_run *r, const char *p)
 		check_item(r, CHECK_FAIL, "parents",
 			   "%s is owned by uid %u, who can move the share away",
 			   p, (unsigned int)st.st_uid);
-		check_fix("chown root:root %s", shell_quote(&q, p));
 		bad++;
 	}
 	if ((st.st_mode & S_IWGRP) && st.st_gid != 0) {
 		check_item(r, CHECK_FAIL, "parents",
 			   "%s is writable by group %u", p,
 			   (unsigned int)st.st_gid);
-		check_fix("chmod g-w %s", shell_quote(&q, p));
 		bad++;
 	}
 	if (st.st_mode & S_IWOTH) {
@@ -205,17 +203,18 @@ static int check_one_parent(struct check_run *r, const char *p)
 
 		check_item(r, s, "parents", "%s is writable by everyone%s", p,
 			   s == CHECK_WARN ? " (sticky)" : "");
-		check_fix("chmod o-w %s, or move the share elsewhere",
-			  shell_quote(&q, p));
 		bad++;
 	}
+	/* Changing a parent would change the host: the share moves instead. */
+	if (bad)
+		check_fix("move the share out from under %s, e.g. to /srv/vfsd/NAME",
+			  shell_quote(&q, p));
 	return bad;
 }
 
 static void check_parents(struct check_run *r, const char *real)
 {
 	char path[PATH_MAX];
-	struct shq q;
 	struct stat st;
 	char *slash;
 	int bad = 0;
@@ -248,10 +247,8 @@ static void check_parents(struct check_run *r, const char *real)
 		check_item(r, CHECK_WARN, "parent-mode",
 			   "%s is mode %04o: host users can reach what the guest creates",
 			   path, (unsigned int)(st.st_mode & 07777));
-		if (strcmp(path, "/"))
-			check_fix("chmod 0700 %s", shell_quote(&q, path));
-		else
-			check_fix("move the share into a directory of mode 0700, e.g. /srv/vfsd/NAME");
+		check_fix("start vfsd with --nosuid --nodev (what the guest makes stays inert),");
+		check_fix("or move the share into a directory of mode 0700 of its own, e.g. /srv/vfsd/NAME");
 	} else {
 		check_item(r, CHECK_PASS, "parent-mode", "%s is mode %04o", path,
 			   (unsigned int)(st.st_mode & 07777));
@@ -262,6 +259,11 @@ struct mount_info {
 	char point[PATH_MAX];
 	char fstype[64];
 	char source[PATH_MAX];
+	/*
+	 * The share is the root of this mount: a fix may change the mount.
+	 * Otherwise it is the host's (often /), and no fix may touch it.
+	 */
+	bool own;
 };
 
 /* mountinfo escapes blanks and backslashes as \ooo. */
@@ -344,6 +346,7 @@ static void check_filesystem(struct check_run *r, const char *real,
 		check_item(r, CHECK_PASS, "filesystem",
 			   "%s is a mount point (%s on %s)", real, m->fstype,
 			   m->source);
+		m->own = true;
 		return;
 	}
 	check_item(r, CHECK_WARN, "filesystem",
@@ -379,9 +382,15 @@ static void check_mount_options(struct check_run *r, const struct statvfs *vfs,
 		   "%s is mounted without %s: setuid programs and device nodes the guest creates work on the host",
 		   m->point, !nosuid && !nodev ? "nosuid,nodev" :
 			     !nosuid ? "nosuid" : "nodev");
-	check_fix("mount -o remount,nosuid,nodev %s",
-		  shell_quote(&q, m->point));
-	check_fix("and add nosuid,nodev to its options in /etc/fstab");
+	if (m->own) {
+		check_fix("mount -o remount,nosuid,nodev %s",
+			  shell_quote(&q, m->point));
+		check_fix("and add nosuid,nodev to its options in /etc/fstab");
+		return;
+	}
+	/* Remounting the host's own file system is not the share's to ask. */
+	check_fix("start vfsd with --nosuid --nodev (what the guest makes stays inert),");
+	check_fix("or give the share a file system of its own, mounted nosuid,nodev");
 }
 
 static bool low(uint64_t avail, uint64_t total)
@@ -410,7 +419,8 @@ static void check_space(struct check_run *r, const struct statvfs *vfs,
 	else
 		check_item(r, CHECK_PASS, "space", "%s free of %s", a, t);
 	if (vfs->f_blocks && (low(avail, total) || avail < FULL_BYTES))
-		check_fix("free space on %s or grow the file system", m->point);
+		check_fix(m->own ? "free space in the share or grow its file system" :
+				   "give the share a file system of its own, or keep a reserve with --min-free-space=SIZE");
 
 	if (vfs->f_files == 0)
 		check_item(r, CHECK_PASS, "inodes",
@@ -429,8 +439,8 @@ static void check_space(struct check_run *r, const struct statvfs *vfs,
 			   (unsigned long long)vfs->f_favail,
 			   (unsigned long long)vfs->f_files);
 	if (vfs->f_files && low(vfs->f_favail, vfs->f_files))
-		check_fix("remove files on %s, or make it with more inodes (mkfs.ext4 -i)",
-			  m->point);
+		check_fix(m->own ? "remove files in the share, or make its file system with more inodes (mkfs.ext4 -i)" :
+				   "give the share a file system of its own, or keep a reserve with --min-free-inodes=N");
 }
 
 /* memory_backing_dir from libvirt's qemu.conf, if set there. */

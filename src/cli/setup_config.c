@@ -223,8 +223,22 @@ static void print_qemu(FILE *out, const struct setup_config *c)
 	const char *binary = c->binary ? c->binary : VFSD_INSTALLED_BINARY;
 	uint64_t mib = c->memory / MIB;
 
+	const char *slash = strrchr(c->socket_path, '/');
+
 	fputs("# On the host, as root: start vfsd first; it serves one guest "
 	      "and exits\n# when that guest goes away.\n", out);
+	/* vfsd makes the socket, not its directory (/run/vfsd is no default). */
+	if (slash && slash != c->socket_path) {
+		char *dir = strndup(c->socket_path,
+				    (size_t)(slash - c->socket_path));
+
+		if (dir) {
+			fputs("mkdir -p -m 0700 ", out);
+			put_shell(out, dir);
+			fputc('\n', out);
+			free(dir);
+		}
+	}
 	put_shell(out, binary);
 	fputs(" --socket-path=", out);
 	put_shell(out, c->socket_path);

@@ -69,8 +69,9 @@ int socket_lock(const char *socket_path, char *err, size_t errlen)
 		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 					O_NOCTTY, 0600);
 		if (fd < 0) {
-			opt_fail(err, errlen, "cannot create lock file %s: %s",
-				 path, strerror(errno));
+			opt_fail(err, errlen, "cannot create lock file %s: %s%s",
+				 path, strerror(errno),
+				 errno == EACCES ? " (the socket's directory is not writable by this user)" : "");
 			break;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB)) {

@@ -75,7 +75,7 @@ mkimage() {
 		mkfs.ext4 -q -F "$@" "$img/$name.img"
 }
 
-echo "1..12"
+echo "1..13"
 mkimage good 64 || { echo "Bail out! mkfs.ext4 failed"; exit 1; }
 mkimage tiny 8 -m 0 -N 32 || { echo "Bail out! mkfs.ext4 failed"; exit 1; }
 
@@ -103,7 +103,8 @@ mount -o loop "$img/good.img" /mnt/open/share
 expect "mounted without nosuid,nodev, parent 0755: warnings, exit 1" 1 \
 	'^WARN  mount-options +/mnt/open/share is mounted without nosuid,nodev' \
 	'fix: +mount -o remount,nosuid,nodev /mnt/open/share$' \
-	'^WARN  parent-mode +/mnt/open is mode 0755' 'fix: +chmod 0700 /mnt/open$' \
+	'^WARN  parent-mode +/mnt/open is mode 0755' \
+	'fix: +start vfsd with --nosuid --nodev' \
 	'^PASS  filesystem' '^SKIP  memory' \
 	-- --shared-dir /mnt/open/share
 mount -o remount,nodev /mnt/open/share
@@ -118,6 +119,8 @@ mkdir "/mnt/plain/my share"
 expect "share that is not a mount point: warning with an fstab line" 1 \
 	'^WARN  filesystem +/mnt/plain/my share is not a mount point: it is on /mnt \(tmpfs\)' \
 	'fix: +/dev/DEVICE /mnt/plain/my\\040share ext4 nosuid,nodev 0 2$' \
+	'^WARN  mount-options +/mnt is mounted without nosuid,nodev' \
+	'fix: +start vfsd with --nosuid --nodev' \
 	-- --shared-dir "/mnt/plain/my share"
 
 # Parents a user could swap the share through.
@@ -126,7 +129,7 @@ chown 1000:1000 /mnt/user
 mkdir /mnt/user/p/share
 expect "parent owned by a user: failure, exit 2" 2 \
 	'^FAIL  parents +/mnt/user is owned by uid 1000' \
-	'fix: +chown root:root /mnt/user$' \
+	'fix: +move the share out from under /mnt/user, e.g. to /srv/vfsd/NAME$' \
 	-- --shared-dir /mnt/user/p/share
 mkdir -m 0777 /mnt/world
 mkdir -m 0700 /mnt/world/p
@@ -165,6 +168,20 @@ expect "memory backing directory too small for the guest RAM" 2 \
 	"fix: +or use <source type='memfd'/>" \
 	-- --shared-dir /mnt/good --memory 1T --memory-dir /mnt/tiny/share
 umount /mnt/tiny/share
+
+# No fix may change anything outside the share's own mount: not a parent
+# (chmod, chown), not the host's root file system (remount).
+"$vfsd" check --shared-dir "/mnt/plain/my share" >"$img/all" 2>&1
+"$vfsd" check --shared-dir /mnt/user/p/share >>"$img/all" 2>&1
+"$vfsd" check --shared-dir /mnt/world/p/share >>"$img/all" 2>&1
+n=$((n + 1))
+if grep -E 'fix: .*(chmod|chown|remount.* /mnt$|remount.* /$)' "$img/all" >"$img/bad"; then
+	failed=$((failed + 1))
+	echo "not ok $n - no fix changes a parent or the host's file system"
+	sed 's/^/# /' "$img/bad"
+else
+	echo "ok $n - no fix changes a parent or the host's file system"
+fi
 
 expect "system directory: failure" 2 \
 	'^FAIL  share +/etc is a system directory' \

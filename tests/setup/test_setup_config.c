@@ -164,6 +164,8 @@ static void test_qemu(void **state)
 	c.format = SETUP_FORMAT_QEMU;
 	c.cache = "never";
 	s = print(&c);
+	/* The socket's directory first: vfsd does not create it. */
+	assert_non_null(strstr(s, "\nmkdir -p -m 0700 /run/vfsd\n/usr/libexec/vfsd "));
 	assert_non_null(strstr(s, "/usr/libexec/vfsd --socket-path='/run/vfsd/x,y z.sock' "
 				  "--shared-dir='/srv/vfsd/a, b'\\''s & <c>' --cache=never &\n"));
 	assert_non_null(strstr(s, "-m 8192M -smp 2"));
@@ -179,6 +181,12 @@ static void test_qemu(void **state)
 	s = print(&c);
 	assert_non_null(strstr(s, "memory-backend-file,id=mem,size=8192M,mem-path=/dev/shm,share=on"));
 	assert_non_null(strstr(s, "\n/usr/"));
+	free(s);
+
+	/* A socket in the working directory needs no mkdir. */
+	c.socket_path = "here.sock";
+	s = print(&c);
+	assert_null(strstr(s, "mkdir"));
 	free(s);
 }
 
