@@ -172,12 +172,7 @@ proc_wait_exit "$third" 200
 
 # --- without root ---------------------------------------------------------
 
-why=$(rootless_missing)
-if [ -n "$why" ]; then
-	skip "vfsd without root" "$why"
-elif ! rootless_user_add; then
-	check "a test user" 1 "useradd failed"
-else
+if rootless_ready "vfsd without root"; then
 	mkdir -m 0700 "$work/rl" && chown "$rl_uid:$rl_gid" "$work/rl"
 	for mode in namespace chroot none; do
 		mkdir -m 0755 "$work/rl/$mode" && chown "$rl_uid:$rl_gid" "$work/rl/$mode"

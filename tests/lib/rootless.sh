@@ -5,6 +5,10 @@
 #
 #   rootless_missing        why a rootless run cannot happen here (empty if
 #                           it can); print it as the SKIP reason
+#   rootless_ready WHAT     rootless_user_add for a TAP runner (tap.sh): a
+#                           SKIP of WHAT when it cannot happen here, a
+#                           failed check when useradd fails; status 0 when
+#                           the user is there
 #   rootless_user_add       create the user: rl_user, rl_uid, rl_gid and
 #                           its subordinate ranges rl_subuid, rl_subgid
 #                           (rl_count ids each); status 1 on failure
@@ -67,6 +71,18 @@ rootless_user_add() {
 		rl_subgid=$free
 	fi
 	rl_count=$(awk -F: -v u="$rl_user" '$1 == u { print $3; exit }' /etc/subuid)
+}
+
+rootless_ready() {
+	local why
+	why=$(rootless_missing)
+	if [ -n "$why" ]; then
+		skip "$1" "$why"
+		return 1
+	fi
+	rootless_user_add && return 0
+	check "$1: a test user" 1 "useradd failed"
+	return 1
 }
 
 rootless_user_del() {

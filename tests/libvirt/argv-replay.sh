@@ -158,12 +158,7 @@ fi
 # Session mode (qemu:///session): libvirt runs as the user and passes its
 # own id as 0 and its /etc/subuid range from 1. Guest root's files are the
 # user's on the host, guest uid 1000's are its subordinate id 999.
-why=$(rootless_missing)
-if [ -n "$why" ]; then
-	skip "session mode's --uid-map/--gid-map" "$why"
-elif ! rootless_user_add; then
-	check "session mode: a test user" 1 "useradd failed"
-else
+if rootless_ready "session mode's --uid-map/--gid-map"; then
 	mapfile -t maps < <(rootless_maps)
 	share_owner=$rl_uid:$rl_gid
 	run_as=(setpriv --reuid="$rl_uid" --regid="$rl_gid" --clear-groups)
