@@ -13,6 +13,8 @@ packages=(
 	qemu-system-x86 qemu-system-common busybox-static cpio kmod
 	# tools the test scripts use
 	python3 procps util-linux
+	# vfsd without root: newuidmap/newgidmap for --uid-map ranges, useradd
+	uidmap passwd
 	# real programs the guest runs on the share (tests/conformance/run-programs.sh)
 	git stress-ng tar coreutils
 	# the soak's guest workload (tests/soak): stress-ng above, and fio
