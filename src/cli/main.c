@@ -265,11 +265,14 @@ static int serve_devfuse(const struct vfsd_options *o,
 	return 0;
 }
 
-/* What to do about an EPERM without root, appended to the error line. */
-static const char *rootless_hint(int ret)
+/* What to do about an EPERM, appended to the error line. */
+static const char *sandbox_hint(int ret)
 {
-	if (ret != -EPERM || !rootless)
+	if (ret != -EPERM)
 		return "";
+	if (!rootless)
+		return " (no CAP_SYS_ADMIN here, as in a container: try "
+		       "--sandbox=chroot, or --sandbox=none)";
 	return " (vfsd runs without root: --sandbox=namespace and chroot need "
 	       "user namespaces, --sandbox=none needs nothing; or start it "
 	       "as root)";
@@ -307,7 +310,7 @@ static void split_off_server(const struct vfsd_options *o,
 	ret = sandbox_fork((enum sandbox_mode)o->sandbox, &c);
 	if (ret)
 		fatal("cannot start the sandboxed server: %s%s", strerror(-ret),
-		      rootless_hint(ret));
+		      sandbox_hint(ret));
 	if (!ep->self_cleanup) {
 		socket_to_unlink = NULL;
 		mount_to_detach = NULL;
@@ -364,7 +367,7 @@ static void confine(const struct vfsd_options *o, const struct endpoint *ep,
 	if (ret)
 		fatal("cannot enter the %s sandbox: %s%s",
 		      sandbox_names[o->sandbox], strerror(-ret),
-		      rootless_hint(ret));
+		      sandbox_hint(ret));
 	ret = sandbox_drop_groups();
 	/*
 	 * Without root (or in a user namespace that maps only the caller's
