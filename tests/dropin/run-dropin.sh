@@ -134,7 +134,8 @@ first=$!
 pids+=("$first")
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 ino=$(stat -c %i "$sock" 2>/dev/null)
-"$vfsd" --socket-path="$sock" --shared-dir="$work/share" >"$work/second.log" 2>&1
+# Bounded: a daemon that took the socket over would serve forever.
+timeout 10 "$vfsd" --socket-path="$sock" --shared-dir="$work/share" >"$work/second.log" 2>&1
 rc=$?
 echo "# the second daemon said: $(cat "$work/second.log")"
 check "a second vfsd on a live socket exits with status 1 and one line" \
