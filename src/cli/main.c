@@ -656,12 +656,15 @@ int main(int argc, char *argv[])
 	switch (o.action) {
 	case VFSD_HELP:
 		usage_print_help("vfsd");
+		options_free(&o);
 		return 0;
 	case VFSD_VERSION:
 		usage_print_version();
+		options_free(&o);
 		return 0;
 	case VFSD_PRINT_CAPABILITIES:
 		usage_print_capabilities();
+		options_free(&o);
 		return 0;
 	case VFSD_SERVE:
 		break;
