@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -448,6 +449,21 @@ static void stop_stats(const struct vfsd_options *o, const struct endpoint *ep,
 }
 
 /*
+ * Without root, the server's user namespace owns no mount namespace yet,
+ * and a detached copy of the share's mount (open_share) needs one: it gets
+ * its own before the copy (namespace and chroot mode). Being a less
+ * privileged copy, it sends the host no mount events (the kernel makes its
+ * shared mounts slaves).
+ */
+static void private_mounts(const struct vfsd_options *o)
+{
+	if (!rootless || o->sandbox == VFSD_SANDBOX_NONE)
+		return;
+	if (unshare(CLONE_NEWNS))
+		fatal("cannot create a mount namespace: %s", strerror(errno));
+}
+
+/*
  * The filesystem works from a detached copy of the share's mount where it
  * can (policy/mounts.h): then the kernel, not only src/fs, keeps ".." in
  * the share, in every sandbox mode.
@@ -500,6 +516,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 	open_endpoint(o, &ep, lock_fd);
 	split_off_server(o, &ep);
 	/* In the server: /proc/self is now this process. */
+	private_mounts(o);
 	fs = open_share(&popts, &err);
 	if (!fs)
 		fatal("cannot open shared directory '%s': %s", o->shared_dir,

@@ -177,8 +177,9 @@ if rootless_ready "vfsd without root"; then
 	mkdir -m 0700 "$work/rl" && chown "$rl_uid:$rl_gid" "$work/rl"
 	for mode in namespace chroot none; do
 		mkdir -m 0755 "$work/rl/$mode" && chown "$rl_uid:$rl_gid" "$work/rl/$mode"
-		rootless_run "$client" probe --shared-dir="$work/rl/$mode" -- "$vfsd" \
-			--socket-path={socket} --shared-dir={dir} --sandbox=$mode \
+		VFSD_CLIENT_BACKEND_LOG=$work/rl/$mode.log rootless_run "$client" probe \
+			--shared-dir="$work/rl/$mode" -- "$vfsd" --socket-path={socket} \
+			--shared-dir={dir} --sandbox=$mode --log-level=debug \
 			>"$work/rl-$mode.probe" 2>&1
 		check "without root, --sandbox=$mode serves, as uid $rl_uid" \
 			"$(grep -q '^create.root=0$' "$work/rl-$mode.probe" &&
@@ -188,6 +189,10 @@ if rootless_ready "vfsd without root"; then
 	check "without root, --sandbox=chroot and namespace confine to the share" \
 		"$(grep -q '^proc.root_is_share=1$' "$work/rl-chroot.probe" &&
 			grep -q '^proc.root_is_share=1$' "$work/rl-namespace.probe"; echo $?)"
+	check "without root, --sandbox=chroot and namespace serve from a detached copy of the share's mount" \
+		"$(grep -q 'serving from a detached copy' "$work/rl/chroot.log" &&
+			grep -q 'serving from a detached copy' "$work/rl/namespace.log"; echo $?)" \
+		"$(grep -h 'copy' "$work/rl/chroot.log" "$work/rl/namespace.log" | head -n 2)"
 	out=$(rootless_run "$vfsd" --fuse-mount="$work/rl/none" --shared-dir="$work/rl/none" 2>&1)
 	check "without root, --fuse-mount is refused with the reason" \
 		"$(printf '%s' "$out" | grep -q 'needs root: mounting a FUSE file system takes CAP_SYS_ADMIN'; echo $?)" "$out"
