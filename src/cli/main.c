@@ -486,6 +486,9 @@ static struct pt_fs *open_share(const struct pt_opts *popts, int *err)
 	return pt_new_at(popts, fd, err);
 }
 
+/* Why inodes are kept as they are: the end of pt_new()'s startup line. */
+static char inode_why[160];
+
 static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 {
 	struct pt_opts popts = {
@@ -498,6 +501,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 		.inode_file_handles = o->inode_file_handles,
 		.inode_fd_budget = o->inode_fd_budget,
 		.max_open_handles = o->max_open_handles,
+		.inode_why = inode_why,
 	};
 	struct fuse_session_opts sopts;
 	struct fuse_session *session;
@@ -542,9 +546,9 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 
 /*
  * Handles cannot be opened without CAP_DAC_READ_SEARCH: prefer falls back
- * to an fd per inode, mandatory is an error. True if it is one. Without
- * root there is none to have: open_by_handle_at() wants it in the host's
- * user namespace.
+ * to names, mandatory is an error. True if it is one. Without root there
+ * is none to have: open_by_handle_at() wants it in the host's user
+ * namespace.
  */
 static bool file_handles_without_cap(struct vfsd_options *o, caps_set_t caps)
 {
@@ -558,23 +562,41 @@ static bool file_handles_without_cap(struct vfsd_options *o, caps_set_t caps)
 		return true;
 	}
 	o->inode_file_handles = INODE_FH_NEVER;
+	snprintf(inode_why, sizeof(inode_why), "%s",
+		 rootless ? "without root there is no CAP_DAC_READ_SEARCH" :
+			    "CAP_DAC_READ_SEARCH dropped by --modcaps");
 	return false;
 }
 
 /*
  * Without --inode-file-handles: handles (and CAP_DAC_READ_SEARCH) only
- * where no handle can reach past the share (policy/mounts.h), else an fd
- * per inode as virtiofsd does.
+ * where no handle can reach past the share (policy/mounts.h), else names,
+ * which need no capability; with --inode-fd-budget=unlimited neither.
  */
 static void file_handles_default(struct vfsd_options *o)
 {
 	bool whole = false;
 	int err;
 
-	if (o->inode_file_handles_set)
+	if (o->inode_file_handles_set) {
+		snprintf(inode_why, sizeof(inode_why),
+			 "--inode-file-handles=%s",
+			 o->inode_file_handles == INODE_FH_NEVER ? "never" :
+			 o->inode_file_handles == INODE_FH_PREFER ? "prefer" :
+								    "mandatory");
 		return;
+	}
+	if (o->inode_fd_budget == PT_FD_BUDGET_UNLIMITED) {
+		o->inode_file_handles = INODE_FH_NEVER;
+		snprintf(inode_why, sizeof(inode_why),
+			 "--inode-fd-budget=unlimited");
+		return;
+	}
 	if (rootless) {
 		o->inode_file_handles = INODE_FH_NEVER;
+		snprintf(inode_why, sizeof(inode_why),
+			 "without root there is no CAP_DAC_READ_SEARCH to open "
+			 "file handles; names need none");
 		return;
 	}
 	err = mounts_share_is_whole(o->shared_dir, &whole);
@@ -582,14 +604,11 @@ static void file_handles_default(struct vfsd_options *o)
 		log_warn("cannot read the mounts of %s: %s", o->shared_dir,
 			 strerror(err));
 	o->inode_file_handles = whole ? INODE_FH_PREFER : INODE_FH_NEVER;
-	if (whole)
-		log_info("file handles on: %s is the root of its filesystems",
-			 o->shared_dir);
-	else
-		log_info("file handles off: a handle could reach past %s "
-			 "(not the root of its filesystem, or a bind mount below it; "
-			 "--inode-file-handles=prefer to use them anyway, see "
-			 "docs/SECURITY.md)", o->shared_dir);
+	snprintf(inode_why, sizeof(inode_why), "%s",
+		 whole ? "the share is the root of its filesystems" :
+			 "a file handle could reach past the share, which is not "
+			 "the root of its filesystem or has a bind mount below it; "
+			 "names need no capability");
 }
 
 /* The capabilities the server keeps; 0 with a reason in err on error. */

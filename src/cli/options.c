@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/option_values.h"
+#include "fs/passthrough.h"
 #include "util/log.h"
 
 enum {
@@ -255,6 +256,11 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		/* Bare, as the Rust virtiofsd takes it: prefer. */
 		return opt_set_inode_fh(o, arg ? arg : "prefer", err, errlen);
 	case OPT_INODE_FD_BUDGET:
+		/* One fd per inode, as QEMU's virtiofsd keeps them. */
+		if (!strcmp(arg, "unlimited")) {
+			o->inode_fd_budget = PT_FD_BUDGET_UNLIMITED;
+			return 0;
+		}
 		return opt_set_count(&o->inode_fd_budget, "inode-fd-budget", arg,
 				     err, errlen);
 	case OPT_MAX_OPEN_HANDLES:

@@ -8,32 +8,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/inode_int.h"
 #include "fs/vfs_ops.h"
 #include "util/compiler.h"
 #include "util/log.h"
-
-/*
- * Fds taken out of the table under its lock, closed after it is dropped.
- * Each call adds at most one fd over the budget, so a few per call keep
- * the count at the budget.
- */
-#define EVICT_BATCH 4
-
-/* How many idle fds to close when an open() ran out of fds. */
-#define INODE_SHED 16
-
-struct evicted {
-	unsigned int n;
-	int fds[EVICT_BATCH];
-};
 
 static uint64_t key_of(dev_t dev, ino_t ino)
 {
 	return (uint64_t)ino ^ ((uint64_t)dev * 0x9e3779b97f4a7c15ULL);
 }
 
-static struct pt_inode *find_key(const struct inode_table *t, dev_t dev,
-				 ino_t ino, uint64_t mnt_id)
+struct pt_inode *inode_find_key_locked(const struct inode_table *t,
+				       dev_t dev, ino_t ino, uint64_t mnt_id)
 {
 	uint64_t key = key_of(dev, ino);
 	struct htab_node *n;
@@ -84,40 +70,123 @@ static void lru_append(struct inode_table *t, struct pt_inode *i)
 	t->stats.idle++;
 }
 
+void inode_hold_locked(struct inode_table *t, struct pt_inode *i)
+{
+	/* refs counts running operations: bounded by the thread count. */
+	i->refs++;
+	lru_remove(t, i);
+}
+
 /* Take the oldest idle inode's fd out, to close after unlocking. */
-static void evict_one_locked(struct inode_table *t, struct evicted *ev)
+static void evict_one_locked(struct inode_table *t, struct inode_later *l)
 {
 	struct pt_inode *i = t->lru_head;
 
 	lru_remove(t, i);
-	ev->fds[ev->n++] = i->fd;
+	l->fds[l->n++] = i->fd;
 	i->fd = -1;
 	t->stats.fds--;
 	t->stats.closed++;
 }
 
 /* Close the oldest idle fds while over the budget (after unlocking). */
-static void evict_locked(struct inode_table *t, struct evicted *ev)
+static void evict_locked(struct inode_table *t, struct inode_later *l)
 {
 	while (t->stats.budget && t->stats.fds > t->stats.budget &&
-	       t->lru_head && ev->n < EVICT_BATCH)
-		evict_one_locked(t, ev);
+	       t->lru_head && l->n < INODE_EVICT_BATCH)
+		evict_one_locked(t, l);
 }
 
-static void close_evicted(struct evicted *ev)
+/*
+ * May i's fd be closed now? Only if nothing uses it (no reference, no open
+ * file of the guest's) and i can be found again: by its handle, or by name
+ * with an id to check what the name leads to. A forgotten inode counts
+ * while other inodes name it as their directory.
+ */
+static bool closable(const struct pt_inode *i)
 {
-	for (unsigned int k = 0; k < ev->n; k++)
-		if (close(ev->fds[k]))
-			log_warn("close idle inode fd: %d", errno);
-	ev->n = 0;
+	if (i->pinned || i->buried || i->fd < 0 || i->refs || i->opens ||
+	    !i->fh)
+		return false;
+	if (!i->hashed && !i->kids)
+		return false;
+	return i->by_handle || i->parent;
 }
 
-/* The inode goes: out of the budget's books (it is freed after unlock). */
-static void retire_locked(struct inode_table *t, struct pt_inode *i)
+void inode_lru_update_locked(struct inode_table *t, struct pt_inode *i,
+			     struct inode_later *l)
 {
-	lru_remove(t, i);
+	bool want = closable(i);
+
+	if (want && !i->on_lru)
+		lru_append(t, i);
+	else if (!want && i->on_lru)
+		lru_remove(t, i);
+	evict_locked(t, l);
+}
+
+bool inode_adopt_locked(struct inode_table *t, struct pt_inode *i, int fd,
+			struct inode_later *l)
+{
 	if (i->fd >= 0)
-		t->stats.fds--;
+		return false;
+	i->fd = fd;
+	t->stats.fds++;
+	inode_lru_update_locked(t, i, l);
+	return true;
+}
+
+static bool is_dead(const struct pt_inode *i)
+{
+	return !i->hashed && !i->refs && !i->kids && !i->pinned && !i->buried;
+}
+
+/*
+ * i is dead: out of the books, onto the list to free after unlocking; its
+ * directory may be dead now too (a forgotten one kept for its kids).
+ */
+static void bury_locked(struct inode_table *t, struct pt_inode *i,
+			struct inode_later *l)
+{
+	while (i) {
+		struct pt_inode *p = i->parent;
+
+		lru_remove(t, i);
+		if (i->fd >= 0)
+			t->stats.fds--;
+		if (!i->fh && !i->pinned && t->reopen != INODE_KEEP_FDS)
+			t->stats.no_id--;
+		i->buried = true;
+		i->parent = NULL;
+		i->lru_next = l->dead;
+		l->dead = i;
+		i = NULL;
+		if (p) {
+			p->kids--;
+			if (is_dead(p))
+				i = p;
+		}
+	}
+}
+
+void inode_set_parent_locked(struct inode_table *t, struct pt_inode *i,
+			     struct pt_inode *parent, char *name,
+			     struct inode_later *l)
+{
+	struct pt_inode *old = i->parent;
+
+	free(i->name);
+	i->name = name;
+	i->parent = parent;
+	if (parent)
+		parent->kids++;
+	if (old) {
+		old->kids--;
+		if (is_dead(old))
+			bury_locked(t, old, l);
+	}
+	if (!i->refs)
+		inode_lru_update_locked(t, i, l);
 }
 
 /* Another file holds i's inode number: lookups must not find i any more. */
@@ -142,7 +211,23 @@ static void inode_free(struct pt_inode *i)
 		log_warn("close inode %llu fd: %d",
 			 (unsigned long long)i->nodeid, errno);
 	free(i->fh);
+	free(i->name);
 	free(i);
+}
+
+void inode_later_run(struct inode_later *l)
+{
+	struct pt_inode *i, *next;
+
+	for (unsigned int k = 0; k < l->n; k++)
+		if (close(l->fds[k]))
+			log_warn("close idle inode fd: %d", errno);
+	l->n = 0;
+	for (i = l->dead; i; i = next) {
+		next = i->lru_next;
+		inode_free(i);
+	}
+	l->dead = NULL;
 }
 
 int inode_table_init(struct inode_table *t)
@@ -161,6 +246,7 @@ int inode_table_init(struct inode_table *t)
 		goto fail_keys;
 	t->next_id = VFS_ROOT_ID + 1;
 	t->fh_mode = INODE_FH_NEVER;
+	t->reopen = INODE_KEEP_FDS;
 	return 0;
 fail_keys:
 	htab_fini(&t->ids);
@@ -175,7 +261,26 @@ void inode_table_config(struct inode_table *t, enum inode_fh_mode mode,
 	pthread_mutex_lock(&t->lock);
 	t->fh_mode = mode;
 	t->stats.budget = fd_budget;
+	if (!fd_budget)
+		t->reopen = INODE_KEEP_FDS;
+	else if (mode == INODE_FH_NEVER)
+		t->reopen = INODE_BY_NAME;
+	else
+		t->reopen = INODE_BY_HANDLE;
 	pthread_mutex_unlock(&t->lock);
+}
+
+const char *inode_reopen_name(enum inode_reopen r)
+{
+	switch (r) {
+	case INODE_BY_HANDLE:
+		return "by file handle";
+	case INODE_BY_NAME:
+		return "by name";
+	case INODE_KEEP_FDS:
+		break;
+	}
+	return "one fd per inode";
 }
 
 void inode_table_fini(struct inode_table *t)
@@ -200,22 +305,21 @@ enum insert_fd {
 	FD_SPARE,	/* the inode had an fd: the caller closes this one */
 };
 
-static bool same_handle(const struct file_handle *a,
-			const struct file_handle *b)
-{
-	return a && b && a->handle_type == b->handle_type &&
-	       a->handle_bytes == b->handle_bytes &&
-	       !memcmp(a->f_handle, b->f_handle, a->handle_bytes);
-}
+/* A file's id and how it was taken, for an inode about to be made. */
+struct inode_id {
+	struct file_handle *fh;
+	bool by_handle;
+	bool fid;
+};
 
 /*
  * Is the file behind (st, fh) the one inode i names? Same key already. A
  * file never changes its type, so another type is another file. While i's
  * fd is open it pins its file and nothing else can have the key; once it
- * is closed the number may have been reused, and the handle, whose
- * generation tells the files apart, must match too (*checked: the caller
- * took the file's handle, or found it could not; without one, it cannot
- * be told and is not the same). EAGAIN: take the handle and ask again.
+ * is closed the number may have been reused, and the id, whose generation
+ * tells the files apart, must match too (*checked: the caller took the
+ * file's id, or found it could not; without one, it cannot be told and is
+ * not the same). EAGAIN: take the id and ask again.
  */
 static int same_file(const struct pt_inode *i, const struct stat *st,
 		     bool checked, const struct file_handle *fh)
@@ -226,20 +330,38 @@ static int same_file(const struct pt_inode *i, const struct stat *st,
 		return 0;
 	if (!checked)
 		return EAGAIN;
-	return same_handle(i->fh, fh) ? 0 : ESTALE;
+	return ifh_same(i->fh, fh) ? 0 : ESTALE;
+}
+
+/* A known inode looked up once more: one lookup and one reference more. */
+static int lookup_known_locked(struct inode_table *t, struct pt_inode *i,
+			       int fd, const struct inode_at *at,
+			       enum insert_fd *what, struct inode_later *l)
+{
+	if (i->nlookup == UINT64_MAX || i->refs == UINT32_MAX)
+		return EOVERFLOW;
+	i->nlookup++;
+	inode_hold_locked(t, i);
+	/* Closed for the budget: this fd saves a reopen. */
+	*what = inode_adopt_locked(t, i, fd, l) ? FD_TAKEN : FD_SPARE;
+	if (at)
+		iname_seen_locked(t, i, at, l);
+	return 0;
 }
 
 /*
  * The inode for (st, mnt_id): the known one (given fd if its own was
- * closed), or a new one owning fd and *fh. checked: see same_file().
+ * closed), or a new one owning fd and id->fh. checked: see same_file().
  */
 static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 			 uint64_t mnt_id, uint64_t nodeid, bool checked,
-			 struct file_handle **fh, struct pt_inode **out,
-			 enum insert_fd *what)
+			 struct inode_id *id, const struct inode_at *at,
+			 struct pt_inode **out, enum insert_fd *what,
+			 struct inode_later *l)
 {
-	struct pt_inode *i = find_key(t, st->st_dev, st->st_ino, mnt_id);
-	int err = i ? same_file(i, st, checked, *fh) : 0;
+	struct pt_inode *i = inode_find_key_locked(t, st->st_dev, st->st_ino,
+						   mnt_id);
+	int err = i ? same_file(i, st, checked, id->fh) : 0;
 
 	if (err == EAGAIN)
 		return EAGAIN;
@@ -249,20 +371,10 @@ static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 		i = NULL;
 	}
 	if (i) {
-		if (i->nlookup == UINT64_MAX || i->refs == UINT64_MAX)
-			return EOVERFLOW;
-		i->nlookup++;
-		i->refs++;
-		lru_remove(t, i);
-		*what = FD_SPARE;
-		if (i->fd < 0) {
-			/* Closed for the budget: this fd saves a reopen. */
-			i->fd = fd;
-			t->stats.fds++;
-			*what = FD_TAKEN;
-		}
-		*out = i;
-		return 0;
+		err = lookup_known_locked(t, i, fd, at, what, l);
+		if (!err)
+			*out = i;
+		return err;
 	}
 	if (!nodeid) {
 		/* 2^64 lookups of new files: unreachable, but never wrap. */
@@ -279,33 +391,40 @@ static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 	i->mnt_id = mnt_id;
 	i->fd = fd;
 	i->type = st->st_mode & S_IFMT;
-	i->fh = *fh;
-	*fh = NULL;
+	i->fh = id->fh;
+	i->by_handle = id->by_handle;
+	i->fid = id->fid;
+	id->fh = NULL;
 	i->nlookup = 1;
 	i->refs = 1;
 	i->hashed = true;
 	i->keyed = true;
+	i->pinned = nodeid == VFS_ROOT_ID;
 	htab_insert(&t->ids, &i->by_id, nodeid);
 	htab_insert(&t->keys, &i->by_key, key_of(i->dev, i->ino));
 	t->stats.fds++;
+	if (!i->fh && !i->pinned && t->reopen != INODE_KEEP_FDS)
+		t->stats.no_id++;
+	if (at)
+		iname_seen_locked(t, i, at, l);
 	*what = FD_TAKEN;
 	*out = i;
 	return 0;
 }
 
 /*
- * A lookup needs the file's handle for a file new to the table, and to
+ * A lookup needs the file's id for a file new to the table, and to
  * compare with a known inode whose fd was closed (the number may have
  * been reused); a known inode with its fd open pins its file.
  */
-static bool needs_handle(struct inode_table *t, const struct stat *st,
-			 uint64_t mnt_id)
+static bool needs_id(struct inode_table *t, const struct stat *st,
+		     uint64_t mnt_id)
 {
 	struct pt_inode *i;
 	bool need;
 
 	pthread_mutex_lock(&t->lock);
-	i = find_key(t, st->st_dev, st->st_ino, mnt_id);
+	i = inode_find_key_locked(t, st->st_dev, st->st_ino, mnt_id);
 	need = !i || i->fd < 0;
 	pthread_mutex_unlock(&t->lock);
 	return need;
@@ -344,6 +463,23 @@ static int ensure_mount(struct inode_table *t, int fd, mode_t type,
 	return err;
 }
 
+/* Remember that mount (or device) id gives no handles, or no ids at all. */
+static void learn_mount(struct inode_table *t, uint64_t id, bool no_ids)
+{
+	struct ifh_mount *m;
+
+	pthread_mutex_lock(&t->lock);
+	m = ifh_mount_find(&t->mounts, id);
+	if (!m && !ifh_mount_add(&t->mounts, id, -1))
+		m = ifh_mount_find(&t->mounts, id);
+	if (m && no_ids)
+		m->no_ids = true;
+	else if (!m)
+		log_debug("no room to remember mount %llu",
+			  (unsigned long long)id);
+	pthread_mutex_unlock(&t->lock);
+}
+
 /* The handle of a file about to become an inode, with a mount to open it. */
 static int take_handle(struct inode_table *t, int fd, mode_t type,
 		       uint64_t mnt_id, struct file_handle **out)
@@ -361,15 +497,9 @@ static int take_handle(struct inode_table *t, int fd, mode_t type,
 	if (none)
 		return EOPNOTSUPP;
 	err = ifh_name(fd, &fh, &fh_mnt);
-	if (err == EOPNOTSUPP) {
-		/* One failed call per mount, not one per file. */
-		pthread_mutex_lock(&t->lock);
-		if (!ifh_mount_find(&t->mounts, mnt_id) &&
-		    ifh_mount_add(&t->mounts, mnt_id, -1))
-			log_debug("no room to remember mount %llu",
-				  (unsigned long long)mnt_id);
-		pthread_mutex_unlock(&t->lock);
-	}
+	/* One failed call per mount, not one per file. */
+	if (err == EOPNOTSUPP)
+		learn_mount(t, mnt_id, false);
 	if (err)
 		return err;
 	/* The mount was stat'ed a moment ago: it moved, so keep the fd. */
@@ -386,57 +516,119 @@ static int take_handle(struct inode_table *t, int fd, mode_t type,
 	return 0;
 }
 
-int inode_insert(struct inode_table *t, int fd, const struct stat *st,
-		 uint64_t mnt_id, struct pt_inode **out)
+/*
+ * The id of a file to be found again by name, on the filesystem (by name:
+ * st_dev) or mount (by handle) key: its handle where the filesystem gives
+ * them, else an AT_HANDLE_FID id; each answer asked once per key.
+ */
+static int take_name_id(struct inode_table *t, int fd, uint64_t key,
+			struct inode_id *id)
 {
-	struct file_handle *fh = NULL;
-	struct evicted ev = { 0 };
+	const struct ifh_mount *m;
+	bool fid, none;
+	int err;
+
+	pthread_mutex_lock(&t->lock);
+	m = ifh_mount_find(&t->mounts, key);
+	fid = m && m->no_handles;
+	none = m && m->no_ids;
+	pthread_mutex_unlock(&t->lock);
+	if (none)
+		return EOPNOTSUPP;
+	err = ifh_id(fd, fid, &id->fh);
+	if (err == EOPNOTSUPP && !fid) {
+		learn_mount(t, key, false);
+		fid = true;
+		err = ifh_id(fd, fid, &id->fh);
+	}
+	/* EINVAL: a kernel before AT_HANDLE_FID. */
+	if (fid && (err == EOPNOTSUPP || err == EINVAL)) {
+		learn_mount(t, key, true);
+		return EOPNOTSUPP;
+	}
+	id->fid = fid;
+	return err;
+}
+
+/* The id the mode wants for a new file: a handle, or one to check names. */
+static int take_id(struct inode_table *t, int fd, const struct stat *st,
+		   uint64_t mnt_id, struct inode_id *id)
+{
+	int err;
+
+	if (t->reopen == INODE_BY_NAME)
+		return take_name_id(t, fd, (uint64_t)st->st_dev, id);
+	err = take_handle(t, fd, st->st_mode & S_IFMT, mnt_id, &id->fh);
+	if (!err) {
+		id->by_handle = true;
+		return 0;
+	}
+	/* A mount without handles, inside a share with them: by name. */
+	if (err != EOPNOTSUPP || t->fh_mode == INODE_FH_MANDATORY)
+		return err;
+	return take_name_id(t, fd, mnt_id, id);
+}
+
+int inode_insert_at(struct inode_table *t, int fd, const struct stat *st,
+		    uint64_t mnt_id, const struct inode_at *at,
+		    struct pt_inode **out)
+{
+	struct inode_id id = { 0 };
+	struct inode_later l = { 0 };
 	enum insert_fd what = FD_SPARE;
 	bool checked = false;
 	int err;
 
-	if (t->fh_mode == INODE_FH_NEVER)
+	if (t->reopen != INODE_BY_HANDLE)
 		mnt_id = 0;
-	else if (needs_handle(t, st, mnt_id))
+	if (t->reopen != INODE_KEEP_FDS && needs_id(t, st, mnt_id))
 		checked = true;
+	if (at && (!at->dir || !at->name || t->reopen == INODE_KEEP_FDS))
+		at = NULL;
 	for (;;) {
 		/*
 		 * Looking up a known file whose fd is open costs no more than
-		 * without handles. Two racing lookups of a new file both take
+		 * without ids. Two racing lookups of a new file both take
 		 * one; the loser's is freed below.
 		 */
-		if (checked) {
-			err = take_handle(t, fd, st->st_mode & S_IFMT, mnt_id,
-					  &fh);
+		if (checked && !id.fh) {
+			err = take_id(t, fd, st, mnt_id, &id);
 			if (err && t->fh_mode == INODE_FH_MANDATORY)
 				return err;
 		}
 		pthread_mutex_lock(&t->lock);
-		err = insert_locked(t, fd, st, mnt_id, 0, checked, &fh, out,
-				    &what);
+		err = insert_locked(t, fd, st, mnt_id, 0, checked, &id, at, out,
+				    &what, &l);
 		if (err != EAGAIN)
 			break;
-		/* Its fd was closed since needs_handle(): once more, with one. */
+		/* Its fd was closed since needs_id(): once more, with one. */
 		pthread_mutex_unlock(&t->lock);
 		checked = true;
 	}
-	evict_locked(t, &ev);
+	evict_locked(t, &l);
 	pthread_mutex_unlock(&t->lock);
-	close_evicted(&ev);
-	free(fh);
+	inode_later_run(&l);
+	free(id.fh);
 	if (!err && what == FD_SPARE && close(fd))
 		log_warn("close duplicate inode fd: %d", errno);
 	return err;
 }
 
+int inode_insert(struct inode_table *t, int fd, const struct stat *st,
+		 uint64_t mnt_id, struct pt_inode **out)
+{
+	return inode_insert_at(t, fd, st, mnt_id, NULL, out);
+}
+
 int inode_insert_root(struct inode_table *t, int fd, const struct stat *st,
 		      uint64_t mnt_id, struct pt_inode **out)
 {
-	struct file_handle *fh = NULL;
+	struct inode_id id = { 0 };
+	struct inode_later l = { 0 };
 	enum insert_fd what = FD_SPARE;
 	int err;
 
-	if (t->fh_mode == INODE_FH_NEVER)
+	if (t->reopen != INODE_BY_HANDLE)
 		mnt_id = 0;
 	else if (ensure_mount(t, fd, st->st_mode & S_IFMT, mnt_id))
 		log_debug("no mount fd for the root's mount yet");
@@ -444,31 +636,67 @@ int inode_insert_root(struct inode_table *t, int fd, const struct stat *st,
 	if (find_id(t, VFS_ROOT_ID))
 		err = EEXIST;
 	else
-		err = insert_locked(t, fd, st, mnt_id, VFS_ROOT_ID, true, &fh,
-				    out, &what);
-	if (!err)
-		(*out)->pinned = true;
+		err = insert_locked(t, fd, st, mnt_id, VFS_ROOT_ID, true, &id,
+				    NULL, out, &what, &l);
 	pthread_mutex_unlock(&t->lock);
+	inode_later_run(&l);
 	return err;
 }
 
 unsigned int inode_shed(struct inode_table *t, unsigned int n)
 {
-	struct evicted ev = { 0 };
+	struct inode_later l = { 0 };
 	unsigned int done = 0;
 
 	while (done < n) {
 		pthread_mutex_lock(&t->lock);
-		while (t->lru_head && ev.n < EVICT_BATCH && done < n) {
-			evict_one_locked(t, &ev);
+		while (t->lru_head && l.n < INODE_EVICT_BATCH && done < n) {
+			evict_one_locked(t, &l);
 			done++;
 		}
 		pthread_mutex_unlock(&t->lock);
-		if (!ev.n)
+		if (!l.n)
 			break;
-		close_evicted(&ev);
+		inode_later_run(&l);
 	}
 	return done;
+}
+
+int inode_fd_error(struct inode_table *t, int err)
+{
+	struct inode_fd_stats s;
+	bool first;
+
+	if (!inode_out_of_fds(err))
+		return err;
+	pthread_mutex_lock(&t->lock);
+	first = !t->told_out_of_fds;
+	t->told_out_of_fds = true;
+	s = t->stats;
+	pthread_mutex_unlock(&t->lock);
+	if (!first)
+		return err;
+	if (t->reopen == INODE_KEEP_FDS)
+		log_warn("out of file descriptors (%s) with one fd per inode "
+			 "(%llu open): the guest knows more files than "
+			 "RLIMIT_NOFILE allows; leave out "
+			 "--inode-fd-budget=unlimited (inode fds are then "
+			 "bounded), or raise --rlimit-nofile",
+			 strerror(err), (unsigned long long)s.fds);
+	else
+		log_warn("out of file descriptors (%s): %llu inode fds open "
+			 "(budget %llu, %llu of them of files whose filesystem "
+			 "gives no file id, so kept), besides the guest's open "
+			 "files and directories; raise --rlimit-nofile, lower "
+			 "--max-open-handles%s",
+			 strerror(err), (unsigned long long)s.fds,
+			 (unsigned long long)s.budget,
+			 (unsigned long long)s.no_id,
+			 s.no_id ? ", or give that filesystem file ids "
+				   "(overlayfs: nfs_export=on, or Linux 6.5 "
+				   "or later)" :
+				   "");
+	return err;
 }
 
 /*
@@ -486,12 +714,19 @@ static int check_reopened(const struct pt_inode *i, int fd)
 	return inode_matches(i, &st) ? 0 : ESTALE;
 }
 
-/* The inode is referenced and its fd was closed: open it from its handle. */
-static int reopen(struct inode_table *t, struct pt_inode *i, int mount_fd)
+int inode_reopen_by_handle(struct inode_table *t, struct pt_inode *i)
 {
-	struct evicted ev = { 0 };
-	int fd, err;
+	struct inode_later l = { 0 };
+	int fd, err, mount_fd;
+	bool open;
 
+	pthread_mutex_lock(&t->lock);
+	open = i->fd >= 0;
+	/* Mount fds stay open until the table goes. */
+	mount_fd = ifh_mount_fd(&t->mounts, i->mnt_id);
+	pthread_mutex_unlock(&t->lock);
+	if (open)
+		return 0;
 	if (mount_fd < 0)
 		return ESTALE;
 	err = ifh_open(mount_fd, i->fh, &fd);
@@ -505,15 +740,12 @@ static int reopen(struct inode_table *t, struct pt_inode *i, int mount_fd)
 		return err;
 	}
 	pthread_mutex_lock(&t->lock);
-	if (i->fd < 0) {
-		i->fd = fd;
+	if (inode_adopt_locked(t, i, fd, &l)) {
 		fd = -1;
-		t->stats.fds++;
 		t->stats.reopened++;
-		evict_locked(t, &ev);
 	}
 	pthread_mutex_unlock(&t->lock);
-	close_evicted(&ev);
+	inode_later_run(&l);
 	/* Another user of the inode reopened it first. */
 	if (fd >= 0)
 		close(fd);
@@ -523,7 +755,6 @@ static int reopen(struct inode_table *t, struct pt_inode *i, int mount_fd)
 int inode_get(struct inode_table *t, uint64_t nodeid, struct pt_inode **out)
 {
 	struct pt_inode *i;
-	int mount_fd = -1;
 	bool open;
 	int err;
 
@@ -533,19 +764,19 @@ int inode_get(struct inode_table *t, uint64_t nodeid, struct pt_inode **out)
 		pthread_mutex_unlock(&t->lock);
 		return ESTALE;
 	}
-	/* refs counts running operations: bounded by the thread count. */
-	i->refs++;
-	lru_remove(t, i);
+	inode_hold_locked(t, i);
 	open = i->fd >= 0;
-	if (!open)
-		mount_fd = ifh_mount_fd(&t->mounts, i->mnt_id);
 	pthread_mutex_unlock(&t->lock);
 	if (!open) {
-		/* Mount fds stay open until the table goes. */
-		err = reopen(t, i, mount_fd);
+		err = i->by_handle ? inode_reopen_by_handle(t, i) :
+				     iname_reopen(t, i);
 		if (err) {
+			pthread_mutex_lock(&t->lock);
+			if (err == ESTALE)
+				t->stats.stale++;
+			pthread_mutex_unlock(&t->lock);
 			inode_put(t, i);
-			return err;
+			return inode_fd_error(t, err);
 		}
 	}
 	*out = i;
@@ -561,72 +792,64 @@ void inode_ref(struct inode_table *t, struct pt_inode *ino)
 
 void inode_put(struct inode_table *t, struct pt_inode *ino)
 {
-	struct evicted ev = { 0 };
-	bool dead = false;
+	struct inode_later l = { 0 };
 
 	if (!ino)
 		return;
 	pthread_mutex_lock(&t->lock);
 	ino->refs--;
-	if (!ino->refs) {
-		if (!ino->hashed) {
-			retire_locked(t, ino);
-			dead = true;
-		} else if (ino->fh && ino->fd >= 0 && !ino->pinned) {
-			lru_append(t, ino);
-			evict_locked(t, &ev);
-		}
-	}
+	if (is_dead(ino))
+		bury_locked(t, ino, &l);
+	else if (!ino->refs)
+		inode_lru_update_locked(t, ino, &l);
 	pthread_mutex_unlock(&t->lock);
-	close_evicted(&ev);
-	if (dead)
-		inode_free(ino);
+	inode_later_run(&l);
 }
 
-/* Called with the lock held; true if the caller must free i after unlocking. */
-static bool sub_lookups_locked(struct inode_table *t, struct pt_inode *i,
-			       uint64_t n)
+/* Called with the lock held: n fewer lookups; at zero i leaves the maps. */
+static void sub_lookups_locked(struct inode_table *t, struct pt_inode *i,
+			       uint64_t n, struct inode_later *l)
 {
 	if (i->pinned || !i->hashed)
-		return false;
+		return;
 	i->nlookup -= n < i->nlookup ? n : i->nlookup;
 	if (i->nlookup)
-		return false;
+		return;
 	unhash(t, i);
-	if (i->refs)
-		return false;
-	retire_locked(t, i);
-	return true;
+	if (is_dead(i))
+		bury_locked(t, i, l);
+	else if (!i->refs)
+		/* Kept for its kids: closable by its own name still. */
+		inode_lru_update_locked(t, i, l);
 }
 
 void inode_forget(struct inode_table *t, uint64_t nodeid, uint64_t n)
 {
+	struct inode_later l = { 0 };
 	struct pt_inode *i;
-	bool dead = false;
 
 	pthread_mutex_lock(&t->lock);
 	i = find_id(t, nodeid);
 	if (i)
-		dead = sub_lookups_locked(t, i, n);
+		sub_lookups_locked(t, i, n, &l);
 	pthread_mutex_unlock(&t->lock);
-	if (dead)
-		inode_free(i);
+	inode_later_run(&l);
 }
 
 void inode_unlookup(struct inode_table *t, struct pt_inode *ino)
 {
-	bool dead;
+	struct inode_later l = { 0 };
 
 	pthread_mutex_lock(&t->lock);
-	dead = sub_lookups_locked(t, ino, 1);
+	sub_lookups_locked(t, ino, 1, &l);
 	pthread_mutex_unlock(&t->lock);
-	if (dead)
-		inode_free(ino);
+	inode_later_run(&l);
 }
 
 void inode_forget_all(struct inode_table *t)
 {
-	struct htab_node *n, *next, *dead = NULL;
+	struct htab_node *n, *next, *rest = NULL;
+	struct inode_later l = { 0 };
 
 	pthread_mutex_lock(&t->lock);
 	for (n = htab_take_all(&t->ids); n; n = next) {
@@ -640,17 +863,28 @@ void inode_forget_all(struct inode_table *t)
 		unkey(t, i);
 		i->hashed = false;
 		i->nlookup = 0;
-		if (!i->refs) {
-			retire_locked(t, i);
-			n->next = dead;
-			dead = n;
-		}
+		n->next = rest;
+		rest = n;
+	}
+	/*
+	 * Names go first, so that no inode waits for a kid; an inode an
+	 * operation still holds goes at its inode_put(). An operation that
+	 * walks names meanwhile finds none and answers ESTALE.
+	 */
+	for (n = rest; n; n = n->next) {
+		struct pt_inode *i = container_of(n, struct pt_inode, by_id);
+
+		if (i->parent)
+			inode_set_parent_locked(t, i, NULL, NULL, &l);
+	}
+	for (n = rest; n; n = n->next) {
+		struct pt_inode *i = container_of(n, struct pt_inode, by_id);
+
+		if (is_dead(i))
+			bury_locked(t, i, &l);
 	}
 	pthread_mutex_unlock(&t->lock);
-	for (n = dead; n; n = next) {
-		next = n->next;
-		inode_free(container_of(n, struct pt_inode, by_id));
-	}
+	inode_later_run(&l);
 }
 
 uint64_t inode_count(struct inode_table *t)
@@ -661,6 +895,38 @@ uint64_t inode_count(struct inode_table *t)
 	n = t->ids.count;
 	pthread_mutex_unlock(&t->lock);
 	return n;
+}
+
+/* One open file of nodeid more (by 1) or less (by -1). */
+static void count_open(struct inode_table *t, uint64_t nodeid, int by)
+{
+	struct inode_later l = { 0 };
+	struct pt_inode *i;
+
+	pthread_mutex_lock(&t->lock);
+	i = find_id(t, nodeid);
+	/*
+	 * RELEASE gives the nodeid on the guest's word: a wrong one only
+	 * lets another inode's fd close, which its name opens again.
+	 */
+	if (i && by > 0 && i->opens < UINT32_MAX)
+		i->opens++;
+	else if (i && by < 0 && i->opens)
+		i->opens--;
+	if (i && !i->refs)
+		inode_lru_update_locked(t, i, &l);
+	pthread_mutex_unlock(&t->lock);
+	inode_later_run(&l);
+}
+
+void inode_opened(struct inode_table *t, uint64_t nodeid)
+{
+	count_open(t, nodeid, 1);
+}
+
+void inode_closed(struct inode_table *t, uint64_t nodeid)
+{
+	count_open(t, nodeid, -1);
 }
 
 void inode_fd_stats(struct inode_table *t, struct inode_fd_stats *out)

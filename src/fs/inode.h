@@ -13,18 +13,37 @@
  *  - refs, our own references held while an operation uses the inode. The
  *    inode is freed only when both are zero, so a FORGET racing with an
  *    operation never closes the fd under it.
+ * By name, a third: kids, the inodes that name this one as their directory.
+ * A forgotten directory with kids leaves both maps but stays in memory as
+ * the first step of their way back (its own name still leads to it).
  * nodeids come from a 64-bit counter and are never reused.
  *
- * The fd budget. Each inode has an O_PATH fd; with file handles on
- * (inode_fh.h) an inode also keeps the handle of its file. While more inode
- * fds are open than the budget allows, the least recently used inodes that
- * have a handle and no reference (refs == 0) close their fd; inode_get()
- * opens it again from the handle. So the guest may know any number of
- * files while the daemon holds about budget fds for them, and an inode
- * whose fd is open costs what it did without handles: a reference taken and
+ * The fd budget. Each inode has an O_PATH fd. While more inode fds are
+ * open than the budget allows, the least recently used inodes that no
+ * operation holds (refs == 0) and that can be found again close their fd;
+ * inode_get() opens it again. So the guest may know any number of files
+ * while the daemon holds about budget fds for them, and an inode whose fd
+ * is open costs what it did without the budget: a reference taken and
  * dropped under the lock, plus two pointer updates on the LRU list.
- * An inode without a handle (mode never, or a filesystem without handles
- * in mode prefer) keeps its fd until it is forgotten.
+ *
+ * How a closed inode is found again (enum inode_reopen, chosen at start):
+ *  - by file handle (inode_fh.h): open_by_handle_at(), which needs
+ *    CAP_DAC_READ_SEARCH; the daemon keeps it only where no handle can
+ *    reach past the share (a whole filesystem, policy/mounts.h).
+ *  - by name (inode_name.c), with no capability: each inode remembers its
+ *    directory's inode and its name there, kept right by the guest's own
+ *    LOOKUP, CREATE, MKDIR, MKNOD, SYMLINK, LINK, RENAME and UNLINK, and
+ *    is opened again with openat(dir_fd, name, O_PATH | O_NOFOLLOW) from
+ *    the nearest ancestor whose fd is open. The file's id (its handle
+ *    taken by name_to_handle_at(), which needs no capability, or the
+ *    kernel's AT_HANDLE_FID where the filesystem cannot open handles)
+ *    tells whether what the name leads to now is still the inode's file:
+ *    if not, the answer is ESTALE, never the other file.
+ *  - never (budget 0): every fd stays open until the inode is forgotten,
+ *    as in QEMU's virtiofsd.
+ * An inode that cannot be found again keeps its fd: one whose filesystem
+ * gives no id, one without a name (the root, a file the guest unlinked or
+ * made with O_TMPFILE), and one the guest has open (inode_opened()).
  *
  * The one rule for users of ino->fd: it is open and does not change while
  * the caller holds a reference (from inode_get(), inode_insert() or
@@ -35,17 +54,18 @@
  * (st_dev, st_ino). Once the fd is closed for the budget the file may be
  * deleted and its inode number given to a new file (ext4 does so at once):
  * a lookup that finds such an inode by key adopts the new fd only if the
- * file type and the file handle (which carries the inode's generation)
- * are the same; otherwise the old inode leaves the key map, keeps its
- * nodeid, and answers ESTALE from then on (its handle no longer opens),
- * and the new file gets an inode of its own. A reopen by handle is checked
- * the same way (type, st_dev, st_ino) before the fd is used.
+ * file type and the file id (which carries the inode's generation) are the
+ * same; otherwise the old inode leaves the key map, keeps its nodeid, and
+ * answers ESTALE from then on, and the new file gets an inode of its own.
+ * A reopen, by handle or by name, is checked the same way (type, st_dev,
+ * st_ino, and by name the id too) before the fd is used.
  *
- * Locking: one mutex per table protects the maps, the counter, both counts
- * and the fd of every inode, the LRU list and the mount table. No other
- * lock is taken while it is held, and no system call but close() of fds
- * already taken out of the table is made under it; it nests inside any
- * lock of the callers (a directory handle's lock, for READDIRPLUS).
+ * Locking: one mutex per table protects the maps, the counter, the counts
+ * and the fd, parent and name of every inode, the LRU list and the mount
+ * table. No other lock is taken while it is held, and no system call but
+ * close() of fds already taken out of the table is made under it; it nests
+ * inside any lock of the callers (a directory handle's lock, for
+ * READDIRPLUS).
  */
 #ifndef VFSD_FS_INODE_H
 #define VFSD_FS_INODE_H
@@ -60,23 +80,45 @@
 #include "fs/htab.h"
 #include "fs/inode_fh.h"
 
+/* How inodes whose fd was closed are opened again (see above). */
+enum inode_reopen {
+	INODE_KEEP_FDS,		/* no budget: never closed */
+	INODE_BY_NAME,		/* through the parent chain, no capability */
+	INODE_BY_HANDLE,	/* open_by_handle_at(); by name on a mount without */
+};
+
 struct pt_inode {
 	/* Set at creation and then constant. */
 	uint64_t nodeid;
 	dev_t dev;
 	ino_t ino;
 	uint64_t mnt_id;	/* 0 unless file handles are on */
-	mode_t type;	/* S_IFMT bits */
-	/* NULL: the fd is never closed before the inode goes. */
+	/*
+	 * The file's id: a handle open_by_handle_at() takes (by_handle), or
+	 * one that only tells the file apart from others (by name). NULL:
+	 * none, and the fd is never closed before the inode goes.
+	 */
 	struct file_handle *fh;
+	mode_t type;	/* S_IFMT bits */
 
 	/*
 	 * protected by inode_table.lock; O_PATH | O_NOFOLLOW, owned by the
 	 * inode, -1 while closed for the budget. Constant while refs > 0.
 	 */
 	int fd;
+	/*
+	 * protected by inode_table.lock. By name: the directory (holding one
+	 * of its kids) and the name in it this inode was last seen by; NULL
+	 * when none is known, and then the fd is not closed.
+	 */
+	struct pt_inode *parent;
+	char *name;
 	uint64_t nlookup;
-	uint64_t refs;
+	uint32_t refs;
+	uint32_t kids;	/* inodes whose parent this is */
+	uint32_t opens;	/* the guest's open files of it: its fd stays */
+	bool by_handle;	/* fh opens the file (else it is an id) */
+	bool fid;	/* fh was taken with AT_HANDLE_FID */
 	bool pinned;	/* the root: never forgotten */
 	bool hashed;	/* still in the nodeid map */
 	/*
@@ -84,10 +126,10 @@ struct pt_inode {
 	 * when another file turned out to hold its inode number.
 	 */
 	bool keyed;
+	bool on_lru;	/* hashed or kids, fh, fd open, closable, refs == 0 */
+	bool buried;	/* out of every count, to be freed after unlock */
 	struct htab_node by_id;
 	struct htab_node by_key;
-	/* On the LRU list: hashed, fh, fd open and refs == 0. */
-	bool on_lru;
 	struct pt_inode *lru_prev, *lru_next;
 };
 
@@ -96,8 +138,11 @@ struct inode_fd_stats {
 	uint64_t fds;		/* inode fds open now */
 	uint64_t budget;	/* 0: none */
 	uint64_t idle;		/* inodes whose fd may be closed */
+	uint64_t no_id;		/* inodes that keep their fd: no file id */
 	uint64_t closed;	/* fds closed for the budget, ever */
 	uint64_t reopened;	/* fds opened again from a handle, ever */
+	uint64_t by_name;	/* fds opened again by name (and dirs on the way) */
+	uint64_t stale;		/* reopens refused: the file is not there */
 };
 
 struct inode_table {
@@ -108,11 +153,20 @@ struct inode_table {
 	uint64_t next_id;
 	/* Least recently used first. */
 	struct pt_inode *lru_head, *lru_tail;
+	/* Mount ids (by handle) or st_dev (by name) -> how ids are taken. */
 	struct ifh_mounts mounts;
 	struct inode_fd_stats stats;
+	bool told_out_of_fds;	/* inode_fd_error() logged once */
 
 	/* Set by inode_table_config() before any other use; then constant. */
 	enum inode_fh_mode fh_mode;
+	enum inode_reopen reopen;
+};
+
+/** Where a lookup found a file: its directory's inode and its name. */
+struct inode_at {
+	struct pt_inode *dir;
+	const char *name;
 };
 
 /** 0 or a positive errno. Mode never, no budget. */
@@ -121,22 +175,29 @@ int inode_table_init(struct inode_table *t);
 void inode_table_fini(struct inode_table *t);
 
 /**
- * Keep file handles per mode, and at most fd_budget inode fds open where
- * handles allow (0: no bound). Before the first insert.
+ * Keep at most fd_budget inode fds open (0: no bound, every fd kept) and
+ * find closed inodes again by handle (mode prefer or mandatory) or by name
+ * (mode never). Before the first insert.
  */
 void inode_table_config(struct inode_table *t, enum inode_fh_mode mode,
 			uint64_t fd_budget);
 
 /**
- * Enter the inode of an O_PATH fd, its stat and mount id (ignored in mode
- * never): if it is known, its nlookup grows by one and fd is closed (or
+ * Enter the inode of an O_PATH fd, its stat and mount id (ignored unless
+ * by handle), found as at->name in at->dir (at NULL, or at->dir NULL: not
+ * known): if it is known, its nlookup grows by one and fd is closed (or
  * kept, if the inode's own was closed for the budget and the file's type
- * and handle show it is the same file); otherwise a new inode takes fd
- * with nlookup 1, and the file's handle if the mode asks for one. Either
- * way *out holds one reference (inode_put() it).
- * Fails with EOVERFLOW (nlookup would wrap), ENOMEM, or in mode mandatory
- * with the error of taking the handle, leaving fd open.
+ * and id show it is the same file), and it is known by this name from now
+ * on; otherwise a new inode takes fd with nlookup 1, and the file's id if
+ * the mode asks for one. Either way *out holds one reference (inode_put()
+ * it). Fails with EOVERFLOW (nlookup would wrap), ENOMEM, or in mode
+ * mandatory with the error of taking the handle, leaving fd open.
  */
+int inode_insert_at(struct inode_table *t, int fd, const struct stat *st,
+		    uint64_t mnt_id, const struct inode_at *at,
+		    struct pt_inode **out);
+
+/** inode_insert_at() of a file whose name is not known. */
 int inode_insert(struct inode_table *t, int fd, const struct stat *st,
 		 uint64_t mnt_id, struct pt_inode **out);
 
@@ -149,8 +210,9 @@ int inode_insert_root(struct inode_table *t, int fd, const struct stat *st,
 
 /**
  * Reference the inode the guest calls nodeid, its fd open: ESTALE if it
- * names none or its file is gone (its handle opens nothing, or another
- * file), or the error of opening it again (EMFILE, ENFILE, ENOMEM).
+ * names none or its file is gone (its handle opens nothing, or its name
+ * leads nowhere or to another file), or the error of opening it again
+ * (EMFILE, ENFILE, ENOMEM).
  */
 int inode_get(struct inode_table *t, uint64_t nodeid, struct pt_inode **out);
 
@@ -176,6 +238,47 @@ void inode_forget_all(struct inode_table *t);
 uint64_t inode_count(struct inode_table *t);
 
 /**
+ * The guest opened a file or directory of nodeid: its fd stays open until
+ * inode_closed(), so an open file the guest unlinks keeps working.
+ */
+void inode_opened(struct inode_table *t, uint64_t nodeid);
+
+/** The guest closed one of nodeid's open files (unknown nodeids: none). */
+void inode_closed(struct inode_table *t, uint64_t nodeid);
+
+/** True if the table follows names (inode_renamed(), inode_unlinked()). */
+static inline bool inode_tracks_names(const struct inode_table *t)
+{
+	return t->reopen != INODE_KEEP_FDS;
+}
+
+/**
+ * What a name is, taken just before the guest removes or moves it: st and
+ * mnt_id of its file (statx), or valid false (no such name).
+ */
+struct inode_was {
+	bool valid;
+	struct stat st;
+	uint64_t mnt_id;
+};
+
+/**
+ * The guest removed name from dir (UNLINK, RMDIR), where was was: the
+ * inode known by that name is no longer (its fd, if open, stays).
+ */
+void inode_unlinked(struct inode_table *t, struct pt_inode *dir,
+		    const char *name, const struct inode_was *was);
+
+/**
+ * The guest renamed (dir, name), which was src, to (newdir, newname),
+ * which was dst (valid false: nothing); exchange: RENAME_EXCHANGE.
+ */
+void inode_renamed(struct inode_table *t, struct pt_inode *dir,
+		   const char *name, struct pt_inode *newdir,
+		   const char *newname, const struct inode_was *src,
+		   const struct inode_was *dst, bool exchange);
+
+/**
  * Close up to n idle inode fds whatever the budget, for a caller whose
  * open() failed with EMFILE or ENFILE; returns how many were closed (0:
  * retrying is pointless). The guest's open files take fds the budget does
@@ -188,6 +291,12 @@ static inline bool inode_out_of_fds(int err)
 {
 	return err == EMFILE || err == ENFILE;
 }
+
+/**
+ * err, as it goes back to the guest; the first EMFILE or ENFILE is logged
+ * once, with what the administrator can do about it.
+ */
+int inode_fd_error(struct inode_table *t, int err);
 
 /**
  * Is st (an fstat of the fd an operation is about to use) the file ino was
@@ -203,5 +312,8 @@ static inline bool inode_matches(const struct pt_inode *ino,
 
 /** A snapshot of the budget's counters. */
 void inode_fd_stats(struct inode_table *t, struct inode_fd_stats *out);
+
+/** "by file handle", "by name" or "one fd per inode". */
+const char *inode_reopen_name(enum inode_reopen r);
 
 #endif

@@ -15,51 +15,109 @@ union ifh_buf {
 	char bytes[sizeof(struct file_handle) + MAX_HANDLE_SZ];
 };
 
-int ifh_name(int fd, struct file_handle **out, uint64_t *mnt_id)
+/* What the kernel's generic encoder makes for a filesystem without one. */
+#define IFH_GENERIC_FID 0x81
+
+/* name_to_handle_at() of fd itself into b. */
+static int take_into(int fd, int flags, union ifh_buf *b, int *mnt)
+{
+	b->fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(fd, "", &b->fh, mnt, AT_EMPTY_PATH | flags))
+		return errno;
+	/* A zero-length "handle" could not be opened, nor tell files apart. */
+	if (!b->fh.handle_bytes || b->fh.handle_bytes > MAX_HANDLE_SZ)
+		return EOPNOTSUPP;
+	if ((flags & AT_HANDLE_FID) && b->fh.handle_type == IFH_GENERIC_FID)
+		return EOPNOTSUPP;
+	return 0;
+}
+
+/* name_to_handle_at() of fd itself into a malloc'ed copy. */
+static int take(int fd, int flags, struct file_handle **out, int *mnt)
 {
 	union ifh_buf b;
 	struct file_handle *fh;
 	size_t size;
-	int mnt;
+	int err;
 
-	b.fh.handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(fd, "", &b.fh, &mnt, AT_EMPTY_PATH))
-		return errno;
-	/* A zero-length "handle" could not be opened again. */
-	if (!b.fh.handle_bytes || b.fh.handle_bytes > MAX_HANDLE_SZ)
-		return EOPNOTSUPP;
+	err = take_into(fd, flags, &b, mnt);
+	if (err)
+		return err;
 	size = sizeof(struct file_handle) + b.fh.handle_bytes;
 	fh = malloc(size);
 	if (!fh)
 		return ENOMEM;
 	memcpy(fh, &b, size);
 	*out = fh;
-	*mnt_id = (uint64_t)(unsigned int)mnt;
+	return 0;
+}
+
+int ifh_name(int fd, struct file_handle **out, uint64_t *mnt_id)
+{
+	int mnt, err;
+
+	err = take(fd, 0, out, &mnt);
+	if (!err)
+		*mnt_id = (uint64_t)(unsigned int)mnt;
+	return err;
+}
+
+int ifh_id(int fd, bool fid, struct file_handle **out)
+{
+	int mnt;
+
+	return take(fd, fid ? AT_HANDLE_FID : 0, out, &mnt);
+}
+
+int ifh_check(int fd, bool fid, const struct file_handle *fh)
+{
+	union ifh_buf b;
+	int mnt, err;
+
+	err = take_into(fd, fid ? AT_HANDLE_FID : 0, &b, &mnt);
+	if (err == ENOMEM)
+		return err;
+	return !err && ifh_same(&b.fh, fh) ? 0 : ESTALE;
+}
+
+bool ifh_same(const struct file_handle *a, const struct file_handle *b)
+{
+	return a && b && a->handle_type == b->handle_type &&
+	       a->handle_bytes == b->handle_bytes &&
+	       !memcmp(a->f_handle, b->f_handle, a->handle_bytes);
+}
+
+int ifh_root_enter(struct ifh_as_root *r)
+{
+	r->uid = r->gid = 0;
+	r->switched = creds_current(&r->uid, &r->gid) && (r->uid || r->gid);
+	return r->switched ? creds_reset() : 0;
+}
+
+int ifh_root_leave(struct ifh_as_root *r)
+{
+	/* The operation goes on as the guest's user, never as root. */
+	if (r->switched && creds_switch(r->uid, r->gid))
+		return EIO;
 	return 0;
 }
 
 int ifh_open(int mount_fd, struct file_handle *fh, int *out)
 {
-	uint32_t uid = 0, gid = 0;
-	bool as_user;
-	int fd, err = 0;
+	struct ifh_as_root r;
+	int fd, err;
 
-	as_user = creds_current(&uid, &gid) && (uid || gid);
-	if (as_user) {
-		err = creds_reset();
-		if (err)
-			return err;
-	}
+	err = ifh_root_enter(&r);
+	if (err)
+		return err;
 	fd = open_by_handle_at(mount_fd, fh, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		err = errno;
-	/* The operation goes on as the guest's user, never as root. */
-	if (as_user && creds_switch(uid, gid)) {
+	err = fd < 0 ? errno : 0;
+	if (ifh_root_leave(&r)) {
 		if (fd >= 0)
 			close(fd);
 		return EIO;
 	}
-	if (fd < 0)
+	if (err)
 		return err;
 	*out = fd;
 	return 0;
@@ -94,6 +152,8 @@ int ifh_mount_add(struct ifh_mounts *m, uint64_t id, int fd)
 	m->v[m->n].id = id;
 	m->v[m->n].fd = fd;
 	m->v[m->n].no_handles = fd < 0;
+	m->v[m->n].fid_only = false;
+	m->v[m->n].no_ids = false;
 	m->n++;
 	return 0;
 }

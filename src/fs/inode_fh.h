@@ -14,6 +14,12 @@
  * directory seen on that mount opened for reading (the kernel refuses an
  * O_PATH fd there): a share may contain other mounts, and any directory of
  * a mount serves to name it.
+ *
+ * Without the capability a handle still tells files apart: inodes found
+ * again by name (fs/inode.h) keep one as the file's id. A filesystem that
+ * cannot open handles at all (overlayfs without nfs_export) gives an id
+ * with AT_HANDLE_FID (Linux 6.5). The same table then remembers, per
+ * st_dev, how its ids are taken.
  */
 #ifndef VFSD_FS_INODE_FH_H
 #define VFSD_FS_INODE_FH_H
@@ -37,6 +43,45 @@ enum inode_fh_mode {
  */
 int ifh_name(int fd, struct file_handle **out, uint64_t *mnt_id);
 
+/** The kernel's flag for an id that need not open (Linux 6.5). */
+#ifndef AT_HANDLE_FID
+#define AT_HANDLE_FID 0x200
+#endif
+
+/**
+ * Take the id of the O_PATH fd: its handle, or with fid its AT_HANDLE_FID
+ * id. An id the kernel makes up for a filesystem without handles of its
+ * own (FILEID_INO64_GEN: the inode number and a generation the filesystem
+ * may never set) does not tell a reused inode number apart and is refused.
+ * On success *out is malloc'ed (free() it). 0, EOPNOTSUPP (no id), EINVAL
+ * (no AT_HANDLE_FID in this kernel) or ENOMEM.
+ */
+int ifh_id(int fd, bool fid, struct file_handle **out);
+
+/**
+ * Is fd's id (taken as ifh_id(fd, fid) would) the same as fh? 0, ESTALE
+ * (another file, or none now), or ENOMEM.
+ */
+int ifh_check(int fd, bool fid, const struct file_handle *fh);
+
+/** Are a and b the same id: type, length and bytes? */
+bool ifh_same(const struct file_handle *a, const struct file_handle *b);
+
+/*
+ * A thread that runs as a guest user for the moment of an open it must make
+ * as the daemon (a handle, or a name the user may not search to).
+ */
+struct ifh_as_root {
+	bool switched;
+	uint32_t uid, gid;
+};
+
+/** Become root if the thread runs as a user. 0 or a positive errno. */
+int ifh_root_enter(struct ifh_as_root *r);
+
+/** Back to the user's ids. 0, or EIO if they could not be restored. */
+int ifh_root_leave(struct ifh_as_root *r);
+
 /**
  * Open fh on mount_fd as O_PATH | O_NOFOLLOW in *out. The calling thread may
  * run with a guest user's ids; the open is made as root (handles bypass
@@ -51,6 +96,8 @@ struct ifh_mount {
 	uint64_t id;
 	int fd;		/* O_RDONLY | O_DIRECTORY, owned; or -1 */
 	bool no_handles;	/* its filesystem gives none: ask no more */
+	bool fid_only;	/* ids only with AT_HANDLE_FID */
+	bool no_ids;	/* not even those: its inodes keep their fds */
 };
 
 /** mount id -> fd. Not thread-safe: the inode table's lock guards it. */

@@ -17,8 +17,6 @@
 #include "policy/creds.h"
 #include "util/log.h"
 
-/* Below this the budget would close and reopen fds on every request. */
-#define PT_MIN_FD_BUDGET 64
 /* Fewer open files than this and a guest could hardly work. */
 #define PT_MIN_HANDLES 64
 
@@ -177,20 +175,6 @@ int pt_kill_suidgid(struct pt_fs *fs, const struct pt_inode *ino, int fd)
 }
 
 /*
- * Half the open-file limit for inodes; the other half is left to files and
- * directories the guest opens, lock descriptions, mount fds and sockets.
- */
-static uint64_t default_fd_budget(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
-		return 0;
-	return rl.rlim_cur / 2 > PT_MIN_FD_BUDGET ? rl.rlim_cur / 2 :
-						    PT_MIN_FD_BUDGET;
-}
-
-/*
  * Open files and directories of the guest: half of what the inode fds
  * leave of the open-file limit. The other half is for lock descriptions
  * (pt_lock.c), sockets, eventfds and the guest's memory.
@@ -200,67 +184,13 @@ static uint64_t default_handle_limit(const struct pt_opts *opts)
 	uint64_t budget = opts->inode_fd_budget;
 	struct rlimit rl;
 
-	if (!budget)
-		budget = default_fd_budget();
+	/* One fd per inode: as many as the guest knows; count half. */
+	if (!budget || budget == PT_FD_BUDGET_UNLIMITED)
+		budget = pt_default_fd_budget();
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur < budget + 2 * PT_MIN_HANDLES)
 		return PT_MIN_HANDLES;
 	return (rl.rlim_cur - budget) / 2;
-}
-
-/* Can the share's filesystem name its files, and may we open them so? */
-static int probe_handles(int root_fd)
-{
-	struct file_handle *fh;
-	uint64_t mnt_id;
-	int dir_fd, fd, err;
-
-	err = ifh_name(root_fd, &fh, &mnt_id);
-	if (err)
-		return err;
-	/* A mount fd must not be O_PATH (inode.c keeps one the same way). */
-	dir_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0) {
-		err = errno;
-		free(fh);
-		return err;
-	}
-	err = ifh_open(dir_fd, fh, &fd);
-	free(fh);
-	close(dir_fd);
-	if (err)
-		return err;
-	close(fd);
-	return 0;
-}
-
-static int setup_inodes(struct pt_fs *fs, const struct pt_opts *opts,
-			int root_fd)
-{
-	enum inode_fh_mode mode = opts->inode_file_handles;
-	uint64_t budget = opts->inode_fd_budget;
-	int err = 0;
-
-	if (mode != INODE_FH_NEVER)
-		err = probe_handles(root_fd);
-	if (err && mode == INODE_FH_MANDATORY) {
-		log_err("no file handles for '%s' (%s), which "
-			"--inode-file-handles=mandatory needs",
-			opts->shared_dir, strerror(err));
-		return err;
-	}
-	if (err) {
-		log_info("no file handles for '%s' (%s): one fd per inode",
-			 opts->shared_dir, strerror(err));
-		mode = INODE_FH_NEVER;
-	}
-	if (!budget)
-		budget = default_fd_budget();
-	inode_table_config(&fs->inodes, mode, budget);
-	log_debug("inode file handles %s, fd budget %llu",
-		  mode == INODE_FH_NEVER ? "off" : "on",
-		  (unsigned long long)budget);
-	return 0;
 }
 
 struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
@@ -321,7 +251,7 @@ struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
 		  (unsigned long long)max_handles);
 	e = pt_statx(root_fd, &st, &mnt_id);
 	if (!e)
-		e = setup_inodes(fs, opts, root_fd);
+		e = pt_setup_inodes(fs, opts, root_fd);
 	if (!e)
 		e = inode_insert_root(&fs->inodes, root_fd, &st, mnt_id,
 				      &fs->root);

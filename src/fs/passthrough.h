@@ -47,14 +47,18 @@ struct pt_opts {
 	uint64_t min_free_inodes;	/* inodes left to the host; 0: none */
 
 	/*
-	 * Inode fds (fs/inode.h): with file handles (PREFER, MANDATORY) at
-	 * most inode_fd_budget inode fds stay open, 0 meaning half of
-	 * RLIMIT_NOFILE as it is when pt_new() runs. MANDATORY fails
-	 * pt_new() if the shared directory cannot give handles; PREFER then
-	 * falls back to NEVER, an fd per inode.
+	 * Inode fds (fs/inode.h): at most inode_fd_budget inode fds stay
+	 * open, 0 meaning half of RLIMIT_NOFILE as it is when pt_new() runs,
+	 * PT_FD_BUDGET_UNLIMITED one per inode, never closed. A closed inode
+	 * is found again by file handle (PREFER, MANDATORY; needs
+	 * CAP_DAC_READ_SEARCH) or by name (NEVER). MANDATORY fails pt_new()
+	 * if the shared directory cannot give handles; PREFER then falls
+	 * back to names. inode_why (or NULL) says why this mode, for the
+	 * line pt_new() logs.
 	 */
 	enum inode_fh_mode inode_file_handles;
 	uint64_t inode_fd_budget;
+	const char *inode_why;
 
 	/*
 	 * Files and directories the guest may have open at once (EMFILE
@@ -69,7 +73,23 @@ struct pt_opts {
 	const struct xattrmap *xattrmap;
 };
 
+#define PT_FD_BUDGET_UNLIMITED UINT64_MAX
+
 struct pt_fs;
+
+/* What a filesystem gives to tell its files apart (fs/inode_fh.h). */
+enum pt_ids {
+	PT_IDS_NONE,	/* nothing: its inodes keep their fds */
+	PT_IDS_FID,	/* AT_HANDLE_FID ids, which open nothing */
+	PT_IDS_HANDLES,	/* file handles */
+};
+
+/**
+ * How the filesystem of root_fd (an O_PATH fd of a shared directory) tells
+ * its files apart, and in *open_err whether its handles open from here (0,
+ * or the error: EPERM without CAP_DAC_READ_SEARCH). For `vfsd check`.
+ */
+enum pt_ids pt_probe_ids(int root_fd, int *open_err);
 
 /**
  * Open the shared directory and /proc/self/fd and set up the root inode

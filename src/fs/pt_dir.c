@@ -60,6 +60,8 @@ int pt_op_opendir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = handle_new(&fs->handles, fd, HANDLE_DIR, fh);
 	if (err)
 		close(fd);
+	else
+		inode_opened(&fs->inodes, nodeid);
 out:
 	inode_put(&fs->inodes, ino);
 	return err;
@@ -144,11 +146,37 @@ static bool is_dot_or_dotdot(const struct raw_dirent *d)
 	       (d->namelen == 2 && d->name[0] == '.' && d->name[1] == '.');
 }
 
-/* The listed directory's own device, stat'ed once per READDIRPLUS. */
+/*
+ * The listed directory's own device, stat'ed once per READDIRPLUS, and
+ * when inodes are found again by name its inode, for the entries' names.
+ */
 struct dir_dev {
 	bool known;
 	dev_t dev;
+	struct pt_inode *ino;	/* held, or NULL */
 };
+
+/*
+ * The inode the guest says it lists, if the handle reads that very
+ * directory (the guest's nodeid is only its word): else the entries are
+ * entered by no name, and keep their fds.
+ */
+static void dir_inode(struct pt_fs *fs, struct pt_handle *h, uint64_t nodeid,
+		      struct dir_dev *dd)
+{
+	struct stat st;
+
+	if (!inode_tracks_names(&fs->inodes) || fstat(h->fd, &st))
+		return;
+	dd->dev = st.st_dev;
+	dd->known = true;
+	if (inode_get(&fs->inodes, nodeid, &dd->ino))
+		dd->ino = NULL;
+	else if (!inode_matches(dd->ino, &st)) {
+		inode_put(&fs->inodes, dd->ino);
+		dd->ino = NULL;
+	}
+}
 
 /* A directory on another device is a mount point inside the share. */
 static void mark_submount(struct pt_handle *h, struct dir_dev *dd,
@@ -182,7 +210,7 @@ static int plus_lookup(struct pt_fs *fs, struct pt_handle *h,
 	*held = NULL;
 	/* d->name is NUL-terminated: checked by parse_dirent(). */
 	if (!is_dot_or_dotdot(d)) {
-		int err = pt_lookup_fd(fs, h->fd, d->name, e, held);
+		int err = pt_lookup_fd(fs, dd->ino, h->fd, d->name, e, held);
 
 		if (!err)
 			mark_submount(h, dd, e);
@@ -197,11 +225,11 @@ static int plus_lookup(struct pt_fs *fs, struct pt_handle *h,
 
 /* Emit entries from b until the packer is full or the directory ends. */
 static int emit_entries(struct pt_fs *fs, struct pt_handle *h,
-			struct dir_buf *b, bool plus, vfs_fill_fn fill,
+			struct dir_buf *b, struct dir_dev *dd, vfs_fill_fn fill,
 			void *arg)
 {
 	struct pt_dirstate *st = &h->dir;
-	struct dir_dev dd = { .known = false };
+	bool plus = dd != NULL;
 	struct pt_inode *held;
 	struct raw_dirent rd;
 	struct vfs_entry e;
@@ -218,7 +246,7 @@ static int emit_entries(struct pt_fs *fs, struct pt_handle *h,
 			break;
 		held = NULL;
 		if (plus) {
-			err = plus_lookup(fs, h, &dd, &rd, &e, &held);
+			err = plus_lookup(fs, h, dd, &rd, &e, &held);
 			if (err == ENOENT) {
 				err = 0;
 				b->pos += rd.reclen;
@@ -258,11 +286,11 @@ int pt_op_readdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		  void *arg)
 {
 	struct pt_fs *fs = opaque;
+	struct dir_dev dd = { .known = false, .ino = NULL };
 	struct pt_handle *h;
 	struct dir_buf b;
 	int err;
 
-	(void)nodeid;
 	err = pt_enter(ctx);
 	if (err)
 		return err;
@@ -272,12 +300,15 @@ int pt_op_readdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	b.len = 0;
 	b.pos = 0;
 	b.want = plus ? PT_DIRBUF_FIRST / 4 : PT_DIRBUF_FIRST;
+	if (plus)
+		dir_inode(fs, h, nodeid, &dd);
 	pthread_mutex_lock(&h->dir_lock);
 	err = seek_dir(h, off);
 	if (!err)
-		err = emit_entries(fs, h, &b, plus, fill, arg);
+		err = emit_entries(fs, h, &b, plus ? &dd : NULL, fill, arg);
 	pthread_mutex_unlock(&h->dir_lock);
 	handle_put(&fs->handles, h);
+	inode_put(&fs->inodes, dd.ino);
 	return err;
 }
 
@@ -285,10 +316,14 @@ int pt_op_releasedir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		     uint64_t fh)
 {
 	struct pt_fs *fs = opaque;
+	int err;
 
 	(void)ctx;
 	pt_locks_drop_handle(fs, nodeid, fh);
-	return handle_release(&fs->handles, fh, HANDLE_DIR);
+	err = handle_release(&fs->handles, fh, HANDLE_DIR);
+	if (!err)
+		inode_closed(&fs->inodes, nodeid);
+	return err;
 }
 
 int pt_op_fsyncdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,

@@ -89,6 +89,8 @@ int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = handle_new(&fs->handles, fd, HANDLE_FILE, fh);
 	if (err)
 		close(fd);
+	else
+		inode_opened(&fs->inodes, nodeid);
 out:
 	inode_put(&fs->inodes, ino);
 	return err;
@@ -103,7 +105,7 @@ static int create_existing(struct pt_fs *fs, struct pt_inode *dir,
 	struct vfs_entry e;
 	int err;
 
-	err = pt_lookup_fd(fs, dir->fd, name, &e, &ino);
+	err = pt_lookup_fd(fs, dir, dir->fd, name, &e, &ino);
 	if (err)
 		return err;
 	if (S_ISDIR(ino->type))
@@ -118,9 +120,11 @@ static int create_existing(struct pt_fs *fs, struct pt_inode *dir,
 	return err;
 }
 
-/* A file we just created: enter the inode behind the open fd. */
-static int create_new(struct pt_fs *fs, int fd, struct vfs_entry *out)
+/* A file we just created as name in dir: enter the inode behind the fd. */
+static int create_new(struct pt_fs *fs, struct pt_inode *dir,
+		      const char *name, int fd, struct vfs_entry *out)
 {
+	const struct inode_at at = { dir, name };
 	struct pt_fdname n;
 	int pathfd, err;
 
@@ -132,7 +136,7 @@ static int create_new(struct pt_fs *fs, int fd, struct vfs_entry *out)
 	pathfd = openat(fs->proc_fd, n.s, O_PATH | O_CLOEXEC);
 	if (pathfd < 0)
 		return errno;
-	err = pt_entry_from_fd(fs, pathfd, out, NULL);
+	err = pt_entry_from_fd(fs, pathfd, &at, out, NULL);
 	if (err)
 		close(pathfd);
 	return err;
@@ -267,7 +271,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	err = create_fd(fs, ctx, dir, name, oflags,
 			pt_policy_mode(&fs->policy, S_IFREG, perm), &fd);
 	if (!err) {
-		err = create_new(fs, fd, &e);
+		err = create_new(fs, dir, name, fd, &e);
 		if (err) {
 			close(fd);
 			goto out;
@@ -293,6 +297,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		inode_forget(&fs->inodes, e.nodeid, 1);
 		goto out;
 	}
+	inode_opened(&fs->inodes, e.nodeid);
 	*out = e;
 out:
 	pt_policy_done(&fs->policy, &c);
@@ -422,11 +427,15 @@ int pt_op_release(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		  uint64_t fh)
 {
 	struct pt_fs *fs = opaque;
+	int err;
 
 	(void)ctx;
 	/* The guest's OFD locks on the file end with its last fd. */
 	pt_locks_drop_handle(fs, nodeid, fh);
-	return handle_release(&fs->handles, fh, HANDLE_FILE);
+	err = handle_release(&fs->handles, fh, HANDLE_FILE);
+	if (!err)
+		inode_closed(&fs->inodes, nodeid);
+	return err;
 }
 
 int pt_op_fsync(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,

@@ -39,6 +39,19 @@ struct pt_fs {
 	atomic_uint caps_gen;
 };
 
+/**
+ * Half the open-file limit, for inode fds (0: no limit, so no budget).
+ */
+uint64_t pt_default_fd_budget(void);
+
+/**
+ * Set the inode table up for opts (how closed inodes are found again, the
+ * fd budget) as the share's root fd allows, and log it in one line. 0, or
+ * the error of --inode-file-handles=mandatory without handles.
+ */
+int pt_setup_inodes(struct pt_fs *fs, const struct pt_opts *opts,
+		    int root_fd);
+
 /* Idle inode fds closed when an open() fails with EMFILE or ENFILE. */
 #define PT_SHED_FDS 16
 
@@ -64,6 +77,10 @@ int pt_name_check(const char *name);
 /** Attributes and mount id (0 if unknown) of an O_PATH fd, by statx. */
 int pt_statx(int fd, struct stat *st, uint64_t *mnt_id);
 
+/** The same of name in dirfd, never followed ("": dirfd itself). */
+int pt_statx_at(int dirfd, const char *name, struct stat *st,
+		uint64_t *mnt_id);
+
 /** fstat of the inode itself (never what a symlink points to). */
 int pt_stat(const struct pt_inode *ino, struct stat *st);
 
@@ -76,16 +93,22 @@ int pt_reopen(struct pt_fs *fs, const struct pt_inode *ino, int flags,
 	      int *fd);
 
 /**
- * Look name up in dirfd without following it, enter it in the inode table
- * and fill out (one lookup reference). If held is not NULL it receives a
+ * Look name up in dirfd (an fd of the directory inode dir, or of the same
+ * directory: a directory handle's) without following it, enter it in the
+ * inode table as name in dir (dir NULL: the name is not remembered) and
+ * fill out (one lookup reference). If held is not NULL it receives a
  * reference to the inode (inode_put() it); else none is kept.
  */
-int pt_lookup_fd(struct pt_fs *fs, int dirfd, const char *name,
-		 struct vfs_entry *out, struct pt_inode **held);
+int pt_lookup_fd(struct pt_fs *fs, struct pt_inode *dir, int dirfd,
+		 const char *name, struct vfs_entry *out,
+		 struct pt_inode **held);
 
-/** Enter the file behind an O_PATH fd (taken over on success). */
-int pt_entry_from_fd(struct pt_fs *fs, int pathfd, struct vfs_entry *out,
-		     struct pt_inode **held);
+/**
+ * Enter the file behind an O_PATH fd (taken over on success), found as
+ * at->name in at->dir (at NULL: by no name).
+ */
+int pt_entry_from_fd(struct pt_fs *fs, int pathfd, const struct inode_at *at,
+		     struct vfs_entry *out, struct pt_inode **held);
 
 /**
  * Permission bits for a new file in dir from the guest's mode and umask,
@@ -112,12 +135,13 @@ int pt_secctx_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd);
 size_t pt_label_size(const struct vfs_ctx *ctx);
 
 /**
- * pt_lookup_fd() of a name just created in dirfd, labelled with
+ * pt_lookup_fd() of a name just created in dir, labelled with
  * ctx->secctx first when there is one (regular files and directories);
  * if the label cannot be set the new name is removed again.
  */
 int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
-			int dirfd, const char *name, struct vfs_entry *out);
+			struct pt_inode *dir, const char *name,
+			struct vfs_entry *out);
 
 /**
  * With an xattr map that renames security.capability: remove the mapped

@@ -25,10 +25,16 @@ static struct timespec ts_of(const struct statx_timestamp *t)
  */
 int pt_statx(int fd, struct stat *st, uint64_t *mnt_id)
 {
+	return pt_statx_at(fd, "", st, mnt_id);
+}
+
+int pt_statx_at(int dirfd, const char *name, struct stat *st,
+		uint64_t *mnt_id)
+{
+	int flags = AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH);
 	struct statx x;
 
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
-		  STATX_BASIC_STATS | STATX_MNT_ID, &x))
+	if (statx(dirfd, name, flags, STATX_BASIC_STATS | STATX_MNT_ID, &x))
 		return errno;
 	memset(st, 0, sizeof(*st));
 	st->st_dev = makedev(x.stx_dev_major, x.stx_dev_minor);
@@ -48,15 +54,15 @@ int pt_statx(int fd, struct stat *st, uint64_t *mnt_id)
 	return 0;
 }
 
-int pt_entry_from_fd(struct pt_fs *fs, int pathfd, struct vfs_entry *out,
-		     struct pt_inode **held)
+int pt_entry_from_fd(struct pt_fs *fs, int pathfd, const struct inode_at *at,
+		     struct vfs_entry *out, struct pt_inode **held)
 {
 	struct pt_inode *ino;
 	uint64_t mnt_id = 0;
 	struct stat st;
 	int err;
 
-	if (fs->inodes.fh_mode == INODE_FH_NEVER) {
+	if (fs->inodes.reopen != INODE_BY_HANDLE) {
 		if (fstatat(pathfd, "", &st,
 			    AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 			return errno;
@@ -65,7 +71,7 @@ int pt_entry_from_fd(struct pt_fs *fs, int pathfd, struct vfs_entry *out,
 		if (err)
 			return err;
 	}
-	err = inode_insert(&fs->inodes, pathfd, &st, mnt_id, &ino);
+	err = inode_insert_at(&fs->inodes, pathfd, &st, mnt_id, at, &ino);
 	if (err)
 		return err;
 	memset(out, 0, sizeof(*out));
@@ -86,18 +92,20 @@ static int open_path(struct pt_fs *fs, int dirfd, const char *name, int *fd)
 	if (*fd < 0 && inode_out_of_fds(errno) &&
 	    inode_shed(&fs->inodes, PT_SHED_FDS))
 		*fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	return *fd < 0 ? errno : 0;
+	return *fd < 0 ? inode_fd_error(&fs->inodes, errno) : 0;
 }
 
-int pt_lookup_fd(struct pt_fs *fs, int dirfd, const char *name,
-		 struct vfs_entry *out, struct pt_inode **held)
+int pt_lookup_fd(struct pt_fs *fs, struct pt_inode *dir, int dirfd,
+		 const char *name, struct vfs_entry *out,
+		 struct pt_inode **held)
 {
+	const struct inode_at at = { dir, name };
 	int fd, err;
 
 	err = open_path(fs, dirfd, name, &fd);
 	if (err)
 		return err;
-	err = pt_entry_from_fd(fs, fd, out, held);
+	err = pt_entry_from_fd(fs, fd, &at, out, held);
 	if (err)
 		close(fd);
 	return err;
@@ -175,7 +183,7 @@ static int lookup_parent(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	if (!err)
 		err = back;
 	if (!err)
-		err = pt_entry_from_fd(fs, fd, out, NULL);
+		err = pt_entry_from_fd(fs, fd, NULL, out, NULL);
 	if (err)
 		close(fd);
 	return err;
@@ -212,7 +220,9 @@ int pt_op_lookup(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!strcmp(what, ".."))
 		err = lookup_parent(fs, ctx, dir, out);
 	else
-		err = pt_lookup_fd(fs, dir->fd, what, out, NULL);
+		/* "." is dir itself: it keeps the name it has. */
+		err = pt_lookup_fd(fs, strcmp(what, ".") ? dir : NULL, dir->fd,
+				   what, out, NULL);
 	/* "." and ".." lead to a directory the guest already placed. */
 	if (!err && strcmp(name, ".") && strcmp(name, ".."))
 		out->submount = S_ISDIR(out->attr.st_mode) &&

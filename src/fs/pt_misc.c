@@ -132,7 +132,8 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		close(fd);
 		return err;
 	}
-	err = pt_entry_from_fd(fs, pathfd, out, NULL);
+	/* Nameless until the guest links it: its fd stays open till then. */
+	err = pt_entry_from_fd(fs, pathfd, NULL, out, NULL);
 	if (err) {
 		close(pathfd);
 		close(fd);
@@ -142,6 +143,8 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (err) {
 		close(fd);
 		pt_op_forget(fs, out->nodeid, 1);
+	} else {
+		inode_opened(&fs->inodes, out->nodeid);
 	}
 	return err;
 }

@@ -64,7 +64,7 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 			    pt_policy_mode(&fs->policy, S_IFDIR, perm)))
 		err = errno;
 	else if (!err)
-		err = pt_secctx_new_entry(fs, ctx, dir->fd, name, out);
+		err = pt_secctx_new_entry(fs, ctx, dir, name, out);
 	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;
@@ -114,7 +114,7 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 			    type | pt_policy_mode(&fs->policy, type, perm), dev))
 		err = errno;
 	else if (!err)
-		err = pt_secctx_new_entry(fs, ctx, dir->fd, name, out);
+		err = pt_secctx_new_entry(fs, ctx, dir, name, out);
 	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;
@@ -141,7 +141,7 @@ int pt_op_symlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (symlinkat(target, dir->fd, name))
 		err = errno;
 	else
-		err = pt_secctx_new_entry(fs, ctx, dir->fd, name, out);
+		err = pt_secctx_new_entry(fs, ctx, dir, name, out);
 	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;
@@ -177,7 +177,7 @@ int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (linkat(fs->proc_fd, n.s, dir->fd, newname, AT_SYMLINK_FOLLOW))
 		err = errno;
 	else
-		err = pt_lookup_fd(fs, dir->fd, newname, out, NULL);
+		err = pt_lookup_fd(fs, dir, dir->fd, newname, out, NULL);
 out:
 	inode_put(&fs->inodes, ino);
 out_dir:
@@ -186,10 +186,22 @@ out_dir:
 	return err;
 }
 
+/*
+ * What name in dir is, just before the guest removes or moves it, for the
+ * inode table to follow (only when it finds inodes again by name).
+ */
+static void name_was(struct pt_fs *fs, const struct pt_inode *dir,
+		     const char *name, struct inode_was *w)
+{
+	w->valid = inode_tracks_names(&fs->inodes) &&
+		   !pt_statx_at(dir->fd, name, &w->st, &w->mnt_id);
+}
+
 static int remove_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 			uint64_t parent, const char *name, int flags)
 {
 	struct pt_inode *dir;
+	struct inode_was was;
 	int err;
 
 	err = pt_policy_modify(&fs->policy);
@@ -197,8 +209,11 @@ static int remove_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 		err = enter_dir(fs, ctx, parent, name, &dir);
 	if (err)
 		return err;
+	name_was(fs, dir, name, &was);
 	if (unlinkat(dir->fd, name, flags))
 		err = errno;
+	else
+		inode_unlinked(&fs->inodes, dir, name, &was);
 	inode_put(&fs->inodes, dir);
 	return err;
 }
@@ -221,6 +236,7 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *dir, *newdir;
+	struct inode_was src, dst;
 	struct pt_charge c;
 	int err;
 
@@ -239,10 +255,18 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	err = pt_inode_get(fs, newparent, &newdir);
 	if (err)
 		goto out;
-	if (!S_ISDIR(newdir->type))
+	if (!S_ISDIR(newdir->type)) {
 		err = ENOTDIR;
-	else if (renameat2(dir->fd, name, newdir->fd, newname, flags))
+		goto out_newdir;
+	}
+	name_was(fs, dir, name, &src);
+	name_was(fs, newdir, newname, &dst);
+	if (renameat2(dir->fd, name, newdir->fd, newname, flags))
 		err = errno;
+	else
+		inode_renamed(&fs->inodes, dir, name, newdir, newname, &src,
+			      &dst, flags & RENAME_EXCHANGE);
+out_newdir:
 	inode_put(&fs->inodes, newdir);
 out:
 	pt_policy_done(&fs->policy, &c);

@@ -307,15 +307,17 @@ size_t pt_label_size(const struct vfs_ctx *ctx)
 }
 
 int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
-			int dirfd, const char *name, struct vfs_entry *out)
+			struct pt_inode *dir, const char *name,
+			struct vfs_entry *out)
 {
+	int dirfd = dir->fd;
 	struct pt_inode *ino;
 	bool isdir;
 	int fd, err;
 
 	if (!ctx->secctx)
-		return pt_lookup_fd(fs, dirfd, name, out, NULL);
-	err = pt_lookup_fd(fs, dirfd, name, out, &ino);
+		return pt_lookup_fd(fs, dir, dirfd, name, out, NULL);
+	err = pt_lookup_fd(fs, dir, dirfd, name, out, &ino);
 	if (err)
 		return err;
 	isdir = S_ISDIR(ino->type);

@@ -3,12 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy/creds.h"
+#include "tmptree.h"
 
 const struct vfs_ctx root_ctx = { .uid = 0, .gid = 0, .pid = 1 };
 const struct vfs_ctx user_ctx = { .uid = 1000, .gid = 1000, .pid = 2 };
@@ -28,6 +28,7 @@ int pt_setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	const char *budget = getenv("VFSD_TEST_INODE_FD_BUDGET");
+	const char *names = getenv("VFSD_TEST_INODE_BY_NAME");
 	struct pt_opts opts = { 0 };
 	int err = 0;
 
@@ -37,9 +38,14 @@ int pt_setup(void **state)
 	if (!mkdtemp(e->dir))
 		return -1;
 	opts.shared_dir = e->dir;
-	/* The same tests with file handles and idle fds closed at once. */
+	/*
+	 * The same tests with idle fds closed at once, opened again by file
+	 * handle or by name; by default one fd per inode.
+	 */
+	opts.inode_fd_budget = PT_FD_BUDGET_UNLIMITED;
 	if (budget) {
-		opts.inode_file_handles = INODE_FH_MANDATORY;
+		opts.inode_file_handles = names ? INODE_FH_NEVER :
+						  INODE_FH_MANDATORY;
 		opts.inode_fd_budget = strtoull(budget, NULL, 10);
 	}
 	e->fs = pt_new(&opts, &err);
@@ -47,15 +53,6 @@ int pt_setup(void **state)
 		return -1;
 	*state = e;
 	return 0;
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
 }
 
 int pt_teardown(void **state)
@@ -66,7 +63,7 @@ int pt_teardown(void **state)
 	if (creds_reset())
 		return -1;
 	pt_free(e->fs);
-	ret = nftw(e->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	ret = tmptree_remove(e->dir);
 	free(e);
 	return ret ? -1 : 0;
 }

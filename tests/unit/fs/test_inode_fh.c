@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +23,7 @@
 
 #include "fs/inode.h"
 #include "policy/creds.h"
+#include "tmptree.h"
 
 #define NFILES 20
 
@@ -107,23 +107,15 @@ static int setup_prefer(void **state)
 	return setup_mode(state, INODE_FH_PREFER, 4);
 }
 
+/* No budget: one fd per inode. */
 static int setup_never(void **state)
 {
-	return setup_mode(state, INODE_FH_NEVER, 4);
+	return setup_mode(state, INODE_FH_NEVER, 0);
 }
 
 static int setup_mandatory(void **state)
 {
 	return setup_mode(state, INODE_FH_MANDATORY, 4);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
 }
 
 static int teardown(void **state)
@@ -137,7 +129,7 @@ static int teardown(void **state)
 	inode_put(&e->t, e->root);
 	inode_table_fini(&e->t);
 	close(e->dir_fd);
-	nftw(e->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_remove(e->dir);
 	free(e);
 	return 0;
 }

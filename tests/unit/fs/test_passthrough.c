@@ -492,7 +492,7 @@ static void test_out_of_fds(void **state)
 		if (!err)
 			ids[n++] = ent.nodeid;
 	}
-	if (e->fs->inodes.fh_mode != INODE_FH_NEVER) {
+	if (e->fs->inodes.reopen != INODE_KEEP_FDS) {
 		/* Idle inodes closed their fds: every lookup fit. */
 		assert_int_equal(err, 0);
 		assert_int_equal(n, 64);

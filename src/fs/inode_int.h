@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared by inode.c (the table, its counts and the LRU) and inode_name.c
+ * (names and the reopen through them); not for other files. Every
+ * *_locked function runs with inode_table.lock held.
+ */
+#ifndef VFSD_FS_INODE_INT_H
+#define VFSD_FS_INODE_INT_H
+
+#include "fs/inode.h"
+
+/*
+ * Fds taken out of the table under its lock, closed after it is dropped.
+ * Each change adds at most one fd over the budget, so a few per call keep
+ * the count at the budget.
+ */
+#define INODE_EVICT_BATCH 4
+
+/* How many idle fds to close when an open() ran out of fds. */
+#define INODE_SHED 16
+
+/* What to do once the lock is dropped: fds to close, inodes to free. */
+struct inode_later {
+	unsigned int n;
+	int fds[INODE_EVICT_BATCH];
+	struct pt_inode *dead;	/* linked through lru_next */
+};
+
+/** Close and free what l holds (after unlocking). */
+void inode_later_run(struct inode_later *l);
+
+/** The inode keyed (dev, ino, mnt_id), or NULL. */
+struct pt_inode *inode_find_key_locked(const struct inode_table *t,
+				       dev_t dev, ino_t ino, uint64_t mnt_id);
+
+/** One more reference, which takes i off the LRU. */
+void inode_hold_locked(struct inode_table *t, struct pt_inode *i);
+
+/**
+ * After a change to what may close i's fd (a reference, an open, a name):
+ * i on the LRU or off it, then idle fds closed while over the budget.
+ */
+void inode_lru_update_locked(struct inode_table *t, struct pt_inode *i,
+			     struct inode_later *l);
+
+/** Give fd (open, of i's file) to i if its own is closed; else keep it. */
+bool inode_adopt_locked(struct inode_table *t, struct pt_inode *i, int fd,
+			struct inode_later *l);
+
+/**
+ * i is known as name (malloc'ed, taken over; NULL with parent NULL: by no
+ * name) in parent from now on. The old parent may go with it.
+ */
+void inode_set_parent_locked(struct inode_table *t, struct pt_inode *i,
+			     struct pt_inode *parent, char *name,
+			     struct inode_later *l);
+
+/** Open the held inode i, by handle, if its fd is closed. */
+int inode_reopen_by_handle(struct inode_table *t, struct pt_inode *i);
+
+/* inode_name.c */
+
+/**
+ * A lookup found i (new or known) as at->name in at->dir: remember it,
+ * unless i is found again by handle, has no id, or at->dir is i itself or
+ * below it (a bind mount of a directory inside itself).
+ */
+void iname_seen_locked(struct inode_table *t, struct pt_inode *i,
+		       const struct inode_at *at, struct inode_later *l);
+
+/** Open the held inode i, by name, if its fd is closed. */
+int iname_reopen(struct inode_table *t, struct pt_inode *i);
+
+#endif
