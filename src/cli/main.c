@@ -418,7 +418,11 @@ static void stats_gauges(void *fs, struct fuse_stats_gauges *g)
 	g->handles = z.handles;
 	g->open_fds = z.open_fds;
 	g->inode_fds = z.inode_fds;
+	g->inode_fd_budget = z.inode_fd_budget;
+	g->inode_evictions = z.inode_evictions;
 	g->inode_reopens = z.inode_reopens;
+	g->inode_stale = z.inode_stale;
+	g->inode_mode = z.inode_mode;
 }
 
 /* Runs confined, like the request threads: started after confine(). */

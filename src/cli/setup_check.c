@@ -17,12 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "cli/setup_config.h"
+#include "fs/passthrough.h"
+#include "policy/mounts.h"
 #include "util/compiler.h"
 
 /* Below this share of free blocks or inodes a guest is close to ENOSPC. */
@@ -363,6 +366,61 @@ static void check_filesystem(struct check_run *r, const char *real,
 	check_fix("/dev/DEVICE %s ext4 nosuid,nodev 0 2", fstab);
 }
 
+/* What keeps a guest's walk of the share within the daemon's fds. */
+static void inode_fix(const struct mount_info *m)
+{
+	if (!strcmp(m->fstype, "overlay"))
+		check_fix("mount the overlay with -o index=on,nfs_export=on, or run Linux 6.5 or later");
+	else
+		check_fix("share a filesystem with file handles (ext4, xfs, btrfs, tmpfs), or raise --rlimit-nofile");
+}
+
+/*
+ * How the daemon will keep inode fds on this share without options
+ * (fs/inode.h): at most half of RLIMIT_NOFILE, a closed inode reopened by
+ * file handle on a whole filesystem and by name elsewhere; one fd per
+ * inode where the filesystem gives no id to tell its files apart.
+ */
+static void check_inodes(struct check_run *r, const char *real,
+			 const struct mount_info *m)
+{
+	unsigned long long budget = 0;
+	bool whole = false;
+	struct rlimit rl;
+	enum pt_ids ids;
+	int fd, open_err;
+
+	/* The daemon raises its open-file limit to the hard one. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl))
+		budget = pt_fd_budget_for(rl.rlim_max);
+	fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		check_item(r, CHECK_FAIL, "inode-fds", "open %s: %s", real,
+			   strerror(errno));
+		return;
+	}
+	ids = pt_probe_ids(fd, &open_err);
+	close(fd);
+	if (mounts_share_is_whole(real, &whole))
+		whole = false;
+	if (ids == PT_IDS_NONE) {
+		check_item(r, CHECK_WARN, "inode-fds",
+			   "%s (%s) gives no file ids: one fd per inode, so a guest that looks up more than about %llu files gets EMFILE",
+			   m->point, m->fstype, budget);
+		inode_fix(m);
+	} else if (whole && !open_err) {
+		check_item(r, CHECK_PASS, "inode-fds",
+			   "at most %llu inode fds; closed ones reopen by file handle (%s is the root of its filesystems)",
+			   budget, real);
+	} else {
+		check_item(r, CHECK_PASS, "inode-fds",
+			   "at most %llu inode fds; closed ones reopen by name, no capability needed (%s%s)",
+			   budget, whole ? "no file handles to open" :
+				    "a file handle could reach past the share",
+			   ids == PT_IDS_FID ? "; files told apart by AT_HANDLE_FID ids" : "");
+	}
+}
+
 static void check_mount_options(struct check_run *r, const struct statvfs *vfs,
 				const struct mount_info *m)
 {
@@ -564,6 +622,7 @@ static void check_all(struct check_run *r, const char *dir, uint64_t memory,
 		return;
 	check_parents(r, real);
 	check_filesystem(r, real, &m);
+	check_inodes(r, real, &m);
 	if (statvfs(real, &vfs)) {
 		check_item(r, CHECK_FAIL, "space", "statvfs %s: %s", real,
 			   strerror(errno));

@@ -84,6 +84,12 @@ enum pt_ids {
 	PT_IDS_HANDLES,	/* file handles */
 };
 
+/** The inode fd budget for an open-file limit of nofile (0: no budget). */
+uint64_t pt_fd_budget_for(uint64_t nofile);
+
+/** pt_fd_budget_for() the process's open-file limit now. */
+uint64_t pt_default_fd_budget(void);
+
 /**
  * How the filesystem of root_fd (an O_PATH fd of a shared directory) tells
  * its files apart, and in *open_err whether its handles open from here (0,

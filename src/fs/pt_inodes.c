@@ -21,14 +21,20 @@
  * Half the open-file limit for inodes; the other half is left to files and
  * directories the guest opens, lock descriptions, mount fds and sockets.
  */
+uint64_t pt_fd_budget_for(uint64_t nofile)
+{
+	if (nofile == RLIM_INFINITY)
+		return 0;
+	return nofile / 2 > PT_MIN_FD_BUDGET ? nofile / 2 : PT_MIN_FD_BUDGET;
+}
+
 uint64_t pt_default_fd_budget(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return 0;
-	return rl.rlim_cur / 2 > PT_MIN_FD_BUDGET ? rl.rlim_cur / 2 :
-						    PT_MIN_FD_BUDGET;
+	return pt_fd_budget_for(rl.rlim_cur);
 }
 
 /* Can the share's filesystem name its files, and may we open them so? */

@@ -40,11 +40,6 @@ struct pt_fs {
 };
 
 /**
- * Half the open-file limit, for inode fds (0: no limit, so no budget).
- */
-uint64_t pt_default_fd_budget(void);
-
-/**
  * Set the inode table up for opts (how closed inodes are found again, the
  * fd budget) as the share's root fd allows, and log it in one line. 0, or
  * the error of --inode-file-handles=mandatory without handles.

@@ -48,5 +48,9 @@ void pt_sizes(struct pt_fs *fs, struct pt_sizes *out)
 	out->open_fds = count_fds(fs->proc_fd);
 	inode_fd_stats(&fs->inodes, &fds);
 	out->inode_fds = fds.fds;
-	out->inode_reopens = fds.reopened;
+	out->inode_fd_budget = fds.budget;
+	out->inode_evictions = fds.closed;
+	out->inode_reopens = fds.reopened + fds.by_name;
+	out->inode_stale = fds.stale;
+	out->inode_mode = inode_reopen_name(fs->inodes.reopen);
 }

@@ -199,6 +199,11 @@ static uint64_t quantile_le(const struct fuse_op_stats *o, uint64_t count,
 	return 1ull << (FUSE_STATS_NBUCKETS - 1);
 }
 
+static const char *mode_of(const struct fuse_stats_gauges *g)
+{
+	return g->inode_mode ? g->inode_mode : "unknown";
+}
+
 static void render_text(const struct fuse_stats *st,
 			const struct fuse_stats_gauges *g, struct sbuf *b)
 {
@@ -231,7 +236,9 @@ static void render_text(const struct fuse_stats *st,
 	sb_printf(b, "\nbytes read       %llu\nbytes written    %llu\n"
 		  "in flight        %lld\ninodes           %llu\n"
 		  "handles          %llu\nopen fds         %llu\n"
-		  "inode fds        %llu\ninode reopens    %llu\n",
+		  "inode fds        %llu\ninode fd budget  %llu\n"
+		  "inode evictions  %llu\ninode reopens    %llu\n"
+		  "inode stale      %llu\ninode mode       %s\n",
 		  (unsigned long long)get(&st->bytes_read),
 		  (unsigned long long)get(&st->bytes_written),
 		  (long long)atomic_load_explicit(
@@ -241,7 +248,10 @@ static void render_text(const struct fuse_stats *st,
 		  (unsigned long long)g->handles,
 		  (unsigned long long)g->open_fds,
 		  (unsigned long long)g->inode_fds,
-		  (unsigned long long)g->inode_reopens);
+		  (unsigned long long)g->inode_fd_budget,
+		  (unsigned long long)g->inode_evictions,
+		  (unsigned long long)g->inode_reopens,
+		  (unsigned long long)g->inode_stale, mode_of(g));
 }
 
 static void render_json(const struct fuse_stats *st,
@@ -285,7 +295,9 @@ static void render_json(const struct fuse_stats *st,
 	sb_printf(b, "},\n  \"bytes_read\": %llu,\n  \"bytes_written\": %llu,\n"
 		  "  \"in_flight\": %lld,\n  \"inodes\": %llu,\n"
 		  "  \"handles\": %llu,\n  \"open_fds\": %llu,\n"
-		  "  \"inode_fds\": %llu,\n  \"inode_reopens\": %llu\n}\n",
+		  "  \"inode_fds\": %llu,\n  \"inode_fd_budget\": %llu,\n"
+		  "  \"inode_evictions\": %llu,\n  \"inode_stale\": %llu,\n"
+		  "  \"inode_mode\": \"%s\",\n  \"inode_reopens\": %llu\n}\n",
 		  (unsigned long long)get(&st->bytes_read),
 		  (unsigned long long)get(&st->bytes_written),
 		  (long long)atomic_load_explicit(
@@ -295,6 +307,9 @@ static void render_json(const struct fuse_stats *st,
 		  (unsigned long long)g->handles,
 		  (unsigned long long)g->open_fds,
 		  (unsigned long long)g->inode_fds,
+		  (unsigned long long)g->inode_fd_budget,
+		  (unsigned long long)g->inode_evictions,
+		  (unsigned long long)g->inode_stale, mode_of(g),
 		  (unsigned long long)g->inode_reopens);
 }
 
@@ -393,10 +408,22 @@ static void render_prometheus(const struct fuse_stats *st,
 	prom_head(b, "vfsd_inode_fds", "gauge",
 		  "O_PATH fds of inodes (--inode-fd-budget).");
 	sb_printf(b, "vfsd_inode_fds %llu\n", (unsigned long long)g->inode_fds);
+	prom_head(b, "vfsd_inode_fd_budget", "gauge",
+		  "Inode fds kept open at most (0: one per inode).");
+	sb_printf(b, "vfsd_inode_fd_budget{mode=\"%s\"} %llu\n", mode_of(g),
+		  (unsigned long long)g->inode_fd_budget);
+	prom_head(b, "vfsd_inode_evictions_total", "counter",
+		  "Idle inode fds closed for the budget.");
+	sb_printf(b, "vfsd_inode_evictions_total %llu\n",
+		  (unsigned long long)g->inode_evictions);
 	prom_head(b, "vfsd_inode_reopens_total", "counter",
-		  "Idle inode fds opened again by file handle.");
+		  "Idle inode fds opened again, by file handle or by name.");
 	sb_printf(b, "vfsd_inode_reopens_total %llu\n",
 		  (unsigned long long)g->inode_reopens);
+	prom_head(b, "vfsd_inode_stale_total", "counter",
+		  "Reopens that found the inode's file gone (ESTALE).");
+	sb_printf(b, "vfsd_inode_stale_total %llu\n",
+		  (unsigned long long)g->inode_stale);
 }
 
 int fuse_stats_render(const struct fuse_stats *st,

@@ -27,7 +27,11 @@ struct fuse_stats_gauges {
 	uint64_t handles;
 	uint64_t open_fds;
 	uint64_t inode_fds;	/* O_PATH fds of inodes (fs/inode.h budget) */
-	uint64_t inode_reopens;	/* inode fds opened again by file handle */
+	uint64_t inode_fd_budget;	/* 0: one fd per inode */
+	uint64_t inode_evictions;	/* inode fds closed for the budget */
+	uint64_t inode_reopens;	/* inode fds opened again (handle or name) */
+	uint64_t inode_stale;	/* reopens that found the file gone */
+	const char *inode_mode;	/* how a closed inode is opened; or NULL */
 };
 
 enum fuse_stats_format {

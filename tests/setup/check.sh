@@ -75,7 +75,7 @@ mkimage() {
 		mkfs.ext4 -q -F "$@" "$img/$name.img"
 }
 
-echo "1..13"
+echo "1..15"
 mkimage good 64 || { echo "Bail out! mkfs.ext4 failed"; exit 1; }
 mkimage tiny 8 -m 0 -N 32 || { echo "Bail out! mkfs.ext4 failed"; exit 1; }
 
@@ -91,8 +91,9 @@ expect "good setup: all pass, exit 0" 0 \
 	'^PASS  filesystem +/mnt/good/share is a mount point \(ext4 on /dev/loop' \
 	'^PASS  mount-options +/mnt/good/share is mounted nosuid,nodev' \
 	'^PASS  space' '^PASS  inodes' \
+	'^PASS  inode-fds +at most [0-9]+ inode fds; closed ones reopen by file handle \(/mnt/good/share is the root' \
 	'^PASS  memory +/mnt/good/share has .* free for guest RAM of 16.0 MiB' \
-	'^summary: 8 pass, 0 warn, 0 fail$' \
+	'^summary: 9 pass, 0 warn, 0 fail$' \
 	-- --shared-dir /mnt/good/share --memory 16M --memory-dir /mnt/good/share
 umount /mnt/good/share
 
@@ -121,7 +122,31 @@ expect "share that is not a mount point: warning with an fstab line" 1 \
 	'fix: +/dev/DEVICE /mnt/plain/my\\040share ext4 nosuid,nodev 0 2$' \
 	'^WARN  mount-options +/mnt is mounted without nosuid,nodev' \
 	'fix: +start vfsd with --nosuid --nodev' \
+	'^PASS  inode-fds +at most [0-9]+ inode fds; closed ones reopen by name, no capability needed \(a file handle could reach past' \
 	-- --shared-dir "/mnt/plain/my share"
+
+# An overlay without nfs_export opens no handles: names, told apart by
+# AT_HANDLE_FID ids. A filesystem with no ids at all (mqueue) keeps one fd
+# per inode, and says what to do.
+mkdir -m 0700 /mnt/ov /mnt/ov/lower /mnt/ov/upper /mnt/ov/work /mnt/ov/share
+if mount -t overlay -o lowerdir=/mnt/ov/lower,upperdir=/mnt/ov/upper,workdir=/mnt/ov/work,nfs_export=off \
+	vfsd-check /mnt/ov/share 2>/dev/null; then
+	expect "overlay without nfs_export: reopened by name" 1 \
+		'^PASS  inode-fds +.* reopen by name, no capability needed \(no file handles to open; files told apart by AT_HANDLE_FID ids\)' \
+		-- --shared-dir /mnt/ov/share
+	umount /mnt/ov/share
+else
+	n=$((n + 1))
+	echo "ok $n # SKIP overlayfs cannot be mounted here"
+fi
+mkdir -m 0700 /mnt/mq /mnt/mq/share
+mount -t mqueue vfsd-check /mnt/mq/share ||
+	{ echo "Bail out! cannot mount an mqueue filesystem"; exit 1; }
+expect "a filesystem without file ids: one fd per inode, warning" 1 \
+	'^WARN  inode-fds +/mnt/mq/share \(mqueue\) gives no file ids: one fd per inode' \
+	'fix: +share a filesystem with file handles' \
+	-- --shared-dir /mnt/mq/share
+umount /mnt/mq/share
 
 # Parents a user could swap the share through.
 mkdir -m 0700 /mnt/user /mnt/user/p

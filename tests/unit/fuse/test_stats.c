@@ -15,7 +15,8 @@
 
 static const struct fuse_stats_gauges gauges = {
 	.inodes = 7, .handles = 3, .open_fds = 11, .inode_fds = 5,
-	.inode_reopens = 2,
+	.inode_fd_budget = 512, .inode_evictions = 9, .inode_reopens = 2,
+	.inode_stale = 1, .inode_mode = "by name",
 };
 
 static char *render(const struct fuse_stats *st, enum fuse_stats_format f)
@@ -66,6 +67,9 @@ static void test_counts_and_errors(void **state)
 	assert_non_null(strstr(s, "vfsd_open_fds 11\n"));
 	assert_non_null(strstr(s, "vfsd_inode_fds 5\n"));
 	assert_non_null(strstr(s, "vfsd_inode_reopens_total 2\n"));
+	assert_non_null(strstr(s, "vfsd_inode_fd_budget{mode=\"by name\"} 512\n"));
+	assert_non_null(strstr(s, "vfsd_inode_evictions_total 9\n"));
+	assert_non_null(strstr(s, "vfsd_inode_stale_total 1\n"));
 	assert_non_null(strstr(s, "# TYPE vfsd_request_duration_microseconds histogram\n"));
 	assert_non_null(strstr(s,
 		"vfsd_request_duration_microseconds_bucket{op=\"CREATE\",le=\"+Inf\"} 3\n"));
@@ -120,6 +124,8 @@ static void test_unknown_and_odd_errors(void **state)
 	assert_non_null(strstr(s, "\"in_flight\": 0"));
 	assert_non_null(strstr(s, "\"open_fds\": 11,"));
 	assert_non_null(strstr(s, "\"inode_fds\": 5,"));
+	assert_non_null(strstr(s, "\"inode_evictions\": 9,"));
+	assert_non_null(strstr(s, "\"inode_mode\": \"by name\","));
 	assert_non_null(strstr(s, "\"inode_reopens\": 2\n}"));
 	free(s);
 	fuse_stats_free(st);
@@ -140,6 +146,8 @@ static void test_text_table(void **state)
 	assert_non_null(strstr(s, "MKDIR"));
 	assert_non_null(strstr(s, "EEXIST"));
 	assert_non_null(strstr(s, "open fds         11\n"));
+	assert_non_null(strstr(s, "inode evictions  9\n"));
+	assert_non_null(strstr(s, "inode mode       by name\n"));
 	free(s);
 	fuse_stats_free(st);
 }
