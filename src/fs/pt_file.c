@@ -96,10 +96,13 @@ out:
 	return err;
 }
 
-/* An existing name without O_EXCL: open it like OPEN would, data only. */
+/*
+ * An existing name without O_EXCL: open it like OPEN would, data only.
+ * *held: a reference to its inode on success.
+ */
 static int create_existing(struct pt_fs *fs, struct pt_inode *dir,
 			   const char *name, int oflags, struct vfs_entry *out,
-			   int *fd)
+			   int *fd, struct pt_inode **held)
 {
 	struct pt_inode *ino;
 	struct vfs_entry e;
@@ -112,17 +115,23 @@ static int create_existing(struct pt_fs *fs, struct pt_inode *dir,
 		err = EISDIR;
 	else
 		err = pt_reopen(fs, ino, oflags, fd);
-	if (err)
+	if (err) {
 		inode_unlookup(&fs->inodes, ino);
-	else
-		*out = e;
-	inode_put(&fs->inodes, ino);
-	return err;
+		inode_put(&fs->inodes, ino);
+		return err;
+	}
+	*out = e;
+	*held = ino;
+	return 0;
 }
 
-/* A file we just created as name in dir: enter the inode behind the fd. */
+/*
+ * A file we just created as name in dir: enter the inode behind the fd
+ * (*held: a reference to it).
+ */
 static int create_new(struct pt_fs *fs, struct pt_inode *dir,
-		      const char *name, int fd, struct vfs_entry *out)
+		      const char *name, int fd, struct vfs_entry *out,
+		      struct pt_inode **held)
 {
 	const struct inode_at at = { dir, name };
 	struct pt_fdname n;
@@ -136,7 +145,7 @@ static int create_new(struct pt_fs *fs, struct pt_inode *dir,
 	pathfd = openat(fs->proc_fd, n.s, O_PATH | O_CLOEXEC);
 	if (pathfd < 0)
 		return errno;
-	err = pt_entry_from_fd(fs, pathfd, &at, out, NULL);
+	err = pt_entry_from_fd(fs, pathfd, &at, out, held);
 	if (err)
 		close(pathfd);
 	return err;
@@ -244,7 +253,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		 uint32_t umask, struct vfs_entry *out, uint64_t *fh)
 {
 	struct pt_fs *fs = opaque;
-	struct pt_inode *dir;
+	struct pt_inode *dir, *ino = NULL;
 	struct vfs_entry e;
 	struct pt_charge c;
 	int fd, oflags, err;
@@ -271,7 +280,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	err = create_fd(fs, ctx, dir, name, oflags,
 			pt_policy_mode(&fs->policy, S_IFREG, perm), &fd);
 	if (!err) {
-		err = create_new(fs, dir, name, fd, &e);
+		err = create_new(fs, dir, name, fd, &e, &ino);
 		if (err) {
 			close(fd);
 			goto out;
@@ -279,7 +288,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	} else {
 		if (err != EEXIST || (flags & O_EXCL))
 			goto out;
-		err = create_existing(fs, dir, name, oflags, &e, &fd);
+		err = create_existing(fs, dir, name, oflags, &e, &fd, &ino);
 		if (err)
 			goto out;
 		err = open_kill_priv(fs, flags, fd);
@@ -297,9 +306,11 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		inode_forget(&fs->inodes, e.nodeid, 1);
 		goto out;
 	}
+	/* Held until then: an open file's inode keeps its fd from the start. */
 	inode_opened(&fs->inodes, e.nodeid);
 	*out = e;
 out:
+	inode_put(&fs->inodes, ino);
 	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
 	return err;

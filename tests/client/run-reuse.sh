@@ -2,11 +2,12 @@
 # Inode numbers reused under a stale nodeid (vfsd-client attack, cases
 # stale_nodeid_*): the share is a whole ext4 filesystem on a loop device
 # made here (ext4 gives a freed inode number to the next new file at
-# once), the daemon keeps inode file handles with an fd budget of 4 so
-# that the guest's idle inodes' fds are closed, and a device node (made by the
-# guest) and a fifo (made by the host) take the number of a file the guest
-# unlinked but still holds. The stale nodeid must answer ESTALE or ENOENT
-# to every operation, open nothing and block nothing.
+# once), the daemon keeps an fd budget of 4 so that the guest's idle
+# inodes' fds are closed, and a device node (made by the guest) and a fifo
+# (made by the host) take the number of a file the guest unlinked but
+# still holds. The stale nodeid must answer ESTALE or ENOENT to every
+# operation, open nothing and block nothing. Closed inodes are opened again
+# by file handle (mandatory), or with VFSD_REUSE_MODE=never by name.
 #
 #   tests/client/run-reuse.sh VFSD_CLIENT VFSD [DAEMON ARG...]
 #
@@ -74,10 +75,10 @@ attach_loop || skip "no loop device could be attached"
 mkdir "$work/share"
 mount -t ext4 "$loop" "$work/share" || { echo "Bail out! mount $loop"; exit 1; }
 
-# Handles are mandatory: without them no fd is ever closed, and the case
-# would not test what it is for.
+# Handles are mandatory (or names asked for): either way the fds of idle
+# inodes close, which is what the case is about.
 "$client" attack --case=stale_nodeid_ --require-inode-reuse \
 	--shared-dir="$work/share" -- \
 	"$vfsd" --socket-path={socket} --shared-dir={dir} \
-	--inode-file-handles=mandatory --inode-fd-budget=4 "$@"
+	--inode-file-handles="${VFSD_REUSE_MODE:-mandatory}" --inode-fd-budget=4 "$@"
 exit $?

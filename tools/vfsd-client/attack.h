@@ -62,6 +62,7 @@ extern const struct attack_case attack_bounds_cases[];
 extern const struct attack_case attack_ring_cases[];
 extern const struct attack_case attack_sock_cases[];
 extern const struct attack_case attack_host_cases[];
+extern const struct attack_case attack_names_cases[];
 
 /* Helpers for the cases. */
 void attack_note(struct attack_ctx *a, const char *fmt, ...)
