@@ -21,8 +21,9 @@ packages=(
 	fio
 	# install and packaging: the man page, the .deb (tests/setup/package.sh)
 	help2man debhelper dpkg-dev fakeroot
-	# vfsd check's tests (loop-mounted ext4 images)
-	e2fsprogs mount
+	# vfsd check's tests (loop-mounted ext4 images), and the shares on
+	# ext4, XFS and btrfs images of tests/fdlimit/run-fs.sh
+	e2fsprogs mount xfsprogs btrfs-progs
 	# the libvirt test: libvirtd and virtlogd started by hand, no systemd
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 )

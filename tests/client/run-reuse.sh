@@ -35,45 +35,22 @@ if [ -z "${VFSD_REUSE_NS:-}" ]; then
 	skip "unshare failed"
 fi
 
+# shellcheck source=../lib/loop.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/loop.sh"
+
 work=$(mktemp -d /tmp/vfsd-reuse.XXXXXX) || exit 1
-loop=
-made_nodes=()
 cleanup() {
 	umount "$work/share" 2>/dev/null
-	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
-	for n in "${made_nodes[@]}"; do
-		rm -f "$n"
-	done
+	loop_cleanup
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-# A fresh machine may have loop support but no /dev/loop-control or
-# /dev/loopN nodes (a static /dev): make the ones needed, remove them after.
-need_node() {
-	[ -e "$1" ] && return 0
-	mknod -m 0600 "$1" "$2" "$3" "$4" || return 1
-	made_nodes+=("$1")
-}
-
-attach_loop() {
-	local n
-	loop=$(losetup -f --show "$work/fs.img" 2>/dev/null) && return 0
-	loop=
-	need_node /dev/loop-control c 10 237 || return 1
-	for _ in 1 2 3; do
-		n=$(losetup -f 2>/dev/null) || return 1
-		need_node "$n" b 7 "${n#/dev/loop}" || return 1
-		losetup "$n" "$work/fs.img" 2>/dev/null && { loop=$n; return 0; }
-	done
-	return 1
-}
-
 truncate -s 32M "$work/fs.img" && mkfs.ext4 -q -F "$work/fs.img" ||
 	{ echo "Bail out! mkfs.ext4 failed"; exit 1; }
-attach_loop || skip "no loop device could be attached"
+loop_attach "$work/fs.img" || skip "no loop device could be attached"
 mkdir "$work/share"
-mount -t ext4 "$loop" "$work/share" || { echo "Bail out! mount $loop"; exit 1; }
+mount -t ext4 "$loop_dev" "$work/share" || { echo "Bail out! mount $loop_dev"; exit 1; }
 
 # Handles are mandatory (or names asked for): either way the fds of idle
 # inodes close, which is what the case is about.
