@@ -388,7 +388,7 @@ static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 	i->nodeid = nodeid;
 	i->dev = st->st_dev;
 	i->ino = st->st_ino;
-	i->mnt_id = mnt_id;
+	i->mnt_id = (uint32_t)mnt_id;
 	i->fd = fd;
 	i->type = st->st_mode & S_IFMT;
 	i->fh = id->fh;

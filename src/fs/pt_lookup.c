@@ -50,7 +50,10 @@ int pt_statx_at(int dirfd, const char *name, struct stat *st,
 	st->st_atim = ts_of(&x.stx_atime);
 	st->st_mtim = ts_of(&x.stx_mtime);
 	st->st_ctim = ts_of(&x.stx_ctime);
-	*mnt_id = (x.stx_mask & STATX_MNT_ID) ? x.stx_mnt_id : 0;
+	/* The old mount id is an int; a larger one counts as unknown. */
+	*mnt_id = (x.stx_mask & STATX_MNT_ID) && x.stx_mnt_id <= UINT32_MAX ?
+			  x.stx_mnt_id :
+			  0;
 	return 0;
 }
 
