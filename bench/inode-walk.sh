@@ -13,8 +13,11 @@
 #            where N files fit)
 # Per run: the walk's time (the three passes together), files seen, errors,
 # the daemon's peak fds (sampled every 0.1 s, supervisor and server),
-# inodes known and the daemon's RssAnon growth per inode; optionally the
-# time of rm -rf of the tree through the mount. One line per run, then
+# inodes known and the daemon's RssAnon growth per inode (left out when
+# the host kernel dropped FUSE inodes meanwhile, under memory pressure),
+# the daemon's CPU time in the walk (steadier than the wall clock on a
+# busy machine); optionally the time of rm -rf of the tree through the
+# mount. One line per run, then
 # the median of each mode over the rounds.
 #
 # Usage: bench/inode-walk.sh [-b BUILD] [-n FILES] [-r ROUNDS] [-f FS]
@@ -112,6 +115,16 @@ done
 echo "# $((ndirs * 1000)) files on $fs made in $(($(date +%s) - t0)) s; hard RLIMIT_NOFILE $hard"
 total=$((ndirs * 1000))
 
+# CPU time (user + system, ms) of a process and its descendants.
+cpu_ms() {
+	local p t=0 hz
+	hz=$(getconf CLK_TCK)
+	for p in $(guest_process_tree "$1"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo $((t * 1000 / hz))
+}
+
 stat_of() {
 	"$vfsd" stats "$work/stats.sock" | sed -n "s/^$1  *\(.*\)$/\1/p"
 }
@@ -119,7 +132,7 @@ stat_of() {
 # run MODE ROUND: one daemon, one walk, one line.
 run() {
 	local mode=$1 round=$2 share=$root/share tree=$mnt args t0 t1 n e
-	local rss0 rss1 inodes max rm_s=-
+	local rss0 rss1 inodes max rm_s=- cpu0 cpu1 walk_s
 	case "$mode" in
 	names) args=(--rlimit-nofile=1024) ;;
 	handles) args=(--rlimit-nofile=1024); share=$root; tree=$mnt/share ;;
@@ -143,14 +156,17 @@ run() {
 			sleep 0.1
 		done' sampler "$top/tests/lib/guest.sh" "$pid" "$work/maxfds" &
 	sampler=$!
+	cpu0=$(cpu_ms "$pid")
 	t0=$(date +%s.%N)
 	n=$(find "$tree" -type f 2>"$work/err" | wc -l)
 	find "$tree" -type f -print0 | xargs -0 stat -c %i >/dev/null 2>>"$work/err"
 	find "$tree" -type f -print0 | xargs -0 head -q -c 4096 >/dev/null 2>>"$work/err"
 	t1=$(date +%s.%N)
+	cpu1=$(cpu_ms "$pid")
 	e=$(wc -l <"$work/err")
 	rss1=$(guest_rss_kb "$pid" RssAnon)
 	inodes=$(stat_of inodes)
+	walk_s=$(echo "$t1 - $t0" | bc)
 	if [ -n "$do_rm" ]; then
 		t0=$(date +%s.%N)
 		rm -rf "$tree"/* 2>>"$work/err"
@@ -163,10 +179,13 @@ run() {
 	umount "$mnt"
 	wait "$pid"
 	pid=
-	printf '%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$round" \
-		"$n" "$e" "$(echo "$t1 - $t0" | bc)" "$max" "$inodes" \
-		"$((rss1 - rss0))" "$(((rss1 - rss0) * 1024 / (inodes > 0 ? inodes : 1)))" \
-		"$rm_s" | tee -a "$work/raw"
+	# The host kernel may drop (and FORGET) FUSE inodes under memory
+	# pressure (a memory cgroup): then bytes per inode mean nothing.
+	per=-
+	[ "$inodes" -ge "$n" ] && per=$(((rss1 - rss0) * 1024 / inodes))
+	printf '%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$round" \
+		"$n" "$e" "$walk_s" "$max" "$inodes" \
+		"$((rss1 - rss0))" "$per" "$rm_s" "$((cpu1 - cpu0))" | tee -a "$work/raw"
 }
 
 IFS=, read -r -a mode_list <<<"$modes"
@@ -176,7 +195,7 @@ if [ "$total" -gt $((hard - 200)) ]; then
 else
 	keep_ok=1
 fi
-printf '# mode\tround\tseen\terrors\twalk_s\tpeak_fds\tinodes\tanon_kb\tB/inode\trm_s\n'
+printf '# mode\tround\tseen\terrors\twalk_s\tpeak_fds\tinodes\tanon_kb\tB/inode\trm_s\tdaemon_cpu_ms\n'
 if [ -n "$do_rm" ]; then
 	run "${mode_list[0]}" 1
 	exit 0
@@ -191,13 +210,13 @@ for r in $(seq 1 "$rounds"); do
 	done
 done
 [ -n "$raw" ] && cp "$work/raw" "$raw"
-echo "# medians over $rounds rounds (walk s, peak fds, B/inode):"
+echo "# medians over $rounds rounds (walk s, peak fds, B/inode, daemon CPU ms):"
 for m in "${mode_list[@]}"; do
-	awk -F'\t' -v m="$m" 'BEGIN { n = 0 } $1 == m { t[n] = $5; f[n] = $6; b[n] = $9; n++ }
+	awk -F'\t' -v m="$m" 'BEGIN { n = 0; nb = 0 } $1 == m { t[n] = $5; f[n] = $6; c[n] = $11; n++; if ($9 != "-") b[nb++] = $9 }
 		function med(a, n,   i, j, x) {
 			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++)
 				if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
 			return a[int(n / 2)]
 		}
-		END { if (n) printf "# %s\t%.2f\t%d\t%d\n", m, med(t, n), med(f, n), med(b, n) }' "$work/raw"
+		END { if (n) printf "# %s\t%.2f\t%d\t%s\t%d\n", m, med(t, n), med(f, n), nb ? med(b, nb) : "-", med(c, n) }' "$work/raw"
 done

@@ -21,6 +21,7 @@
 
 #include "cli/defaults_file.h"
 #include "cli/options.h"
+#include "fs/passthrough.h"
 #include "util/log.h"
 
 #define PARSE(o, err, ...)                                                 \
@@ -575,6 +576,12 @@ static void test_inode_fds_and_submounts(void **state)
 	options_free(&o);
 	assert_int_equal(PARSE(&o, err, "--inode-fd-budget=0"), -1);
 	assert_non_null(strstr(err, "invalid --inode-fd-budget"));
+	options_free(&o);
+	/* One fd per inode, never closed, as virtiofsd keeps them. */
+	assert_int_equal(PARSE(&o, err, "--inode-fd-budget=unlimited"), 0);
+	assert_true(o.inode_fd_budget == PT_FD_BUDGET_UNLIMITED);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--inode-fd-budget=unlimitedx"), -1);
 	options_free(&o);
 	assert_int_equal(PARSE(&o, err, "--max-open-handles=0"), -1);
 	assert_non_null(strstr(err, "invalid --max-open-handles"));
