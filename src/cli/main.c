@@ -533,6 +533,9 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 	session = fuse_session_new(&pt_ops, fs, &sopts);
 	if (!session)
 		fatal("cannot create FUSE session: %s", strerror(errno));
+	/* Handles asked for but not opened (none here): no capability. */
+	if (!pt_opens_by_handle(fs))
+		caps &= ~((caps_set_t)1 << CAP_DAC_READ_SEARCH);
 	confine(o, &ep, caps);
 	seccomp_self_test();
 	stats = start_stats(&ep, session, fs);

@@ -114,6 +114,12 @@ struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err);
 /** Close every inode and handle; no operation may be running. NULL is ok. */
 void pt_free(struct pt_fs *fs);
 
+/**
+ * Does the inode table open closed inodes by file handle (and so need
+ * CAP_DAC_READ_SEARCH)? False by name or with one fd per inode.
+ */
+bool pt_opens_by_handle(const struct pt_fs *fs);
+
 /** The operations; their fs argument is the struct pt_fs from pt_new(). */
 extern const struct vfs_ops pt_ops;
 

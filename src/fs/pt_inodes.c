@@ -105,6 +105,11 @@ static void say_mode(const struct pt_fs *fs, const struct pt_opts *opts,
 		 inode_reopen_name(t->reopen), why, note);
 }
 
+bool pt_opens_by_handle(const struct pt_fs *fs)
+{
+	return fs->inodes.reopen == INODE_BY_HANDLE;
+}
+
 int pt_setup_inodes(struct pt_fs *fs, const struct pt_opts *opts,
 		    int root_fd)
 {

@@ -18,7 +18,8 @@
 #  - find, stat and a read of the first 4 KiB of every file: every file
 #    seen, every byte what the host reads, the daemon's fds (sampled all
 #    along) under the limit and its inode fds within the budget;
-#  - the mode the daemon says it runs in (vfsd stats, the startup line);
+#  - the mode the daemon says it runs in (vfsd stats, the startup line),
+#    and CAP_DAC_READ_SEARCH kept only to open file handles;
 #  - a directory the client renames while its files' fds are closed: the
 #    files read back through the new name, and no reopen found a file gone;
 #  - a directory a host process renames, with another put in its place:
@@ -216,6 +217,13 @@ line=$(grep "inode fds:" "$log")
 check "inodes reopened $want_mode, said at start" \
 	"$([ "$mode" = "$want_mode" ] && grep -q "reopened $want_mode" <<<"$line"; echo $?)" \
 	"stats: $mode; log: $line"
+# CAP_DAC_READ_SEARCH (bit 2) only where handles are opened.
+srv=$(pgrep -P "$pid" | head -n 1)
+capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/${srv:-0}/status" 2>/dev/null)
+has_cap=$(( (0x${capeff:-0} >> 2) & 1 ))
+check "the server holds CAP_DAC_READ_SEARCH only to open handles" \
+	"$([ -n "$capeff" ] && [ "$has_cap" = "$([ "$want_mode" = "by file handle" ]; echo $((1 - $?)))" ]; echo $?)" \
+	"CapEff ${capeff:-?} of pid ${srv:-?}"
 if [ "$fs" = overlay ]; then
 	check "overlayfs without nfs_export: files told apart by AT_HANDLE_FID ids" \
 		"$(grep -q "AT_HANDLE_FID" <<<"$line"; echo $?)" "$line"
@@ -318,7 +326,9 @@ check_sanitizer "$log"
 # --- one fd per inode: EMFILE, said once --------------------------------------
 
 if [ "$fs" = dir ]; then
-	make_tree "$share" 0 5 || { echo "Bail out! cannot make the tree again"; exit 1; }
+	# More files than the open-file limit, in one directory.
+	mkdir "$share/many" && (cd "$share/many" && seq -f "m%g" 1 $((LIMIT + 500)) | xargs touch) ||
+		{ echo "Bail out! cannot make the files"; exit 1; }
 	fuse_start --rlimit-nofile=$LIMIT --inode-fd-budget=unlimited "${daemon_args[@]}"
 	check "vfsd mounted with --inode-fd-budget=unlimited" $? "$(tail -n 5 "$log")"
 	find "$mnt" -type f -print0 2>/dev/null | xargs -0 stat -c %i >/dev/null 2>"$work/stat.err"
