@@ -169,14 +169,42 @@ static void bury_locked(struct inode_table *t, struct pt_inode *i,
 	}
 }
 
-void inode_set_parent_locked(struct inode_table *t, struct pt_inode *i,
-			     struct pt_inode *parent, char *name,
+/*
+ * A copy of i's id with name after it, or NULL. The id is read under the
+ * lock by name (it moves with every new name), so its users hold it.
+ */
+static struct file_handle *id_with_name(const struct file_handle *fh,
+					const char *name)
+{
+	size_t idlen = sizeof(*fh) + fh->handle_bytes;
+	size_t len = strlen(name) + 1;
+	struct file_handle *n = malloc(idlen + len);
+
+	if (n) {
+		memcpy(n, fh, idlen);
+		memcpy((char *)n + idlen, name, len);
+	}
+	return n;
+}
+
+bool inode_set_parent_locked(struct inode_table *t, struct pt_inode *i,
+			     struct pt_inode *parent, const char *name,
 			     struct inode_later *l)
 {
 	struct pt_inode *old = i->parent;
 
-	free(i->name);
-	i->name = name;
+	if (parent) {
+		struct file_handle *n = id_with_name(i->fh, name);
+
+		if (!n)
+			return false;
+		free(i->fh);
+		i->fh = n;
+		i->name = (char *)n + sizeof(*n) + n->handle_bytes;
+	} else {
+		/* The name's bytes stay in the id's allocation, unused. */
+		i->name = NULL;
+	}
 	i->parent = parent;
 	if (parent)
 		parent->kids++;
@@ -187,6 +215,7 @@ void inode_set_parent_locked(struct inode_table *t, struct pt_inode *i,
 	}
 	if (!i->refs)
 		inode_lru_update_locked(t, i, l);
+	return true;
 }
 
 /* Another file holds i's inode number: lookups must not find i any more. */
@@ -211,7 +240,6 @@ static void inode_free(struct pt_inode *i)
 		log_warn("close inode %llu fd: %d",
 			 (unsigned long long)i->nodeid, errno);
 	free(i->fh);
-	free(i->name);
 	free(i);
 }
 

@@ -97,19 +97,23 @@ struct pt_inode {
 	dev_t dev;
 	ino_t ino;
 	/*
-	 * The file's id: a handle open_by_handle_at() takes (by_handle), or
-	 * one that only tells the file apart from others (by name). NULL:
-	 * none, and the fd is never closed before the inode goes.
+	 * The file's id: a handle open_by_handle_at() takes (by_handle;
+	 * then constant), or one that only tells the file apart from others
+	 * (by name). NULL: none, and the fd is never closed before the inode
+	 * goes. By name the name follows the id in the same allocation (one
+	 * malloc chunk per inode less), which a new name replaces: then
+	 * protected by inode_table.lock.
 	 */
 	struct file_handle *fh;
 
 	/*
 	 * protected by inode_table.lock. By name: the directory (holding one
-	 * of its kids) and the name in it this inode was last seen by; NULL
-	 * when none is known, and then the fd is not closed.
+	 * of its kids) and the name in it this inode was last seen by (in
+	 * fh's allocation); NULL when none is known, and then the fd is not
+	 * closed.
 	 */
 	struct pt_inode *parent;
-	char *name;
+	const char *name;
 	uint64_t nlookup;	/* protected by inode_table.lock */
 
 	/* Constant: the mount (STATX_MNT_ID) when by handle, else 0. */

@@ -9,17 +9,11 @@
 #include "policy/creds.h"
 #include "util/log.h"
 
-/* struct file_handle with room for the largest handle the kernel makes. */
-union ifh_buf {
-	struct file_handle fh;
-	char bytes[sizeof(struct file_handle) + MAX_HANDLE_SZ];
-};
-
 /* What the kernel's generic encoder makes for a filesystem without one. */
 #define IFH_GENERIC_FID 0x81
 
 /* name_to_handle_at() of fd itself into b. */
-static int take_into(int fd, int flags, union ifh_buf *b, int *mnt)
+static int take_into(int fd, int flags, struct ifh_idbuf *b, int *mnt)
 {
 	b->fh.handle_bytes = MAX_HANDLE_SZ;
 	if (name_to_handle_at(fd, "", &b->fh, mnt, AT_EMPTY_PATH | flags))
@@ -35,7 +29,7 @@ static int take_into(int fd, int flags, union ifh_buf *b, int *mnt)
 /* name_to_handle_at() of fd itself into a malloc'ed copy. */
 static int take(int fd, int flags, struct file_handle **out, int *mnt)
 {
-	union ifh_buf b;
+	struct ifh_idbuf b;
 	struct file_handle *fh;
 	size_t size;
 	int err;
@@ -69,15 +63,11 @@ int ifh_id(int fd, bool fid, struct file_handle **out)
 	return take(fd, fid ? AT_HANDLE_FID : 0, out, &mnt);
 }
 
-int ifh_check(int fd, bool fid, const struct file_handle *fh)
+int ifh_id_into(int fd, bool fid, struct ifh_idbuf *b)
 {
-	union ifh_buf b;
-	int mnt, err;
+	int mnt;
 
-	err = take_into(fd, fid ? AT_HANDLE_FID : 0, &b, &mnt);
-	if (err == ENOMEM)
-		return err;
-	return !err && ifh_same(&b.fh, fh) ? 0 : ESTALE;
+	return take_into(fd, fid ? AT_HANDLE_FID : 0, b, &mnt);
 }
 
 bool ifh_same(const struct file_handle *a, const struct file_handle *b)

@@ -58,11 +58,16 @@ int ifh_name(int fd, struct file_handle **out, uint64_t *mnt_id);
  */
 int ifh_id(int fd, bool fid, struct file_handle **out);
 
-/**
- * Is fd's id (taken as ifh_id(fd, fid) would) the same as fh? 0, ESTALE
- * (another file, or none now), or ENOMEM.
- */
-int ifh_check(int fd, bool fid, const struct file_handle *fh);
+/* Room for the largest id the kernel makes. */
+struct ifh_idbuf {
+	union {
+		struct file_handle fh;
+		char bytes[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	};
+};
+
+/** fd's id into b, as ifh_id(fd, fid) takes it; the errors of ifh_id(). */
+int ifh_id_into(int fd, bool fid, struct ifh_idbuf *b);
 
 /** Are a and b the same id: type, length and bytes? */
 bool ifh_same(const struct file_handle *a, const struct file_handle *b);

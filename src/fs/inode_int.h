@@ -48,11 +48,12 @@ bool inode_adopt_locked(struct inode_table *t, struct pt_inode *i, int fd,
 			struct inode_later *l);
 
 /**
- * i is known as name (malloc'ed, taken over; NULL with parent NULL: by no
- * name) in parent from now on. The old parent may go with it.
+ * i (by name, with an id) is known as name in parent from now on (parent
+ * NULL: by no name). The old parent may go with it. False, and nothing
+ * changed, if there is no memory for the name.
  */
-void inode_set_parent_locked(struct inode_table *t, struct pt_inode *i,
-			     struct pt_inode *parent, char *name,
+bool inode_set_parent_locked(struct inode_table *t, struct pt_inode *i,
+			     struct pt_inode *parent, const char *name,
 			     struct inode_later *l);
 
 /** Open the held inode i, by handle, if its fd is closed. */

@@ -58,8 +58,6 @@ static bool is_ancestor_locked(const struct pt_inode *a,
 void iname_seen_locked(struct inode_table *t, struct pt_inode *i,
 		       const struct inode_at *at, struct inode_later *l)
 {
-	char *name;
-
 	if (i->by_handle || !i->fh || i->pinned || i->buried)
 		return;
 	if (i->parent == at->dir && i->name && !strcmp(i->name, at->name))
@@ -72,9 +70,7 @@ void iname_seen_locked(struct inode_table *t, struct pt_inode *i,
 	    at->dir->kids == UINT32_MAX)
 		return;
 	/* No memory: the old name stays, and its id check still holds. */
-	name = strdup(at->name);
-	if (name)
-		inode_set_parent_locked(t, i, at->dir, name, l);
+	inode_set_parent_locked(t, i, at->dir, at->name, l);
 }
 
 /* The inodes of a reopen, the closed one first, each held. */
@@ -103,10 +99,10 @@ static int chain_push(struct chain *c, struct pt_inode *i)
 }
 
 /*
- * Is fd, just opened by i's name, i's file: its type and key, and its id
- * (the generation: a new file may have been given the old number)?
+ * Is fd, just opened by i's name, i's file: its type and key? Its id,
+ * taken into b, is compared under the lock (a new name moves i's).
  */
-static int check_named(const struct pt_inode *i, int fd)
+static int check_named(const struct pt_inode *i, int fd, struct ifh_idbuf *b)
 {
 	struct stat st;
 
@@ -114,7 +110,8 @@ static int check_named(const struct pt_inode *i, int fd)
 		return errno == ENOMEM ? ENOMEM : ESTALE;
 	if (!inode_matches(i, &st))
 		return ESTALE;
-	return ifh_check(fd, i->fid, i->fh);
+	/* No id now (the file went): not the inode's file either. */
+	return ifh_id_into(fd, i->fid, b) ? ESTALE : 0;
 }
 
 /* openat() of a name, closing idle inode fds if none are left. */
@@ -144,7 +141,8 @@ static int open_step(struct inode_table *t, struct pt_inode *i,
 {
 	struct inode_later l = { 0 };
 	char name[NAME_MAX + 1];
-	bool stale, adopted;
+	struct ifh_idbuf id;
+	bool stale, adopted = false;
 	int fd, err;
 
 	pthread_mutex_lock(&t->lock);
@@ -162,20 +160,22 @@ static int open_step(struct inode_table *t, struct pt_inode *i,
 	err = open_name(t, dirfd, name, &fd);
 	if (err)
 		return err;
-	err = check_named(i, fd);
+	err = check_named(i, fd, &id);
 	if (err) {
 		close(fd);
 		return err;
 	}
 	pthread_mutex_lock(&t->lock);
-	adopted = inode_adopt_locked(t, i, fd, &l);
+	stale = !ifh_same(&id.fh, i->fh);
+	if (!stale)
+		adopted = inode_adopt_locked(t, i, fd, &l);
 	if (adopted)
 		t->stats.by_name++;
 	pthread_mutex_unlock(&t->lock);
 	inode_later_run(&l);
 	if (!adopted)
 		close(fd);
-	return 0;
+	return stale ? ESTALE : 0;
 }
 
 /* From top (held, fd open) down the chain, each step by name. */
