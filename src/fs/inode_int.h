@@ -56,6 +56,30 @@ bool inode_set_parent_locked(struct inode_table *t, struct pt_inode *i,
 			     struct pt_inode *parent, const char *name,
 			     struct inode_later *l);
 
+/* inode_id.c */
+
+/* A file's id and how it was taken, for an inode about to be made. */
+struct inode_id {
+	struct file_handle *fh;
+	bool by_handle;
+	bool fid;
+};
+
+/**
+ * Does a lookup of (st, mnt_id) need the file's id: a file new to the
+ * table, or a known inode whose fd was closed (the number may be reused)?
+ */
+bool inode_needs_id(struct inode_table *t, const struct stat *st,
+		    uint64_t mnt_id);
+
+/** The id the table's mode wants for the new file fd is; 0 or an errno. */
+int inode_take_id(struct inode_table *t, int fd, const struct stat *st,
+		  uint64_t mnt_id, struct inode_id *id);
+
+/** A mount fd to open handles of mount mnt_id on, from fd (a directory). */
+int inode_ensure_mount(struct inode_table *t, int fd, mode_t type,
+		       uint64_t mnt_id);
+
 /** Open the held inode i, by handle, if its fd is closed. */
 int inode_reopen_by_handle(struct inode_table *t, struct pt_inode *i);
 
