@@ -183,7 +183,9 @@ static void open_endpoint(const struct vfsd_options *o, struct endpoint *ep,
 		socket_to_unlink = o->socket_path;
 		return;
 	}
-	ep->fd = devfuse_mount(o->fuse_mount, o->shared_dir);
+	ep->fd = devfuse_mount(o->fuse_mount,
+			       o->fsname ? o->fsname : o->shared_dir,
+			       o->subtype ? o->subtype : "vfsd");
 	if (ep->fd < 0)
 		fatal("cannot mount on '%s': %s", o->fuse_mount,
 		      strerror(-ep->fd));

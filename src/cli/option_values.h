@@ -64,4 +64,13 @@ int opt_add_ns_range(struct userns_map *m, const char *name, const char *val,
 int opt_add_idmap(struct idmap *m, const char *name, const char *val,
 		  char *err, size_t errlen);
 
+/*
+ * --fsname and --subtype (cli/fuse_mount_opts.c): the source and type
+ * of a --fuse-mount in /proc/mounts.
+ */
+int opt_set_fsname(struct vfsd_options *o, const char *val, char *err,
+		   size_t errlen);
+int opt_set_subtype(struct vfsd_options *o, const char *val, char *err,
+		    size_t errlen);
+
 #endif

@@ -57,6 +57,9 @@ enum {
 	OPT_UID_MAP,
 	OPT_GID_MAP,
 	OPT_MIGRATION,
+	/* the identity of a --fuse-mount (cli/fuse_mount_opts.c) */
+	OPT_FSNAME,
+	OPT_SUBTYPE,
 	OPT_UNSUPPORTED,
 };
 
@@ -121,6 +124,8 @@ static const struct option supported_opts[] = {
 	{ "announce-submounts", no_argument, NULL, OPT_ANNOUNCE_SUBMOUNTS },
 	{ "no-announce-submounts", no_argument, NULL,
 	  OPT_NO_ANNOUNCE_SUBMOUNTS },
+	{ "fsname", required_argument, NULL, OPT_FSNAME },
+	{ "subtype", required_argument, NULL, OPT_SUBTYPE },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -270,6 +275,10 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 	case OPT_NO_ANNOUNCE_SUBMOUNTS:
 		o->announce_submounts = c == OPT_ANNOUNCE_SUBMOUNTS;
 		return 0;
+	case OPT_FSNAME:
+		return opt_set_fsname(o, arg, err, errlen);
+	case OPT_SUBTYPE:
+		return opt_set_subtype(o, arg, err, errlen);
 	case OPT_SANDBOX:
 		return opt_set_sandbox(o, arg, err, errlen);
 	case OPT_SECCOMP:
@@ -383,6 +392,9 @@ int options_parse(struct vfsd_options *o, int argc, char *const argv[],
 void options_free(struct vfsd_options *o)
 {
 	free(o->fuse_mount);
+	free(o->fsname);
+	free(o->subtype);
+	o->fsname = o->subtype = NULL;
 	free(o->socket_path);
 	free(o->socket_group);
 	free(o->stats_socket);

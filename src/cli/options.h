@@ -47,6 +47,14 @@ struct vfsd_options {
 
 	/* Where requests come from: exactly one of these. */
 	char *fuse_mount;	/* --fuse-mount: the host's /dev/fuse */
+	/*
+	 * How a --fuse-mount shows in /proc/mounts: --fsname is its source
+	 * (NULL: the shared directory), --subtype its type "fuse.SUBTYPE"
+	 * (NULL: "vfsd"; "": plain "fuse", as a libfuse daemon without
+	 * -o subtype mounts).
+	 */
+	char *fsname;
+	char *subtype;
 	char *socket_path;
 	char *socket_group;
 	int listen_fd;		/* --fd; -1 when unset */

@@ -149,6 +149,9 @@ int options_check(const struct vfsd_options *o, char *err, size_t errlen)
 			return -1;
 		return check_fuse_mount(o->fuse_mount, err, errlen);
 	}
+	if (o->fsname || o->subtype)
+		return opt_fail(err, errlen,
+				"--fsname and --subtype apply only to --fuse-mount");
 	if (o->socket_path && o->listen_fd >= 0)
 		return opt_fail(err, errlen,
 				"give either --socket-path or --fd, not both");

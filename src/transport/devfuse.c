@@ -25,11 +25,17 @@
 #include "util/log.h"
 #include "util/thread.h"
 
-int devfuse_mount(const char *mountpoint, const char *source)
+int devfuse_mount(const char *mountpoint, const char *source,
+		  const char *subtype)
 {
-	char opts[128];
+	char opts[128], type[80];
 	struct stat st;
 	int fd, n;
+
+	n = snprintf(type, sizeof(type), "fuse%s%s", *subtype ? "." : "",
+		     subtype);
+	if (n < 0 || (size_t)n >= sizeof(type))
+		return -EINVAL;
 
 	if (stat(mountpoint, &st))
 		return -errno;
@@ -53,7 +59,7 @@ int devfuse_mount(const char *mountpoint, const char *source)
 		close(fd);
 		return -EINVAL;
 	}
-	if (mount(source, mountpoint, "fuse.vfsd", MS_NOSUID | MS_NODEV,
+	if (mount(source, mountpoint, type, MS_NOSUID | MS_NODEV,
 		  opts)) {
 		int err = errno;
 

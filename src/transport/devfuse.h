@@ -24,9 +24,11 @@ struct devfuse_opts {
 
 /**
  * Open /dev/fuse and mount it on mountpoint (a directory). source names the
- * mount in /proc/mounts. Returns the device fd or -errno.
+ * mount in /proc/mounts, its type is "fuse.SUBTYPE" ("fuse" when subtype is
+ * empty). Returns the device fd or -errno.
  */
-int devfuse_mount(const char *mountpoint, const char *source);
+int devfuse_mount(const char *mountpoint, const char *source,
+		  const char *subtype);
 
 /** Lazily unmount; safe to call from a signal handler. */
 void devfuse_unmount(const char *mountpoint);

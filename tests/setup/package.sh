@@ -96,6 +96,10 @@ check "vfsd(1) installed, made from --help" \
 check "vfsd@.service runs the installed binary on /run/vfsd" \
 	sh -c 'grep -q "^ExecStart=/usr/libexec/vfsd --socket-path=/run/vfsd/%i.sock" \
 		$(dpkg -L vfsd | grep "/vfsd@.service$")'
+check "mount -t fuse.vfsd finds /sbin/mount.fuse.vfsd, which starts the installed binary" \
+	sh -c 'dpkg -L vfsd | grep -qx /sbin/mount.fuse.vfsd &&
+	       [ -x /sbin/mount.fuse.vfsd ] &&
+	       grep -qx "vfsd=/usr/libexec/vfsd" /sbin/mount.fuse.vfsd'
 if command -v systemd-analyze >/dev/null; then
 	unit=$(dpkg -L vfsd | grep '/vfsd@.service$')
 	verify_unit() {

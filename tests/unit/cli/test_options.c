@@ -22,14 +22,8 @@
 #include "cli/defaults_file.h"
 #include "cli/options.h"
 #include "fs/passthrough.h"
+#include "parse_argv.h"
 #include "util/log.h"
-
-#define PARSE(o, err, ...)                                                 \
-	({                                                                 \
-		char *argv_[] = { "vfsd", __VA_ARGS__, NULL };             \
-		options_parse(o, (int)(sizeof(argv_) / sizeof(argv_[0])) - 1, \
-			      argv_, err, sizeof(err));                    \
-	})
 
 static void test_modern_equals_and_space(void **state)
 {
