@@ -26,6 +26,10 @@ packages=(
 	e2fsprogs mount xfsprogs btrfs-progs
 	# the libvirt test: libvirtd and virtlogd started by hand, no systemd
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+	# xfstests (tests/xfstests): building it, then the tools its tests run
+	make automake libtool-bin xfslibs-dev uuid-dev libacl1-dev libaio-dev
+	libgdbm-dev libcap-dev liburing-dev
+	xfsprogs attr acl gawk bc psmisc dbench
 )
 
 missing=()

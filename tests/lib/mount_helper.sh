@@ -7,6 +7,8 @@
 #
 #   helper_enter_ns "$@"          first thing in the runner: re-exec in a new
 #                                 mount namespace (returns in the new one)
+#   ns_overlay DIR LAYERS         an overlay on DIR (in the namespace), its
+#                                 layers under LAYERS; status 1 if not
 #   helper_install HELPER WORK    put HELPER at /sbin/mount.fuse.vfsd, the
 #                                 overlay's layers under WORK; status 1 if not
 
@@ -18,11 +20,16 @@ helper_enter_ns() {
 	exit 1
 }
 
+ns_overlay() {
+	local name
+	name=$(basename "$1")
+	mkdir -p "$2/$name.upper" "$2/$name.work" &&
+		mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/$name.upper,workdir=$2/$name.work" "$1"
+}
+
 helper_install() {
 	local sbin
 	sbin=$(readlink -f /sbin) || return 1
-	mkdir -p "$2/sbin.upper" "$2/sbin.work" || return 1
-	mount -t overlay overlay -o "lowerdir=$sbin,upperdir=$2/sbin.upper,workdir=$2/sbin.work" \
-		"$sbin" || return 1
-	install -m 0755 "$1" "$sbin/mount.fuse.vfsd"
+	ns_overlay "$sbin" "$2" &&
+		install -m 0755 "$1" "$sbin/mount.fuse.vfsd"
 }

@@ -1,0 +1,247 @@
+#!/bin/bash
+# xfstests (../shared/suites/xfstests-*.tar.gz) against a filesystem, the
+# results compared with the lists in this directory (compare.py):
+#
+#   vfsd            (default) two vfsd --fuse-mount shares, a test and a
+#                   scratch one, mounted by xfstests itself through mount(8)
+#                   and this build's mount.fuse.vfsd (FSTYP=fuse)
+#   ext4            two loop-mounted ext4 images: the reference the lists
+#                   are checked against (by hand, docs/design/xfstests.md)
+#   passthrough_ll  libfuse's passthrough_ll (../shared/peers) over the
+#                   same kind of shares: what any FUSE daemon gets
+#
+#   tests/xfstests/run-xfstests.sh --build-dir DIR [--target T]
+#       [--helper PATH] [--daemon-log-dir DIR] [--summary FILE]
+#       [--budget SECONDS] [--keep-results DIR] [TEST|-g GROUP...]
+#
+# The suite is unpacked and built once in DIR/xfstests-src (kept for the
+# next run). Everything else happens in a private mount namespace: the mount
+# helper is put in /sbin and the users xfstests wants (fsgqa, fsgqa2,
+# 123456-fsgqa) are added to /etc through overlays there, so the host's
+# /sbin and /etc are never written. Without test names, -g quick less the
+# tests in slow-tests. --budget: stop starting tests after SECONDS (the
+# rest counts as not run). --keep-results: xfstests' results and output
+# are copied to DIR. Prints TAP; exits 77 when the suite's tarball
+# is missing.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=
+target=vfsd
+helper=
+daemon_log_dir=
+summary=
+keep=
+budget=
+tests=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build-dir) build=$2; shift ;;
+	--target) target=$2; shift ;;
+	--helper) helper=$2; shift ;;
+	--daemon-log-dir) daemon_log_dir=$2; shift ;;
+	--summary) summary=$2; shift ;;
+	--keep-results) keep=$2; shift ;;
+	--budget) budget=$2; shift ;;
+	-g) tests+=(-g "$2"); shift ;;
+	-*) echo "unknown option $1" >&2; exit 2 ;;
+	*) tests+=("$1") ;;
+	esac
+	shift
+done
+[ -n "$build" ] || { echo "Bail out! need --build-dir"; exit 1; }
+build=$(mkdir -p "$build" && cd "$build" && pwd)
+[ -z "$helper" ] || helper=$(readlink -f "$helper")
+[ -z "$daemon_log_dir" ] || daemon_log_dir=$(mkdir -p "$daemon_log_dir" && cd "$daemon_log_dir" && pwd)
+[ -z "$summary" ] || summary=$(readlink -f "$summary")
+[ -z "$keep" ] || keep=$(mkdir -p "$keep" && cd "$keep" && pwd)
+
+# shellcheck source=../lib/tap.sh
+. "$here/../lib/tap.sh"
+# shellcheck source=../lib/mount_helper.sh
+. "$here/../lib/mount_helper.sh"
+
+shared=$(cd "$here/../../.." && pwd)/shared
+tarball=$(ls "$shared"/suites/xfstests-*.tar.gz 2>/dev/null | head -n 1)
+peer=$shared/peers/passthrough_ll-3.18.2
+if [ -z "$tarball" ]; then
+	echo "1..0 # SKIP no xfstests tarball in $shared/suites"
+	exit 77
+fi
+[ "$target" != passthrough_ll ] || [ -x "$peer" ] ||
+	{ echo "1..0 # SKIP no $peer"; exit 77; }
+case "$target" in
+vfsd) [ -f "$helper" ] || { echo "Bail out! --target vfsd needs --helper"; exit 1; } ;;
+ext4|passthrough_ll) ;;
+*) echo "Bail out! unknown target $target"; exit 1 ;;
+esac
+
+# --- a private mount namespace, then unpack and build once -------------------
+
+helper_enter_ns --build-dir "$build" --target "$target" \
+	${helper:+--helper "$helper"} \
+	${daemon_log_dir:+--daemon-log-dir "$daemon_log_dir"} \
+	${summary:+--summary "$summary"} ${budget:+--budget "$budget"} \
+	${keep:+--keep-results "$keep"} "${tests[@]}"
+
+
+src=$build/xfstests-src
+stamp=$src/.built-from
+if [ "$(cat "$stamp" 2>/dev/null)" != "$(basename "$tarball")" ]; then
+	rm -rf "$src"
+	mkdir -p "$src"
+	tar -xzf "$tarball" -C "$src" --strip-components=1 &&
+		make -C "$src" -j"$(nproc)" >"$build/xfstests-build.log" 2>&1
+	rc=$?
+	check "xfstests unpacked and built in $src" $rc \
+		"$(tail -n 20 "$build/xfstests-build.log" 2>/dev/null)"
+	[ $rc -eq 0 ] || { echo "1..$ntest"; exit 1; }
+	basename "$tarball" >"$stamp"
+fi
+
+# --- helper, users, shares ---------------------------------------------------
+
+work=$(mktemp -d "$build/xfstests-work.XXXXXX")
+test_dev=
+scratch_dev=
+cleanup() {
+	umount -l "$work/test" "$work/scratch" 2>/dev/null
+	umount "$work/test-backing" "$work/scratch-backing" 2>/dev/null ||
+		umount -l "$work/test-backing" "$work/scratch-backing" 2>/dev/null
+	case "$test_dev $scratch_dev" in
+	/dev/loop*) losetup -d $test_dev $scratch_dev 2>/dev/null ;;
+	esac
+	rm -rf "$work"
+}
+trap cleanup EXIT
+chmod 0755 "$work"
+mkdir -p "$work/test" "$work/scratch" "$work/results"
+
+ns_overlay /etc "$work"
+check "overlay on /etc (private namespace)" $?
+users_ok=0
+for u in fsgqa fsgqa2 123456-fsgqa; do
+	id "$u" >/dev/null 2>&1 || useradd -m -d "$work/home/$u" "$u" ||
+		users_ok=1
+done
+check "users fsgqa, fsgqa2, 123456-fsgqa exist" $users_ok
+
+# Every target works on two 6 GiB ext4 images: the shares of the FUSE
+# targets live on them, so that a test filling its filesystem fills an
+# image, never the host's.
+truncate -s 6G "$work/test.img" "$work/scratch.img" &&
+	mkfs.ext4 -q -F "$work/test.img" && mkfs.ext4 -q -F "$work/scratch.img"
+check "two 6 GiB ext4 images" $?
+backing() {
+	mkdir -p "$work/$1-backing" &&
+		mount -o loop "$work/$1.img" "$work/$1-backing" &&
+		mkdir "$work/$1-backing/share" &&
+		chmod 0755 "$work/$1-backing/share"
+}
+
+log_dir=${daemon_log_dir:-$work}
+case "$target" in
+vfsd)
+	helper_install "$helper" "$work"
+	check "mount.fuse.vfsd in /sbin (private namespace)" $?
+	# Each mount appends to its share's log: start with empty ones.
+	rm -f "$log_dir"/vfsd-test.log "$log_dir"/vfsd-scratch.log
+	backing test && backing scratch
+	check "the shares on the images" $?
+	test_dev=vfsd_test
+	scratch_dev=vfsd_scratch
+	# subtype=: the type is plain "fuse", which FSTYP=fuse checks.
+	test_opts="-o source=$work/test-backing/share,subtype=,logfile=$log_dir/vfsd-test.log"
+	scratch_opts="-o source=$work/scratch-backing/share,subtype=,logfile=$log_dir/vfsd-scratch.log"
+	fstyp=fuse
+	subtyp=.vfsd
+	;;
+passthrough_ll)
+	sbin=$(readlink -f /sbin)
+	ns_overlay "$sbin" "$work" &&
+		printf '#!/bin/sh\nexec %s -ofsname="$@"\n' "$peer" \
+			>"$sbin/mount.fuse.passthrough_ll" &&
+		chmod 0755 "$sbin/mount.fuse.passthrough_ll"
+	check "mount.fuse.passthrough_ll in /sbin (private namespace)" $?
+	backing test && backing scratch
+	check "the shares on the images" $?
+	test_dev=pt_test
+	scratch_dev=pt_scratch
+	# xattr: passthrough_ll has them off unless asked, vfsd on.
+	test_opts="-o source=$work/test-backing/share,allow_other,default_permissions,xattr"
+	scratch_opts="-o source=$work/scratch-backing/share,allow_other,default_permissions,xattr"
+	fstyp=fuse
+	subtyp=.passthrough_ll
+	;;
+ext4)
+	test_dev=$(losetup -f --show "$work/test.img") &&
+		scratch_dev=$(losetup -f --show "$work/scratch.img")
+	check "the images on two loop devices" $?
+	test_opts=
+	scratch_opts=
+	fstyp=ext4
+	subtyp=
+	;;
+esac
+
+cat >"$src/local.config" <<EOF
+export FSTYP=$fstyp
+export FUSE_SUBTYP=$subtyp
+export TEST_DEV=$test_dev
+export TEST_DIR=$work/test
+export SCRATCH_DEV=$scratch_dev
+export SCRATCH_MNT=$work/scratch
+export TEST_FS_MOUNT_OPTS="$test_opts"
+export MOUNT_OPTIONS="$scratch_opts"
+export RESULT_BASE=$work/results
+EOF
+
+# --- run ----------------------------------------------------------------------
+
+if [ ${#tests[@]} -eq 0 ]; then
+	tests=(-g quick -E "$here/slow-tests")
+fi
+start=$(date +%s)
+(
+	cd "$src" || exit 1
+	if [ -n "$budget" ]; then
+		# check takes no time limit: list the tests, then run them in
+		# batches while there is time left.
+		./check -n "${tests[@]}" 2>/dev/null |
+			grep -E '^[a-z0-9]+/[0-9]+' | awk '{print $1}' >"$work/list"
+		: >"$work/ran"
+		while read -r t; do
+			[ $(( $(date +%s) - start )) -lt "$budget" ] || break
+			echo "$t" >>"$work/ran"
+		done <"$work/list"
+		./check -R xunit $(cat "$work/ran")
+	else
+		./check -R xunit "${tests[@]}"
+	fi
+) >"$work/check.out" 2>&1
+check_rc=$?
+elapsed=$(( $(date +%s) - start ))
+[ -z "$keep" ] || cp -a "$work/results" "$work/check.out" "$keep/"
+sed 's/^/# /' "$work/check.out" | grep -E '^# (Ran|Not run|Failures|Failed|Passed)' | cut -c1-2000
+xml=$(ls "$work"/results/*.xml "$work"/results/*/*.xml 2>/dev/null | head -n 1)
+if [ -z "$xml" ]; then
+	tail -n 40 "$work/check.out" | sed 's/^/# /'
+	check "xfstests ran and wrote its report" 1 "check exited $check_rc"
+	echo "1..$ntest"
+	exit 1
+fi
+
+python3 "$here/compare.py" --xml "$xml" --target "$target" \
+	--expected "$here/expected-failures" --known "$here/known-vfsd-bugs" \
+	--first "$((ntest + 1))" --elapsed "$elapsed" \
+	${summary:+--summary "$summary"} >"$work/tap"
+compare_rc=$?
+cat "$work/tap"
+ntest=$((ntest + $(grep -cE '^(not )?ok ' "$work/tap")))
+if [ "$target" = vfsd ]; then
+	for l in "$log_dir"/vfsd-*.log; do
+		check_sanitizer "$l" "$(basename "$l") has no sanitizer report"
+	done
+fi
+echo "1..$ntest"
+[ "$compare_rc" -eq 0 ] && [ "$nfail" -eq 0 ]
