@@ -25,6 +25,36 @@
 #include "util/log.h"
 #include "util/thread.h"
 
+/* Linux 6.8: a mount id never reused (the old one is, at once). */
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+/*
+ * The mount id of the mount made here (0: unknown, before Linux 6.8; then
+ * the cleanup detaches whatever is there, as before). The cleanup after the
+ * kernel ended the connection detaches the mount point by path; by then a
+ * tool may have unmounted ours and mounted another there (xfstests cycles
+ * mounts within milliseconds), which is not ours to detach.
+ */
+static uint64_t our_mnt_id;
+
+/*
+ * The unique mount id of what is mounted on path, 0 if the kernel has
+ * none. AT_STATX_DONT_SYNC: no FUSE request (the first would wait for
+ * INIT, which nobody answers yet).
+ */
+static uint64_t mnt_id_at(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_MNT_ID_UNIQUE,
+		  &stx) ||
+	    !(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
 int devfuse_mount(const char *mountpoint, const char *source,
 		  const char *subtype)
 {
@@ -66,11 +96,17 @@ int devfuse_mount(const char *mountpoint, const char *source,
 		close(fd);
 		return -err;
 	}
+	our_mnt_id = mnt_id_at(mountpoint);
 	return fd;
 }
 
 void devfuse_unmount(const char *mountpoint)
 {
+	uint64_t id = mnt_id_at(mountpoint);
+
+	/* Ours is gone: what is there now (a new mount, or none) stays. */
+	if (our_mnt_id && id && id != our_mnt_id)
+		return;
 	/* MNT_DETACH: never blocks on a busy mount or a dead daemon. */
 	umount2(mountpoint, MNT_DETACH);
 }

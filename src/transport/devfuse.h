@@ -30,7 +30,10 @@ struct devfuse_opts {
 int devfuse_mount(const char *mountpoint, const char *source,
 		  const char *subtype);
 
-/** Lazily unmount; safe to call from a signal handler. */
+/**
+ * Lazily unmount the mount devfuse_mount made, if it is still the one on
+ * mountpoint; safe to call from a signal handler.
+ */
 void devfuse_unmount(const char *mountpoint);
 
 /**

@@ -130,6 +130,35 @@ umount test_dev_3
 daemon_gone
 check "daemon gone" $?
 
+# --- unmount and mount again at once (xfstests' cycle mount) -------------
+# The old daemon cleans up after the kernel ended its connection; a new
+# mount on the same directory by then must not be what it unmounts. The
+# old daemon is held stopped until the new mount is up, so the order is
+# the bad one every time.
+
+out=$(mount -t fuse.vfsd -o "source=$share,logfile=$log" test_dev_5 "$mnt" 2>&1)
+check "mount test_dev_5" $? "$out"
+old_pids=$(pgrep -f -- "--fuse-mount=$mnt " | tr '\n' ' ')
+kill -STOP $old_pids
+umount test_dev_5
+out=$(mount -t fuse.vfsd -o "source=$share,logfile=$log" test_dev_6 "$mnt" 2>&1)
+check "mount test_dev_6 on the same directory right after umount" $? "$out"
+kill -CONT $old_pids
+for _ in $(seq 600); do
+	alive=
+	for p in $old_pids; do kill -0 "$p" 2>/dev/null && alive=1; done
+	[ -z "$alive" ] && break
+	sleep 0.05
+done
+check "the old daemon exited" "$([ -z "$alive" ]; echo $?)" "pids $old_pids"
+check "test_dev_6 is still mounted after the old daemon's exit" \
+	"$([ "$(mounted_as)" = "test_dev_6 fuse.vfsd" ]; echo $?)" "'$(mounted_as)'"
+[ "$(cat "$mnt/f" 2>/dev/null)" = hello ]
+check "and serves the share" $?
+umount test_dev_6
+daemon_gone
+check "daemon gone" $?
+
 # --- refusals: mount(8) fails with the reason ----------------------------
 
 out=$(mount -t fuse.vfsd -o "source=$work/missing" test_dev_4 "$mnt" 2>&1)
