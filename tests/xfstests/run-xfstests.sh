@@ -12,15 +12,14 @@
 #
 #   tests/xfstests/run-xfstests.sh --build-dir DIR [--target T]
 #       [--helper PATH] [--daemon-log-dir DIR] [--summary FILE]
-#       [--budget SECONDS] [--keep-results DIR] [TEST|-g GROUP...]
+#       [--list FILE] [--keep-results DIR] [TEST|-g GROUP...]
 #
 # The suite is unpacked and built once in DIR/xfstests-src (kept for the
 # next run). Everything else happens in a private mount namespace: the mount
 # helper is put in /sbin and the users xfstests wants (fsgqa, fsgqa2,
 # 123456-fsgqa) are added to /etc through overlays there, so the host's
-# /sbin and /etc are never written. Without test names, -g quick less the
-# tests in slow-tests. --budget: stop starting tests after SECONDS (the
-# rest counts as not run). --keep-results: xfstests' results and output
+# /sbin and /etc are never written. The tests: those named, those in
+# --list FILE (one a line, # comments), else -g quick. --keep-results: xfstests' results and output
 # are copied to DIR. Prints TAP; exits 77 when the suite's tarball
 # is missing.
 set -u
@@ -32,7 +31,7 @@ helper=
 daemon_log_dir=
 summary=
 keep=
-budget=
+list=
 tests=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -42,7 +41,7 @@ while [ $# -gt 0 ]; do
 	--daemon-log-dir) daemon_log_dir=$2; shift ;;
 	--summary) summary=$2; shift ;;
 	--keep-results) keep=$2; shift ;;
-	--budget) budget=$2; shift ;;
+	--list) list=$2; shift ;;
 	-g) tests+=(-g "$2"); shift ;;
 	-*) echo "unknown option $1" >&2; exit 2 ;;
 	*) tests+=("$1") ;;
@@ -54,6 +53,7 @@ build=$(mkdir -p "$build" && cd "$build" && pwd)
 [ -z "$helper" ] || helper=$(readlink -f "$helper")
 [ -z "$daemon_log_dir" ] || daemon_log_dir=$(mkdir -p "$daemon_log_dir" && cd "$daemon_log_dir" && pwd)
 [ -z "$summary" ] || summary=$(readlink -f "$summary")
+[ -z "$list" ] || list=$(readlink -f "$list")
 [ -z "$keep" ] || keep=$(mkdir -p "$keep" && cd "$keep" && pwd)
 
 # shellcheck source=../lib/tap.sh
@@ -81,7 +81,7 @@ esac
 helper_enter_ns --build-dir "$build" --target "$target" \
 	${helper:+--helper "$helper"} \
 	${daemon_log_dir:+--daemon-log-dir "$daemon_log_dir"} \
-	${summary:+--summary "$summary"} ${budget:+--budget "$budget"} \
+	${summary:+--summary "$summary"} ${list:+--list "$list"} \
 	${keep:+--keep-results "$keep"} "${tests[@]}"
 
 
@@ -198,27 +198,12 @@ EOF
 
 # --- run ----------------------------------------------------------------------
 
-if [ ${#tests[@]} -eq 0 ]; then
-	tests=(-g quick -E "$here/slow-tests")
+if [ -n "$list" ]; then
+	tests+=($(sed 's/#.*//' "$list"))
 fi
+[ ${#tests[@]} -gt 0 ] || tests=(-g quick)
 start=$(date +%s)
-(
-	cd "$src" || exit 1
-	if [ -n "$budget" ]; then
-		# check takes no time limit: list the tests, then run them in
-		# batches while there is time left.
-		./check -n "${tests[@]}" 2>/dev/null |
-			grep -E '^[a-z0-9]+/[0-9]+' | awk '{print $1}' >"$work/list"
-		: >"$work/ran"
-		while read -r t; do
-			[ $(( $(date +%s) - start )) -lt "$budget" ] || break
-			echo "$t" >>"$work/ran"
-		done <"$work/list"
-		./check -R xunit $(cat "$work/ran")
-	else
-		./check -R xunit "${tests[@]}"
-	fi
-) >"$work/check.out" 2>&1
+(cd "$src" && ./check -R xunit "${tests[@]}") >"$work/check.out" 2>&1
 check_rc=$?
 elapsed=$(( $(date +%s) - start ))
 [ -z "$keep" ] || cp -a "$work/results" "$work/check.out" "$keep/"
