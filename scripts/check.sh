@@ -20,7 +20,7 @@ meson test -C build-asan --no-rebuild --print-errorlogs \
 	--suite unit --suite e2e-asan --suite devfuse --suite client \
 	--suite sandbox --suite setup --suite policy --suite stats \
 	--suite conformance-asan --suite dropin \
-	--suite fdlimit --suite soak
+	--suite fdlimit --suite soak --suite xfstests
 # libFuzzer targets, 10 s each, in their own clang build (build-fuzz);
 # skipped when clang's fuzzer runtime is missing; a failed build leaves
 # no test log, which the summary counts as a failure.
