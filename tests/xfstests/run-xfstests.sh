@@ -151,8 +151,10 @@ vfsd)
 	test_dev=vfsd_test
 	scratch_dev=vfsd_scratch
 	# subtype=: the type is plain "fuse", which FSTYP=fuse checks.
-	test_opts="-o source=$work/test-backing/share,subtype=,logfile=$log_dir/vfsd-test.log"
-	scratch_opts="-o source=$work/scratch-backing/share,subtype=,logfile=$log_dir/vfsd-scratch.log"
+	# xattr: off by default (as in virtiofsd); without it xfstests skips
+	# every xattr and ACL test.
+	test_opts="-o source=$work/test-backing/share,subtype=,xattr,logfile=$log_dir/vfsd-test.log"
+	scratch_opts="-o source=$work/scratch-backing/share,subtype=,xattr,logfile=$log_dir/vfsd-scratch.log"
 	fstyp=fuse
 	subtyp=.vfsd
 	;;
