@@ -34,4 +34,4 @@ install: build
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-xfstests

@@ -12,10 +12,12 @@
 #
 #   tests/xfstests/run-xfstests.sh --build-dir DIR [--target T]
 #       [--helper PATH] [--daemon-log-dir DIR] [--summary FILE]
-#       [--list FILE] [--keep-results DIR] [TEST|-g GROUP...]
+#       [--list FILE] [--keep-results DIR] [--src-dir DIR]
+#       [TEST|-g GROUP...]
 #
-# The suite is unpacked and built once in DIR/xfstests-src (kept for the
-# next run). Everything else happens in a private mount namespace: the mount
+# The suite is unpacked and built once in --src-dir (default
+# DIR/xfstests-src; make check's two builds share one) and kept for the
+# next run; runs that share it must not overlap. Everything else happens in a private mount namespace: the mount
 # helper is put in /sbin and the users xfstests wants (fsgqa, fsgqa2,
 # 123456-fsgqa) are added to /etc through overlays there, so the host's
 # /sbin and /etc are never written. The tests: those named, those in
@@ -32,6 +34,7 @@ daemon_log_dir=
 summary=
 keep=
 list=
+src=
 tests=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--summary) summary=$2; shift ;;
 	--keep-results) keep=$2; shift ;;
 	--list) list=$2; shift ;;
+	--src-dir) src=$2; shift ;;
 	-g) tests+=(-g "$2"); shift ;;
 	-*) echo "unknown option $1" >&2; exit 2 ;;
 	*) tests+=("$1") ;;
@@ -55,6 +59,8 @@ build=$(mkdir -p "$build" && cd "$build" && pwd)
 [ -z "$summary" ] || summary=$(readlink -f "$summary")
 [ -z "$list" ] || list=$(readlink -f "$list")
 [ -z "$keep" ] || keep=$(mkdir -p "$keep" && cd "$keep" && pwd)
+src=${src:-$build/xfstests-src}
+src=$(mkdir -p "$src" && cd "$src" && pwd)
 
 # shellcheck source=../lib/tap.sh
 . "$here/../lib/tap.sh"
@@ -82,19 +88,17 @@ helper_enter_ns --build-dir "$build" --target "$target" \
 	${helper:+--helper "$helper"} \
 	${daemon_log_dir:+--daemon-log-dir "$daemon_log_dir"} \
 	${summary:+--summary "$summary"} ${list:+--list "$list"} \
-	${keep:+--keep-results "$keep"} "${tests[@]}"
+	${keep:+--keep-results "$keep"} --src-dir "$src" "${tests[@]}"
 
-
-src=$build/xfstests-src
 stamp=$src/.built-from
 if [ "$(cat "$stamp" 2>/dev/null)" != "$(basename "$tarball")" ]; then
 	rm -rf "$src"
 	mkdir -p "$src"
 	tar -xzf "$tarball" -C "$src" --strip-components=1 &&
-		make -C "$src" -j"$(nproc)" >"$build/xfstests-build.log" 2>&1
+		make -C "$src" -j"$(nproc)" >"$src.build.log" 2>&1
 	rc=$?
 	check "xfstests unpacked and built in $src" $rc \
-		"$(tail -n 20 "$build/xfstests-build.log" 2>/dev/null)"
+		"$(tail -n 20 "$src.build.log" 2>/dev/null)"
 	[ $rc -eq 0 ] || { echo "1..$ntest"; exit 1; }
 	basename "$tarball" >"$stamp"
 fi
