@@ -13,7 +13,7 @@
 #
 # Runs in a private mount namespace, so nothing stays mounted; the loop
 # device (and its node, on a machine whose /dev has none) is removed at
-# exit. Prints TAP. Exit 77 without root, mkfs.ext4 or loop devices.
+# exit. Prints TAP. A TAP SKIP (1..0) without root, mkfs.ext4 or loop devices.
 set -u
 
 client=${1:?usage: run-reuse.sh VFSD_CLIENT VFSD [DAEMON ARG...]}
@@ -22,7 +22,7 @@ shift 2
 
 skip() {
 	echo "1..0 # SKIP $*"
-	exit 77
+	exit 0
 }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root"

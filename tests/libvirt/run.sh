@@ -16,7 +16,7 @@
 # install), writes libvirt's configuration, adds the libvirt-qemu user and
 # the /etc/qemu/vhost-user file without touching the host. The guests boot
 # in parallel (TCG, 512 MiB, one vCPU each). Prints TAP;
-# exit 77 (skip) without root or libvirt.
+# a TAP SKIP (1..0) without root or libvirt.
 set -u
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,7 +28,7 @@ boot_timeout=180
 
 skip() {
 	echo "1..0 # SKIP $*"
-	exit 77
+	exit 0
 }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root"

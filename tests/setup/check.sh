@@ -4,7 +4,7 @@
 # and modes, a full file system, one without free inodes, a share that is
 # not a mount point, system directories. Runs in a private mount namespace
 # with a tmpfs on /mnt, so nothing stays mounted on the host. Prints TAP;
-# exit 77 (skip) without root, mkfs.ext4 or loop devices.
+# a TAP SKIP (1..0) without root, mkfs.ext4 or loop devices.
 #
 #   tests/setup/check.sh VFSD
 set -u
@@ -14,7 +14,7 @@ vfsd=$(cd "$(dirname "$vfsd")" && pwd)/$(basename "$vfsd")
 
 skip() {
 	echo "1..0 # SKIP $*"
-	exit 77
+	exit 0
 }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root"

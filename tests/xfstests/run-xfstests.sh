@@ -22,7 +22,7 @@
 # 123456-fsgqa) are added to /etc through overlays there, so the host's
 # /sbin and /etc are never written. The tests: those named, those in
 # --list FILE (one a line, # comments), else -g quick. --keep-results: xfstests' results and output
-# are copied to DIR. Prints TAP; exits 77 when the suite's tarball
+# are copied to DIR. Prints TAP; a TAP SKIP (1..0) when the suite's tarball
 # is missing.
 set -u
 
@@ -72,10 +72,10 @@ tarball=$(ls "$shared"/suites/xfstests-*.tar.gz 2>/dev/null | head -n 1)
 peer=$shared/peers/passthrough_ll-3.18.2
 if [ -z "$tarball" ]; then
 	echo "1..0 # SKIP no xfstests tarball in $shared/suites"
-	exit 77
+	exit 0
 fi
 [ "$target" != passthrough_ll ] || [ -x "$peer" ] ||
-	{ echo "1..0 # SKIP no $peer"; exit 77; }
+	{ echo "1..0 # SKIP no $peer"; exit 0; }
 case "$target" in
 vfsd) [ -f "$helper" ] || { echo "Bail out! --target vfsd needs --helper"; exit 1; } ;;
 ext4|passthrough_ll) ;;
