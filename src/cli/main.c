@@ -92,6 +92,21 @@ static unsigned int devfuse_threads(const struct vfsd_options *o)
 	return n > VFSD_MAX_DEVFUSE_THREADS ? VFSD_MAX_DEVFUSE_THREADS : n;
 }
 
+/*
+ * Workers of the default (mixed) mode: the queue threads serve the quick
+ * requests, so these only run what may block; one per CPU lets large I/O
+ * copy on every core.
+ */
+static unsigned int vhost_pool_size(const struct vfsd_options *o)
+{
+	long n;
+
+	if (o->thread_pool_size_set)
+		return o->thread_pool_size;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 2 ? 2 : n > 8 ? 8 : (unsigned int)n;
+}
+
 static void session_opts_from(const struct vfsd_options *o,
 			      struct fuse_session_opts *s)
 {
@@ -114,8 +129,8 @@ static void session_opts_from(const struct vfsd_options *o,
 	/* One thread always stays free to serve the unlock a waiter needs. */
 	if (o->fuse_mount)
 		s->lock_waiters_max = devfuse_threads(o) - 1;
-	else if (o->thread_pool_size)
-		s->lock_waiters_max = o->thread_pool_size - 1;
+	else if (vhost_pool_size(o))
+		s->lock_waiters_max = vhost_pool_size(o) - 1;
 	s->max_write = 1u << 20;
 	s->max_readahead = 1u << 20;
 	s->stats = o->stats_socket != NULL;
@@ -203,7 +218,10 @@ static int serve_vhost_user(const struct vfsd_options *o,
 			    struct fuse_session *session)
 {
 	struct virtio_fs_opts topts = {
-		.thread_pool_size = o->thread_pool_size,
+		.thread_pool_size = vhost_pool_size(o),
+		.may_block = o->thread_pool_size_set ? NULL :
+			     fuse_session_may_block,
+		.poll_max_ns = o->poll_max_us * 1000,
 		.tag = o->tag,
 	};
 	int ret;

@@ -98,6 +98,12 @@ void fuse_session_process(void *session, struct fuse_req *req)
 	dispatch_request(session, req);
 }
 
+bool fuse_session_may_block(void *session, const struct fuse_req *req)
+{
+	(void)session;
+	return dispatch_may_block(req);
+}
+
 const struct fuse_stats *fuse_session_stats(const struct fuse_session *s)
 {
 	return s->stats;

@@ -65,6 +65,9 @@ void fuse_session_free(struct fuse_session *s);
 /** The fuse_req_handler the transports call; thread-safe. */
 void fuse_session_process(void *session, struct fuse_req *req);
 
+/** For virtio_fs_opts.may_block: whether req may wait long. */
+bool fuse_session_may_block(void *session, const struct fuse_req *req);
+
 /** The session's metrics, NULL unless opts.stats was set. */
 const struct fuse_stats *fuse_session_stats(const struct fuse_session *s);
 
