@@ -45,6 +45,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,9 @@ static uint64_t vfs_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Spins between two sched_yield() of a polling queue thread (~1 us). */
+#define VFS_POLL_YIELD_SPINS 16u
+
 /*
  * The ring went empty at empty_ns: watch it for the poll window, kicks
  * suppressed. True if a chain came; *preempted if the clock jumped (the
@@ -373,6 +377,7 @@ static bool vfs_poll_ring(struct vfs_qthread *qt, uint64_t empty_ns,
 {
 	struct virtq *vq = &qt->srv->dev.q[qt->idx].vq;
 	uint64_t win = pw_window(&qt->pw), now = empty_ns, prev;
+	unsigned int spins = 0;
 
 	*preempted = false;
 	if (win == 0)
@@ -383,7 +388,17 @@ static bool vfs_poll_ring(struct vfs_qthread *qt, uint64_t empty_ns,
 			return true;
 		if (vfs_stopping(qt))
 			return false;
-		cpu_relax();
+		/*
+		 * KVM polls only while its task is alone on the core
+		 * (single_task_running); from user space a yield now and
+		 * then is the nearest: a thread waiting for this core (the
+		 * front end's, maybe) gets it at once, and the clock jump
+		 * below ends our poll.
+		 */
+		if (++spins % VFS_POLL_YIELD_SPINS == 0)
+			sched_yield();
+		else
+			cpu_relax();
 		prev = now;
 		now = vfs_now_ns();
 		if (now - prev >= PW_PREEMPT_NS) {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -752,16 +753,27 @@ int vc_vq_wait(struct vc_vq *vq, int timeout_ms)
 int vc_wait_any_halt_poll(struct vc_dev *dev, uint64_t poll_ns,
 			  int timeout_ms)
 {
-	uint64_t t0;
+	uint64_t t0, now, prev;
+	unsigned int spins = 0;
 
 	if (poll_ns) {
-		t0 = vc_now_ns();
+		t0 = now = vc_now_ns();
 		do {
 			for (unsigned int i = 0; i < dev->nvqs; i++)
 				if (vq_has_used(&dev->vqs[i]))
 					return 1;
-			cpu_relax();
-		} while (vc_now_ns() - t0 < poll_ns);
+			/*
+			 * KVM stops polling when another task wants the core
+			 * (single_task_running); a yield, then a clock jump,
+			 * is how that looks from here.
+			 */
+			if (++spins % 16 == 0)
+				sched_yield();
+			else
+				cpu_relax();
+			prev = now;
+			now = vc_now_ns();
+		} while (now - t0 < poll_ns && now - prev < 20000);
 	}
 	return vc_wait_any(dev, timeout_ms);
 }
