@@ -44,6 +44,8 @@
 
 /* Upper bound of --fuse-mount workers (their fds are opened up front). */
 #define VFSD_MAX_DEVFUSE_THREADS 64
+/* Largest READ or WRITE the session offers. */
+#define VFSD_MAX_WRITE (1u << 20)
 
 static bool test_seccomp_violation;
 
@@ -131,7 +133,7 @@ static void session_opts_from(const struct vfsd_options *o,
 		s->lock_waiters_max = devfuse_threads(o) - 1;
 	else if (vhost_pool_size(o))
 		s->lock_waiters_max = vhost_pool_size(o) - 1;
-	s->max_write = 1u << 20;
+	s->max_write = VFSD_MAX_WRITE;
 	s->max_readahead = 1u << 20;
 	s->stats = o->stats_socket != NULL;
 }
@@ -141,6 +143,8 @@ struct endpoint {
 	int fd;			/* listening socket or /dev/fuse */
 	unsigned int nspare;
 	int spare[VFSD_MAX_DEVFUSE_THREADS];	/* /dev/fuse clones */
+	/* FUSE over io_uring, made before confinement; NULL without. */
+	struct devfuse_uring *uring;
 	int stats_fd;		/* --stats-socket listener, or -1 */
 	int lock_fd;		/* SOCKET.pid, locked; -1 without a path */
 	/* The server must clean up on the host itself (no supervisor). */
@@ -269,6 +273,7 @@ static int serve_devfuse(const struct vfsd_options *o,
 		.threads = ep->nspare + 1,
 		.max_write = max_write,
 		.spare_fds = ep->spare,
+		.uring = ep->uring,
 	};
 	int ret;
 
@@ -543,6 +548,12 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 	popts.xattrmap = xmap;
 	open_endpoint(o, &ep, lock_fd);
 	split_off_server(o, &ep);
+	/*
+	 * The server's own rings (the supervisor must not hold the device
+	 * through them), made while io_uring_setup() is still allowed.
+	 */
+	if (o->fuse_mount)
+		ep.uring = devfuse_uring_prepare(ep.fd, VFSD_MAX_WRITE);
 	/* In the server: /proc/self is now this process. */
 	private_mounts(o);
 	fs = open_share(&popts, &err);
@@ -550,6 +561,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 		fatal("cannot open shared directory '%s': %s", o->shared_dir,
 		      strerror(err));
 	session_opts_from(o, &sopts);
+	sopts.io_uring = ep.uring != NULL;
 	session = fuse_session_new(&pt_ops, fs, &sopts);
 	if (!session)
 		fatal("cannot create FUSE session: %s", strerror(errno));

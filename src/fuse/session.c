@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fuse/dispatch.h"
+#include "fuse/fuse_kernel_ext.h"
 #include "fuse/ops.h"
 #include "fuse/reply.h"
 #include "fuse/session.h"
@@ -159,6 +160,8 @@ static uint64_t session_offered_flags(const struct fuse_session *s)
 		want |= FUSE_SUBMOUNTS;
 	if (s->opts.allow_mmap)
 		want |= FUSE_DIRECT_IO_ALLOW_MMAP;
+	if (s->opts.io_uring)
+		want |= FUSE_OVER_IO_URING;
 	return want;
 }
 

@@ -36,6 +36,7 @@ struct fuse_session_opts {
 	bool posix_lock;	/* offer FUSE_POSIX_LOCKS */
 	bool flock;		/* offer FUSE_FLOCK_LOCKS */
 	bool submounts;		/* offer FUSE_SUBMOUNTS (--announce-submounts) */
+	bool io_uring;		/* offer FUSE_OVER_IO_URING (transport's rings) */
 	/*
 	 * How many SETLKW/blocking flock requests may wait for a lock at
 	 * once, each blocking the thread that serves it. The transport's

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "fuse/req.h"
+#include "transport/devfuse_uring.h"
 
 struct devfuse_opts {
 	unsigned int threads;	/* workers, each with a cloned fd; >= 1 */
@@ -20,6 +21,11 @@ struct devfuse_opts {
 	 * devfuse_serve), or NULL to open /dev/fuse when serving.
 	 */
 	const int *spare_fds;
+	/*
+	 * Rings from devfuse_uring_prepare(), or NULL: started when INIT
+	 * agrees FUSE_OVER_IO_URING, freed by devfuse_serve().
+	 */
+	struct devfuse_uring *uring;
 };
 
 /**
