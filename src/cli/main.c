@@ -109,6 +109,28 @@ static unsigned int vhost_pool_size(const struct vfsd_options *o)
 	return n < 2 ? 2 : n > 8 ? 8 : (unsigned int)n;
 }
 
+/*
+ * FUSE passthrough on the host mount: the kernel reads and writes opened
+ * regular files itself. Only where the server keeps CAP_SYS_ADMIN in the
+ * host's user namespace (--modcaps=+sys_admin as root), which
+ * FUSE_DEV_IOC_BACKING_OPEN wants, and where no policy of ours must see
+ * each write: --min-free-space/--min-free-inodes reserve, --readonly
+ * refuses, an xattr map may rename security.capability.
+ */
+static void fuse_passthrough_opts(const struct vfsd_options *o,
+				  caps_set_t caps, int devfd,
+				  struct fuse_session_opts *s)
+{
+	if (!o->fuse_mount || rootless || !((caps >> CAP_SYS_ADMIN) & 1) ||
+	    o->min_free_space || o->min_free_inodes || o->readonly ||
+	    o->xattrmap)
+		return;
+	s->passthrough = true;
+	s->backing_open = devfuse_backing_open;
+	s->backing_close = devfuse_backing_close;
+	s->backing_arg = (void *)(intptr_t)devfd;
+}
+
 static void session_opts_from(const struct vfsd_options *o,
 			      struct fuse_session_opts *s)
 {
@@ -562,6 +584,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 		      strerror(err));
 	session_opts_from(o, &sopts);
 	sopts.io_uring = ep.uring != NULL;
+	fuse_passthrough_opts(o, caps, ep.fd, &sopts);
 	session = fuse_session_new(&pt_ops, fs, &sopts);
 	if (!session)
 		fatal("cannot create FUSE session: %s", strerror(errno));

@@ -38,6 +38,16 @@ struct fuse_session_opts {
 	bool submounts;		/* offer FUSE_SUBMOUNTS (--announce-submounts) */
 	bool io_uring;		/* offer FUSE_OVER_IO_URING (transport's rings) */
 	/*
+	 * Offer FUSE_PASSTHROUGH: regular files opened with caching on are
+	 * handed to the kernel with backing_open(backing_arg, fd) (the
+	 * transport's FUSE_DEV_IOC_BACKING_OPEN), closed again with
+	 * backing_close when their handle goes.
+	 */
+	bool passthrough;
+	int32_t (*backing_open)(void *arg, int fd);
+	void (*backing_close)(void *arg, int32_t id);
+	void *backing_arg;
+	/*
 	 * How many SETLKW/blocking flock requests may wait for a lock at
 	 * once, each blocking the thread that serves it. The transport's
 	 * thread count less one, so one thread is always left to serve the

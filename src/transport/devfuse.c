@@ -243,6 +243,23 @@ static void *devfuse_worker_main(void *arg)
 	return NULL;
 }
 
+int32_t devfuse_backing_open(void *devfd, int fd)
+{
+	struct fuse_backing_map m = { .fd = fd };
+	int id = ioctl((int)(intptr_t)devfd, FUSE_DEV_IOC_BACKING_OPEN, &m);
+
+	return id < 0 ? -errno : id;
+}
+
+void devfuse_backing_close(void *devfd, int32_t id)
+{
+	uint32_t i = (uint32_t)id;
+
+	/* After the connection ended (EBADF, ENOTCONN) there is none to close. */
+	if (ioctl((int)(intptr_t)devfd, FUSE_DEV_IOC_BACKING_CLOSE, &i))
+		log_debug("backing file %d: %s", id, strerror(errno));
+}
+
 int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		  fuse_req_handler handler, void *session)
 {

@@ -8,6 +8,7 @@
 #define VFSD_TRANSPORT_DEVFUSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fuse/req.h"
 #include "transport/devfuse_uring.h"
@@ -41,6 +42,16 @@ int devfuse_mount(const char *mountpoint, const char *source,
  * mountpoint; safe to call from a signal handler.
  */
 void devfuse_unmount(const char *mountpoint);
+
+/**
+ * FUSE passthrough (for fuse_session_opts.backing_open/close, with the
+ * device fd cast to the pointer): register fd, an open regular file, as a
+ * backing file with the kernel (FUSE_DEV_IOC_BACKING_OPEN, which needs
+ * CAP_SYS_ADMIN); its id (> 0) or -errno. Close drops the registration;
+ * files the kernel opened with it keep their backing file.
+ */
+int32_t devfuse_backing_open(void *devfd, int fd);
+void devfuse_backing_close(void *devfd, int32_t id);
 
 /**
  * Serve requests on fd until the kernel ends the connection (unmount or

@@ -66,6 +66,12 @@ server_pid() {
 	echo "${c:-$pid}"
 }
 
+# Bytes the server has read and written so far (rchar + wchar).
+server_io() {
+	awk '$1 == "rchar:" || $1 == "wchar:" { n += $2 } END { print n }' \
+		"/proc/$(server_pid)/io"
+}
+
 # read(2) calls the server has made so far.
 server_reads() {
 	awk '$1 == "syscr:" { print $2 }' "/proc/$(server_pid)/io"
@@ -87,6 +93,8 @@ esac
 
 "$guest_bin" host-prepare "$share" >"$work/prepare.log" 2>&1
 check "host-prepare filled the share" $? "$(tail -n 3 "$work/prepare.log")"
+# What the program asks to learn how the daemon was started.
+printf '%s\n' "${opts[@]}" >"$share/host/daemon-args"
 fuse_start "${opts[@]}"
 check "vfsd mounted the share on $mnt" $? "$(tail -n 5 "$log")"
 # The first request (INIT) decides; the mount answers only after it.
@@ -127,7 +135,15 @@ if [ "$mode" = passthrough ]; then
 		conv=notrunc 2>/dev/null
 	cmp -s "$share/pt.file" "$mnt/pt.file"
 	check "passthrough read sees the backing file's bytes" $?
-	rm -f "$mnt/pt.file"
+	# Neither the copy in nor the reads moved the bytes through the
+	# server: its rchar/wchar grew by far less than the 3 MiB file.
+	io_before=$(server_io)
+	cat "$mnt/pt.file" >/dev/null
+	head -c 3145728 /dev/urandom >"$mnt/pt.file2"
+	io_after=$(server_io)
+	check "3 MiB read and 3 MiB written without the server ($((io_after - io_before)) bytes through it)" \
+		"$([ $((io_after - io_before)) -lt 1048576 ]; echo $?)"
+	rm -f "$mnt/pt.file" "$mnt/pt.file2"
 fi
 
 fuse_e2e_round " ($mode)"
