@@ -17,11 +17,13 @@
 # the ratios of the medians. See bench/README.md for what is measured.
 #
 # Usage: bench/fuse.sh [-b BUILD] [-r ROUNDS] [-t SECONDS] [-p THREADS]
-#                      [-o RAW] [-q]
+#                      [-c CACHE] [-o RAW] [-q]
 #   -b   build directory holding src/cli/vfsd (default: build)
 #   -r   rounds (default 3)
 #   -t   seconds per fio run and per stat loop (default 5)
 #   -p   worker threads of vfsd (--thread-pool-size, default 4)
+#   -c   vfsd's --cache (default always: 86400 s timeouts, as
+#        passthrough_hp's default)
 #   -o   also keep the raw results (row target round value) in RAW
 #   -q   quick smoke run: 1 round, 1 s runs, smaller files and counts
 # Needs root (mount), fio (installed with apt-get if missing), cc, tar.
@@ -31,6 +33,7 @@ build=build
 rounds=3
 runtime=5
 threads=4
+cache=always
 keep=
 fio_size=256M
 nfiles=20000
@@ -38,16 +41,17 @@ ndirent=10000
 passes=5
 ntree=5000
 
-while getopts b:r:t:p:o:q opt; do
+while getopts b:r:t:p:c:o:q opt; do
 	case $opt in
 	b) build=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	t) runtime=$OPTARG ;;
 	p) threads=$OPTARG ;;
+	c) cache=$OPTARG ;;
 	o) keep=$OPTARG ;;
 	q) rounds=1; runtime=1; fio_size=64M; nfiles=2000; ndirent=2000
 	   passes=2; ntree=1000 ;;
-	*) sed -n '2,22p' "$0"; exit 2 ;;
+	*) sed -n '2,30p' "$0"; exit 2 ;;
 	esac
 done
 
@@ -164,7 +168,7 @@ if [ "$fdmax" != unlimited ] && [ "$nfiles" -gt $(( (fdmax - 2000) / 1000 * 1000
 	echo "bench/fuse.sh: open-file limit $fdmax: create/stat/unlink use $nfiles files" >&2
 fi
 mkdir -p "$work/plain" "$work/vfsd.share" "$work/hp.share"
-start_vfsd vfsd "$work/vfsd.share" auto
+start_vfsd vfsd "$work/vfsd.share" "$cache"
 start_vfsd vfsd-nc "$work/vfsd.share" never
 start_hp hp "$work/hp.share"
 start_hp hp-nc "$work/hp.share" --nocache
