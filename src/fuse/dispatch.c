@@ -230,23 +230,43 @@ static void dispatch_one(struct fuse_session *s, struct fuse_req *req,
  */
 #define DISPATCH_INLINE_IO_MAX (64u << 10)
 
+/*
+ * Copy len bytes at off of the request to dst: straight from the first
+ * buffer where it holds them (a virtio driver puts the header and the
+ * arguments there), else through a reader. False if the request is shorter.
+ */
+static bool dispatch_peek(const struct fuse_req *req, size_t off, void *dst,
+			  size_t len)
+{
+	struct fuse_reader r;
+
+	if (req->in_cnt && req->in[0].iov_len >= off + len) {
+		memcpy(dst, (const char *)req->in[0].iov_base + off, len);
+		return true;
+	}
+	fr_init(&r, req->in, req->in_cnt, SIZE_MAX);
+	return !fr_skip(&r, off) && !fr_read_obj(&r, dst, len);
+}
+
 bool dispatch_may_block(const struct fuse_req *req)
 {
 	struct fuse_in_header hdr;
 	struct fuse_read_in io;	/* size sits where fuse_write_in has it */
-	struct fuse_reader r;
 	const struct fuse_op_desc *op;
 
-	/* A hint only: dispatch_one() reads and checks everything again. */
-	fr_init(&r, req->in, req->in_cnt, SIZE_MAX);
-	if (fr_read_obj(&r, &hdr, sizeof(hdr)))
+	/*
+	 * A hint only, for every request a queue thread pops: dispatch_one()
+	 * reads and checks everything again where the request runs.
+	 */
+	if (!dispatch_peek(req, 0, &hdr, sizeof(hdr)))
 		return false;
 	op = dispatch_lookup(hdr.opcode);
 	if (!op)
 		return false;
 	if (op->flags & FOP_MAYBLOCK)
 		return true;
-	if (!(op->flags & FOP_BIGIO) || fr_read_obj(&r, &io, sizeof(io)))
+	if (!(op->flags & FOP_BIGIO) ||
+	    !dispatch_peek(req, sizeof(hdr), &io, sizeof(io)))
 		return false;
 	return io.size > DISPATCH_INLINE_IO_MAX;
 }
