@@ -296,6 +296,7 @@ static int serve_devfuse(const struct vfsd_options *o,
 		.max_write = max_write,
 		.spare_fds = ep->spare,
 		.uring = ep->uring,
+		.poll_max_ns = o->poll_max_us * 1000,
 	};
 	int ret;
 

@@ -121,6 +121,7 @@ struct devfuse_worker {
 	fuse_req_handler handler;
 	void *session;
 	struct devfuse_uring *uring;
+	uint64_t poll_max_ns;
 	atomic_bool *uring_started;	/* shared by the workers */
 };
 
@@ -191,7 +192,8 @@ static void devfuse_after_init(struct devfuse_worker *w, const char *in,
 	    !(((uint64_t)io.flags2 << 32) & FUSE_OVER_IO_URING) ||
 	    atomic_exchange(w->uring_started, true))
 		return;
-	ret = devfuse_uring_start(w->uring, w->handler, w->session);
+	ret = devfuse_uring_start(w->uring, w->handler, w->session,
+				  w->poll_max_ns);
 	if (ret < 0)
 		log_err("FUSE over io_uring: %s", strerror(-ret));
 }
@@ -287,6 +289,7 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		w[i].handler = handler;
 		w[i].session = session;
 		w[i].uring = opts->uring;
+		w[i].poll_max_ns = opts->poll_max_ns;
 		w[i].uring_started = &uring_started;
 		ret = thread_create_nosig(&w[i].thread, devfuse_worker_main,
 					  &w[i]);

@@ -27,6 +27,7 @@ struct devfuse_opts {
 	 * agrees FUSE_OVER_IO_URING, freed by devfuse_serve().
 	 */
 	struct devfuse_uring *uring;
+	uint64_t poll_max_ns;	/* the rings' threads' (--poll-max-us) */
 };
 
 /**

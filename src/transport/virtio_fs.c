@@ -45,7 +45,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,58 +355,30 @@ static int vfs_drain(struct vfs_qthread *qt, bool pooled)
 	return 0;
 }
 
-static uint64_t vfs_now_ns(void)
+/* For pw_poll(): a chain came (1), or the queue stops (-1). */
+static int vfs_ring_ready(void *arg)
 {
-	struct timespec ts;
+	struct vfs_qthread *qt = arg;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (vq_has_avail(&qt->srv->dev.q[qt->idx].vq))
+		return 1;
+	return vfs_stopping(qt) ? -1 : 0;
 }
 
-/* Spins between two sched_yield() of a polling queue thread (~1 us). */
-#define VFS_POLL_YIELD_SPINS 16u
-
 /*
- * The ring went empty at empty_ns: watch it for the poll window, kicks
- * suppressed. True if a chain came; *preempted if the clock jumped (the
- * core was taken from us, see poll_window.h).
+ * The ring went empty at empty_ns: watch it for the poll window with kicks
+ * suppressed. True if a chain came.
  */
 static bool vfs_poll_ring(struct vfs_qthread *qt, uint64_t empty_ns,
 			  bool *preempted)
 {
-	struct virtq *vq = &qt->srv->dev.q[qt->idx].vq;
-	uint64_t win = pw_window(&qt->pw), now = empty_ns, prev;
-	unsigned int spins = 0;
+	uint64_t win = pw_window(&qt->pw);
 
 	*preempted = false;
 	if (win == 0)
 		return false;
-	vq_suppress_notify(vq);
-	for (;;) {
-		if (vq_has_avail(vq))
-			return true;
-		if (vfs_stopping(qt))
-			return false;
-		/*
-		 * KVM polls only while its task is alone on the core
-		 * (single_task_running); from user space a yield now and
-		 * then is the nearest: a thread waiting for this core (the
-		 * front end's, maybe) gets it at once, and the clock jump
-		 * below ends our poll.
-		 */
-		if (++spins % VFS_POLL_YIELD_SPINS == 0)
-			sched_yield();
-		else
-			cpu_relax();
-		prev = now;
-		now = vfs_now_ns();
-		if (now - prev >= PW_PREEMPT_NS) {
-			*preempted = true;
-			return false;
-		}
-		if (now - empty_ns >= win)
-			return false;
-	}
+	vq_suppress_notify(&qt->srv->dev.q[qt->idx].vq);
+	return pw_poll(win, empty_ns, vfs_ring_ready, qt, preempted);
 }
 
 /*
@@ -519,9 +490,9 @@ static void *vfs_queue_thread(void *arg)
 		if (vfs_stopping(qt))
 			break;
 		if (polling) {
-			empty_ns = vfs_now_ns();
+			empty_ns = pw_now();
 			if (vfs_poll_ring(qt, empty_ns, &preempted)) {
-				pw_record(&qt->pw, vfs_now_ns() - empty_ns,
+				pw_record(&qt->pw, pw_now() - empty_ns,
 					  false);
 				continue;
 			}
@@ -532,7 +503,7 @@ static void *vfs_queue_thread(void *arg)
 		if (!vfs_wait_kick(qt, kick_fd))
 			break;
 		if (polling)
-			pw_record(&qt->pw, vfs_now_ns() - empty_ns, preempted);
+			pw_record(&qt->pw, pw_now() - empty_ns, preempted);
 	}
 	/* A restarted ring must not find kicks still suppressed. */
 	(void)vq_arm_notify(&q->vq);
