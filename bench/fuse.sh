@@ -1,8 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# vfsd over the host's /dev/fuse against libfuse's passthrough_ll and the
-# plain host directory (the limit), all in one file system under /tmp.
+# vfsd over the host's /dev/fuse against libfuse 3.18's passthrough_hp at
+# its best (FUSE over io_uring and kernel passthrough of reads and writes;
+# ../shared/peers/passthrough_hp-3.18.2) and the plain host directory (the
+# limit), all in one file system under /tmp. vfsd runs with what makes it
+# fastest on this kernel: FUSE over io_uring (on by itself where the
+# kernel allows it) and passthrough (--modcaps=+sys_admin). The bench sets
+# /sys/module/fuse/parameters/enable_uring to Y and puts it back after.
 # Workloads: fio (seq read/write 1 MiB, rand read/write 4 KiB, 1 and 4
 # jobs, psync, buffered), create/stat/unlink of many files, readdir of a
 # big directory, untar of a tree of small files, and the FUSE round trip
@@ -12,11 +17,13 @@
 # the ratios of the medians. See bench/README.md for what is measured.
 #
 # Usage: bench/fuse.sh [-b BUILD] [-r ROUNDS] [-t SECONDS] [-p THREADS]
-#                      [-o RAW] [-q]
+#                      [-c CACHE] [-o RAW] [-q]
 #   -b   build directory holding src/cli/vfsd (default: build)
 #   -r   rounds (default 3)
 #   -t   seconds per fio run and per stat loop (default 5)
 #   -p   worker threads of vfsd (--thread-pool-size, default 4)
+#   -c   vfsd's --cache (default always: 86400 s timeouts, as
+#        passthrough_hp's default)
 #   -o   also keep the raw results (row target round value) in RAW
 #   -q   quick smoke run: 1 round, 1 s runs, smaller files and counts
 # Needs root (mount), fio (installed with apt-get if missing), cc, tar.
@@ -26,6 +33,7 @@ build=build
 rounds=3
 runtime=5
 threads=4
+cache=always
 keep=
 fio_size=256M
 nfiles=20000
@@ -33,22 +41,26 @@ ndirent=10000
 passes=5
 ntree=5000
 
-while getopts b:r:t:p:o:q opt; do
+while getopts b:r:t:p:c:o:q opt; do
 	case $opt in
 	b) build=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	t) runtime=$OPTARG ;;
 	p) threads=$OPTARG ;;
+	c) cache=$OPTARG ;;
 	o) keep=$OPTARG ;;
 	q) rounds=1; runtime=1; fio_size=64M; nfiles=2000; ndirent=2000
 	   passes=2; ntree=1000 ;;
-	*) sed -n '2,22p' "$0"; exit 2 ;;
+	*) sed -n '2,30p' "$0"; exit 2 ;;
 	esac
 done
 
 cd "$(dirname "$0")/.."
 vfsd=$build/src/cli/vfsd
-pll_src=/usr/share/doc/libfuse3-dev/examples/passthrough_ll.c
+hp=${PASSTHROUGH_HP:-../shared/peers/passthrough_hp-3.18.2}
+uring_param=/sys/module/fuse/parameters/enable_uring
+uring_was=
+[ -x "$hp" ] || { echo "bench/fuse.sh: missing $hp (see ../shared/peers/README.md)" >&2; exit 1; }
 [ -x "$vfsd" ] || { echo "bench/fuse.sh: missing $vfsd (build first)" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "bench/fuse.sh: needs root to mount" >&2; exit 1; }
 if ! command -v fio >/dev/null; then
@@ -73,6 +85,7 @@ cleanup() {
 		fi
 	done
 	rm -rf "$work"
+	[ -z "$uring_was" ] || echo "$uring_was" >"$uring_param"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -81,15 +94,11 @@ trap 'exit 143' TERM
 # --- tools -------------------------------------------------------------
 
 cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$work/metabench" bench/metabench.c
-src=$pll_src
-if [ ! -f "$src" ] && [ -f "$src.gz" ]; then
-	gzip -dc "$src.gz" >"$work/passthrough_ll.c"
-	src=$work/passthrough_ll.c
-fi
-# shellcheck disable=SC2046
-gcc -O2 -o "$work/passthrough_ll" "$src" $(pkg-config fuse3 --cflags --libs)
 metabench=$work/metabench
-pll=$work/passthrough_ll
+if [ -w "$uring_param" ]; then
+	uring_was=$(cat "$uring_param")
+	echo Y >"$uring_param"
+fi
 
 # A tree of small files, packed once; each untar run unpacks it afresh.
 mk_tree() {
@@ -129,20 +138,22 @@ start_vfsd() { # NAME SHARE CACHE
 	mkdir -p "$mnt"
 	mnts="$mnts $mnt"
 	"$vfsd" --fuse-mount="$mnt" --shared-dir="$2" --cache="$3" \
-		--thread-pool-size="$threads" >"$work/$1.log" 2>&1 &
+		--thread-pool-size="$threads" --modcaps=+sys_admin \
+		>"$work/$1.log" 2>&1 &
 	pids="$pids $!"
 	wait_mounted "$mnt" $! "$work/$1.log"
 }
 
-start_pll() { # NAME SHARE CACHE-OPTIONS
-	local mnt=$work/$1.mnt
+start_hp() { # NAME SHARE [OPTION...]
+	local name=$1 mnt=$work/$1.mnt share=$2
+	shift 2
 	mkdir -p "$mnt"
 	mnts="$mnts $mnt"
-	# xattr: vfsd serves extended attributes by default, so does this
-	"$pll" -f -o "source=$2,$3,allow_other,xattr" "$mnt" \
-		>"$work/$1.log" 2>&1 &
+	# shellcheck disable=SC2086 # the io_uring option is two words or none
+	"$hp" --foreground -o allow_other ${uring_was:+-o io_uring} "$@" \
+		"$share" "$mnt" >"$work/$name.log" 2>&1 &
 	pids="$pids $!"
-	wait_mounted "$mnt" $! "$work/$1.log"
+	wait_mounted "$mnt" $! "$work/$name.log"
 }
 
 # Both daemons keep an O_PATH fd per inode the kernel knows, and 20000
@@ -156,13 +167,16 @@ if [ "$fdmax" != unlimited ] && [ "$nfiles" -gt $(( (fdmax - 2000) / 1000 * 1000
 	nfiles=$(( (fdmax - 2000) / 1000 * 1000 ))
 	echo "bench/fuse.sh: open-file limit $fdmax: create/stat/unlink use $nfiles files" >&2
 fi
-mkdir -p "$work/plain" "$work/vfsd.share" "$work/pll.share"
-start_vfsd vfsd "$work/vfsd.share" auto
+mkdir -p "$work/plain" "$work/vfsd.share" "$work/hp.share"
+start_vfsd vfsd "$work/vfsd.share" "$cache"
 start_vfsd vfsd-nc "$work/vfsd.share" never
-start_pll pll "$work/pll.share" cache=auto
-start_pll pll-nc "$work/pll.share" cache=never,timeout=0
+start_hp hp "$work/hp.share"
+start_hp hp-nc "$work/hp.share" --nocache
+for l in vfsd hp; do
+	grep -h "io_uring\|passthrough\|uring" "$work/$l.log" | sed "s/^/$l: /" >&2
+done
 
-targets="plain vfsd pll"
+targets="plain vfsd hp"
 dir_of() { # TARGET [nc]: where the workload runs
 	case $1 in
 	plain) echo "$work/plain" ;;
@@ -322,7 +336,7 @@ ratio() {
 }
 
 printf '%-24s %-9s %-24s %-24s %-24s %6s %6s %6s\n' workload unit \
-	plain vfsd passthrough_ll v/plain p/plain v/p
+	plain vfsd passthrough_hp v/plain h/plain v/h
 while IFS=$'\t' read -r w unit; do
 	line=$(printf '%-24s %-9s' "$w" "$unit")
 	declare -A med=()
@@ -337,8 +351,8 @@ while IFS=$'\t' read -r w unit; do
 		line="$line $(printf '%-24s' "$cell")"
 	done
 	line="$line $(printf '%6s %6s %6s' "$(ratio "${med[vfsd]}" "${med[plain]}")" \
-		"$(ratio "${med[pll]}" "${med[plain]}")" \
-		"$(ratio "${med[vfsd]}" "${med[pll]}")")"
+		"$(ratio "${med[hp]}" "${med[plain]}")" \
+		"$(ratio "${med[vfsd]}" "${med[hp]}")")"
 	echo "$line"
 	unset med
 done <"$rows"

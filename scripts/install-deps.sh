@@ -8,6 +8,8 @@ packages=(
 	gcc libc6-dev meson ninja-build pkg-config libcmocka-dev
 	# the sandbox: seccomp filter and capability sets
 	libseccomp-dev libcap-ng-dev
+	# FUSE over io_uring on the host mount (--fuse-mount)
+	liburing-dev
 	# end-to-end tests and the demo: a TCG guest, QEMU's virtiofsd as the
 	# reference peer, busybox for the guest's userland
 	qemu-system-x86 qemu-system-common busybox-static cpio kmod

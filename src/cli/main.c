@@ -44,6 +44,8 @@
 
 /* Upper bound of --fuse-mount workers (their fds are opened up front). */
 #define VFSD_MAX_DEVFUSE_THREADS 64
+/* Largest READ or WRITE the session offers. */
+#define VFSD_MAX_WRITE (1u << 20)
 
 static bool test_seccomp_violation;
 
@@ -92,6 +94,43 @@ static unsigned int devfuse_threads(const struct vfsd_options *o)
 	return n > VFSD_MAX_DEVFUSE_THREADS ? VFSD_MAX_DEVFUSE_THREADS : n;
 }
 
+/*
+ * Workers of the default (mixed) mode: the queue threads serve the quick
+ * requests, so these only run what may block; one per CPU lets large I/O
+ * copy on every core.
+ */
+static unsigned int vhost_pool_size(const struct vfsd_options *o)
+{
+	long n;
+
+	if (o->thread_pool_size_set)
+		return o->thread_pool_size;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 2 ? 2 : n > 8 ? 8 : (unsigned int)n;
+}
+
+/*
+ * FUSE passthrough on the host mount: the kernel reads and writes opened
+ * regular files itself. Only where the server keeps CAP_SYS_ADMIN in the
+ * host's user namespace (--modcaps=+sys_admin as root), which
+ * FUSE_DEV_IOC_BACKING_OPEN wants, and where no policy of ours must see
+ * each write: --min-free-space/--min-free-inodes reserve, --readonly
+ * refuses, an xattr map may rename security.capability.
+ */
+static void fuse_passthrough_opts(const struct vfsd_options *o,
+				  caps_set_t caps, int devfd,
+				  struct fuse_session_opts *s)
+{
+	if (!o->fuse_mount || rootless || !((caps >> CAP_SYS_ADMIN) & 1) ||
+	    o->min_free_space || o->min_free_inodes || o->readonly ||
+	    o->xattrmap)
+		return;
+	s->passthrough = true;
+	s->backing_open = devfuse_backing_open;
+	s->backing_close = devfuse_backing_close;
+	s->backing_arg = (void *)(intptr_t)devfd;
+}
+
 static void session_opts_from(const struct vfsd_options *o,
 			      struct fuse_session_opts *s)
 {
@@ -114,9 +153,9 @@ static void session_opts_from(const struct vfsd_options *o,
 	/* One thread always stays free to serve the unlock a waiter needs. */
 	if (o->fuse_mount)
 		s->lock_waiters_max = devfuse_threads(o) - 1;
-	else if (o->thread_pool_size)
-		s->lock_waiters_max = o->thread_pool_size - 1;
-	s->max_write = 1u << 20;
+	else if (vhost_pool_size(o))
+		s->lock_waiters_max = vhost_pool_size(o) - 1;
+	s->max_write = VFSD_MAX_WRITE;
 	s->max_readahead = 1u << 20;
 	s->stats = o->stats_socket != NULL;
 }
@@ -126,6 +165,8 @@ struct endpoint {
 	int fd;			/* listening socket or /dev/fuse */
 	unsigned int nspare;
 	int spare[VFSD_MAX_DEVFUSE_THREADS];	/* /dev/fuse clones */
+	/* FUSE over io_uring, made before confinement; NULL without. */
+	struct devfuse_uring *uring;
 	int stats_fd;		/* --stats-socket listener, or -1 */
 	int lock_fd;		/* SOCKET.pid, locked; -1 without a path */
 	/* The server must clean up on the host itself (no supervisor). */
@@ -203,7 +244,10 @@ static int serve_vhost_user(const struct vfsd_options *o,
 			    struct fuse_session *session)
 {
 	struct virtio_fs_opts topts = {
-		.thread_pool_size = o->thread_pool_size,
+		.thread_pool_size = vhost_pool_size(o),
+		.may_block = o->thread_pool_size_set ? NULL :
+			     fuse_session_may_block,
+		.poll_max_ns = o->poll_max_us * 1000,
 		.tag = o->tag,
 	};
 	int ret;
@@ -251,6 +295,8 @@ static int serve_devfuse(const struct vfsd_options *o,
 		.threads = ep->nspare + 1,
 		.max_write = max_write,
 		.spare_fds = ep->spare,
+		.uring = ep->uring,
+		.poll_max_ns = o->poll_max_us * 1000,
 	};
 	int ret;
 
@@ -525,6 +571,12 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 	popts.xattrmap = xmap;
 	open_endpoint(o, &ep, lock_fd);
 	split_off_server(o, &ep);
+	/*
+	 * The server's own rings (the supervisor must not hold the device
+	 * through them), made while io_uring_setup() is still allowed.
+	 */
+	if (o->fuse_mount)
+		ep.uring = devfuse_uring_prepare(ep.fd, VFSD_MAX_WRITE);
 	/* In the server: /proc/self is now this process. */
 	private_mounts(o);
 	fs = open_share(&popts, &err);
@@ -532,6 +584,8 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 		fatal("cannot open shared directory '%s': %s", o->shared_dir,
 		      strerror(err));
 	session_opts_from(o, &sopts);
+	sopts.io_uring = ep.uring != NULL;
+	fuse_passthrough_opts(o, caps, ep.fd, &sopts);
 	session = fuse_session_new(&pt_ops, fs, &sopts);
 	if (!session)
 		fatal("cannot create FUSE session: %s", strerror(errno));

@@ -165,6 +165,7 @@ int opt_set_thread_pool(struct vfsd_options *o, const char *val, char *err,
 		return opt_fail(err, errlen,
 				"invalid thread pool size '%s' (0 to 1024)", val);
 	o->thread_pool_size = (unsigned int)v;
+	o->thread_pool_size_set = true;
 	return 0;
 }
 

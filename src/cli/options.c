@@ -25,6 +25,7 @@ enum {
 	OPT_SECCOMP,
 	OPT_MODCAPS,
 	OPT_THREAD_POOL_SIZE,
+	OPT_POLL_MAX_US,
 	OPT_RLIMIT_NOFILE,
 	OPT_LOG_LEVEL,
 	OPT_SYSLOG,
@@ -99,6 +100,7 @@ static const struct option supported_opts[] = {
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "modcaps", required_argument, NULL, OPT_MODCAPS },
 	{ "thread-pool-size", required_argument, NULL, OPT_THREAD_POOL_SIZE },
+	{ "poll-max-us", required_argument, NULL, OPT_POLL_MAX_US },
 	{ "rlimit-nofile", required_argument, NULL, OPT_RLIMIT_NOFILE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
@@ -150,6 +152,7 @@ static void options_defaults(struct vfsd_options *o)
 	o->log_level = LOG_LVL_INFO;
 	/* Bounded fds by default: see docs/ARCHITECTURE.md, "Inode fds". */
 	o->inode_file_handles = INODE_FH_PREFER;
+	o->poll_max_us = VFSD_POLL_MAX_US_DEFAULT;
 }
 
 static struct option *build_longopts(void)
@@ -287,6 +290,13 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		return opt_set_modcaps(o, arg, err, errlen);
 	case OPT_THREAD_POOL_SIZE:
 		return opt_set_thread_pool(o, arg, err, errlen);
+	case OPT_POLL_MAX_US:
+		if (opt_parse_u64(arg, VFSD_POLL_MAX_US_LIMIT, &v))
+			return opt_fail(err, errlen,
+					"invalid --poll-max-us '%s' (0 to %u)",
+					arg, VFSD_POLL_MAX_US_LIMIT);
+		o->poll_max_us = v;
+		return 0;
 	case OPT_RLIMIT_NOFILE:
 		/* 0 leaves the limit alone, as in virtiofsd. */
 		if (opt_parse_u64(arg, UINT32_MAX, &v))

@@ -42,6 +42,13 @@ enum vfsd_action {
 	VFSD_PRINT_CAPABILITIES,
 };
 
+/*
+ * --poll-max-us: KVM's halt polling waits up to 200 us; a queue thread's
+ * window adapts below this bound (transport/poll_window.h).
+ */
+#define VFSD_POLL_MAX_US_DEFAULT 100u
+#define VFSD_POLL_MAX_US_LIMIT 10000u
+
 struct vfsd_options {
 	enum vfsd_action action;
 
@@ -108,6 +115,13 @@ struct vfsd_options {
 	bool announce_submounts;	/* FUSE_SUBMOUNTS; default on */
 
 	unsigned int thread_pool_size;
+	/*
+	 * Unset: the queue threads serve quick requests and hand those that
+	 * may block to a pool (transport/virtio_fs.h, may_block).
+	 */
+	bool thread_pool_size_set;
+	/* --poll-max-us: longest poll of an empty ring; 0 = never poll. */
+	uint64_t poll_max_us;
 	/* Unset: raise the soft limit to the hard one; 0: leave it alone. */
 	uint64_t rlimit_nofile;
 	bool rlimit_nofile_set;

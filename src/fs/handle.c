@@ -18,6 +18,8 @@ static void handle_discard(struct pt_handle *h)
 
 static void handle_free(struct pt_handle *h)
 {
+	if (h->release_hook)
+		h->release_hook(h->hook_arg, h->hook_key);
 	if (close(h->fd))
 		log_warn("close handle %llu: %d", (unsigned long long)h->fh,
 			 errno);

@@ -58,6 +58,15 @@ struct pt_handle {
 	 */
 	atomic_uint caps_seen;
 
+	/*
+	 * Called with (hook_arg, hook_key) when the handle goes, or NULL:
+	 * a file given to the kernel for passthrough (fs/pt_backing.c) lets
+	 * go of its inode's backing file. Set once, under a reference.
+	 */
+	void (*release_hook)(void *arg, uint64_t key);
+	void *hook_arg;
+	uint64_t hook_key;
+
 	/* HANDLE_DIR only. */
 	pthread_mutex_t dir_lock;
 	struct pt_dirstate dir; /* protected by dir_lock */

@@ -230,6 +230,9 @@ struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
 	e = pt_locks_new(&fs->locks);
 	if (e)
 		goto fail_locks;
+	e = pt_backings_new(fs);
+	if (e)
+		goto fail_backings;
 	fs->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fs->proc_fd < 0) {
 		e = errno;
@@ -269,6 +272,8 @@ struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
 fail_root:
 	close(fs->proc_fd);
 fail_proc:
+	pt_backings_free(fs);
+fail_backings:
 	pt_locks_free(fs);
 fail_locks:
 	handle_table_fini(&fs->handles);
@@ -289,6 +294,7 @@ void pt_free(struct pt_fs *fs)
 		return;
 	pt_locks_free(fs);
 	handle_table_fini(&fs->handles);
+	pt_backings_free(fs);
 	inode_put(&fs->inodes, fs->root);
 	inode_table_fini(&fs->inodes);
 	pt_policy_fini(&fs->policy);
@@ -351,6 +357,7 @@ const struct vfs_ops pt_ops = {
 	.write = pt_op_write,
 	.flush = pt_op_flush,
 	.release = pt_op_release,
+	.passthrough = pt_op_passthrough,
 	.fsync = pt_op_fsync,
 	.fallocate = pt_op_fallocate,
 	.lseek = pt_op_lseek,

@@ -24,6 +24,7 @@ struct pt_fs {
 	struct inode_table inodes;
 	struct handle_table handles;
 	struct pt_locks *locks;	/* POSIX lock owners (pt_lock.c) */
+	struct pt_backings *backings;	/* FUSE passthrough (pt_backing.c) */
 	struct pt_policy policy;	/* fixed at pt_new() but for its cache */
 	const struct xattrmap *xattrmap;	/* fixed at pt_new(); or NULL */
 
@@ -197,6 +198,10 @@ int pt_op_flush(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		uint64_t fh, uint64_t lock_owner);
 int pt_op_release(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		  uint64_t fh);
+int pt_op_passthrough(void *fs, uint64_t nodeid, uint64_t fh,
+		      int32_t (*attach)(void *arg, int fd),
+		      void (*detach)(void *arg, int32_t id), void *arg,
+		      int32_t *id);
 int pt_op_fsync(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		uint64_t fh, bool datasync);
 int pt_op_fallocate(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
@@ -218,6 +223,10 @@ int pt_op_fsyncdir(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 int pt_locks_new(struct pt_locks **out);
 /** Close every owner's description (guest gone); none may be in use. */
 void pt_locks_free(struct pt_fs *fs);
+
+/* FUSE passthrough's backing files, one per inode (pt_backing.c). */
+int pt_backings_new(struct pt_fs *fs);
+void pt_backings_free(struct pt_fs *fs);
 /** Drop every owner's locks (a new connection starts with none). */
 void pt_locks_clear(struct pt_fs *fs);
 /** The guest closed a file of owner's: its locks on nodeid go. */

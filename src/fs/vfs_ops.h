@@ -227,6 +227,18 @@ struct vfs_ops {
 		     uint64_t fh, uint64_t lock_owner);
 	int (*release)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		       uint64_t fh);
+	/**
+	 * FUSE passthrough: the backing file for the file open handle fh of
+	 * nodeid names, if it is a regular file (decided on its fd). One per
+	 * inode: the first open registers it with attach(arg, fd) (the
+	 * kernel's backing id, > 0, or -errno), the last handle to go drops
+	 * it with detach(arg, id). 0 with *id set, or a positive errno
+	 * (EINVAL: not a regular file, or set-user/group-ID).
+	 */
+	int (*passthrough)(void *fs, uint64_t nodeid, uint64_t fh,
+			   int32_t (*attach)(void *arg, int fd),
+			   void (*detach)(void *arg, int32_t id), void *arg,
+			   int32_t *id);
 	int (*fsync)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		     uint64_t fh, bool datasync);
 	int (*fallocate)(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,

@@ -17,6 +17,8 @@ enum {
 	FOP_HIPRIO = 1u << 1,	/* allowed on the hiprio queue */
 	FOP_PREINIT = 1u << 2,	/* allowed before INIT */
 	FOP_NEWFILE = 1u << 3,	/* makes a file owned by the caller */
+	FOP_MAYBLOCK = 1u << 4,	/* can take long: a worker runs it */
+	FOP_BIGIO = 1u << 5,	/* READ/WRITE: FOP_MAYBLOCK when large */
 };
 
 struct fuse_op_desc {
@@ -28,6 +30,13 @@ struct fuse_op_desc {
 
 /** The table entry for an opcode, NULL if we do not handle it. */
 const struct fuse_op_desc *dispatch_lookup(uint32_t opcode);
+
+/**
+ * Whether req may take long (fsync, a lock wait, a big directory listing,
+ * large I/O): the transport gives it to a worker rather than make quick
+ * requests wait behind it. Reads only what it needs; never fails.
+ */
+bool dispatch_may_block(const struct fuse_req *req);
 
 /** Process one request: the body of fuse_session_process(). */
 void dispatch_request(struct fuse_session *s, struct fuse_req *req);

@@ -25,7 +25,7 @@ void op_opendir(struct fuse_call *c)
 		reply_err(c, err);
 		return;
 	}
-	if (reply_open(c, fh, ops_open_flags(c->s, true)) && ops->releasedir)
+	if (reply_open(c, fh, ops_open_flags(c->s, true), 0) && ops->releasedir)
 		ops->releasedir(c->s->fs, &c->ctx, c->hdr.nodeid, fh);
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuse/fuse_kernel_ext.h"
 #include "fuse/ops.h"
 #include "fuse/reply.h"
 #include "util/log.h"
@@ -25,10 +26,41 @@ static uint32_t ops_vfs_open_flags(struct fuse_call *c, uint32_t flags,
 	return flags;
 }
 
+/*
+ * With FUSE_PASSTHROUGH agreed and page caching on: the kernel gets the
+ * opened file itself and reads and writes it without a request. Returns
+ * the open flags to answer with; *id the backing id, 0 for none.
+ */
+static uint32_t ops_passthrough(struct fuse_call *c, uint64_t nodeid,
+				uint64_t fh, int32_t *id)
+{
+	struct fuse_session *s = c->s;
+	uint32_t flags = ops_open_flags(s, false);
+	int err;
+
+	*id = 0;
+	if (!c->conn.passthrough || !s->ops->passthrough ||
+	    (flags & FOPEN_DIRECT_IO) ||
+	    atomic_load_explicit(&s->passthrough_off, memory_order_relaxed))
+		return flags;
+	err = s->ops->passthrough(s->fs, nodeid, fh, s->opts.backing_open,
+				  s->opts.backing_close, s->opts.backing_arg,
+				  id);
+	if (err == EPERM && !atomic_exchange(&s->passthrough_off, true))
+		log_warn("FUSE passthrough off: the kernel refused a backing "
+			 "file (no CAP_SYS_ADMIN; --modcaps=+sys_admin keeps it)");
+	/* The kernel refuses the page-cache flags beside passthrough. */
+	return err ? flags :
+		     (flags & ~(uint32_t)(FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR)) |
+			     FOPEN_PASSTHROUGH;
+}
+
 void op_open(struct fuse_call *c)
 {
 	const struct vfs_ops *ops = c->s->ops;
 	struct fuse_open_in in;
+	uint32_t flags;
+	int32_t id;
 	uint64_t fh;
 	int err;
 
@@ -42,8 +74,9 @@ void op_open(struct fuse_call *c)
 		reply_err(c, err);
 		return;
 	}
+	flags = ops_passthrough(c, c->hdr.nodeid, fh, &id);
 	/* The kernel never saw the handle: nobody else will release it. */
-	if (reply_open(c, fh, ops_open_flags(c->s, false)) && ops->release)
+	if (reply_open(c, fh, flags, id) && ops->release)
 		ops->release(c->s->fs, &c->ctx, c->hdr.nodeid, fh);
 }
 
@@ -55,6 +88,8 @@ void op_create(struct fuse_call *c)
 	struct secctx sc = { .value = NULL };
 	char name[NAME_MAX + 1];
 	struct vfs_entry e;
+	uint32_t flags;
+	int32_t id;
 	uint64_t fh;
 	int err;
 
@@ -74,7 +109,8 @@ void op_create(struct fuse_call *c)
 		reply_err(c, err);
 		return;
 	}
-	if (reply_create(c, &e, fh, ops_open_flags(c->s, false))) {
+	flags = ops_passthrough(c, e.nodeid, fh, &id);
+	if (reply_create(c, &e, fh, flags, id)) {
 		if (ops->release)
 			ops->release(c->s->fs, &c->ctx, e.nodeid, fh);
 		if (ops->forget)

@@ -88,7 +88,7 @@ void op_tmpfile(struct fuse_call *c)
 		reply_err(c, err);
 		return;
 	}
-	if (reply_create(c, &e, fh, ops_open_flags(c->s, false))) {
+	if (reply_create(c, &e, fh, ops_open_flags(c->s, false), 0)) {
 		if (ops->release)
 			ops->release(c->s->fs, &c->ctx, e.nodeid, fh);
 		if (ops->forget)

@@ -158,18 +158,21 @@ void reply_attr(struct fuse_call *c, const struct stat *st)
 	(void)reply_buf(c, &o, sizeof(o));
 }
 
-int reply_open(struct fuse_call *c, uint64_t fh, uint32_t open_flags)
+int reply_open(struct fuse_call *c, uint64_t fh, uint32_t open_flags,
+	       int32_t backing_id)
 {
 	struct fuse_open_out o;
 
 	memset(&o, 0, sizeof(o));
 	o.fh = fh;
 	o.open_flags = open_flags;
+	/* 7.40's backing_id, where 7.38 has padding. */
+	memcpy(&o.padding, &backing_id, sizeof(o.padding));
 	return reply_buf(c, &o, sizeof(o));
 }
 
 int reply_create(struct fuse_call *c, const struct vfs_entry *e, uint64_t fh,
-		 uint32_t open_flags)
+		 uint32_t open_flags, int32_t backing_id)
 {
 	struct fuse_entry_out eo;
 	struct fuse_open_out oo;
@@ -182,6 +185,7 @@ int reply_create(struct fuse_call *c, const struct vfs_entry *e, uint64_t fh,
 	memset(&oo, 0, sizeof(oo));
 	oo.fh = fh;
 	oo.open_flags = open_flags;
+	memcpy(&oo.padding, &backing_id, sizeof(oo.padding));
 	return reply_parts(c, parts, 2);
 }
 

@@ -34,9 +34,11 @@ int reply_buf(struct fuse_call *c, const void *arg, size_t size);
 
 int reply_entry(struct fuse_call *c, const struct vfs_entry *e);
 void reply_attr(struct fuse_call *c, const struct stat *st);
-int reply_open(struct fuse_call *c, uint64_t fh, uint32_t open_flags);
+/* backing_id: FUSE_PASSTHROUGH's (with FOPEN_PASSTHROUGH), else 0. */
+int reply_open(struct fuse_call *c, uint64_t fh, uint32_t open_flags,
+	       int32_t backing_id);
 int reply_create(struct fuse_call *c, const struct vfs_entry *e, uint64_t fh,
-		 uint32_t open_flags);
+		 uint32_t open_flags, int32_t backing_id);
 /** Body copied from buf (READLINK). */
 void reply_data(struct fuse_call *c, const void *buf, size_t len);
 void reply_statfs(struct fuse_call *c, const struct statvfs *st);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fuse/dispatch.h"
+#include "fuse/fuse_kernel_ext.h"
 #include "fuse/ops.h"
 #include "fuse/reply.h"
 #include "fuse/session.h"
@@ -98,6 +99,12 @@ void fuse_session_process(void *session, struct fuse_req *req)
 	dispatch_request(session, req);
 }
 
+bool fuse_session_may_block(void *session, const struct fuse_req *req)
+{
+	(void)session;
+	return dispatch_may_block(req);
+}
+
 const struct fuse_stats *fuse_session_stats(const struct fuse_session *s)
 {
 	return s->stats;
@@ -153,6 +160,11 @@ static uint64_t session_offered_flags(const struct fuse_session *s)
 		want |= FUSE_SUBMOUNTS;
 	if (s->opts.allow_mmap)
 		want |= FUSE_DIRECT_IO_ALLOW_MMAP;
+	if (s->opts.io_uring)
+		want |= FUSE_OVER_IO_URING;
+	/* The kernel turns the writeback cache off beside passthrough. */
+	if (s->opts.passthrough && !s->opts.writeback)
+		want |= FUSE_PASSTHROUGH;
 	return want;
 }
 
@@ -182,6 +194,10 @@ static void session_negotiate(const struct fuse_session *s,
 	ag->security_ctx = agreed & FUSE_SECURITY_CTX;
 	ag->setxattr_ext = agreed & FUSE_SETXATTR_EXT;
 	ag->submounts = agreed & FUSE_SUBMOUNTS;
+	ag->passthrough = agreed & FUSE_PASSTHROUGH;
+	/* A backing file may not itself be a stacked one (overlayfs, FUSE). */
+	if (ag->passthrough)
+		out->unused[FUSE_INIT_OUT_MAX_STACK_DEPTH_IDX] = 1;
 
 	out->minor = in->minor < FUSE_KERNEL_MINOR_VERSION ?
 			     in->minor : FUSE_KERNEL_MINOR_VERSION;
@@ -258,6 +274,10 @@ void op_init(struct fuse_call *c)
 		out_size = FUSE_COMPAT_22_INIT_OUT_SIZE;
 	log_info("FUSE %u.%u agreed: flags %#x flags2 %#x max_write %u",
 		 out.major, out.minor, out.flags, out.flags2, out.max_write);
+	if (c->s->opts.passthrough)
+		log_info("FUSE passthrough %s",
+			 ((uint64_t)out.flags2 << 32) & FUSE_PASSTHROUGH ?
+				 "on" : "not offered by the kernel");
 	(void)reply_buf(c, &out, out_size);
 }
 

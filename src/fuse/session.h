@@ -36,6 +36,17 @@ struct fuse_session_opts {
 	bool posix_lock;	/* offer FUSE_POSIX_LOCKS */
 	bool flock;		/* offer FUSE_FLOCK_LOCKS */
 	bool submounts;		/* offer FUSE_SUBMOUNTS (--announce-submounts) */
+	bool io_uring;		/* offer FUSE_OVER_IO_URING (transport's rings) */
+	/*
+	 * Offer FUSE_PASSTHROUGH: regular files opened with caching on are
+	 * handed to the kernel with backing_open(backing_arg, fd) (the
+	 * transport's FUSE_DEV_IOC_BACKING_OPEN), closed again with
+	 * backing_close when their handle goes.
+	 */
+	bool passthrough;
+	int32_t (*backing_open)(void *arg, int fd);
+	void (*backing_close)(void *arg, int32_t id);
+	void *backing_arg;
 	/*
 	 * How many SETLKW/blocking flock requests may wait for a lock at
 	 * once, each blocking the thread that serves it. The transport's
@@ -64,6 +75,9 @@ void fuse_session_free(struct fuse_session *s);
 
 /** The fuse_req_handler the transports call; thread-safe. */
 void fuse_session_process(void *session, struct fuse_req *req);
+
+/** For virtio_fs_opts.may_block: whether req may wait long. */
+bool fuse_session_may_block(void *session, const struct fuse_req *req);
 
 /** The session's metrics, NULL unless opts.stats was set. */
 const struct fuse_stats *fuse_session_stats(const struct fuse_session *s);

@@ -38,6 +38,8 @@ struct fuse_session {
 	 * Written only with reset_lock held.
 	 */
 	_Atomic uint64_t agreed;
+	/* Set when the kernel refused a backing file: no more attempts. */
+	atomic_bool passthrough_off;
 	/*
 	 * Serialises INIT and DESTROY with each other, and nothing else:
 	 * requests in flight never take it, so one that waits (a SETLKW, a
@@ -75,12 +77,14 @@ struct fuse_agreed {
 	bool security_ctx;	/* CREATE, MKDIR, MKNOD, SYMLINK carry contexts */
 	bool setxattr_ext;	/* 7.33 fuse_setxattr_in */
 	bool submounts;		/* FUSE_ATTR_SUBMOUNT agreed */
+	bool passthrough;	/* FUSE_PASSTHROUGH agreed */
 };
 
 static inline uint64_t session_agreed_pack(const struct fuse_agreed *a)
 {
 	return (uint64_t)a->max_write | (uint64_t)a->security_ctx << 32 |
-	       (uint64_t)a->setxattr_ext << 33 | (uint64_t)a->submounts << 34;
+	       (uint64_t)a->setxattr_ext << 33 | (uint64_t)a->submounts << 34 |
+	       (uint64_t)a->passthrough << 35;
 }
 
 static inline void session_agreed_unpack(uint64_t w, struct fuse_agreed *a)
@@ -89,6 +93,7 @@ static inline void session_agreed_unpack(uint64_t w, struct fuse_agreed *a)
 	a->security_ctx = (w >> 32) & 1;
 	a->setxattr_ext = (w >> 33) & 1;
 	a->submounts = (w >> 34) & 1;
+	a->passthrough = (w >> 35) & 1;
 }
 
 /** One request in flight: lives on the processing thread's stack. */

@@ -2,10 +2,13 @@
 /*
  * Request metrics. Every counter is a relaxed atomic: the numbers are for
  * people and scrapers, nothing orders other memory by them, and a relaxed
- * add is a single locked instruction with no fence. Rendering reads the
- * same counters one by one, so a snapshot is exact only when idle.
+ * add is a single locked instruction with no fence. Each thread adds to a
+ * shard of its own (no cache line shared between cores on the request
+ * path); rendering adds the shards up counter by counter, so a snapshot is
+ * exact only when idle.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,13 +29,37 @@ struct fuse_op_stats {
 	counter_t hist[FUSE_STATS_NBUCKETS];
 };
 
-struct fuse_stats {
+/* One thread's counters (or a few threads', past FUSE_STATS_SHARDS). */
+struct stats_shard {
 	struct fuse_op_stats op[FUSE_STATS_NOPS];
 	counter_t by_errno[FUSE_STATS_NERRNO];
 	counter_t bytes_read;
 	counter_t bytes_written;
-	atomic_int_fast64_t in_flight;
+	atomic_int_fast64_t in_flight;	/* may go negative; the sum may not */
+} __attribute__((aligned(64)));
+
+/*
+ * Threads that serve requests at once on different cores would bounce one
+ * line of counters between them on every request; each records into a
+ * shard of its own instead, and a snapshot adds the shards up.
+ */
+#define FUSE_STATS_SHARDS 16u
+
+struct fuse_stats {
+	struct stats_shard shard[FUSE_STATS_SHARDS];
 };
+
+static atomic_uint stats_next_shard;
+static _Thread_local unsigned int stats_my_shard = UINT_MAX;
+
+static struct stats_shard *my_shard(struct fuse_stats *st)
+{
+	if (unlikely(stats_my_shard == UINT_MAX))
+		stats_my_shard = atomic_fetch_add_explicit(&stats_next_shard, 1,
+							   memory_order_relaxed) %
+				 FUSE_STATS_SHARDS;
+	return &st->shard[stats_my_shard];
+}
 
 static void add(counter_t *c, uint64_t n)
 {
@@ -46,8 +73,13 @@ static uint64_t get(const counter_t *c)
 
 struct fuse_stats *fuse_stats_new(void)
 {
+	struct fuse_stats *st;
+
 	/* Zeroed memory is a valid initial state for these atomics. */
-	return calloc(1, sizeof(struct fuse_stats));
+	if (posix_memalign((void **)&st, 64, sizeof(*st)))
+		return NULL;
+	memset(st, 0, sizeof(*st));
+	return st;
 }
 
 void fuse_stats_free(struct fuse_stats *st)
@@ -67,7 +99,8 @@ uint64_t fuse_stats_now(void)
 
 void fuse_stats_begin(struct fuse_stats *st)
 {
-	atomic_fetch_add_explicit(&st->in_flight, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&my_shard(st)->in_flight, 1,
+				  memory_order_relaxed);
 }
 
 static unsigned int op_slot(uint32_t opcode)
@@ -86,9 +119,10 @@ static unsigned int bucket_of(uint64_t us)
 	return b;
 }
 
-void fuse_stats_end(struct fuse_stats *st, uint32_t opcode, int err,
+void fuse_stats_end(struct fuse_stats *fst, uint32_t opcode, int err,
 		    uint64_t started, uint64_t rbytes, uint64_t wbytes)
 {
+	struct stats_shard *st = my_shard(fst);
 	struct fuse_op_stats *o = &st->op[op_slot(opcode)];
 	uint64_t now = fuse_stats_now();
 	uint64_t us = now > started ? (now - started) / 1000 : 0;
@@ -204,7 +238,7 @@ static const char *mode_of(const struct fuse_stats_gauges *g)
 	return g->inode_mode ? g->inode_mode : "unknown";
 }
 
-static void render_text(const struct fuse_stats *st,
+static void render_text(const struct stats_shard *st,
 			const struct fuse_stats_gauges *g, struct sbuf *b)
 {
 	char name[32];
@@ -242,7 +276,7 @@ static void render_text(const struct fuse_stats *st,
 		  (unsigned long long)get(&st->bytes_read),
 		  (unsigned long long)get(&st->bytes_written),
 		  (long long)atomic_load_explicit(
-			  &((struct fuse_stats *)st)->in_flight,
+			  &((struct stats_shard *)st)->in_flight,
 			  memory_order_relaxed),
 		  (unsigned long long)g->inodes,
 		  (unsigned long long)g->handles,
@@ -254,7 +288,7 @@ static void render_text(const struct fuse_stats *st,
 		  (unsigned long long)g->inode_stale, mode_of(g));
 }
 
-static void render_json(const struct fuse_stats *st,
+static void render_json(const struct stats_shard *st,
 			const struct fuse_stats_gauges *g, struct sbuf *b)
 {
 	const char *sep = "";
@@ -301,7 +335,7 @@ static void render_json(const struct fuse_stats *st,
 		  (unsigned long long)get(&st->bytes_read),
 		  (unsigned long long)get(&st->bytes_written),
 		  (long long)atomic_load_explicit(
-			  &((struct fuse_stats *)st)->in_flight,
+			  &((struct stats_shard *)st)->in_flight,
 			  memory_order_relaxed),
 		  (unsigned long long)g->inodes,
 		  (unsigned long long)g->handles,
@@ -319,7 +353,7 @@ static void prom_head(struct sbuf *b, const char *name, const char *type,
 	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void prom_histograms(const struct fuse_stats *st, struct sbuf *b)
+static void prom_histograms(const struct stats_shard *st, struct sbuf *b)
 {
 	prom_head(b, "vfsd_request_duration_microseconds", "histogram",
 		  "Time from receiving a FUSE request to its reply.");
@@ -345,7 +379,7 @@ static void prom_histograms(const struct fuse_stats *st, struct sbuf *b)
 	}
 }
 
-static void prom_ops(const struct fuse_stats *st, struct sbuf *b, bool errors)
+static void prom_ops(const struct stats_shard *st, struct sbuf *b, bool errors)
 {
 	for (unsigned int i = 0; i < FUSE_STATS_NOPS; i++) {
 		const struct fuse_op_stats *o = &st->op[i];
@@ -361,7 +395,7 @@ static void prom_ops(const struct fuse_stats *st, struct sbuf *b, bool errors)
 	}
 }
 
-static void render_prometheus(const struct fuse_stats *st,
+static void render_prometheus(const struct stats_shard *st,
 			      const struct fuse_stats_gauges *g,
 			      struct sbuf *b)
 {
@@ -397,7 +431,7 @@ static void render_prometheus(const struct fuse_stats *st,
 		  "FUSE requests being processed.");
 	sb_printf(b, "vfsd_requests_in_flight %lld\n",
 		  (long long)atomic_load_explicit(
-			  &((struct fuse_stats *)st)->in_flight,
+			  &((struct stats_shard *)st)->in_flight,
 			  memory_order_relaxed));
 	prom_head(b, "vfsd_inodes", "gauge", "Entries in the inode table.");
 	sb_printf(b, "vfsd_inodes %llu\n", (unsigned long long)g->inodes);
@@ -426,18 +460,54 @@ static void render_prometheus(const struct fuse_stats *st,
 		  (unsigned long long)g->inode_stale);
 }
 
-int fuse_stats_render(const struct fuse_stats *st,
+/* Every shard's counters added into one. */
+static void stats_sum(const struct fuse_stats *fst, struct stats_shard *sum)
+{
+	for (unsigned int i = 0; i < FUSE_STATS_SHARDS; i++) {
+		const struct stats_shard *sh = &fst->shard[i];
+		int_fast64_t f;
+
+		for (unsigned int op = 0; op < FUSE_STATS_NOPS; op++) {
+			const struct fuse_op_stats *o = &sh->op[op];
+			struct fuse_op_stats *t = &sum->op[op];
+
+			add(&t->count, get(&o->count));
+			add(&t->errors, get(&o->errors));
+			add(&t->sum_us, get(&o->sum_us));
+			for (unsigned int b = 0; b < FUSE_STATS_NBUCKETS; b++)
+				add(&t->hist[b], get(&o->hist[b]));
+		}
+		for (unsigned int e = 0; e < FUSE_STATS_NERRNO; e++)
+			add(&sum->by_errno[e], get(&sh->by_errno[e]));
+		add(&sum->bytes_read, get(&sh->bytes_read));
+		add(&sum->bytes_written, get(&sh->bytes_written));
+		f = atomic_load_explicit(&((struct stats_shard *)sh)->in_flight,
+					 memory_order_relaxed);
+		atomic_fetch_add_explicit(&sum->in_flight, f,
+					  memory_order_relaxed);
+	}
+}
+
+int fuse_stats_render(const struct fuse_stats *fst,
 		      const struct fuse_stats_gauges *g,
 		      enum fuse_stats_format fmt, char **out, size_t *len)
 {
+	struct stats_shard *st;
 	struct sbuf b = { 0 };
 
+	/* Aligned as its type says (the sanitizers check). */
+	if (posix_memalign((void **)&st, _Alignof(struct stats_shard),
+			   sizeof(*st)))
+		return ENOMEM;
+	memset(st, 0, sizeof(*st));
+	stats_sum(fst, st);
 	if (fmt == FUSE_STATS_JSON)
 		render_json(st, g, &b);
 	else if (fmt == FUSE_STATS_PROMETHEUS)
 		render_prometheus(st, g, &b);
 	else
 		render_text(st, g, &b);
+	free(st);
 	if (b.err) {
 		free(b.s);
 		return b.err;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuse/fuse_kernel_ext.h"
 #include "util/log.h"
 #include "util/thread.h"
 
@@ -118,6 +120,9 @@ struct devfuse_worker {
 	size_t bufsize;
 	fuse_req_handler handler;
 	void *session;
+	struct devfuse_uring *uring;
+	uint64_t poll_max_ns;
+	atomic_bool *uring_started;	/* shared by the workers */
 };
 
 static int clone_fd(int master, int spare)
@@ -165,6 +170,34 @@ static char *devfuse_buf(void **base, size_t size, size_t lead)
 	return (char *)*base + DEVFUSE_PAGE - lead;
 }
 
+/*
+ * The INIT reply just written agreed FUSE_OVER_IO_URING: now (not before:
+ * the kernel refuses ring entries until it has INIT's answer) start the
+ * rings, once.
+ */
+static void devfuse_after_init(struct devfuse_worker *w, const char *in,
+			       const char *out, size_t len)
+{
+	struct fuse_in_header ih;
+	struct fuse_out_header oh;
+	struct fuse_init_out io;
+	int ret;
+
+	if (!w->uring || len < sizeof(oh) + sizeof(io))
+		return;
+	memcpy(&ih, in, sizeof(ih));
+	memcpy(&oh, out, sizeof(oh));
+	memcpy(&io, out + sizeof(oh), sizeof(io));
+	if (ih.opcode != FUSE_INIT || oh.error ||
+	    !(((uint64_t)io.flags2 << 32) & FUSE_OVER_IO_URING) ||
+	    atomic_exchange(w->uring_started, true))
+		return;
+	ret = devfuse_uring_start(w->uring, w->handler, w->session,
+				  w->poll_max_ns);
+	if (ret < 0)
+		log_err("FUSE over io_uring: %s", strerror(-ret));
+}
+
 static void devfuse_worker_loop(struct devfuse_worker *w, char *in, char *out)
 {
 	for (;;) {
@@ -189,8 +222,10 @@ static void devfuse_worker_loop(struct devfuse_worker *w, char *in, char *out)
 		req.out_cnt = 1;
 		req.queue = 1;
 		w->handler(w->session, &req);
-		if (req.reply_len)
+		if (req.reply_len) {
 			devfuse_reply(w->fd, out, req.reply_len);
+			devfuse_after_init(w, in, out, req.reply_len);
+		}
 	}
 }
 
@@ -210,15 +245,35 @@ static void *devfuse_worker_main(void *arg)
 	return NULL;
 }
 
+int32_t devfuse_backing_open(void *devfd, int fd)
+{
+	struct fuse_backing_map m = { .fd = fd };
+	int id = ioctl((int)(intptr_t)devfd, FUSE_DEV_IOC_BACKING_OPEN, &m);
+
+	return id < 0 ? -errno : id;
+}
+
+void devfuse_backing_close(void *devfd, int32_t id)
+{
+	uint32_t i = (uint32_t)id;
+
+	/* After the connection ended (EBADF, ENOTCONN) there is none to close. */
+	if (ioctl((int)(intptr_t)devfd, FUSE_DEV_IOC_BACKING_CLOSE, &i))
+		log_debug("backing file %d: %s", id, strerror(errno));
+}
+
 int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		  fuse_req_handler handler, void *session)
 {
 	unsigned int n = opts->threads ? opts->threads : 1;
 	struct devfuse_worker *w = calloc(n, sizeof(*w));
+	atomic_bool uring_started = false;
 	int ret = 0;
 
-	if (!w)
+	if (!w) {
+		devfuse_uring_free(opts->uring);
 		return -ENOMEM;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		w[i].fd = i ? clone_fd(fd, opts->spare_fds ?
 						   opts->spare_fds[i - 1] : -1) :
@@ -233,6 +288,9 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		w[i].bufsize = opts->max_write + FUSE_MIN_READ_BUFFER;
 		w[i].handler = handler;
 		w[i].session = session;
+		w[i].uring = opts->uring;
+		w[i].poll_max_ns = opts->poll_max_ns;
+		w[i].uring_started = &uring_started;
 		ret = thread_create_nosig(&w[i].thread, devfuse_worker_main,
 					  &w[i]);
 		if (ret) {
@@ -253,6 +311,8 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		if (i)
 			close(w[i].fd);
 	}
+	/* The connection ended: the ring threads see it too. */
+	devfuse_uring_free(opts->uring);
 	free(w);
 	return ret;
 }

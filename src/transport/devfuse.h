@@ -8,8 +8,10 @@
 #define VFSD_TRANSPORT_DEVFUSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fuse/req.h"
+#include "transport/devfuse_uring.h"
 
 struct devfuse_opts {
 	unsigned int threads;	/* workers, each with a cloned fd; >= 1 */
@@ -20,6 +22,12 @@ struct devfuse_opts {
 	 * devfuse_serve), or NULL to open /dev/fuse when serving.
 	 */
 	const int *spare_fds;
+	/*
+	 * Rings from devfuse_uring_prepare(), or NULL: started when INIT
+	 * agrees FUSE_OVER_IO_URING, freed by devfuse_serve().
+	 */
+	struct devfuse_uring *uring;
+	uint64_t poll_max_ns;	/* the rings' threads' (--poll-max-us) */
 };
 
 /**
@@ -35,6 +43,16 @@ int devfuse_mount(const char *mountpoint, const char *source,
  * mountpoint; safe to call from a signal handler.
  */
 void devfuse_unmount(const char *mountpoint);
+
+/**
+ * FUSE passthrough (for fuse_session_opts.backing_open/close, with the
+ * device fd cast to the pointer): register fd, an open regular file, as a
+ * backing file with the kernel (FUSE_DEV_IOC_BACKING_OPEN, which needs
+ * CAP_SYS_ADMIN); its id (> 0) or -errno. Close drops the registration;
+ * files the kernel opened with it keep their backing file.
+ */
+int32_t devfuse_backing_open(void *devfd, int fd);
+void devfuse_backing_close(void *devfd, int32_t id);
 
 /**
  * Serve requests on fd until the kernel ends the connection (unmount or

@@ -13,8 +13,13 @@
  *   memory (nothing of the FUSE message is copied here). Queue 0 (hiprio: FORGET, BATCH_FORGET,
  *   INTERRUPT) is always handled in its queue thread.
  * - With thread_pool_size > 0, request queues hand their requests to one
- *   pool of that many worker threads, shared by all queues; otherwise the
- *   queue thread calls the handler itself.
+ *   pool of that many worker threads, shared by all queues: all of them,
+ *   or with opts->may_block only those that may block (the queue thread
+ *   serves the rest itself). Without a pool the queue thread calls the
+ *   handler itself.
+ * - A queue thread whose ring went empty watches it for a while before it
+ *   sleeps (poll_window.h), with the driver's kicks suppressed meanwhile;
+ *   it re-arms them and looks once more before poll().
  * Whoever ran the handler completes the request: vq_push() and vq_notify()
  * under the queue's vu_queue.lock, then drops the queue's in-flight count
  * and puts the work item on the queue's free list. A queue never has more
@@ -47,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "transport/poll_window.h"
 #include "transport/vu_conn.h"
 #include "transport/vu_dev.h"
 #include "util/compiler.h"
@@ -88,6 +94,7 @@ struct vfs_qthread {
 	struct vfs_work *all;		/* protected by vu_queue.lock */
 	bool exited;			/* protected by vu_queue.lock */
 	bool rescue_logged;		/* queue thread only */
+	struct poll_window pw;		/* queue thread only */
 	pthread_cond_t idle;		/* CLOCK_MONOTONIC; under vu_queue.lock */
 };
 
@@ -107,6 +114,8 @@ struct vfs_server {
 	struct vfs_qthread qt[VU_MAX_QUEUES];
 	struct vfs_pool pool;
 	bool use_pool;
+	bool (*may_block)(void *session, const struct fuse_req *req);
+	uint64_t poll_max_ns;
 	fuse_req_handler handler;
 	void *session;
 	int sock;			/* the front end's connection */
@@ -268,7 +277,8 @@ static int vfs_take_one(struct vfs_qthread *qt, struct vfs_work *w,
 	pthread_mutex_lock(&q->lock);
 	qt->inflight++;
 	pthread_mutex_unlock(&q->lock);
-	if (pooled)
+	if (pooled && (srv->may_block == NULL ||
+		       srv->may_block(srv->session, &w->req)))
 		vfs_pool_submit(&srv->pool, w);
 	else
 		vfs_run(srv, w);
@@ -318,10 +328,9 @@ static void vfs_put_work(struct vfs_qthread *qt, struct vfs_work *w)
 	pthread_mutex_unlock(&q->lock);
 }
 
-/* Serve until the ring is empty (and stays so once re-armed). */
+/* Serve until the ring is empty (notifications are not re-armed here). */
 static int vfs_drain(struct vfs_qthread *qt, bool pooled)
 {
-	struct virtq *vq = &qt->srv->dev.q[qt->idx].vq;
 	struct vfs_work *w;
 	int ret;
 
@@ -341,12 +350,35 @@ static int vfs_drain(struct vfs_qthread *qt, bool pooled)
 		if (ret == 1)
 			continue;
 		vfs_put_work(qt, w);
-		if (ret < 0)
-			return -EIO;
-		if (!vq_arm_notify(vq))
-			return 0;
+		return ret < 0 ? -EIO : 0;
 	}
 	return 0;
+}
+
+/* For pw_poll(): a chain came (1), or the queue stops (-1). */
+static int vfs_ring_ready(void *arg)
+{
+	struct vfs_qthread *qt = arg;
+
+	if (vq_has_avail(&qt->srv->dev.q[qt->idx].vq))
+		return 1;
+	return vfs_stopping(qt) ? -1 : 0;
+}
+
+/*
+ * The ring went empty at empty_ns: watch it for the poll window with kicks
+ * suppressed. True if a chain came.
+ */
+static bool vfs_poll_ring(struct vfs_qthread *qt, uint64_t empty_ns,
+			  bool *preempted)
+{
+	uint64_t win = pw_window(&qt->pw);
+
+	*preempted = false;
+	if (win == 0)
+		return false;
+	vq_suppress_notify(&qt->srv->dev.q[qt->idx].vq);
+	return pw_poll(win, empty_ns, vfs_ring_ready, qt, preempted);
 }
 
 /*
@@ -444,15 +476,37 @@ static void *vfs_queue_thread(void *arg)
 	/* kick_fd does not change while this thread runs. */
 	int kick_fd = q->kick_fd;
 	bool pooled = srv->use_pool && qt->idx != 0;
+	bool polling = srv->poll_max_ns > 0 && qt->idx != 0;
+	bool preempted = false;
+	uint64_t empty_ns = 0;
 	struct vfs_work *w;
 
 	/* A kick may have come before we were started: look once first. */
-	do {
+	for (;;) {
 		if (vfs_drain(qt, pooled) < 0) {
 			vfs_report_broken(srv, q);
 			break;
 		}
-	} while (vfs_wait_kick(qt, kick_fd));
+		if (vfs_stopping(qt))
+			break;
+		if (polling) {
+			empty_ns = pw_now();
+			if (vfs_poll_ring(qt, empty_ns, &preempted)) {
+				pw_record(&qt->pw, pw_now() - empty_ns,
+					  false);
+				continue;
+			}
+		}
+		/* Re-arm, then look once more: a chain may have slipped in. */
+		if (vq_arm_notify(&q->vq))
+			continue;
+		if (!vfs_wait_kick(qt, kick_fd))
+			break;
+		if (polling)
+			pw_record(&qt->pw, pw_now() - empty_ns, preempted);
+	}
+	/* A restarted ring must not find kicks still suppressed. */
+	(void)vq_arm_notify(&q->vq);
 
 	pthread_mutex_lock(&q->lock);
 	while (qt->inflight > 0)
@@ -490,6 +544,7 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 	qt->all = NULL;
 	qt->exited = false;
 	qt->rescue_logged = false;
+	pw_init(&qt->pw, srv->poll_max_ns);
 	ret = thread_create_nosig(&qt->thread, vfs_queue_thread, qt);
 	if (ret < 0) {
 		if (close(qt->stop_fd) < 0)
@@ -625,6 +680,10 @@ static int vfs_server_init(struct vfs_server *srv,
 
 	srv->handler = handler;
 	srv->session = session;
+	if (opts) {
+		srv->may_block = opts->may_block;
+		srv->poll_max_ns = opts->poll_max_ns;
+	}
 	ret = pthread_condattr_init(&ca);
 	if (ret != 0)
 		return -ret;

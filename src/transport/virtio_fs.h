@@ -11,8 +11,20 @@
 #include "fuse/req.h"
 
 struct virtio_fs_opts {
-	/* Worker threads per request queue; 0 = handle in the queue thread. */
+	/*
+	 * Worker threads, one pool for all request queues; 0 = every request
+	 * is handled in its queue thread.
+	 */
 	unsigned int thread_pool_size;
+	/*
+	 * NULL: with a pool, every request goes to it. Else the queue thread
+	 * serves a request itself unless may_block(session, req) says it can
+	 * wait long (fsync, a lock wait, large I/O): that one goes to the
+	 * pool, so nothing quick waits behind it.
+	 */
+	bool (*may_block)(void *session, const struct fuse_req *req);
+	/* Longest poll of an empty ring before sleeping (ns); 0 = never. */
+	uint64_t poll_max_ns;
 	/* --tag: advertised in the config space (GET_CONFIG), or NULL */
 	const char *tag;
 };

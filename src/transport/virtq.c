@@ -289,6 +289,17 @@ void vq_notify(struct virtq *vq)
 			 strerror(errno));
 }
 
+void vq_suppress_notify(struct virtq *vq)
+{
+	if (vq->event_idx || vq->suppressed || vq_is_broken(vq) ||
+	    vq->used == NULL)
+		return;
+	/* Only the device writes used->flags. */
+	__atomic_store_n(&vq->used->flags, VRING_USED_F_NO_NOTIFY,
+			 __ATOMIC_RELAXED);
+	vq->suppressed = true;
+}
+
 bool vq_arm_notify(struct virtq *vq)
 {
 	uint16_t *avail_event;
@@ -299,6 +310,9 @@ bool vq_arm_notify(struct virtq *vq)
 		avail_event = (uint16_t *)&vq->used->ring[vq->num];
 		__atomic_store_n(avail_event, vq->last_avail_idx,
 				 __ATOMIC_RELAXED);
+	} else if (vq->suppressed) {
+		__atomic_store_n(&vq->used->flags, 0, __ATOMIC_RELAXED);
+		vq->suppressed = false;
 	}
 	/* Publish avail_event before looking at avail->idx once more. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -42,6 +42,7 @@ struct virtq {
 
 	/* Pop side: the queue thread only. */
 	uint16_t last_avail_idx;
+	bool suppressed;		/* VRING_USED_F_NO_NOTIFY set by us */
 
 	/* Push side: protected by the owner's lock (vu_queue.lock). */
 	uint16_t used_idx;
@@ -93,8 +94,17 @@ bool vq_should_notify(struct virtq *vq);
 void vq_notify(struct virtq *vq);
 
 /**
- * Before sleeping on the kick fd: with EVENT_IDX tell the driver which
- * index to kick at. Returns true if more chains arrived meanwhile.
+ * While the queue thread polls the ring: the driver need not kick. Without
+ * EVENT_IDX this sets VRING_USED_F_NO_NOTIFY; with it, avail_event is
+ * simply left behind (the driver kicks only when it crosses it). A hint:
+ * a driver may kick anyway. Queue thread only.
+ */
+void vq_suppress_notify(struct virtq *vq);
+
+/**
+ * Before sleeping on the kick fd: ask for kicks again (with EVENT_IDX tell
+ * the driver which index to kick at, else clear VRING_USED_F_NO_NOTIFY).
+ * Returns true if more chains arrived meanwhile.
  */
 bool vq_arm_notify(struct virtq *vq);
 

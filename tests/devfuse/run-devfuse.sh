@@ -54,25 +54,7 @@ check "host-prepare filled the share" $? "$(tail -n 3 "$work/prepare.log")"
 fuse_start --xattr
 check "vfsd mounted the share on $mnt" $? "$(tail -n 5 "$log")"
 
-"$guest_bin" run "$mnt" >"$work/run.log" 2>&1
-run_rc=$?
-fails=$(grep -c '^not ok' "$work/run.log")
-total=$(grep -c '^\(not \)\?ok' "$work/run.log")
-grep '^not ok' "$work/run.log" | sed 's/^/# /'
-check "e2e_ops over /dev/fuse: $total checks, $fails failed" \
-	$(( run_rc != 0 || fails != 0 || total == 0 )) "exit $run_rc"
-
-kill -TERM "$pid"
-fuse_wait_exit
-check "SIGTERM: vfsd exits with status 0" "$([ "$status" = 0 ]; echo $?)" \
-	"status $status"
-fuse_mounted
-check "SIGTERM: nothing left mounted" $(( ! $? ))
-
-"$guest_bin" host-check "$share" >"$work/hostcheck.log" 2>&1
-hc_rc=$?
-grep '^not ok' "$work/hostcheck.log" | sed 's/^/# /'
-check "host-check: what the program wrote is on the host" "$hc_rc"
+fuse_e2e_round ""
 
 check_sanitizer "$log"
 

@@ -22,8 +22,33 @@
 #   fusectl_ensure        make /sys/fs/fuse/connections a fusectl mount (a
 #                         host without systemd has none); status 1 if it
 #                         cannot be
+#   fuse_e2e_round LABEL  with $guest_bin and $work set: the core test
+#                         program over $mnt, SIGTERM (exit 0, nothing left
+#                         mounted), then its host-side check of $share;
+#                         five TAP lines
 
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
+fuse_e2e_round() {
+	local run_rc fails total hc_rc
+	"$guest_bin" run "$mnt" >"$work/run.log" 2>&1
+	run_rc=$?
+	fails=$(grep -c '^not ok' "$work/run.log")
+	total=$(grep -c '^\(not \)\?ok' "$work/run.log")
+	grep '^not ok' "$work/run.log" | sed 's/^/# /'
+	check "e2e_ops over /dev/fuse$1: $total checks, $fails failed" \
+		$(( run_rc != 0 || fails != 0 || total == 0 )) "exit $run_rc"
+	kill -TERM "$pid"
+	fuse_wait_exit
+	check "SIGTERM: vfsd exits with status 0" \
+		"$([ "$status" = 0 ]; echo $?)" "status $status"
+	fuse_mounted
+	check "SIGTERM: nothing left mounted" $(( ! $? ))
+	"$guest_bin" host-check "$share" >"$work/hostcheck.log" 2>&1
+	hc_rc=$?
+	grep '^not ok' "$work/hostcheck.log" | sed 's/^/# /'
+	check "host-check: what the program wrote is on the host" "$hc_rc"
+}
 
 pid=
 status=

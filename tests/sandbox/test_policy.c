@@ -106,7 +106,8 @@ static void test_allowlist_excludes(void **state)
 		"keyctl", "add_key", "request_key", "capset", "seccomp",
 		"process_vm_writev", "process_vm_readv",
 		"personality", "reboot", "swapon", "acct", "setuid", "setgid",
-		"userfaultfd", "io_uring_setup", "memfd_create", "open",
+		"userfaultfd", "io_uring_setup", "io_uring_register",
+		"memfd_create", "open",
 		"creat", "symlink", "link", "chmod", "chown", "mknod",
 	};
 

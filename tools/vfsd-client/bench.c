@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BENCH_DIR "vfsd-bench"
@@ -261,6 +262,36 @@ static int write_verify(struct bench *b)
 	return 0;
 }
 
+/*
+ * mixed: GETATTRs at the given depth on a queue that also carries one
+ * stream of 4 KiB WRITE + FSYNC, as a guest's database beside its shell.
+ * Only the GETATTRs are counted and timed: compare their latency with the
+ * getattr row's.
+ */
+static void fsync_stream_fill(struct bench *b, struct fm_slot *s)
+{
+	struct fuse_fsync_in in = { .fh = b->wfile_fh };
+
+	if (s->step == 0) {
+		write4k_fill(b, s);
+		return;
+	}
+	fm_begin(s, FUSE_FSYNC, b->wfile_nid);
+	fm_arg(s, &in, sizeof(in));
+	fm_end(s, sizeof(struct fuse_out_header));
+}
+
+static int fsync_stream_reply(struct bench *b, struct fm_slot *s)
+{
+	if (s->step == 0) {
+		if (write_reply(b, s) < 0)
+			return -1;
+		s->step = 1;
+		return 0;
+	}
+	return reply_ok(b, s, "FSYNC", NULL, 0) ? -1 : 1;
+}
+
 static void create_unlink_fill(struct bench *b, struct fm_slot *s)
 {
 	char name[48];
@@ -463,15 +494,28 @@ const struct workload bench_workloads[] = {
 	{ "write_1m_seq", true, write1m_fill, write_reply, write_verify },
 	{ "create_unlink", false, create_unlink_fill, create_unlink_reply, NULL },
 	{ "readdirplus", true, rdplus_fill, rdplus_reply, NULL },
+	{ "mixed_fsync", false, getattr_fill, getattr_reply, write_verify,
+	  fsync_stream_fill, fsync_stream_reply },
+	/* No requests: what the back end burns while the guest is idle. */
+	{ "idle", false, NULL, NULL, NULL },
 	{ NULL },
 };
 
+/* The background slot of a queue: the one after the timed ones. */
+static bool is_bg(const struct fm_slot *s, unsigned int depth)
+{
+	return s->head / FM_DESC_PER_SLOT == depth;
+}
+
 static void start_op(struct bench *b, const struct workload *w,
-		     struct fm_slot *s)
+		     struct fm_slot *s, unsigned int depth)
 {
 	s->step = 0;
 	s->op_t0 = vc_now_ns();
-	w->fill(b, s);
+	if (w->bg_fill && is_bg(s, depth))
+		w->bg_fill(b, s);
+	else
+		w->fill(b, s);
 	fm_submit(s);
 }
 
@@ -491,7 +535,8 @@ static unsigned int reap_queue(struct bench *b, const struct workload *w,
 
 	for (int i = 0; i < n; i++) {
 		struct fm_slot *s = done[i];
-		int r = w->reply(b, s);
+		bool bg = w->bg_fill && is_bg(s, st->depth);
+		int r = bg ? w->bg_reply(b, s) : w->reply(b, s);
 
 		st->progress = vc_now_ns();
 		if (r < 0) {
@@ -500,31 +545,68 @@ static unsigned int reap_queue(struct bench *b, const struct workload *w,
 			continue;
 		}
 		if (r == 0) {
-			w->fill(b, s);
+			if (bg)
+				w->bg_fill(b, s);
+			else
+				w->fill(b, s);
 			fm_submit(s);
 			continue;
 		}
-		if (st->nlat < st->cap)
-			st->lat[st->nlat++] = st->progress - s->op_t0;
-		st->ops++;
+		if (bg) {
+			st->bg_ops++;
+		} else {
+			if (st->nlat < st->cap)
+				st->lat[st->nlat++] = st->progress - s->op_t0;
+			st->ops++;
+		}
 		st->inflight--;
 		if (!st->stop && st->progress < st->end &&
 		    st->started < st->max_ops) {
-			st->started++;
+			st->started += !bg;
 			st->inflight++;
-			start_op(b, w, s);
+			start_op(b, w, s, st->depth);
 		}
 	}
 	return (unsigned int)n;
+}
+
+static uint64_t client_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The idle workload: nothing sent, the back end's CPU time measured. */
+static void idle_wait(double secs)
+{
+	struct timespec ts = { .tv_sec = (time_t)secs,
+			       .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Lay the ordered latencies into res: p50, p99, p99.9. */
+static void percentiles(struct run_state *st, struct run_result *res)
+{
+	qsort(st->lat, st->nlat, sizeof(*st->lat), cmp_u64);
+	if (!st->nlat)
+		return;
+	res->p50_ns = st->lat[st->nlat / 2];
+	res->p99_ns = st->lat[(st->nlat * 99) / 100];
+	res->p999_ns = st->lat[(st->nlat * 999) / 1000];
 }
 
 int bench_run(struct bench *b, const struct workload *w, unsigned int nq,
 	      unsigned int depth, double secs, uint64_t max_ops,
 	      struct run_result *res)
 {
+	struct run_state st = { .max_ops = max_ops, .depth = depth };
+	uint64_t t0, cpu0, cpu1, cl0, poll_ns = b->o->halt_poll_us * 1000ull;
 	struct vc_proc_stat p0, p1;
-	struct run_state st = { .max_ops = max_ops };
-	uint64_t t0;
 
 	memset(res, 0, sizeof(*res));
 	b->err[0] = '\0';
@@ -536,18 +618,26 @@ int bench_run(struct bench *b, const struct workload *w, unsigned int nq,
 	if (!st.lat)
 		return -ENOMEM;
 	vc_proc_stat(b->cs->dev.pid, &p0);
+	cpu0 = vc_proc_cpu_ns(b->cs->dev.pid);
+	cl0 = client_cpu_ns();
 	t0 = vc_now_ns();
 	st.end = t0 + (uint64_t)(secs * 1e9);
 	st.progress = t0;
-	for (unsigned int q = 1; q <= nq; q++) {
+	if (!w->fill)	/* a smoke run (bounded ops) only looks briefly */
+		idle_wait(max_ops == UINT64_MAX ? secs : 0.1);
+	for (unsigned int q = 1; w->fill && q <= nq; q++) {
 		for (unsigned int i = 0; i < depth && st.started < max_ops; i++) {
 			st.started++;
 			st.inflight++;
-			start_op(b, w, &b->cs->q[q].slots[i]);
+			start_op(b, w, &b->cs->q[q].slots[i], depth);
+		}
+		if (w->bg_fill) {
+			st.inflight++;
+			start_op(b, w, &b->cs->q[q].slots[depth], depth);
 		}
 	}
 	while (st.inflight) {
-		if (vc_wait_any(&b->cs->dev, 50) < 0)
+		if (vc_wait_any_halt_poll(&b->cs->dev, poll_ns, 50) < 0)
 			break;
 		for (unsigned int q = 1; q <= nq; q++)
 			reap_queue(b, w, &b->cs->q[q], &st);
@@ -560,15 +650,22 @@ int bench_run(struct bench *b, const struct workload *w, unsigned int nq,
 		}
 	}
 	res->secs = (double)(vc_now_ns() - t0) / 1e9;
+	res->client_ns = client_cpu_ns() - cl0;
+	cpu1 = vc_proc_cpu_ns(b->cs->dev.pid);
 	vc_proc_stat(b->cs->dev.pid, &p1);
+	res->cpu_ns = cpu1 - cpu0;
+	/*
+	 * Threads that ended during the run (a peer's idle pool threads) took
+	 * their schedstat with them: then only the process's own count, in
+	 * clock ticks, is right.
+	 */
+	if (cpu1 < cpu0 || cpu1 - cpu0 + vc_ticks_ns(2) <
+				   vc_ticks_ns(p1.cpu_ticks - p0.cpu_ticks))
+		res->cpu_ns = vc_ticks_ns(p1.cpu_ticks - p0.cpu_ticks);
 	res->ops = st.ops;
+	res->bg_ops = st.bg_ops;
 	res->bytes = b->bytes;
-	res->cpu_ticks = p1.cpu_ticks - p0.cpu_ticks;
-	qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
-	if (st.nlat) {
-		res->p50_ns = st.lat[st.nlat / 2];
-		res->p99_ns = st.lat[(st.nlat * 99) / 100];
-	}
+	percentiles(&st, res);
 	free(st.lat);
 	if (!b->err[0] && st.inflight)
 		snprintf(b->err, sizeof(b->err), "connection lost");

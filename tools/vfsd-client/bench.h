@@ -30,18 +30,27 @@ struct workload {
 	/* 1: operation complete, 0: fill the next step, -1: failure */
 	int (*reply)(struct bench *b, struct fm_slot *s);
 	int (*after)(struct bench *b);
+	/*
+	 * Background slots: one more slot per queue than the depth runs
+	 * slot_fill/slot_reply beside the others; its operations are neither
+	 * counted nor timed (mixed: the fsync stream).
+	 */
+	void (*bg_fill)(struct bench *b, struct fm_slot *s);
+	int (*bg_reply)(struct bench *b, struct fm_slot *s);
 };
 
 struct run_result {
-	uint64_t ops, bytes, p50_ns, p99_ns, cpu_ticks;
+	uint64_t ops, bytes, p50_ns, p99_ns, p999_ns, bg_ops;
+	uint64_t cpu_ns;	/* the back end's threads (schedstat) */
+	uint64_t client_ns;	/* this process */
 	double secs;
 };
 
 struct run_state {
 	uint64_t *lat;
 	size_t nlat, cap;
-	uint64_t ops, started, max_ops, end, progress;
-	unsigned int inflight;
+	uint64_t ops, bg_ops, started, max_ops, end, progress;
+	unsigned int inflight, depth;
 	bool stop;
 };
 

@@ -156,32 +156,36 @@ static int fixture(struct bench *b)
 void bench_print_head(const struct client_opts *o)
 {
 	if (o->csv)
-		printf("workload,queues,depth,ops,secs,ops_s,mb_s,p50_us,p99_us,cpu_us_op,status\n");
+		printf("workload,queues,depth,ops,secs,ops_s,mb_s,p50_us,p99_us,"
+		       "p999_us,cpu_us_op,client_us_op,cpu_pct,status\n");
 	else
-		printf("%-14s %2s %5s %9s %10s %9s %9s %9s %10s  %s\n",
+		printf("%-14s %2s %5s %9s %10s %9s %8s %8s %8s %9s %9s %7s  %s\n",
 		       "workload", "q", "depth", "ops", "ops/s", "MB/s",
-		       "p50_us", "p99_us", "cpu_us/op", "status");
+		       "p50_us", "p99_us", "p999_us", "cpu_us/op", "cl_us/op",
+		       "cpu_%", "status");
 }
 
 void bench_print_row(const struct client_opts *o, const char *wl,
 		      unsigned int nq, unsigned int depth,
 		      const struct run_result *r, const char *status)
 {
-	double tck = (double)sysconf(_SC_CLK_TCK);
 	double ops_s = r->secs > 0 ? (double)r->ops / r->secs : 0;
 	double mb_s = r->secs > 0 ? (double)r->bytes / r->secs / 1e6 : 0;
-	double cpu = r->ops ? (double)r->cpu_ticks * 1e6 / tck / (double)r->ops : 0;
+	double cpu = r->ops ? (double)r->cpu_ns / 1e3 / (double)r->ops : 0;
+	double cl = r->ops ? (double)r->client_ns / 1e3 / (double)r->ops : 0;
+	/* Of one core, over the run: the idle row's number. */
+	double pct = r->secs > 0 ? (double)r->cpu_ns / 1e7 / r->secs : 0;
 
 	if (o->csv)
-		printf("%s,%u,%u,%llu,%.3f,%.1f,%.2f,%.1f,%.1f,%.2f,%s\n", wl,
-		       nq, depth, (unsigned long long)r->ops, r->secs, ops_s,
+		printf("%s,%u,%u,%llu,%.3f,%.1f,%.2f,%.1f,%.1f,%.1f,%.2f,%.2f,%.2f,%s\n",
+		       wl, nq, depth, (unsigned long long)r->ops, r->secs, ops_s,
 		       mb_s, (double)r->p50_ns / 1e3, (double)r->p99_ns / 1e3,
-		       cpu, status);
+		       (double)r->p999_ns / 1e3, cpu, cl, pct, status);
 	else
-		printf("%-14s %2u %5u %9llu %10.0f %9.1f %9.1f %9.1f %10.2f  %s\n",
+		printf("%-14s %2u %5u %9llu %10.0f %9.1f %8.1f %8.1f %8.1f %9.2f %9.2f %7.2f  %s\n",
 		       wl, nq, depth, (unsigned long long)r->ops, ops_s, mb_s,
-		       (double)r->p50_ns / 1e3, (double)r->p99_ns / 1e3, cpu,
-		       status);
+		       (double)r->p50_ns / 1e3, (double)r->p99_ns / 1e3,
+		       (double)r->p999_ns / 1e3, cpu, cl, pct, status);
 	fflush(stdout);
 }
 
@@ -207,7 +211,8 @@ static int bench_session(struct client_opts *o, struct bench *b,
 {
 	struct session_cfg cfg = {
 		.nreq = nq,
-		.slots = depths[ndepths - 1],
+		/* One more for a background stream (mixed_fsync). */
+		.slots = depths[ndepths - 1] + 1,
 		.in_cap = MIB + 16384 + 16ull * (o->entries + 16),
 		.out_cap = MIB + 4096,
 	};

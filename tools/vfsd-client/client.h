@@ -17,6 +17,7 @@ struct client_opts {
 	unsigned int queues; /* request queues; 0 = bench both 1 and 2 */
 	unsigned int depth_set; /* --depth given: bench only that depth */
 	double duration; /* seconds per bench run */
+	unsigned int halt_poll_us; /* bench: poll the used rings before sleeping */
 	unsigned int entries; /* READDIRPLUS directory size */
 	const char *workloads; /* comma list or NULL for all */
 	const char *only; /* case filter (substring) for check/attack */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@
 #include <unistd.h>
 
 #include <linux/virtio_config.h>
+
+#include "util/compiler.h"
 
 uint64_t vc_now_ns(void)
 {
@@ -741,6 +744,38 @@ int vc_vq_wait(struct vc_vq *vq, int timeout_ms)
 		if (poll(&pfd, 1, left > 50 ? 50 : (int)left) > 0)
 			drain_eventfd(vq->call_fd);
 	}
+}
+
+/*
+ * A vCPU with KVM's halt polling looks for its interrupt for a while before
+ * it gives the core up; here the "interrupt" is a used element.
+ */
+int vc_wait_any_halt_poll(struct vc_dev *dev, uint64_t poll_ns,
+			  int timeout_ms)
+{
+	uint64_t t0, now, prev;
+	unsigned int spins = 0;
+
+	if (poll_ns) {
+		t0 = now = vc_now_ns();
+		do {
+			for (unsigned int i = 0; i < dev->nvqs; i++)
+				if (vq_has_used(&dev->vqs[i]))
+					return 1;
+			/*
+			 * KVM stops polling when another task wants the core
+			 * (single_task_running); a yield, then a clock jump,
+			 * is how that looks from here.
+			 */
+			if (++spins % 16 == 0)
+				sched_yield();
+			else
+				cpu_relax();
+			prev = now;
+			now = vc_now_ns();
+		} while (now - t0 < poll_ns && now - prev < 20000);
+	}
+	return vc_wait_any(dev, timeout_ms);
 }
 
 int vc_wait_any(struct vc_dev *dev, int timeout_ms)

@@ -132,6 +132,9 @@ void vc_vq_kick(struct vc_vq *vq);
 bool vc_vq_get_used(struct vc_vq *vq, uint32_t *id, uint32_t *len);
 int vc_vq_wait(struct vc_vq *vq, int timeout_ms);
 int vc_wait_any(struct vc_dev *dev, int timeout_ms);
+/* vc_wait_any after looking at the used rings for up to poll_ns. */
+int vc_wait_any_halt_poll(struct vc_dev *dev, uint64_t poll_ns,
+			  int timeout_ms);
 
 /* Back end process statistics (from /proc). */
 struct vc_proc_stat {
@@ -142,6 +145,9 @@ struct vc_proc_stat {
 };
 int vc_proc_stat(pid_t pid, struct vc_proc_stat *st);
 int vc_proc_tree(pid_t pid, pid_t *tree, unsigned int max);
+/* CPU time of every thread of the tree under pid (schedstat), ns. */
+uint64_t vc_proc_cpu_ns(pid_t pid);
+uint64_t vc_ticks_ns(uint64_t ticks);
 uint64_t vc_now_ns(void);
 
 #endif

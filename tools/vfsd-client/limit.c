@@ -241,14 +241,14 @@ int limit_main(struct client_opts *o)
 	for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
 		struct run_result res = { 0 };
 		uint64_t t0 = vc_now_ns(), end = t0 + (uint64_t)(o->duration * 1e9);
-		struct vc_proc_stat p0, p1;
+		uint64_t cpu0;
 		size_t nlat = 0;
 		int err = 0;
 
 		if (o->workloads && !strstr(o->workloads, loops[i].name))
 			continue;
 		l.n = l.bytes = l.seq = 0;
-		vc_proc_stat(getpid(), &p0);
+		cpu0 = vc_proc_cpu_ns(getpid());
 		for (uint64_t now = t0; now < end && !err;) {
 			err = loops[i].fn(&l);
 			l.n++;
@@ -259,14 +259,14 @@ int limit_main(struct client_opts *o)
 			now = t;
 		}
 		res.secs = (double)(vc_now_ns() - t0) / 1e9;
-		vc_proc_stat(getpid(), &p1);
-		res.cpu_ticks = p1.cpu_ticks - p0.cpu_ticks;
+		res.cpu_ns = vc_proc_cpu_ns(getpid()) - cpu0;
 		res.ops = l.n - (err != 0);
 		res.bytes = l.bytes;
 		qsort(lat, nlat, sizeof(*lat), cmp_u64);
 		if (nlat) {
 			res.p50_ns = lat[nlat / 2];
 			res.p99_ns = lat[nlat * 99 / 100];
+			res.p999_ns = lat[nlat * 999 / 1000];
 		}
 		bench_print_row(o, loops[i].name, 0, 1, &res,
 				err ? strerror(errno) : "ok");

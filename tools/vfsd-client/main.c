@@ -30,6 +30,9 @@ static void usage(FILE *f)
 		"  --depth=N           requests in flight per queue (bench: 1 and 16)\n"
 		"  --queues=N          request queues (bench: 1 and 2)\n"
 		"  --duration=SEC      seconds per bench run (default 2)\n"
+		"  --halt-poll-us=N    bench: look at the used rings up to N us before\n"
+		"                      sleeping on the call eventfds, as a KVM vCPU\n"
+		"                      with halt polling does (KVM: 200; default 0)\n"
 		"  --entries=N         directory size for readdirplus (default 10000)\n"
 		"  --workload=A,B      bench only these workloads\n"
 		"  --case=TEXT         check/attack only cases whose name contains TEXT\n"
@@ -69,6 +72,7 @@ static int parse(int argc, char **argv, struct client_opts *o)
 		{ "depth", required_argument, NULL, 'd' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "duration", required_argument, NULL, 't' },
+		{ "halt-poll-us", required_argument, NULL, 'H' },
 		{ "entries", required_argument, NULL, 'e' },
 		{ "workload", required_argument, NULL, 'w' },
 		{ "case", required_argument, NULL, 'c' },
@@ -93,6 +97,9 @@ static int parse(int argc, char **argv, struct client_opts *o)
 			break;
 		case 'q': o->queues = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 't': o->duration = strtod(optarg, NULL); break;
+		case 'H':
+			o->halt_poll_us = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
 		case 'e': o->entries = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'w': o->workloads = optarg; break;
 		case 'c': o->only = optarg; break;
@@ -109,7 +116,8 @@ static int parse(int argc, char **argv, struct client_opts *o)
 	if (optind < argc)
 		o->backend_argv = &argv[optind];
 	if (o->depth < 1 || o->depth > 256 || o->queues > VC_MAX_QUEUES - 1 ||
-	    o->duration <= 0 || o->timeout_ms < 100) {
+	    o->duration <= 0 || o->timeout_ms < 100 ||
+	    o->halt_poll_us > 100000) {
 		fprintf(stderr, "vfsd-client: option out of range\n");
 		return -1;
 	}

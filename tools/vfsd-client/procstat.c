@@ -119,6 +119,49 @@ int vc_proc_tree(pid_t pid, pid_t *tree, unsigned int max)
 	return (int)n;
 }
 
+/* Run time of one process's threads, from /proc/PID/task/TID/schedstat. */
+static uint64_t task_cpu_ns(pid_t pid)
+{
+	char path[96], buf[128];
+	struct dirent *de;
+	uint64_t sum = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/schedstat",
+			 (int)pid, de->d_name);
+		if (read_small(path, buf, sizeof(buf)) > 0)
+			sum += strtoull(buf, NULL, 10);
+	}
+	closedir(d);
+	return sum;
+}
+
+uint64_t vc_ticks_ns(uint64_t ticks)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+}
+
+uint64_t vc_proc_cpu_ns(pid_t pid)
+{
+	enum { MAXP = 64 };
+	pid_t tree[MAXP];
+	uint64_t sum = 0;
+	int n = vc_proc_tree(pid, tree, MAXP);
+
+	for (int i = 0; i < n; i++)
+		sum += task_cpu_ns(tree[i]);
+	return sum;
+}
+
 int vc_proc_stat(pid_t pid, struct vc_proc_stat *st)
 {
 	enum { MAXP = 64 };

@@ -46,6 +46,64 @@ static void add_getattr(struct tmsg *m, uint64_t nodeid)
 	tm_add(m, &in, sizeof(in));
 }
 
+/* ---- what a queue thread hands to a worker ---- */
+
+/* dispatch_may_block() over m split into buffers at the given offsets. */
+static bool may_block_split(struct tmsg *m, size_t cut1, size_t cut2)
+{
+	struct iovec iov[3] = {
+		{ m->buf, cut1 },
+		{ m->buf + cut1, cut2 - cut1 },
+		{ m->buf + cut2, m->len - cut2 },
+	};
+	struct fuse_req req = { .in = iov, .in_cnt = 3 };
+
+	return fuse_session_may_block(NULL, &req);
+}
+
+static bool may_block(struct tmsg *m)
+{
+	tm_finish(m);
+	return may_block_split(m, m->len, m->len);
+}
+
+static void add_io(struct tmsg *m, uint32_t opcode, uint32_t size)
+{
+	struct fuse_read_in in = { .size = size };
+
+	tm_start(m, opcode, 2);
+	tm_add(m, &in, sizeof(in));
+}
+
+static void test_may_block(void **state)
+{
+	struct tmsg *m = msg();
+	struct fuse_fsync_in fs = { 0 };
+
+	(void)state;
+	add_getattr(m, 2);
+	assert_false(may_block(m));
+	tm_start(m, FUSE_FSYNC, 2);
+	tm_add(m, &fs, sizeof(fs));
+	assert_true(may_block(m));
+	add_io(m, FUSE_READ, 4096);
+	assert_false(may_block(m));
+	add_io(m, FUSE_READ, 1u << 20);
+	assert_true(may_block(m));
+	add_io(m, FUSE_WRITE, 128u << 10);
+	assert_true(may_block(m));
+	/* The size in a buffer of its own, and split across two. */
+	assert_true(may_block_split(m, sizeof(struct fuse_in_header),
+				    sizeof(struct fuse_in_header) + 20));
+	assert_true(may_block_split(m, 10, 60));
+	/* Too short for a header, or an opcode nobody knows: served inline. */
+	m->len = 20;
+	assert_false(may_block_split(m, 10, 20));
+	tm_start(m, 4242, 2);
+	assert_false(may_block(m));
+	free(m);
+}
+
 /* ---- INIT ---- */
 
 static void test_init_full(void **state)
@@ -654,6 +712,7 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_may_block),
 		cmocka_unit_test(test_init_full),
 		cmocka_unit_test(test_init_old_minor),
 		cmocka_unit_test(test_init_minor_too_old),

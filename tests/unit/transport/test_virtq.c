@@ -507,6 +507,42 @@ static void test_arm_notify(void **state)
 	assert_true(vq_arm_notify(&f->vq));
 }
 
+/*
+ * While the device polls, the driver is told not to kick: without
+ * EVENT_IDX by VRING_USED_F_NO_NOTIFY, which re-arming clears again; with
+ * EVENT_IDX avail_event stays behind what the driver publishes next.
+ */
+static void test_suppress_notify(void **state)
+{
+	struct fake *f = *state;
+	uint16_t *avail_event = (uint16_t *)&f->used->ring[QSZ];
+
+	vq_suppress_notify(&f->vq);
+	assert_int_equal(f->used->flags, VRING_USED_F_NO_NOTIFY);
+	set_desc(f->desc, 0, GPA_A + DATA_OFF, 8, 0, 0);
+	offer(f, 0);
+	assert_true(vq_arm_notify(&f->vq));
+	assert_int_equal(f->used->flags, 0);
+	assert_int_equal(vq_pop(&f->vq, &f->c), 1);
+	assert_false(vq_arm_notify(&f->vq));
+
+	f->vq.event_idx = true;
+	assert_false(vq_arm_notify(&f->vq));
+	assert_int_equal(*avail_event, 1);
+	offer(f, 0);
+	/* The first chain after re-arming is kicked for... */
+	assert_true(vring_need_event(*avail_event, 2, 1));
+	assert_int_equal(vq_pop(&f->vq, &f->c), 1);
+	vq_suppress_notify(&f->vq);
+	assert_int_equal(f->used->flags, 0);
+	/* ...the next one, while the device polls, is not. */
+	offer(f, 0);
+	assert_false(vring_need_event(*avail_event, 3, 2));
+	assert_int_equal(vq_pop(&f->vq, &f->c), 1);
+	assert_false(vq_arm_notify(&f->vq));
+	assert_int_equal(*avail_event, 3);
+}
+
 /* A chain the driver published but never kicked for is still seen. */
 static void test_has_avail(void **state)
 {
@@ -687,6 +723,7 @@ int main(void)
 		T(test_notify_event_idx),
 		T(test_notify_signals_call_fd),
 		T(test_arm_notify),
+		T(test_suppress_notify),
 		T(test_has_avail),
 		T(test_renotify),
 		T(test_map_rejects),
