@@ -239,16 +239,33 @@ static void open_endpoint(const struct vfsd_options *o, struct endpoint *ep,
 	}
 }
 
+/* The device state a migration carries: the FUSE session's (and fs's). */
+static int state_save(void *ctx, struct wbuf *b)
+{
+	return fuse_session_state_save(ctx, b);
+}
+
+static int state_load(void *ctx, const void *buf, size_t len)
+{
+	return fuse_session_state_load(ctx, buf, len);
+}
+
 static int serve_vhost_user(const struct vfsd_options *o,
 			    const struct endpoint *ep,
 			    struct fuse_session *session)
 {
+	const struct vu_state_ops state = {
+		.save = state_save,
+		.load = state_load,
+		.ctx = session,
+	};
 	struct virtio_fs_opts topts = {
 		.thread_pool_size = vhost_pool_size(o),
 		.may_block = o->thread_pool_size_set ? NULL :
 			     fuse_session_may_block,
 		.poll_max_ns = o->poll_max_us * 1000,
 		.tag = o->tag,
+		.state = &state,
 	};
 	int ret;
 
@@ -538,6 +555,20 @@ static struct pt_fs *open_share(const struct pt_opts *popts, int *err)
 	return pt_new_at(popts, fd, err);
 }
 
+/*
+ * May a migration's file handles be opened here (fs/migrate.h)? Only if
+ * no handle of the share's filesystems names a file outside it. Read
+ * from the host's mount table, before any namespace.
+ */
+static bool share_is_whole(const struct vfsd_options *o)
+{
+	bool whole = false;
+
+	if (mounts_share_is_whole(o->shared_dir, &whole))
+		return false;
+	return whole;
+}
+
 /* Why inodes are kept as they are: the end of pt_new()'s startup line. */
 static char inode_why[160];
 
@@ -554,6 +585,12 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 		.inode_fd_budget = o->inode_fd_budget,
 		.max_open_handles = o->max_open_handles,
 		.inode_why = inode_why,
+		.migrate = {
+			.mode = o->migration_mode,
+			.on_error = o->migration_on_error,
+			.verify_handles = o->migration_verify_handles,
+			.confirm_paths = o->migration_confirm_paths,
+		},
 	};
 	struct fuse_session_opts sopts;
 	struct fuse_session *session;
@@ -569,6 +606,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 					  &xmap, why, sizeof(why)))
 		fatal("invalid xattr map: %s", why);
 	popts.xattrmap = xmap;
+	popts.migrate.handles_inside = share_is_whole(o);
 	open_endpoint(o, &ep, lock_fd);
 	split_off_server(o, &ep);
 	/*

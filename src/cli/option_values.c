@@ -83,6 +83,34 @@ int opt_set_sandbox(struct vfsd_options *o, const char *val, char *err,
 	return 0;
 }
 
+int opt_set_migration_mode(struct vfsd_options *o, const char *val,
+			   char *err, size_t errlen)
+{
+	if (!strcmp(val, "find-paths"))
+		o->migration_mode = PT_MIGRATE_FIND_PATHS;
+	else if (!strcmp(val, "file-handles"))
+		o->migration_mode = PT_MIGRATE_FILE_HANDLES;
+	else
+		return opt_fail(err, errlen,
+			"invalid migration mode '%s' (find-paths or "
+			"file-handles)", val);
+	return 0;
+}
+
+int opt_set_migration_on_error(struct vfsd_options *o, const char *val,
+			       char *err, size_t errlen)
+{
+	if (!strcmp(val, "abort"))
+		o->migration_on_error = PT_MIGRATE_ABORT;
+	else if (!strcmp(val, "guest-error"))
+		o->migration_on_error = PT_MIGRATE_GUEST_ERROR;
+	else
+		return opt_fail(err, errlen,
+			"invalid migration error action '%s' (abort or "
+			"guest-error)", val);
+	return 0;
+}
+
 int opt_set_inode_fh(struct vfsd_options *o, const char *val, char *err,
 		     size_t errlen)
 {

@@ -23,6 +23,12 @@ int opt_set_string(char **dst, const char *val);
 
 int opt_set_cache(struct vfsd_options *o, const char *val, char *err,
 		  size_t errlen);
+/* --migration-mode: find-paths or file-handles. */
+int opt_set_migration_mode(struct vfsd_options *o, const char *val,
+			   char *err, size_t errlen);
+/* --migration-on-error: abort or guest-error. */
+int opt_set_migration_on_error(struct vfsd_options *o, const char *val,
+			       char *err, size_t errlen);
 int opt_set_sandbox(struct vfsd_options *o, const char *val, char *err,
 		    size_t errlen);
 int opt_set_log_level(struct vfsd_options *o, const char *val, char *err,

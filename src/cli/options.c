@@ -57,7 +57,10 @@ enum {
 	OPT_PRESERVE_NOATIME,
 	OPT_UID_MAP,
 	OPT_GID_MAP,
-	OPT_MIGRATION,
+	OPT_MIGRATION_MODE,
+	OPT_MIGRATION_ON_ERROR,
+	OPT_MIGRATION_VERIFY_HANDLES,
+	OPT_MIGRATION_CONFIRM_PATHS,
 	/* the identity of a --fuse-mount (cli/fuse_mount_opts.c) */
 	OPT_FSNAME,
 	OPT_SUBTYPE,
@@ -70,10 +73,6 @@ enum {
  * "unknown option", and so that nothing is silently ignored.
  */
 static const struct option unsupported_opts[] = {
-	{ "migration-mode", required_argument, NULL, OPT_MIGRATION },
-	{ "migration-on-error", required_argument, NULL, OPT_MIGRATION },
-	{ "migration-verify-handles", no_argument, NULL, OPT_MIGRATION },
-	{ "migration-confirm-paths", no_argument, NULL, OPT_MIGRATION },
 	{ "shared-dir-fd", required_argument, NULL, OPT_UNSUPPORTED },
 };
 
@@ -128,6 +127,13 @@ static const struct option supported_opts[] = {
 	  OPT_NO_ANNOUNCE_SUBMOUNTS },
 	{ "fsname", required_argument, NULL, OPT_FSNAME },
 	{ "subtype", required_argument, NULL, OPT_SUBTYPE },
+	{ "migration-mode", required_argument, NULL, OPT_MIGRATION_MODE },
+	{ "migration-on-error", required_argument, NULL,
+	  OPT_MIGRATION_ON_ERROR },
+	{ "migration-verify-handles", no_argument, NULL,
+	  OPT_MIGRATION_VERIFY_HANDLES },
+	{ "migration-confirm-paths", no_argument, NULL,
+	  OPT_MIGRATION_CONFIRM_PATHS },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -327,12 +333,16 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		return 0;
 	case 'o':
 		return options_parse_legacy(o, arg, err, errlen);
-	case OPT_MIGRATION:
-		return opt_fail(err, errlen,
-			    "option '--%s' is not supported: vfsd cannot hand a "
-			    "guest's open files to another daemon yet, so it "
-			    "does not offer migration (QEMU refuses to migrate "
-			    "the VM instead)", name);
+	case OPT_MIGRATION_MODE:
+		return opt_set_migration_mode(o, arg, err, errlen);
+	case OPT_MIGRATION_ON_ERROR:
+		return opt_set_migration_on_error(o, arg, err, errlen);
+	case OPT_MIGRATION_VERIFY_HANDLES:
+		o->migration_verify_handles = true;
+		return 0;
+	case OPT_MIGRATION_CONFIRM_PATHS:
+		o->migration_confirm_paths = true;
+		return 0;
 	case OPT_UNSUPPORTED:
 		return opt_fail(err, errlen, "option '--%s' is not supported yet",
 			    name);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "fs/inode_fh.h"
+#include "fs/migrate.h"
 #include "fuse/session.h"
 #include "policy/userns.h"
 
@@ -113,6 +114,12 @@ struct vfsd_options {
 	uint64_t inode_fd_budget;
 	uint64_t max_open_handles;	/* 0: from the fd budget */
 	bool announce_submounts;	/* FUSE_SUBMOUNTS; default on */
+
+	/* --migration-*: as virtiofsd's (fs/migrate.h, docs/MIGRATION.md) */
+	enum pt_migrate_mode migration_mode;		/* default find-paths */
+	enum pt_migrate_on_error migration_on_error;	/* default abort */
+	bool migration_verify_handles;
+	bool migration_confirm_paths;
 
 	unsigned int thread_pool_size;
 	/*

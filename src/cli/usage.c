@@ -106,6 +106,17 @@ void usage_print_help(const char *prog)
 	       "                            have open at once, EMFILE beyond\n"
 	       "                            (default: half of what the inode fds\n"
 	       "                            leave of the open-file limit)\n"
+	       "  --migration-mode=MODE     how a live migration finds the guest's\n"
+	       "                            files on the destination: find-paths\n"
+	       "                            (default) or file-handles (the same\n"
+	       "                            filesystem; the share its whole root)\n"
+	       "  --migration-on-error=ACT  a file the guest has open not found\n"
+	       "                            again: abort (default) the migration,\n"
+	       "                            or guest-error (EBADF on its use)\n"
+	       "  --migration-verify-handles  compare every file's id with the\n"
+	       "                            source's (same filesystem only)\n"
+	       "  --migration-confirm-paths check each path on the source before\n"
+	       "                            it is sent (longer downtime)\n"
 	       "  --sandbox=MODE            namespace (default): pivot_root into\n"
 	       "                            DIR in new namespaces; chroot; none.\n"
 	       "                            Without root, namespace and chroot add\n"
@@ -161,7 +172,12 @@ void usage_print_version(void)
 
 void usage_print_capabilities(void)
 {
-	/* libvirt reads "type" and, with "separate-options", the modern form. */
+	/*
+	 * libvirt reads "type" and, with "separate-options", the modern form;
+	 * it migrates, saves and snapshots a domain with a virtiofs device
+	 * only with "migrate-precopy" (the state goes in QEMU's stream).
+	 */
 	printf("{\n  \"type\": \"fs\",\n  \"features\": [\n"
+	       "    \"migrate-precopy\",\n"
 	       "    \"separate-options\"\n  ]\n}\n");
 }

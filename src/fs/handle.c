@@ -54,11 +54,11 @@ void handle_table_limit(struct handle_table *t, uint64_t max)
 	t->max = max;
 }
 
-int handle_new(struct handle_table *t, int fd, enum handle_kind kind,
-	       uint64_t *fh)
+/* A handle of fd with the table's reference, not in the table yet. */
+static int handle_alloc(int fd, enum handle_kind kind, struct pt_handle **out)
 {
 	struct pt_handle *h = calloc(1, sizeof(*h));
-	int err = 0;
+	int err;
 
 	if (!h)
 		return ENOMEM;
@@ -73,7 +73,18 @@ int handle_new(struct handle_table *t, int fd, enum handle_kind kind,
 	h->kind = kind;
 	h->refs = 1;
 	h->hashed = true;
+	*out = h;
+	return 0;
+}
 
+int handle_new(struct handle_table *t, int fd, enum handle_kind kind,
+	       uint64_t *fh)
+{
+	struct pt_handle *h;
+	int err = handle_alloc(fd, kind, &h);
+
+	if (err)
+		return err;
 	pthread_mutex_lock(&t->lock);
 	if (t->max && t->fhs.count >= t->max)
 		err = EMFILE;
@@ -181,4 +192,74 @@ uint64_t handle_count(struct handle_table *t)
 	n = t->fhs.count;
 	pthread_mutex_unlock(&t->lock);
 	return n;
+}
+
+struct handle_collect {
+	struct pt_handle **v;
+	size_t n;
+};
+
+static void handle_collect_one(void *arg, struct htab_node *x)
+{
+	struct handle_collect *c = arg;
+	struct pt_handle *h = container_of(x, struct pt_handle, node);
+
+	h->refs++;
+	c->v[c->n++] = h;
+}
+
+int handle_snapshot(struct handle_table *t, struct pt_handle ***out,
+		    size_t *n)
+{
+	struct handle_collect c = { 0 };
+
+	pthread_mutex_lock(&t->lock);
+	c.v = calloc(t->fhs.count ? t->fhs.count : 1, sizeof(*c.v));
+	if (c.v)
+		htab_for_each(&t->fhs, handle_collect_one, &c);
+	pthread_mutex_unlock(&t->lock);
+	if (!c.v)
+		return ENOMEM;
+	*out = c.v;
+	*n = c.n;
+	return 0;
+}
+
+int handle_restore(struct handle_table *t, int fd, enum handle_kind kind,
+		   uint64_t fh, struct pt_handle **out)
+{
+	struct pt_handle *h;
+	int err;
+
+	if (!fh || fh == UINT64_MAX)
+		return EINVAL;
+	err = handle_alloc(fd, kind, &h);
+	if (err)
+		return err;
+	h->fh = fh;
+	pthread_mutex_lock(&t->lock);
+	if (htab_first(&t->fhs, fh))
+		err = EEXIST;
+	else if (t->max && t->fhs.count >= t->max)
+		err = EMFILE;
+	if (!err) {
+		htab_insert(&t->fhs, &h->node, fh);
+		if (fh >= t->next_fh)
+			t->next_fh = fh + 1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (err) {
+		handle_discard(h);
+		return err;
+	}
+	*out = h;
+	return 0;
+}
+
+void handle_restore_next(struct handle_table *t, uint64_t next)
+{
+	pthread_mutex_lock(&t->lock);
+	if (next > t->next_fh)
+		t->next_fh = next;
+	pthread_mutex_unlock(&t->lock);
 }

@@ -115,4 +115,23 @@ void handle_release_all(struct handle_table *t);
 /** Number of handles in the table. */
 uint64_t handle_count(struct handle_table *t);
 
+/*
+ * Migration (fs/migrate.h), while no operation runs: every handle, for the
+ * source to send; a migrated guest's handles under their old fhs.
+ */
+
+/** Every handle, each held (handle_put() it); free the array. ENOMEM. */
+int handle_snapshot(struct handle_table *t, struct pt_handle ***out,
+		    size_t *n);
+
+/**
+ * Enter fd as handle fh (owned by the table on success; *out is not
+ * held). EEXIST if fh is taken, EMFILE at the limit, EINVAL, ENOMEM.
+ */
+int handle_restore(struct handle_table *t, int fd, enum handle_kind kind,
+		   uint64_t fh, struct pt_handle **out);
+
+/** New fhs from next on (never one the guest had). */
+void handle_restore_next(struct handle_table *t, uint64_t next);
+
 #endif

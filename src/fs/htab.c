@@ -122,3 +122,16 @@ struct htab_node *htab_take_all(struct htab *h)
 	}
 	return list;
 }
+
+void htab_for_each(const struct htab *h,
+		   void (*fn)(void *arg, struct htab_node *n), void *arg)
+{
+	for (size_t i = 0; i <= h->mask; i++) {
+		struct htab_node *n, *next;
+
+		for (n = h->buckets[i]; n; n = next) {
+			next = n->next;
+			fn(arg, n);
+		}
+	}
+}

@@ -44,4 +44,8 @@ struct htab_node *htab_next(const struct htab_node *n, uint64_t key);
  */
 struct htab_node *htab_take_all(struct htab *h);
 
+/** Call fn on every node; fn may not insert into or remove from h. */
+void htab_for_each(const struct htab *h,
+		   void (*fn)(void *arg, struct htab_node *n), void *arg);
+
 #endif

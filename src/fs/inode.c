@@ -354,6 +354,43 @@ static int same_file(const struct pt_inode *i, const struct stat *st,
 	return ifh_same(i->fh, fh) ? 0 : ESTALE;
 }
 
+struct pt_inode *inode_new_locked(struct inode_table *t, int fd,
+				  const struct stat *st, uint64_t mnt_id,
+				  uint64_t nodeid, struct inode_id *id,
+				  unsigned int how)
+{
+	struct pt_inode *i = calloc(1, sizeof(*i));
+
+	if (!i)
+		return NULL;
+	i->nodeid = nodeid;
+	i->dev = st->st_dev;
+	i->ino = st->st_ino;
+	i->mnt_id = (uint32_t)mnt_id;
+	i->fd = fd;
+	i->type = st->st_mode & S_IFMT;
+	i->fh = id->fh;
+	i->by_handle = id->by_handle;
+	i->fid = id->fid;
+	id->fh = NULL;
+	i->nlookup = 1;
+	i->refs = 1;
+	i->pinned = nodeid == VFS_ROOT_ID;
+	if (!(how & INODE_NEW_UNHASHED)) {
+		i->hashed = true;
+		htab_insert(&t->ids, &i->by_id, nodeid);
+	}
+	if (!(how & (INODE_NEW_UNHASHED | INODE_NEW_UNKEYED))) {
+		i->keyed = true;
+		htab_insert(&t->keys, &i->by_key, key_of(i->dev, i->ino));
+	}
+	if (fd >= 0)
+		t->stats.fds++;
+	if (!i->fh && !i->pinned && t->reopen != INODE_KEEP_FDS)
+		t->stats.no_id++;
+	return i;
+}
+
 /* A known inode looked up once more: one lookup and one reference more. */
 static int lookup_known_locked(struct inode_table *t, struct pt_inode *i,
 			       int fd, const struct inode_at *at,
@@ -403,29 +440,9 @@ static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 			return EOVERFLOW;
 		nodeid = t->next_id++;
 	}
-	i = calloc(1, sizeof(*i));
+	i = inode_new_locked(t, fd, st, mnt_id, nodeid, id, 0);
 	if (!i)
 		return ENOMEM;
-	i->nodeid = nodeid;
-	i->dev = st->st_dev;
-	i->ino = st->st_ino;
-	i->mnt_id = (uint32_t)mnt_id;
-	i->fd = fd;
-	i->type = st->st_mode & S_IFMT;
-	i->fh = id->fh;
-	i->by_handle = id->by_handle;
-	i->fid = id->fid;
-	id->fh = NULL;
-	i->nlookup = 1;
-	i->refs = 1;
-	i->hashed = true;
-	i->keyed = true;
-	i->pinned = nodeid == VFS_ROOT_ID;
-	htab_insert(&t->ids, &i->by_id, nodeid);
-	htab_insert(&t->keys, &i->by_key, key_of(i->dev, i->ino));
-	t->stats.fds++;
-	if (!i->fh && !i->pinned && t->reopen != INODE_KEEP_FDS)
-		t->stats.no_id++;
 	if (at)
 		iname_seen_locked(t, i, at, l);
 	*what = FD_TAKEN;

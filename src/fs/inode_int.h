@@ -33,6 +33,22 @@ void inode_later_run(struct inode_later *l);
 struct pt_inode *inode_find_key_locked(const struct inode_table *t,
 				       dev_t dev, ino_t ino, uint64_t mnt_id);
 
+struct inode_id;
+
+/* inode_new_locked(): in the nodeid map only, or in neither map. */
+#define INODE_NEW_UNKEYED 1u
+#define INODE_NEW_UNHASHED 2u
+
+/**
+ * A new inode for fd (-1: none) and st, with one lookup and one
+ * reference, taking over id->fh; in both maps unless how says otherwise.
+ * NULL without memory.
+ */
+struct pt_inode *inode_new_locked(struct inode_table *t, int fd,
+				  const struct stat *st, uint64_t mnt_id,
+				  uint64_t nodeid, struct inode_id *id,
+				  unsigned int how);
+
 /** One more reference, which takes i off the LRU. */
 void inode_hold_locked(struct inode_table *t, struct pt_inode *i);
 

@@ -216,6 +216,7 @@ struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
 	}
 	fs->proc_fd = -1;
 	fs->xattrmap = opts->xattrmap;
+	fs->migrate = opts->migrate;
 	atomic_init(&fs->writeback, false);
 	atomic_init(&fs->posix_acl, false);
 	atomic_init(&fs->dont_mask, false);
@@ -330,6 +331,26 @@ static void pt_op_destroy(void *opaque)
 	inode_forget_all(&fs->inodes);
 }
 
+static int pt_op_state_save(void *opaque, struct wbuf *b)
+{
+	struct pt_fs *fs = opaque;
+
+	return pt_state_save(fs, &fs->migrate, b);
+}
+
+static int pt_op_state_load(void *opaque, const struct state_view *v)
+{
+	struct pt_fs *fs = opaque;
+	int err;
+
+	/* What this daemon knew is replaced by what the guest had. */
+	pt_op_destroy(fs);
+	err = pt_state_load(fs, &fs->migrate, v);
+	if (err)
+		pt_op_destroy(fs);
+	return err;
+}
+
 const struct vfs_ops pt_ops = {
 	.init = pt_op_init,
 	.destroy = pt_op_destroy,
@@ -379,4 +400,7 @@ const struct vfs_ops pt_ops = {
 	.copy_file_range = pt_op_copy_file_range,
 	.syncfs = pt_op_syncfs,
 	.tmpfile = pt_op_tmpfile,
+
+	.state_save = pt_op_state_save,
+	.state_load = pt_op_state_load,
 };

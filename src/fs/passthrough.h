@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "fs/inode_fh.h"
+#include "fs/migrate.h"
 #include "fs/vfs_ops.h"
 
 struct xattrmap;
@@ -71,6 +72,9 @@ struct pt_opts {
 	 * them unchanged. Must outlive the pt_fs.
 	 */
 	const struct xattrmap *xattrmap;
+
+	/* --migration-*: how a migration's state is saved and loaded. */
+	struct pt_migrate_opts migrate;
 };
 
 #define PT_FD_BUDGET_UNLIMITED UINT64_MAX

@@ -12,6 +12,7 @@
 
 #include "fs/handle.h"
 #include "fs/inode.h"
+#include "fs/migrate.h"
 #include "fs/passthrough.h"
 #include "fs/pt_policy.h"
 #include "fs/vfs_ops.h"
@@ -27,6 +28,7 @@ struct pt_fs {
 	struct pt_backings *backings;	/* FUSE passthrough (pt_backing.c) */
 	struct pt_policy policy;	/* fixed at pt_new() but for its cache */
 	const struct xattrmap *xattrmap;	/* fixed at pt_new(); or NULL */
+	struct pt_migrate_opts migrate;		/* fixed at pt_new() */
 
 	/*
 	 * Negotiated at INIT, read by every operation. Atomics rather than a
@@ -148,6 +150,12 @@ int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 int pt_drop_mapped_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
 			const struct pt_inode *ino, int fd);
 
+/* Migration (fs/migrate.h): migrate_save.c and migrate_load.c. */
+int pt_state_save(struct pt_fs *fs, const struct pt_migrate_opts *o,
+		  struct wbuf *b);
+int pt_state_load(struct pt_fs *fs, const struct pt_migrate_opts *o,
+		  const struct state_view *v);
+
 /* The operations, one family per file. */
 void pt_op_forget(void *fs, uint64_t nodeid, uint64_t nlookup);
 int pt_op_lookup(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
@@ -233,6 +241,12 @@ void pt_locks_clear(struct pt_fs *fs);
 void pt_locks_drop_owner(struct pt_fs *fs, uint64_t nodeid, uint64_t owner);
 /** fh was released: the descriptions first reached through it go. */
 void pt_locks_drop_handle(struct pt_fs *fs, uint64_t nodeid, uint64_t fh);
+/**
+ * fn on every lock description's fd until it returns non-zero, which is
+ * returned (a migration looks for locks held; fn makes no lock call).
+ */
+int pt_locks_each_fd(struct pt_fs *fs, int (*fn)(void *arg, int fd),
+		     void *arg);
 
 int pt_op_getlk(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 		uint64_t fh, uint64_t owner, struct vfs_lock *lk);

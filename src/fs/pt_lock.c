@@ -197,6 +197,19 @@ void pt_locks_free(struct pt_fs *fs)
 	fs->locks = NULL;
 }
 
+int pt_locks_each_fd(struct pt_fs *fs, int (*fn)(void *arg, int fd),
+		     void *arg)
+{
+	struct pt_locks *l = fs->locks;
+	int ret = 0;
+
+	pthread_mutex_lock(&l->lock);
+	for (struct pt_plock *p = l->head; p && !ret; p = p->next)
+		ret = fn(arg, p->fd);
+	pthread_mutex_unlock(&l->lock);
+	return ret;
+}
+
 static struct pt_plock *plock_find(struct pt_locks *l, uint64_t nodeid,
 				   uint64_t owner)
 {

@@ -31,6 +31,8 @@
 #include <sys/uio.h>
 #include <time.h>
 
+#include "util/statefmt.h"
+
 #define VFS_ROOT_ID 1ULL
 
 /**
@@ -321,6 +323,22 @@ struct vfs_ops {
 	int (*tmpfile)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
 		       uint32_t mode, uint32_t flags, uint32_t umask,
 		       struct vfs_entry *out, uint64_t *fh);
+
+	/*
+	 * Migration (docs/MIGRATION.md), called with no operation running
+	 * (every queue stopped). NULL: the filesystem has no state to carry.
+	 */
+	/**
+	 * Append the filesystem's sections to the state in b. EBUSY while
+	 * the guest holds locks (they are not carried), ENOMEM.
+	 */
+	int (*state_save)(void *fs, struct wbuf *b);
+	/**
+	 * Take over the guest's nodeids and handles from v, after
+	 * forgetting everything known. On failure nothing is known (as
+	 * after destroy()) and a positive errno is returned.
+	 */
+	int (*state_load)(void *fs, const struct state_view *v);
 };
 
 #endif

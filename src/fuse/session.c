@@ -168,11 +168,10 @@ static uint64_t session_offered_flags(const struct fuse_session *s)
 	return want;
 }
 
-/* Fill the reply to a 7.x INIT and what the filesystem and requests see. */
-static void session_negotiate(const struct fuse_session *s,
-			      const struct fuse_init_in *in,
-			      struct fuse_init_out *out, struct vfs_conn *conn,
-			      struct fuse_agreed *ag)
+uint64_t session_negotiate(const struct fuse_session *s,
+			   const struct fuse_init_in *in,
+			   struct fuse_init_out *out, struct vfs_conn *conn,
+			   struct fuse_agreed *ag)
 {
 	uint64_t kflags = in->flags;
 	uint64_t agreed;
@@ -212,6 +211,7 @@ static void session_negotiate(const struct fuse_session *s,
 	if (!out->max_pages)
 		out->max_pages = 1;
 	out->time_gran = 1;
+	return agreed;
 }
 
 /*
@@ -228,7 +228,8 @@ static void session_connect(struct fuse_session *s,
 
 	pthread_mutex_lock(&s->reset_lock);
 	session_reset(s);
-	session_negotiate(s, in, out, &conn, &ag);
+	s->agreed_flags = session_negotiate(s, in, out, &conn, &ag);
+	s->init_in = *in;
 	if (s->ops->init)
 		s->ops->init(s->fs, &conn);
 	atomic_store(&s->destroyed, false);

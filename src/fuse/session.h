@@ -14,6 +14,7 @@
 #include "fuse/idmap.h"
 #include "fuse/req.h"
 #include "fuse/stats.h"
+#include "util/wire.h"
 
 enum fuse_cache_mode {
 	FUSE_CACHE_NEVER,	/* no guest caching: timeouts 0, direct io */
@@ -84,5 +85,25 @@ const struct fuse_stats *fuse_session_stats(const struct fuse_session *s);
 
 /** True once the kernel sent DESTROY (the transport may stop). */
 bool fuse_session_destroyed(const struct fuse_session *s);
+
+/*
+ * Migration (docs/MIGRATION.md, fuse/session_state.c), while no request
+ * runs: the device state, written by the source and taken over by the
+ * destination.
+ */
+
+/**
+ * The whole state into b (state_begin() to state_finish()). 0, or -EBUSY
+ * while the guest holds locks, -EMSGSIZE, -ENOMEM.
+ */
+int fuse_session_state_save(struct fuse_session *s, struct wbuf *b);
+
+/**
+ * Take over the state of len bytes at buf: the connection and the
+ * filesystem's nodeids and handles. 0, or -errno with the reason logged;
+ * then nothing is known and the session has no connection.
+ */
+int fuse_session_state_load(struct fuse_session *s, const void *buf,
+			    size_t len);
 
 #endif

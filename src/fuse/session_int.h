@@ -48,6 +48,13 @@ struct fuse_session {
 	 * it); nothing in this layer is taken while it is held.
 	 */
 	pthread_mutex_t reset_lock;
+	/*
+	 * The kernel's INIT of the connection and the flags agreed on it,
+	 * for a migration to carry (fuse/session_state.c). Protected by
+	 * reset_lock.
+	 */
+	struct fuse_init_in init_in;
+	uint64_t agreed_flags;
 
 	/* Read by the transport without a lock. */
 	atomic_bool destroyed;
@@ -95,6 +102,15 @@ static inline void session_agreed_unpack(uint64_t w, struct fuse_agreed *a)
 	a->submounts = (w >> 34) & 1;
 	a->passthrough = (w >> 35) & 1;
 }
+
+/**
+ * What the session's options agree to for the kernel's INIT in: the
+ * reply, what the filesystem and requests see, and all agreed flags.
+ */
+uint64_t session_negotiate(const struct fuse_session *s,
+			   const struct fuse_init_in *in,
+			   struct fuse_init_out *out, struct vfs_conn *conn,
+			   struct fuse_agreed *ag);
 
 /** One request in flight: lives on the processing thread's stack. */
 struct fuse_call {

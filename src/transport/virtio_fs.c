@@ -148,6 +148,7 @@ static void vfs_complete(struct vfs_server *srv, struct vfs_work *w)
 	pthread_mutex_lock(&q->lock);
 	atomic_store_explicit(&w->running, false, memory_order_relaxed);
 	vq_push(&q->vq, w->head, len);
+	vu_dev_log_done(&srv->dev, q, w->req.out, w->req.out_cnt);
 	vq_notify(&q->vq);
 	w->next = qt->free_list;
 	qt->free_list = w;
@@ -705,6 +706,8 @@ static int vfs_server_init(struct vfs_server *srv,
 	ret = vu_dev_init(&srv->dev, &vfs_dev_ops);
 	if (ret == 0 && opts && opts->tag)
 		vu_dev_set_tag(&srv->dev, opts->tag);
+	if (ret == 0 && opts && opts->state)
+		vu_dev_set_state(&srv->dev, opts->state);
 	if (ret == 0 && opts && opts->thread_pool_size > 0) {
 		ret = vfs_pool_start(srv, opts->thread_pool_size);
 		if (ret < 0)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "fuse/req.h"
+#include "transport/vu_state.h"
 
 struct virtio_fs_opts {
 	/*
@@ -27,6 +28,8 @@ struct virtio_fs_opts {
 	uint64_t poll_max_ns;
 	/* --tag: advertised in the config space (GET_CONFIG), or NULL */
 	const char *tag;
+	/* The device state a migration carries (vu_state.h), or NULL. */
+	const struct vu_state_ops *state;
 };
 
 /**

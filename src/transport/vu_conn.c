@@ -25,6 +25,7 @@ enum vu_fd_rule {
 	FD_NONE = 0,	/* no fds */
 	FD_VRING,	/* one fd unless the payload's NOFD bit is set */
 	FD_MEM_TABLE,	/* one per region */
+	FD_ONE,		/* exactly one */
 };
 
 struct vu_msg_rule {
@@ -57,6 +58,10 @@ static const struct vu_msg_rule vu_rules[VHOST_USER_MAX] = {
 	RULE(SET_VRING_ENABLE, SZ_EXACT, 8, FD_NONE),
 	RULE(GET_CONFIG, SZ_CONFIG, 0, FD_NONE),
 	RULE(SET_CONFIG, SZ_CONFIG, 0, FD_NONE),
+	RULE(SET_LOG_BASE, SZ_EXACT, 16, FD_ONE),
+	RULE(SET_LOG_FD, SZ_EXACT, 0, FD_ONE),
+	RULE(SET_DEVICE_STATE_FD, SZ_EXACT, 8, FD_ONE),
+	RULE(CHECK_DEVICE_STATE, SZ_EXACT, 0, FD_NONE),
 };
 
 _Static_assert(sizeof(struct vu_vring_addr) == 40, "vring addr size");
@@ -129,6 +134,9 @@ static int vu_check_fds(const struct vu_msg_rule *r, const struct vu_msg *msg,
 		break;
 	case FD_MEM_TABLE:
 		want = msg->payload.mem.nregions;
+		break;
+	case FD_ONE:
+		want = 1;
 		break;
 	}
 	if (msg->nfds != want) {

@@ -25,6 +25,8 @@ struct vu_msg {
 		struct vu_vring_addr addr;
 		struct vu_mem_table mem;
 		struct vu_config config;
+		struct vu_log_desc log;
+		struct vu_device_state devstate;
 		uint8_t raw[VHOST_USER_MAX_PAYLOAD];
 	} payload;
 	/* Received fds; a handler that keeps one sets its slot to -1. */

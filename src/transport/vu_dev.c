@@ -2,12 +2,14 @@
 #include "transport/vu_dev.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "util/compiler.h"
 #include "util/log.h"
+#include "util/statefmt.h"
 
 /* What an exec function asks the dispatcher to do next. */
 enum vu_result {
@@ -37,6 +39,8 @@ static void vu_queue_reset(struct vu_queue *q, unsigned int idx)
 	vu_close_fd(&q->err_fd);
 	vu_close_fd(&q->vq.call_fd);
 	vq_init(&q->vq, idx);
+	q->log_used = false;
+	q->log_gpa = 0;
 	pthread_mutex_unlock(&q->lock);
 	q->desc_uva = q->avail_uva = q->used_uva = 0;
 	q->addr_set = false;
@@ -50,7 +54,11 @@ int vu_dev_init(struct vu_dev *dev, const struct vu_dev_ops *ops)
 
 	memset(dev, 0, sizeof(*dev));
 	dev->ops = ops;
+	dev->xfer_result = -EINVAL;
 	gm_init(&dev->mem);
+	ret = vu_log_init(&dev->log);
+	if (ret < 0)
+		return ret;
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++) {
 		struct vu_queue *q = &dev->q[i];
 
@@ -58,6 +66,7 @@ int vu_dev_init(struct vu_dev *dev, const struct vu_dev_ops *ops)
 		if (ret != 0) {
 			while (i-- > 0)
 				pthread_mutex_destroy(&dev->q[i].lock);
+			vu_log_fini(&dev->log);
 			return -ret;
 		}
 		q->kick_fd = q->err_fd = -1;
@@ -120,6 +129,8 @@ static void vu_queue_try_start(struct vu_dev *dev, unsigned int idx)
 
 void vu_dev_cleanup(struct vu_dev *dev)
 {
+	vu_xfer_cancel(dev->xfer);
+	dev->xfer = NULL;
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
 		if (vu_queue_stop(dev, i))
 			return;
@@ -128,6 +139,31 @@ void vu_dev_cleanup(struct vu_dev *dev)
 		pthread_mutex_destroy(&dev->q[i].lock);
 	}
 	gm_clear(&dev->mem);
+	vu_log_fini(&dev->log);
+}
+
+void vu_dev_set_state(struct vu_dev *dev, const struct vu_state_ops *ops)
+{
+	dev->state_ops = ops;
+}
+
+/* The bytes of a split ring's used ring (with its avail_event). */
+static uint64_t vu_used_ring_size(const struct virtq *vq)
+{
+	return 4 + 8 * (uint64_t)vq->num + 2;
+}
+
+void vu_dev_log_slow(struct vu_dev *dev, struct vu_queue *q,
+		     const struct iovec *out, unsigned int cnt)
+{
+	/*
+	 * Every byte the chain let us write: a reply may fill less than its
+	 * buffers, but an error reply after a short read leaves data there
+	 * too, and a page sent twice costs less than one sent stale.
+	 */
+	vu_log_iov(&dev->log, &dev->mem, out, cnt);
+	if (q->log_used)
+		vu_log_gpa(&dev->log, q->log_gpa, vu_used_ring_size(&q->vq));
 }
 
 static enum vu_result vu_reply_u64(struct vu_msg *msg, uint64_t v)
@@ -154,6 +190,7 @@ static enum vu_result vu_set_features_exec(struct vu_dev *dev,
 	dev->features = f & VU_OFFERED_FEATURES;
 	log_debug("vhost-user: features %#llx",
 		  (unsigned long long)dev->features);
+	vu_log_enable(&dev->log, vu_has_feature(dev, VHOST_F_LOG_ALL));
 	/* Without protocol features every ring counts as enabled. */
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
 		vu_queue_try_start(dev, i);
@@ -166,6 +203,8 @@ static uint64_t vu_protocol_features(const struct vu_dev *dev)
 
 	if (dev->has_config)
 		f |= 1ULL << VHOST_USER_PROTOCOL_F_CONFIG;
+	if (dev->state_ops)
+		f |= 1ULL << VHOST_USER_PROTOCOL_F_DEVICE_STATE;
 	return f;
 }
 
@@ -312,6 +351,15 @@ static enum vu_result vu_set_vring_num_exec(struct vu_dev *dev,
 	return VU_DONE;
 }
 
+/* Log the used ring at log_guest_addr from now on, or not. */
+static void vu_queue_set_log(struct vu_queue *q, const struct vu_vring_addr *a)
+{
+	pthread_mutex_lock(&q->lock);
+	q->log_used = a->flags & (1u << VHOST_VRING_F_LOG);
+	q->log_gpa = a->log_guest_addr;
+	pthread_mutex_unlock(&q->lock);
+}
+
 static enum vu_result vu_set_vring_addr_exec(struct vu_dev *dev,
 					     struct vu_msg *msg)
 {
@@ -323,8 +371,20 @@ static enum vu_result vu_set_vring_addr_exec(struct vu_dev *dev,
 		return VU_FAILED;
 	}
 	q = &dev->q[a->index];
+	/*
+	 * A migration turns logging on and off on running rings: the same
+	 * addresses with another flag change nothing else, so the queue
+	 * runs on (a stop would call off the guest's lock waits).
+	 */
+	if (q->running && q->desc_uva == a->desc_user_addr &&
+	    q->avail_uva == a->avail_user_addr &&
+	    q->used_uva == a->used_user_addr) {
+		vu_queue_set_log(q, a);
+		return VU_DONE;
+	}
 	if (vu_queue_stop(dev, a->index))
 		return VU_FATAL;
+	vu_queue_set_log(q, a);
 	q->desc_uva = a->desc_user_addr;
 	q->avail_uva = a->avail_user_addr;
 	q->used_uva = a->used_user_addr;
@@ -362,6 +422,9 @@ static enum vu_result vu_get_vring_base_exec(struct vu_dev *dev,
 		return VU_FATAL;	/* it waits for an answer we cannot give */
 	if (vu_queue_stop(dev, idx))
 		return VU_FATAL;
+	/* What the ring thread wrote last (avail_event) goes over too. */
+	if (vu_log_active(&dev->log) && q->log_used && q->vq.used)
+		vu_log_gpa(&dev->log, q->log_gpa, vu_used_ring_size(&q->vq));
 	msg->payload.state.num = q->vq.last_avail_idx;
 	msg->hdr.size = sizeof(msg->payload.state);
 	vu_queue_reset(q, idx);
@@ -475,6 +538,139 @@ static enum vu_result vu_set_vring_enable_exec(struct vu_dev *dev,
 	return VU_DONE;
 }
 
+static bool vu_negotiated(const struct vu_dev *dev, unsigned int bit)
+{
+	return (dev->protocol_features >> bit) & 1;
+}
+
+static enum vu_result vu_set_log_base_exec(struct vu_dev *dev,
+					   struct vu_msg *msg)
+{
+	bool shmfd = vu_negotiated(dev, VHOST_USER_PROTOCOL_F_LOG_SHMFD);
+	int ret;
+
+	ret = vu_log_set(&dev->log, msg->fds[0], msg->payload.log.mmap_size,
+			 msg->payload.log.mmap_offset);
+	msg->fds[0] = -1;	/* vu_log_set() closed it */
+	/* With LOG_SHMFD the front end waits for an answer. */
+	if (shmfd)
+		return vu_reply_u64(msg, ret < 0 ? 1 : 0);
+	return ret < 0 ? VU_FAILED : VU_DONE;
+}
+
+/* An eventfd to tell the front end of log changes: we never need to. */
+static enum vu_result vu_set_log_fd_exec(struct vu_dev *dev __unused,
+					 struct vu_msg *msg __unused)
+{
+	return VU_DONE;
+}
+
+static bool vu_suspended(const struct vu_dev *dev)
+{
+	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
+		if (dev->q[i].running)
+			return false;
+	return true;
+}
+
+/* Start a save: the state is taken now, and written by a thread. */
+static int vu_state_save_start(struct vu_dev *dev, int fd)
+{
+	struct wbuf b;
+	int ret;
+
+	wbuf_init(&b, STATE_MAX_SIZE);
+	ret = dev->state_ops->save(dev->state_ops->ctx, &b);
+	if (ret < 0) {
+		wbuf_free(&b);
+		close(fd);
+		return ret;
+	}
+	return vu_xfer_save(&dev->xfer, fd, b.p, b.len);
+}
+
+/*
+ * SET_DEVICE_STATE_FD: stopped phase only (the rings must all be stopped:
+ * the state is taken, or given, while no request runs). The front end's
+ * fd is used, none of ours goes back.
+ */
+static enum vu_result vu_set_device_state_fd_exec(struct vu_dev *dev,
+						  struct vu_msg *msg)
+{
+	const struct vu_device_state *ds = &msg->payload.devstate;
+	int fd = msg->fds[0], ret;
+
+	vu_xfer_cancel(dev->xfer);
+	dev->xfer = NULL;
+	if (!dev->state_ops ||
+	    !vu_negotiated(dev, VHOST_USER_PROTOCOL_F_DEVICE_STATE) ||
+	    ds->phase != VHOST_USER_TRANSFER_STATE_PHASE_STOPPED ||
+	    ds->direction > VHOST_USER_TRANSFER_STATE_LOAD ||
+	    !vu_suspended(dev)) {
+		log_err("vhost-user: SET_DEVICE_STATE_FD (direction %u, phase "
+			"%u) refused: %s", ds->direction, ds->phase,
+			!dev->state_ops ? "no state to carry" :
+			!vu_suspended(dev) ? "rings still run" :
+					     "not negotiated or unknown");
+		dev->xfer_result = -EINVAL;
+		return vu_reply_u64(msg, 1 | VHOST_USER_DEVICE_STATE_NOFD);
+	}
+	msg->fds[0] = -1;	/* the transfer's now */
+	dev->xfer_load = ds->direction == VHOST_USER_TRANSFER_STATE_LOAD;
+	if (dev->xfer_load)
+		ret = vu_xfer_load(&dev->xfer, fd, STATE_MAX_SIZE);
+	else
+		ret = vu_state_save_start(dev, fd);
+	dev->xfer_result = ret < 0 ? ret : -EINPROGRESS;
+	if (ret < 0)
+		log_err("vhost-user: state %s failed: %s",
+			dev->xfer_load ? "load" : "save", strerror(-ret));
+	return vu_reply_u64(msg, (ret < 0 ? 1 : 0) |
+				      VHOST_USER_DEVICE_STATE_NOFD);
+}
+
+/*
+ * How long CHECK_DEVICE_STATE waits for the transfer's thread. The front
+ * end sends it after EOF, so the thread is done or about to be; only a
+ * front end that sends it too early waits this long, and then fails.
+ */
+#define VU_XFER_CHECK_MS 5000
+
+static int vu_state_check(struct vu_dev *dev)
+{
+	struct vu_xfer *x = dev->xfer;
+	void *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (!x)
+		return dev->xfer_result == -EINPROGRESS ? -EINVAL :
+							  dev->xfer_result;
+	dev->xfer = NULL;
+	ret = vu_xfer_finish(x, VU_XFER_CHECK_MS, &buf, &len);
+	if (ret < 0)
+		log_err("vhost-user: state %s: %s", dev->xfer_load ? "load" :
+			"save", ret == -EMSGSIZE ? "more bytes than a state "
+			"may have" : strerror(-ret));
+	/* A hostile front end may have restarted rings meanwhile. */
+	if (!ret && dev->xfer_load && !vu_suspended(dev))
+		ret = -EBUSY;
+	if (!ret && dev->xfer_load)
+		ret = dev->state_ops->load(dev->state_ops->ctx, buf, len);
+	free(buf);
+	return ret;
+}
+
+static enum vu_result vu_check_device_state_exec(struct vu_dev *dev,
+						 struct vu_msg *msg)
+{
+	if (!dev->state_ops ||
+	    !vu_negotiated(dev, VHOST_USER_PROTOCOL_F_DEVICE_STATE))
+		return vu_reply_u64(msg, 1);
+	dev->xfer_result = vu_state_check(dev);
+	return vu_reply_u64(msg, dev->xfer_result ? 1 : 0);
+}
+
 typedef enum vu_result (*vu_exec_fn)(struct vu_dev *dev, struct vu_msg *msg);
 
 static const vu_exec_fn vu_exec[VHOST_USER_MAX] = {
@@ -496,6 +692,10 @@ static const vu_exec_fn vu_exec[VHOST_USER_MAX] = {
 	[VHOST_USER_SET_VRING_ENABLE] = vu_set_vring_enable_exec,
 	[VHOST_USER_GET_CONFIG] = vu_get_config_exec,
 	[VHOST_USER_SET_CONFIG] = vu_set_config_exec,
+	[VHOST_USER_SET_LOG_BASE] = vu_set_log_base_exec,
+	[VHOST_USER_SET_LOG_FD] = vu_set_log_fd_exec,
+	[VHOST_USER_SET_DEVICE_STATE_FD] = vu_set_device_state_fd_exec,
+	[VHOST_USER_CHECK_DEVICE_STATE] = vu_check_device_state_exec,
 };
 
 int vu_dev_process(struct vu_dev *dev, struct vu_msg *msg, bool *reply)

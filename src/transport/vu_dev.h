@@ -21,6 +21,8 @@
 #include "transport/guest_mem.h"
 #include "transport/virtq.h"
 #include "transport/vu_conn.h"
+#include "transport/vu_log.h"
+#include "transport/vu_state.h"
 
 /* hiprio + 16 request queues (QEMU wants >= 1 + num-request-queues). */
 #define VU_MAX_QUEUES 17u
@@ -30,10 +32,13 @@
 	((1ULL << 32 /* VIRTIO_F_VERSION_1 */) |                   \
 	 (1ULL << 28 /* VIRTIO_RING_F_INDIRECT_DESC */) |          \
 	 (1ULL << 29 /* VIRTIO_RING_F_EVENT_IDX */) |              \
+	 (1ULL << VHOST_F_LOG_ALL) |                                \
 	 (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
 
+/* DEVICE_STATE is added when the daemon has state to carry (vu_dev_set_state). */
 #define VU_OFFERED_PROTOCOL_FEATURES                  \
 	((1ULL << VHOST_USER_PROTOCOL_F_MQ) |        \
+	 (1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD) | \
 	 (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK))
 
 /*
@@ -54,6 +59,12 @@ struct vu_queue {
 	struct virtq vq;		/* used side protected by lock */
 
 	int err_fd;			/* protected by lock */
+	/*
+	 * SET_VRING_ADDR with VHOST_VRING_F_LOG: the used ring is logged
+	 * at log_gpa (vu_dev_log_used()). Protected by lock.
+	 */
+	bool log_used;
+	uint64_t log_gpa;
 
 	/* The fields below belong to the socket thread. */
 	int kick_fd;
@@ -101,6 +112,17 @@ struct vu_dev {
 	/* Read by queue threads; changed only while every queue is stopped. */
 	struct guest_mem mem;
 	struct vu_queue q[VU_MAX_QUEUES];
+	/* Dirty page logging (vu_log.h); markers run in any thread. */
+	struct vu_log log;
+	/*
+	 * Migration: what the state is (NULL: the device has none to carry
+	 * and does not offer DEVICE_STATE), the transfer under way, and how
+	 * the last one ended (0, or -errno; -EINPROGRESS before its CHECK).
+	 */
+	const struct vu_state_ops *state_ops;
+	struct vu_xfer *xfer;
+	bool xfer_load;
+	int xfer_result;
 };
 
 /** Returns 0 or -errno (mutex setup). */
@@ -112,8 +134,29 @@ int vu_dev_init(struct vu_dev *dev, const struct vu_dev_ops *ops);
  */
 void vu_dev_set_tag(struct vu_dev *dev, const char *tag);
 
+/**
+ * Offer VHOST_USER_PROTOCOL_F_DEVICE_STATE with ops (which must outlive
+ * the device) as the state it carries. Call before serving.
+ */
+void vu_dev_set_state(struct vu_dev *dev, const struct vu_state_ops *ops);
+
 /** Stop every queue, close every fd, unmap guest memory (not if abandoned). */
 void vu_dev_cleanup(struct vu_dev *dev);
+
+/**
+ * Whoever completes a request of q calls this under q->lock once its
+ * reply is in out (cnt device-writable iovecs) and the used element
+ * pushed: while VHOST_F_LOG_ALL is on, the pages it wrote are logged.
+ */
+void vu_dev_log_slow(struct vu_dev *dev, struct vu_queue *q,
+		     const struct iovec *out, unsigned int cnt);
+
+static inline void vu_dev_log_done(struct vu_dev *dev, struct vu_queue *q,
+				   const struct iovec *out, unsigned int cnt)
+{
+	if (vu_log_active(&dev->log))
+		vu_dev_log_slow(dev, q, out, cnt);
+}
 
 /**
  * Act on one checked message (see vu_msg_check()). Fds the device keeps are

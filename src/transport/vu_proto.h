@@ -58,6 +58,9 @@ enum vu_request {
 	VHOST_USER_REM_MEM_REG = 38,
 	VHOST_USER_SET_STATUS = 39,
 	VHOST_USER_GET_STATUS = 40,
+	VHOST_USER_GET_SHARED_OBJECT = 41,
+	VHOST_USER_SET_DEVICE_STATE_FD = 42,
+	VHOST_USER_CHECK_DEVICE_STATE = 43,
 	VHOST_USER_MAX,
 };
 
@@ -88,7 +91,43 @@ enum vu_protocol_feature {
 	VHOST_USER_PROTOCOL_F_INBAND_NOTIFICATIONS = 14,
 	VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS = 15,
 	VHOST_USER_PROTOCOL_F_STATUS = 16,
+	VHOST_USER_PROTOCOL_F_XEN_MMAP = 17,
+	VHOST_USER_PROTOCOL_F_SHARED_OBJECT = 18,
+	VHOST_USER_PROTOCOL_F_DEVICE_STATE = 19,
 };
+
+/*
+ * Dirty page logging for live migration: the front end shares a bitmap
+ * (SET_LOG_BASE, a memfd) with one bit per VHOST_LOG_PAGE of guest
+ * physical memory, and the back end sets the bit of every page it writes
+ * while VHOST_F_LOG_ALL is negotiated; used rings are logged at the
+ * address SET_VRING_ADDR gives when it carries VHOST_VRING_F_LOG.
+ */
+#define VHOST_F_LOG_ALL 26
+#define VHOST_VRING_F_LOG 0
+#define VHOST_LOG_PAGE 4096u
+
+/* Payload of SET_LOG_BASE. */
+struct vu_log_desc {
+	uint64_t mmap_size;
+	uint64_t mmap_offset;
+} __attribute__((packed));
+
+/*
+ * Payload of SET_DEVICE_STATE_FD (VHOST_USER_PROTOCOL_F_DEVICE_STATE): the
+ * back end's state goes through the fd that comes with it, until EOF, in
+ * the stopped phase of a migration. The reply is a u64: bits 0-7 zero on
+ * success, bit 8 set when no fd of the back end's own comes back.
+ */
+struct vu_device_state {
+	uint32_t direction;
+	uint32_t phase;
+} __attribute__((packed));
+
+#define VHOST_USER_TRANSFER_STATE_SAVE 0u	/* back end -> front end */
+#define VHOST_USER_TRANSFER_STATE_LOAD 1u	/* front end -> back end */
+#define VHOST_USER_TRANSFER_STATE_PHASE_STOPPED 0u
+#define VHOST_USER_DEVICE_STATE_NOFD (1ULL << 8)
 
 /* At most this many regions (and fds) in one SET_MEM_TABLE. */
 #define VHOST_USER_MAX_RAM_SLOTS 8

@@ -236,10 +236,12 @@ static void test_refusals(void **state)
 		{ "needs a value", { "vfsd", "--shared-dir" } },
 		{ "invalid xattr map: xattrmap rule 1: type is not",
 		  { "vfsd", "--xattrmap=:mapp::user.virtiofs.:" } },
-		{ "'--migration-mode' is not supported: vfsd cannot hand",
-		  { "vfsd", "--migration-mode=find-paths" } },
-		{ "'--migration-confirm-paths' is not supported",
-		  { "vfsd", "--migration-confirm-paths" } },
+		{ "invalid migration mode 'by-path' (find-paths or file-handles)",
+		  { "vfsd", "--migration-mode=by-path" } },
+		{ "invalid migration error action 'ignore' (abort or guest-error)",
+		  { "vfsd", "--migration-on-error", "ignore" } },
+		{ "unknown option '--migration-confirm-paths=yes'",
+		  { "vfsd", "--migration-confirm-paths=yes" } },
 		{ "invalid --uid-map ':0:1000:'", { "vfsd", "--uid-map=:0:1000:" } },
 		{ "invalid --gid-map 'x0x1x1x'", { "vfsd", "--gid-map=x0x1x1x" } },
 		{ "invalid --uid-map ':0:1000:1'", { "vfsd", "--uid-map=:0:1000:1" } },
@@ -278,6 +280,37 @@ static void test_refusals(void **state)
 			argc++;
 		expect_refusal(cases[i].want, argc, (char **)cases[i].argv);
 	}
+}
+
+/* virtiofsd's migration options, which replace the refusals of old. */
+static void test_migration(void **state)
+{
+	struct vfsd_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--shared-dir=/s"), 0);
+	assert_int_equal(o.migration_mode, PT_MIGRATE_FIND_PATHS);
+	assert_int_equal(o.migration_on_error, PT_MIGRATE_ABORT);
+	assert_false(o.migration_verify_handles);
+	assert_false(o.migration_confirm_paths);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--migration-mode", "file-handles",
+			       "--migration-on-error=guest-error",
+			       "--migration-verify-handles",
+			       "--migration-confirm-paths"),
+			 0);
+	assert_int_equal(o.migration_mode, PT_MIGRATE_FILE_HANDLES);
+	assert_int_equal(o.migration_on_error, PT_MIGRATE_GUEST_ERROR);
+	assert_true(o.migration_verify_handles);
+	assert_true(o.migration_confirm_paths);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--migration-mode=find-paths",
+			       "--migration-on-error", "abort"),
+			 0);
+	assert_int_equal(o.migration_mode, PT_MIGRATE_FIND_PATHS);
+	assert_int_equal(o.migration_on_error, PT_MIGRATE_ABORT);
+	options_free(&o);
 }
 
 static void test_actions(void **state)
@@ -732,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_legacy_trailing_double_comma),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_acl_label_xattrmap),
+		cmocka_unit_test(test_migration),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_check_against_host),
 		cmocka_unit_test(test_check_inherited_fd),
