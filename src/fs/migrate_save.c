@@ -398,8 +398,11 @@ static int take_proc_paths(struct saver *s)
 }
 
 /*
- * An id for every inode the table keeps none for (one fd per inode): a
- * handle in file-handles mode, an id to compare with --verify-handles.
+ * An id for every inode the table keeps none for (one fd per inode, or a
+ * filesystem that gave none): the destination compares it with what the
+ * path leads to there, so a file replaced meanwhile is not taken for the
+ * guest's; in file-handles mode a handle to open it by, where the table
+ * has only an AT_HANDLE_FID id.
  */
 static void take_ids(struct saver *s)
 {
@@ -690,8 +693,7 @@ static int collect(struct saver *s)
 	if (!s->rec || !s->oidx)
 		return ENOMEM;
 	root_info(s);
-	if (s->o->mode == PT_MIGRATE_FILE_HANDLES || s->o->verify_handles)
-		take_ids(s);
+	take_ids(s);
 	err = take_proc_paths(s);
 	if (!err)
 		err = layout(s);

@@ -121,6 +121,7 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(rt_sigreturn, "returning from the SIGTERM/SIGSYS/wake handlers"),
 	ALLOW(restart_syscall, "a timed poll resumed after SIGSTOP/SIGCONT or a debugger"),
 	ALLOW(getrandom, "malloc arena randomisation in new threads"),
+	ALLOW(sysinfo, "glibc's qsort() of a large array (a migration's state) sizes its buffer by the RAM there is"),
 	ALLOW(clock_gettime, "timestamps where the vDSO is unavailable"),
 	ALLOW(clock_nanosleep, "back-off sleeps"),
 	ALLOW(nanosleep, "back-off sleeps on older libcs"),

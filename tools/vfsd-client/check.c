@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,18 +29,6 @@ struct check_case {
 	int (*prepare)(const struct client_opts *o, char *msg, size_t len);
 	void (*finish)(void);
 };
-
-static int say(char *msg, size_t len, int verdict, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int say(char *msg, size_t len, int verdict, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-	return verdict;
-}
 
 static int root_ok(struct client_session *cs, unsigned int q, char *msg,
 		   size_t len)
@@ -631,10 +618,7 @@ int check_main(struct client_opts *o)
 		if (!selected(c, o))
 			continue;
 		v = run_case(c, o, msg, sizeof(msg));
-		printf("%s %u - %s%s%s%s\n", v == FAIL ? "not ok" : "ok", ++i,
-		       c->name, v == SKIP ? " # SKIP " : msg[0] ? " # " : "",
-		       v == SKIP ? "" : "", msg);
-		fflush(stdout);
+		tap_line(++i, c->name, v, msg);
 		failed += v == FAIL;
 	}
 	return failed ? 1 : 0;

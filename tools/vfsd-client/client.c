@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,45 +58,50 @@ static char *subst(const char *arg, const char *sock, const char *dir,
  * "{fd}" asks for libvirt's way: we listen, and the back end inherits
  * the listener as that fd number.
  */
-static int spawn(struct client_session *cs, const struct client_opts *o)
+int session_spawn_dev(struct vc_dev *dev, char *sock_path, size_t path_len,
+		      const struct client_opts *o, const char *extra)
 {
 	int listen_fd = -1;
 	char **argv;
 	size_t n = 0;
-	int r;
+	int r = 0;
 
-	snprintf(cs->sock_path, sizeof(cs->sock_path),
-		 "/tmp/vfsd-client.%d.%u.sock", (int)getpid(), spawn_seq++);
+	snprintf(sock_path, path_len, "/tmp/vfsd-client.%d.%u.sock",
+		 (int)getpid(), spawn_seq++);
 	while (o->backend_argv[n]) {
 		if (strstr(o->backend_argv[n], "{fd}") && listen_fd < 0) {
-			listen_fd = vc_listen_inherit(cs->sock_path);
+			listen_fd = vc_listen_inherit(sock_path);
 			if (listen_fd < 0)
 				return listen_fd;
 		}
 		n++;
 	}
-	argv = calloc(n + 1, sizeof(*argv));
+	argv = calloc(n + 2, sizeof(*argv));
 	if (!argv) {
 		if (listen_fd >= 0)
 			close(listen_fd);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
-		argv[i] = subst(o->backend_argv[i], cs->sock_path,
+	for (size_t i = 0; i < n + (extra != NULL) && !r; i++) {
+		argv[i] = subst(i < n ? o->backend_argv[i] : extra, sock_path,
 				o->shared_dir, listen_fd);
-		if (!argv[i]) {
+		if (!argv[i])
 			r = -ENOMEM;
-			if (listen_fd >= 0)
-				close(listen_fd);
-			goto out;
-		}
 	}
-	r = vc_spawn(&cs->dev, argv, cs->sock_path, 10000, listen_fd);
-out:
-	for (size_t i = 0; i < n; i++)
+	if (r && listen_fd >= 0)
+		close(listen_fd);
+	if (!r)
+		r = vc_spawn(dev, argv, sock_path, 10000, listen_fd);
+	for (size_t i = 0; i < n + 1; i++)
 		free(argv[i]);
 	free(argv);
 	return r;
+}
+
+static int spawn(struct client_session *cs, const struct client_opts *o)
+{
+	return session_spawn_dev(&cs->dev, cs->sock_path,
+				 sizeof(cs->sock_path), o, NULL);
 }
 
 static unsigned int pow2_at_least(unsigned int n)
@@ -190,4 +196,21 @@ const char *status_str(int status, char *buf, size_t len)
 	else
 		snprintf(buf, len, "status %#x", status);
 	return buf;
+}
+
+int say(char *msg, size_t len, int verdict, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return verdict;
+}
+
+void tap_line(unsigned int n, const char *name, int verdict, const char *msg)
+{
+	printf("%s %u - %s%s%s\n", verdict == FAIL ? "not ok" : "ok", n, name,
+	       verdict == SKIP ? " # SKIP " : msg[0] ? " # " : "", msg);
+	fflush(stdout);
 }

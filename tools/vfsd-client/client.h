@@ -56,8 +56,16 @@ int session_open(struct client_session *cs, const struct client_opts *o,
 int session_close(struct client_session *cs, int timeout_ms);
 void session_free(struct client_session *cs);
 bool session_can_spawn(const struct client_opts *o);
+/*
+ * Start a back end from the options' argv (and extra, if not NULL, as one
+ * more argument) on a new socket path written to sock_path, and connect.
+ */
+int session_spawn_dev(struct vc_dev *dev, char *sock_path, size_t path_len,
+		      const struct client_opts *o, const char *extra);
 
 void client_remove_tree(const char *dir);
+/* Remove everything below dir, which stays (it may be a mount point). */
+void client_empty_tree(const char *dir);
 
 /* Describe a waitpid() status: "exit 0", "signal 11 (SIGSEGV)". */
 const char *status_str(int status, char *buf, size_t len);
@@ -68,6 +76,12 @@ int check_main(struct client_opts *o);
 
 /* A check case's verdict, with its reason written to msg. */
 enum { PASS = 0, FAIL = 1, SKIP = 77 };
+
+/* Write the reason to msg and return verdict. */
+int say(char *msg, size_t len, int verdict, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A TAP result line for case n. */
+void tap_line(unsigned int n, const char *name, int verdict, const char *msg);
 /* The check case security_ctx (check_secctx.c). */
 int check_secctx(struct client_session *cs, const struct client_opts *o,
 		 char *msg, size_t len);
@@ -91,6 +105,7 @@ int check_memfd_truncate_ring(struct client_session *cs,
 			      const struct client_opts *o, char *msg,
 			      size_t len);
 int attack_main(struct client_opts *o);
+int migrate_main(struct client_opts *o);
 int probe_main(struct client_opts *o);
 
 #endif

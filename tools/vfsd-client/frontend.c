@@ -42,6 +42,7 @@ void vc_init(struct vc_dev *dev)
 	memset(dev, 0, sizeof(*dev));
 	dev->sock = -1;
 	dev->mem_fd = -1;
+	dev->log_fd = -1;
 	dev->exit_status = -1;
 	dev->timeout_ms = 5000;
 	for (unsigned int i = 0; i < VC_MAX_QUEUES; i++) {
@@ -208,12 +209,18 @@ void vc_disconnect(struct vc_dev *dev)
 			close(vq->call_fd);
 		vq->kick_fd = vq->call_fd = -1;
 	}
-	if (dev->mem)
+	if (dev->mem && !dev->mem_shared)
 		munmap(dev->mem, dev->mem_size);
 	dev->mem = NULL;
 	if (dev->mem_fd >= 0)
 		close(dev->mem_fd);
 	dev->mem_fd = -1;
+	if (dev->log)
+		munmap(dev->log, dev->log_size);
+	dev->log = NULL;
+	if (dev->log_fd >= 0)
+		close(dev->log_fd);
+	dev->log_fd = -1;
 }
 
 int vc_send_raw(struct vc_dev *dev, const void *buf, size_t len,
@@ -380,9 +387,12 @@ int vc_negotiate(struct vc_dev *dev, const struct vc_opts *o)
 {
 	uint64_t want = (1ull << VIRTIO_F_VERSION_1) |
 			(1ull << VHOST_USER_F_PROTOCOL_FEATURES);
+	/* What QEMU 10.2's vhost-user-fs asks for. */
 	uint64_t pwant = (1ull << VHOST_USER_PROTOCOL_F_MQ) |
+			 (1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD) |
 			 (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
-			 (1ull << VHOST_USER_PROTOCOL_F_CONFIG);
+			 (1ull << VHOST_USER_PROTOCOL_F_CONFIG) |
+			 (1ull << VHOST_USER_PROTOCOL_F_DEVICE_STATE);
 	int r;
 
 	if (o->indirect)
@@ -591,16 +601,27 @@ int vc_vq_enable(struct vc_dev *dev, unsigned int idx, bool on)
 	return vc_set_state(dev, VHOST_USER_SET_VRING_ENABLE, idx, on);
 }
 
-int vc_vq_start(struct vc_dev *dev, unsigned int idx)
+int vc_vq_set_addr(struct vc_dev *dev, unsigned int idx, bool log)
 {
 	struct vc_vq *vq = &dev->vqs[idx];
 	struct vu_vring_addr a = {
 		.index = idx,
+		.flags = log ? 1u << VHOST_VRING_F_LOG : 0,
 		.desc_user_addr = (uint64_t)(uintptr_t)vq->desc,
 		.used_user_addr = (uint64_t)(uintptr_t)vq->used,
 		.avail_user_addr = (uint64_t)(uintptr_t)vq->avail,
+		.log_guest_addr = vq->used_gpa,
 	};
 	uint32_t fl = ack_flag(dev);
+	int r = vc_send(dev, VHOST_USER_SET_VRING_ADDR, fl, &a, sizeof(a),
+			NULL, 0);
+
+	return r ? r : vc_wait_ack(dev, VHOST_USER_SET_VRING_ADDR, fl);
+}
+
+int vc_vq_start(struct vc_dev *dev, unsigned int idx)
+{
+	struct vc_vq *vq = &dev->vqs[idx];
 	int r;
 
 	r = vc_set_state(dev, VHOST_USER_SET_VRING_NUM, idx, vq->num);
@@ -608,10 +629,8 @@ int vc_vq_start(struct vc_dev *dev, unsigned int idx)
 		r = vc_set_state(dev, VHOST_USER_SET_VRING_BASE, idx,
 				 vq->base);
 	if (!r)
-		r = vc_send(dev, VHOST_USER_SET_VRING_ADDR, fl, &a, sizeof(a),
-			    NULL, 0);
-	if (!r)
-		r = vc_wait_ack(dev, VHOST_USER_SET_VRING_ADDR, fl);
+		r = vc_vq_set_addr(dev, idx,
+				   dev->features & (1ull << VHOST_F_LOG_ALL));
 	/*
 	 * CALL before KICK: KICK starts the ring, and a back end may have to
 	 * signal completions of requests already queued at once.

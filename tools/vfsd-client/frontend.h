@@ -65,6 +65,11 @@ struct vc_dev {
 	int timeout_ms; /* for replies on the socket */
 	const char *log_path; /* back end's stderr, else $VFSD_CLIENT_BACKEND_LOG */
 	bool kick_before_call; /* ring start order (default: CALL first) */
+	/* Migration (frontend_mig.c): the dirty log, and RAM of another. */
+	int log_fd;
+	uint8_t *log;
+	size_t log_size;
+	bool mem_shared; /* mem is the source's mapping: not ours to unmap */
 };
 
 struct vc_opts {
@@ -120,7 +125,28 @@ int vc_vq_alloc(struct vc_dev *dev, unsigned int idx, unsigned int num);
 int vc_vq_start(struct vc_dev *dev, unsigned int idx);
 int vc_vq_stop(struct vc_dev *dev, unsigned int idx, unsigned int *base);
 int vc_vq_enable(struct vc_dev *dev, unsigned int idx, bool on);
+/* SET_VRING_ADDR of a ring, with VHOST_VRING_F_LOG when log. */
+int vc_vq_set_addr(struct vc_dev *dev, unsigned int idx, bool log);
 int vc_setup(struct vc_dev *dev, const struct vc_opts *o);
+
+/*
+ * Migration (frontend_mig.c), QEMU's part. Save: SET_DEVICE_STATE_FD with
+ * a pipe, read to EOF, CHECK_DEVICE_STATE; *out is malloc'ed. Load: the
+ * same the other way. 0, -EREMOTEIO when the back end refuses (either
+ * message), or another -errno.
+ */
+int vc_state_save(struct vc_dev *dev, uint8_t **out, size_t *len);
+int vc_state_load(struct vc_dev *dev, const uint8_t *buf, size_t len);
+int vc_check_state(struct vc_dev *dev);
+/* Dirty page logging on or off: SET_LOG_BASE, LOG_ALL, VHOST_VRING_F_LOG. */
+int vc_set_log(struct vc_dev *dev, bool on);
+bool vc_log_dirty(const struct vc_dev *dev, uint64_t gpa);
+void vc_log_clear(struct vc_dev *dev);
+/*
+ * dst: a destination's device over src's guest RAM and rings, as they
+ * are (no socket yet: vc_spawn() or vc_connect() it, then negotiate).
+ */
+int vc_clone_guest(struct vc_dev *dst, const struct vc_dev *src);
 
 /* Guest RAM. */
 uint64_t vc_alloc(struct vc_dev *dev, size_t size, size_t align);

@@ -45,6 +45,18 @@ int fm_queue_init(struct fm_queue *q, struct vc_dev *dev, unsigned int vq_idx,
 	return 0;
 }
 
+void fm_queue_rebind(struct fm_queue *q, struct vc_dev *dev)
+{
+	unsigned int idx = q->vq ? q->vq->index : 0;
+
+	q->dev = dev;
+	q->vq = &dev->vqs[idx];
+	for (unsigned int i = 0; i < q->nslots; i++) {
+		q->slots[i].dev = dev;
+		q->slots[i].vq = q->vq;
+	}
+}
+
 void fm_queue_free(struct fm_queue *q)
 {
 	free(q->slots);

@@ -54,6 +54,8 @@ struct fm_queue {
 int fm_queue_init(struct fm_queue *q, struct vc_dev *dev, unsigned int vq_idx,
 		  unsigned int nslots, size_t in_cap, size_t out_cap);
 void fm_queue_free(struct fm_queue *q);
+/* The same slots and rings, served by another device (a migration's). */
+void fm_queue_rebind(struct fm_queue *q, struct vc_dev *dev);
 
 /* Building. */
 void fm_begin(struct fm_slot *s, uint32_t opcode, uint64_t nodeid);

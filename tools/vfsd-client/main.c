@@ -18,7 +18,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vfsd-client bench|check|attack|limit|probe [OPTIONS] [-- BACKEND ARGV...]\n"
+		"Usage: vfsd-client bench|check|attack|limit|probe|migrate [OPTIONS] [-- BACKEND ARGV...]\n"
 		"\n"
 		"The back end is started once per session from BACKEND ARGV, with\n"
 		"\"{socket}\" and \"{dir}\" replaced by a socket path and the shared\n"
@@ -33,9 +33,11 @@ static void usage(FILE *f)
 		"  --halt-poll-us=N    bench: look at the used rings up to N us before\n"
 		"                      sleeping on the call eventfds, as a KVM vCPU\n"
 		"                      with halt polling does (KVM: 200; default 0)\n"
-		"  --entries=N         directory size for readdirplus (default 10000)\n"
+		"  --entries=N         directory size for readdirplus (default 10000);\n"
+		"                      migrate: inodes the guest knows in \"scale\"\n"
 		"  --workload=A,B      bench only these workloads\n"
-		"  --case=TEXT         check/attack only cases whose name contains TEXT\n"
+		"  --case=TEXT         check/attack/migrate only cases whose name\n"
+		"                      contains TEXT\n"
 		"  --smoke             short bench that verifies every byte read back\n"
 		"  --csv               bench: machine-readable rows\n"
 		"  --list              list workloads or cases and exit\n"
@@ -62,6 +64,17 @@ static int rm_entry(const char *path, const struct stat *sb, int flag,
 void client_remove_tree(const char *dir)
 {
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int rm_below(const char *path, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	return ftw->level ? rm_entry(path, sb, flag, ftw) : 0;
+}
+
+void client_empty_tree(const char *dir)
+{
+	nftw(dir, rm_below, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int parse(int argc, char **argv, struct client_opts *o)
@@ -167,6 +180,8 @@ int main(int argc, char **argv)
 		r = attack_main(&o);
 	else if (!strcmp(mode, "probe"))
 		r = probe_main(&o);
+	else if (!strcmp(mode, "migrate"))
+		r = migrate_main(&o);
 	else {
 		usage(stderr);
 		r = 2;

@@ -1,0 +1,42 @@
+#!/bin/bash
+# vfsd-client migrate with --migration-mode=file-handles: the destination
+# opens the source's file handles, which it does only where the share is
+# the root of its filesystem (no handle of it names a file outside): a
+# tmpfs mounted here, in a private mount namespace so nothing stays
+# mounted. Open files the guest unlinked, or a host process replaced, are
+# found by their handles; the rest of the catalogue as in find-paths.
+#
+#   tests/client/run-migrate-handles.sh VFSD_CLIENT VFSD [DAEMON ARG...]
+#
+# Prints TAP. Exit 77 without root or unshare.
+set -u
+
+client=${1:?usage: run-migrate-handles.sh VFSD_CLIENT VFSD [DAEMON ARG...]}
+vfsd=${2:?usage: run-migrate-handles.sh VFSD_CLIENT VFSD [DAEMON ARG...]}
+shift 2
+
+skip() {
+	echo "1..0 # SKIP $*"
+	exit 77
+}
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (a tmpfs, and CAP_DAC_READ_SEARCH to open handles)"
+command -v unshare >/dev/null || skip "unshare not installed"
+if [ -z "${VFSD_MIGRATE_NS:-}" ]; then
+	VFSD_MIGRATE_NS=1 exec unshare --mount --propagation private \
+		"${BASH_SOURCE[0]}" "$client" "$vfsd" "$@"
+	skip "unshare failed"
+fi
+
+work=$(mktemp -d /tmp/vfsd-migrate.XXXXXX) || exit 1
+cleanup() {
+	umount "$work/share" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir "$work/share"
+mount -t tmpfs -o size=64m tmpfs "$work/share" || { echo "Bail out! mount tmpfs"; exit 1; }
+
+"$client" migrate --shared-dir="$work/share" -- \
+	"$vfsd" --socket-path={socket} --shared-dir={dir} \
+	--migration-mode=file-handles "$@"
