@@ -587,39 +587,27 @@ static int run_case(const struct check_case *c, const struct client_opts *o,
 	return v;
 }
 
-static bool selected(const struct check_case *c, const struct client_opts *o)
+static const char *case_name(unsigned int k)
 {
-	if (!o->only)
-		return !c->named_only;
-	return strstr(c->name, o->only) != NULL;
+	return cases[k].name;
+}
+
+static bool case_named_only(unsigned int k)
+{
+	return cases[k].named_only;
+}
+
+static int case_run(unsigned int k, const struct client_opts *o, char *msg,
+		    size_t len)
+{
+	return run_case(&cases[k], o, msg, len);
 }
 
 int check_main(struct client_opts *o)
 {
-	unsigned int n = 0, failed = 0, i = 0;
-	char msg[512];
+	static const struct tap_suite suite = {
+		"check", case_name, case_named_only, case_run,
+	};
 
-	for (const struct check_case *c = cases; c->name; c++)
-		if (selected(c, o))
-			n++;
-	if (o->list) {
-		for (const struct check_case *c = cases; c->name; c++)
-			printf("%s\n", c->name);
-		return 0;
-	}
-	if (!session_can_spawn(o)) {
-		fprintf(stderr, "vfsd-client check: needs -- BACKEND ARGV\n");
-		return 2;
-	}
-	printf("TAP version 13\n1..%u\n", n);
-	for (const struct check_case *c = cases; c->name; c++) {
-		int v;
-
-		if (!selected(c, o))
-			continue;
-		v = run_case(c, o, msg, sizeof(msg));
-		tap_line(++i, c->name, v, msg);
-		failed += v == FAIL;
-	}
-	return failed ? 1 : 0;
+	return tap_main(&suite, o);
 }

@@ -208,9 +208,49 @@ int say(char *msg, size_t len, int verdict, const char *fmt, ...)
 	return verdict;
 }
 
-void tap_line(unsigned int n, const char *name, int verdict, const char *msg)
+static void tap_line(unsigned int n, const char *name, int verdict,
+		     const char *msg)
 {
 	printf("%s %u - %s%s%s\n", verdict == FAIL ? "not ok" : "ok", n, name,
 	       verdict == SKIP ? " # SKIP " : msg[0] ? " # " : "", msg);
 	fflush(stdout);
+}
+
+static bool tap_selected(const struct tap_suite *t, unsigned int k,
+			 const struct client_opts *o)
+{
+	if (!o->only)
+		return !t->named_only(k);
+	return strstr(t->name(k), o->only) != NULL;
+}
+
+int tap_main(const struct tap_suite *t, struct client_opts *o)
+{
+	unsigned int n = 0, failed = 0, i = 0;
+	char msg[512];
+
+	for (unsigned int k = 0; t->name(k); k++)
+		n += tap_selected(t, k, o);
+	if (o->list) {
+		for (unsigned int k = 0; t->name(k); k++)
+			printf("%s\n", t->name(k));
+		return 0;
+	}
+	if (!session_can_spawn(o)) {
+		fprintf(stderr, "vfsd-client %s: needs -- BACKEND ARGV\n",
+			t->what);
+		return 2;
+	}
+	printf("TAP version 13\n1..%u\n", n);
+	for (unsigned int k = 0; t->name(k); k++) {
+		int v;
+
+		if (!tap_selected(t, k, o))
+			continue;
+		msg[0] = 0;
+		v = t->run(k, o, msg, sizeof(msg));
+		tap_line(++i, t->name(k), v, msg);
+		failed += v == FAIL;
+	}
+	return failed ? 1 : 0;
 }

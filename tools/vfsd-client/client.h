@@ -80,8 +80,19 @@ enum { PASS = 0, FAIL = 1, SKIP = 77 };
 /* Write the reason to msg and return verdict. */
 int say(char *msg, size_t len, int verdict, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* A TAP result line for case n. */
-void tap_line(unsigned int n, const char *name, int verdict, const char *msg);
+/* A catalogue of cases run one after the other, with TAP output. */
+struct tap_suite {
+	const char *what;	/* the mode, for messages */
+	/* Case k's name, or NULL past the last one. */
+	const char *(*name)(unsigned int k);
+	/* Run only when named with --case. */
+	bool (*named_only)(unsigned int k);
+	int (*run)(unsigned int k, const struct client_opts *o, char *msg,
+		   size_t len);
+};
+
+/* --list, or every selected case; exit status 1 if one failed. */
+int tap_main(const struct tap_suite *t, struct client_opts *o);
 /* The check case security_ctx (check_secctx.c). */
 int check_secctx(struct client_session *cs, const struct client_opts *o,
 		 char *msg, size_t len);

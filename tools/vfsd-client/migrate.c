@@ -230,13 +230,6 @@ int mq_readdir(struct fm_queue *q, uint64_t nodeid, uint64_t fh,
 	return pos == len ? 0 : -EBADMSG;
 }
 
-static bool selected(const struct mig_case *c, const struct client_opts *o)
-{
-	if (o->only)
-		return strstr(c->name, o->only) != NULL;
-	return !c->named_only;
-}
-
 static int run_case(const struct mig_case *c, const struct client_opts *o,
 		    char *msg, size_t len)
 {
@@ -263,31 +256,27 @@ static int run_case(const struct mig_case *c, const struct client_opts *o,
 	return v;
 }
 
+static const char *case_name(unsigned int k)
+{
+	return mig_cases[k].name;
+}
+
+static bool case_named_only(unsigned int k)
+{
+	return mig_cases[k].named_only;
+}
+
+static int case_run(unsigned int k, const struct client_opts *o, char *msg,
+		    size_t len)
+{
+	return run_case(&mig_cases[k], o, msg, len);
+}
+
 int migrate_main(struct client_opts *o)
 {
-	unsigned int n = 0, failed = 0, i = 0;
-	char msg[512];
+	static const struct tap_suite suite = {
+		"migrate", case_name, case_named_only, case_run,
+	};
 
-	for (const struct mig_case *c = mig_cases; c->name; c++)
-		n += selected(c, o);
-	if (o->list) {
-		for (const struct mig_case *c = mig_cases; c->name; c++)
-			printf("%s\n", c->name);
-		return 0;
-	}
-	if (!session_can_spawn(o)) {
-		fprintf(stderr, "vfsd-client migrate: needs -- BACKEND ARGV\n");
-		return 2;
-	}
-	printf("TAP version 13\n1..%u\n", n);
-	for (const struct mig_case *c = mig_cases; c->name; c++) {
-		int v;
-
-		if (!selected(c, o))
-			continue;
-		v = run_case(c, o, msg, sizeof(msg));
-		tap_line(++i, c->name, v, msg);
-		failed += v == FAIL;
-	}
-	return failed ? 1 : 0;
+	return tap_main(&suite, o);
 }
