@@ -18,7 +18,7 @@ case "${1:-}" in
 *) secs=$1 ;;
 esac
 
-targets="fuzz_fuse_mock fuzz_fuse_pt fuzz_vu_msg fuzz_virtq_chain fuzz_options fuzz_idmap fuzz_xattrmap"
+targets="fuzz_fuse_mock fuzz_fuse_pt fuzz_state fuzz_vu_msg fuzz_virtq_chain fuzz_options fuzz_idmap fuzz_xattrmap"
 
 # libFuzzer ships with clang's runtime (libclang-rt-*-dev on Debian).
 probe=$(mktemp -d)

@@ -202,9 +202,11 @@ static int index_nodes(const struct mig_fs *m, struct mig_idx **out,
 	qsort(v, k, sizeof(*v), cmp_idx);
 	for (size_t i = 1; i < k; i++)
 		if (v[i].nodeid == v[i - 1].nodeid) {
+			uint64_t twice = v[i].nodeid;
+
 			free(v);
 			return bad(err, errlen, "nodeid %llu twice",
-				   (unsigned long long)v[i].nodeid);
+				   (unsigned long long)twice);
 		}
 	*out = v;
 	*n = k;

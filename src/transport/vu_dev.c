@@ -634,7 +634,7 @@ static enum vu_result vu_set_device_state_fd_exec(struct vu_dev *dev,
  * end sends it after EOF, so the thread is done or about to be; only a
  * front end that sends it too early waits this long, and then fails.
  */
-#define VU_XFER_CHECK_MS 5000
+#define VU_XFER_CHECK_MS 2000
 
 static int vu_state_check(struct vu_dev *dev)
 {

@@ -171,6 +171,48 @@ def option_seeds():
     return seeds
 
 
+def crc32c(data):
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82f63b78 if crc & 1 else crc >> 1
+    return crc ^ 0xffffffff
+
+
+def section(kind, payload, flags=0):
+    return struct.pack('<IIQ', kind, flags, len(payload)) + payload
+
+
+def node(nodeid, nlookup, parent, mode, nm, ident=b'', flags=0):
+    nm = nm.encode()
+    return struct.pack('<QQIIQQIiHH', nodeid, nlookup, parent, mode, 0, 0,
+                       flags, 1 if ident else 0, len(ident), len(nm)) + nm + ident
+
+
+def state_seeds():
+    """Bodies (flag byte 0) of states as docs/MIGRATION.md lays them out,
+    naming the scratch share's fixtures (tests/fuzz/scratch.c)."""
+    none, d, f = 0xffffffff, 0o040000, 0o100000
+    fs = struct.pack('<IIQQQQQHHi', 0, 0, 40, 20, 0, 0, 0, 0, 0, 0)
+    nodes = [node(1, 1, none, d, ''), node(5, 2, 0, d, 'dir'),
+             node(7, 1, 1, f, 'inner'), node(9, 1, 0, f, 'file'),
+             node(11, 3, 0, 0o120000, 'out'), node(13, 1, 0, 0o010000, 'fifo'),
+             node(0, 0, 0, d, 'dir'), node(15, 1, 6, f, 'inner', b'\1' * 8, 1),
+             node(17, 1, none, f, '')]
+    handles = struct.pack('<QQIIQ', 3, 9, 1, 2, 0) + \
+        struct.pack('<QQIIQ', 4, 5, 2, 0, 7)
+    session = struct.pack('<IIQIIQII', 7, 38, 0x40000000 | 0x3ff, 1 << 20, 0,
+                          0x200039, 1 << 20, 0)
+    body = section(2, fs) + section(3, struct.pack('<Q', len(nodes)) + b''.join(nodes)) + \
+        section(4, struct.pack('<Q', 2) + handles)
+    raw_body = section(1, session) + body
+    header = b'VFSDSTAT' + struct.pack('<IIQIIQ', 1, 40, len(body), crc32c(body), 0, 0)
+    return {'fs': b'\0' + body, 'with-session': b'\0' + raw_body,
+            'optional-section': b'\0' + body + section(99, b'later', 1),
+            'raw': b'\1' + header + body}
+
+
 fuse = fuse_seeds()
 write_dir('fuzz_fuse_pt', fuse)
 write_dir('fuzz_fuse_mock', {k: b'\0' + b''.join(v) for k, v in fuse.items()})
@@ -178,3 +220,4 @@ write_dir('fuzz_fuse_mock', {k + '-err': b'\x17' + b''.join(v) for k, v in fuse.
 write_dir('fuzz_vu_msg', vu_seeds())
 write_dir('fuzz_virtq_chain', virtq_seeds())
 write_dir('fuzz_options', option_seeds())
+write_dir('fuzz_state', state_seeds())

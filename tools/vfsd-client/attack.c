@@ -463,6 +463,7 @@ int attack_main(struct client_opts *o)
 	const struct attack_case *const sets[] = {
 		attack_fuse_cases, attack_bounds_cases, attack_ring_cases,
 		attack_sock_cases, attack_host_cases, attack_names_cases,
+		attack_state_cases,
 	};
 	const unsigned int nsets = sizeof(sets) / sizeof(sets[0]);
 	char outside[4096], line[1024];

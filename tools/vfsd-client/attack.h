@@ -63,6 +63,7 @@ extern const struct attack_case attack_ring_cases[];
 extern const struct attack_case attack_sock_cases[];
 extern const struct attack_case attack_host_cases[];
 extern const struct attack_case attack_names_cases[];
+extern const struct attack_case attack_state_cases[];
 
 /* Helpers for the cases. */
 void attack_note(struct attack_ctx *a, const char *fmt, ...)
