@@ -28,8 +28,11 @@ kernel=$1 initrd=$2 sock=$3 tag=$4 mode=$5
 # miss the other's update: an interrupt or a kick is lost and the guest
 # waits forever (seen as an unmount stuck in virtio_fs_drain_queue).
 # VFSD_QEMU_MONITOR=PATH adds a monitor socket for looking at a stuck guest
-# (info virtio-status, sendkey alt-sysrq-w).
-exec qemu-system-x86_64 \
+# (info virtio-status, sendkey alt-sysrq-w). VFSD_QEMU=BIN boots another
+# QEMU than the one on PATH, and VFSD_QEMU_EXTRA adds arguments (split at
+# spaces): the migration test's QMP socket and -incoming.
+# shellcheck disable=SC2086
+exec "${VFSD_QEMU:-qemu-system-x86_64}" \
 	-accel tcg -cpu max -smp 1,maxcpus=2 -m 512M \
 	-object memory-backend-memfd,id=mem,size=512M,share=on \
 	-numa node,memdev=mem \
@@ -38,4 +41,5 @@ exec qemu-system-x86_64 \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 quiet loglevel=4 panic=-1 no_timer_check vfsd.tag=$tag vfsd.mode=$mode sysrq_always_enabled" \
 	-nographic -no-reboot -net none \
-	${VFSD_QEMU_MONITOR:+-monitor unix:$VFSD_QEMU_MONITOR,server,nowait}
+	${VFSD_QEMU_MONITOR:+-monitor unix:$VFSD_QEMU_MONITOR,server,nowait} \
+	${VFSD_QEMU_EXTRA:-}
