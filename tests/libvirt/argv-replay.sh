@@ -110,8 +110,8 @@ variant() {
 # --- what libvirt reads --------------------------------------------------
 
 caps=$("$vfsd" --print-capabilities)
-check "--print-capabilities: type fs, features separate-options" \
-	"$(printf '%s' "$caps" | tr -d ' \n' | grep -q '"type":"fs","features":\["separate-options"\]'; echo $?)" "$caps"
+check "--print-capabilities: type fs, features migrate-precopy (libvirt migrates and saves only then) and separate-options" \
+	"$(printf '%s' "$caps" | tr -d ' \n' | grep -q '"type":"fs","features":\["migrate-precopy","separate-options"\]'; echo $?)" "$caps"
 
 # --- the variants --------------------------------------------------------
 

@@ -73,8 +73,8 @@ check "/usr/libexec/vfsd --version runs" sh -c '/usr/libexec/vfsd --version | gr
 json=/usr/share/qemu/vhost-user/60-vfsd.json
 check "discovery file names the installed binary, type fs" \
 	sh -c "grep -q '\"binary\": \"/usr/libexec/vfsd\"' $json && grep -q '\"type\": \"fs\"' $json"
-check "discovery file lists the features, as virtiofsd's does (separate-options)" \
-	sh -c "tr -d ' \n' <$json | grep -q '\"features\":\[\"separate-options\"\]'"
+check "discovery file lists the features, as virtiofsd's does (migrate-precopy, separate-options)" \
+	sh -c "tr -d ' \n' <$json | grep -q '\"features\":\[\"migrate-precopy\",\"separate-options\"\]'"
 check "vfsd(1) names the defaults file /etc/vfsd/defaults.conf" \
 	sh -c 'zcat /usr/share/man/man1/vfsd.1.gz | grep -q "/etc/vfsd/defaults.conf"' 
 # libvirt takes the first "fs" file by name: a distribution's virtiofsd
