@@ -16,6 +16,8 @@
 #include "util/array.h"
 #include "util/compiler.h"
 
+static struct file_handle *id_copy(const struct file_handle *fh);
+
 /* The key a table keeps for (st, mnt_id): the mount only by handle. */
 static uint64_t table_mount(const struct inode_table *t, uint64_t mnt_id)
 {
@@ -37,9 +39,10 @@ int inode_restore(struct inode_table *t, const struct inode_restore *r,
 	struct pt_inode *i = NULL;
 	int err = 0;
 
-	if (r->id)
-		id = *r->id;
 	/* The table's own id, as a lookup would have taken it. */
+	if (t->reopen == INODE_BY_NAME && r->id)
+		id.fh = id_copy(r->id);
+	id.fid = id.fh && r->id_fid;
 	if (t->reopen != INODE_KEEP_FDS && !id.fh)
 		(void)inode_take_id(t, r->fd, r->st, mnt_id, &id);
 	pthread_mutex_lock(&t->lock);

@@ -58,14 +58,20 @@ struct inode_restore {
 	int fd;			/* O_PATH, taken over on success */
 	const struct stat *st;
 	uint64_t mnt_id;
-	/* The file's id if the caller took it already (taken over), or NULL. */
-	struct inode_id *id;
+	/*
+	 * The file's id as a table by name takes it (a handle, or with id_fid
+	 * an AT_HANDLE_FID id), if the caller has it; else NULL and the
+	 * table takes its own.
+	 */
+	const struct file_handle *id;
+	bool id_fid;
 	const struct inode_at *at;	/* its name, or NULL */
 };
 
 /**
  * Enter r as the guest had it: its nodeid (0: in no map), lookup count
- * and name, with the table's own file id. *out holds one reference
+ * and name, with the table's own file id; r->fd is the table's on
+ * success, still the caller's on failure. *out holds one reference
  * (inode_put() it). EEXIST if the nodeid or the file is in the table
  * already, ENOMEM.
  */

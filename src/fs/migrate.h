@@ -74,7 +74,6 @@ struct pt_migrate_opts {
 struct mig_node {
 	uint64_t nodeid;	/* 0: a directory known only as a parent */
 	uint64_t nlookup;
-	uint64_t dev, ino;	/* on the source */
 	uint32_t parent;	/* an earlier record, or MIG_NO_PARENT */
 	uint32_t mode;		/* S_IFMT bits */
 	uint32_t flags;
@@ -113,7 +112,6 @@ struct mig_fs {
 	uint32_t flags;
 	uint64_t next_nodeid;
 	uint64_t next_fh;
-	uint64_t root_dev, root_ino;
 	uint64_t fsid;		/* statfs f_fsid of the share; 0: unknown */
 	int32_t root_id_type;
 	uint16_t root_id_len;
@@ -136,8 +134,8 @@ int mig_decode(const struct state_view *v, struct mig_fs *out, char *err,
 void mig_fs_free(struct mig_fs *m);
 
 /* What a record takes at least on the wire, for count checks. */
-#define MIG_NODE_MIN_SIZE 52u
+#define MIG_NODE_MIN_SIZE 36u
 #define MIG_HANDLE_SIZE 32u
-#define MIG_FS_MIN_SIZE 56u
+#define MIG_FS_MIN_SIZE 40u
 
 #endif

@@ -60,8 +60,6 @@ static int decode_fs(struct rbuf *r, struct mig_fs *m, char *err,
 	m->flags = rbuf_u32(r);
 	m->next_nodeid = rbuf_u64(r);
 	m->next_fh = rbuf_u64(r);
-	m->root_dev = rbuf_u64(r);
-	m->root_ino = rbuf_u64(r);
 	m->fsid = rbuf_u64(r);
 	m->root_id_len = rbuf_u16(r);
 	(void)rbuf_u16(r);
@@ -87,8 +85,6 @@ static void read_node(struct rbuf *r, struct mig_node *n)
 	n->nlookup = rbuf_u64(r);
 	n->parent = rbuf_u32(r);
 	n->mode = rbuf_u32(r);
-	n->dev = rbuf_u64(r);
-	n->ino = rbuf_u64(r);
 	n->flags = rbuf_u32(r);
 	n->id_type = (int32_t)rbuf_u32(r);
 	n->id_len = rbuf_u16(r);

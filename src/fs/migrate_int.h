@@ -14,6 +14,19 @@
 
 #include "fs/migrate.h"
 
+/* What a walk's visitor makes of the fd it was given. */
+enum mig_visit {
+	/* Not the record's file: nothing below it is looked for. */
+	MIG_SKIP,
+	/* The walk keeps the fd for what lies below, and closes it. */
+	MIG_KEEP,
+	/*
+	 * The visitor owns it now, and keeps it open until the last record
+	 * below it was visited (the walk opens those from it).
+	 */
+	MIG_TAKEN,
+};
+
 /*
  * A walk down a list of records, each named by a parent earlier in the
  * list and one component, the first being the share's root: every record
@@ -30,11 +43,10 @@ struct mig_walk_ops {
 	bool (*name)(void *arg, size_t i, char buf[MIG_NAME_MAX + 1]);
 	/**
 	 * Record i was found as fd (st, mnt_id from statx), or not (fd -1,
-	 * err). The fd is the walk's: dup() it to keep it. False: it is not
-	 * what the record says, and nothing below it is looked for.
+	 * err); what becomes of fd is the answer.
 	 */
-	bool (*visit)(void *arg, size_t i, int fd, int err,
-		      const struct stat *st, uint64_t mnt_id);
+	enum mig_visit (*visit)(void *arg, size_t i, int fd, int err,
+				const struct stat *st, uint64_t mnt_id);
 };
 
 /* visit()'s err for a record not looked for: its directory was not found. */
@@ -43,6 +55,9 @@ struct mig_walk_ops {
 /** Walk n records from root_fd (record 0). 0 or ENOMEM. */
 int mig_walk(size_t n, int root_fd, const struct mig_walk_ops *ops,
 	     void *arg);
+
+/** CLOCK_MONOTONIC in microseconds, for the log lines. */
+uint64_t mig_now_us(void);
 
 /** Does fd (an open file of ours) hold a lock: POSIX, OFD or flock? */
 bool mig_fd_locked(int proc_fd, int fd);

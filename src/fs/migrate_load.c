@@ -71,18 +71,6 @@ static bool same_filesystem(struct pt_fs *fs, const struct mig_fs *m)
 	       !memcmp(b.fh.f_handle, m->root_id, m->root_id_len);
 }
 
-/* Is fd's file the one record n names, by its id? */
-static bool same_id(int fd, const struct mig_node *n)
-{
-	struct ifh_idbuf b;
-
-	if (ifh_id_into(fd, !(n->flags & MIG_NODE_OPENABLE), &b))
-		return false;
-	return b.fh.handle_type == n->id_type &&
-	       b.fh.handle_bytes == n->id_len &&
-	       !memcmp(b.fh.f_handle, n->id, n->id_len);
-}
-
 /* Open record n by its handle; -1 if it names nothing (any more). */
 static int open_handle(struct loader *L, const struct mig_node *n,
 		       struct stat *st, uint64_t *mnt_id)
@@ -103,22 +91,24 @@ static int open_handle(struct loader *L, const struct mig_node *n,
 }
 
 /*
- * Record n, found by its path as fd (the walk's): an fd of ours if it is
- * the file the guest knew, else -1.
+ * Is fd, found by record n's path, the file the guest knew? Its id goes
+ * to b when it was compared (*have_id).
  */
-static int check_found(struct loader *L, const struct mig_node *n, int fd,
-		       const struct stat *st)
+static bool check_found(struct loader *L, const struct mig_node *n, int fd,
+			const struct stat *st, struct ifh_idbuf *b,
+			bool *have_id)
 {
-	int own;
-
+	*have_id = false;
 	if ((st->st_mode & S_IFMT) != n->mode)
-		return -1;
-	if (L->same_fs && n->id_len && !same_id(fd, n))
-		return -1;	/* another file under the old name */
-	if (L->verify && !(L->same_fs && n->id_len))
-		return -1;	/* nothing to verify it by */
-	own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	return own;
+		return false;
+	if (!(L->same_fs && n->id_len))
+		return !L->verify;	/* nothing to tell it by */
+	if (ifh_id_into(fd, !(n->flags & MIG_NODE_OPENABLE), b) ||
+	    b->fh.handle_type != n->id_type || b->fh.handle_bytes != n->id_len ||
+	    memcmp(b->fh.f_handle, n->id, n->id_len))
+		return false;	/* another file under the old name */
+	*have_id = true;
+	return true;
 }
 
 static uint32_t node_parent(void *arg, size_t i)
@@ -146,43 +136,45 @@ static void keep_or_put(struct loader *L, size_t i, struct pt_inode *ino)
 		inode_put(&L->fs->inodes, ino);
 }
 
-/* Enter record i, found as own (ours; -1: not found). */
-static void enter(struct loader *L, size_t i, int own, const struct stat *st,
-		  uint64_t mnt_id)
+/*
+ * Enter record i as fd, its id (or NULL) as compared: 0 and fd is the
+ * table's, or EEXIST / ENOMEM and it is still the caller's.
+ */
+static int enter(struct loader *L, size_t i, int fd, const struct stat *st,
+		 uint64_t mnt_id, const struct ifh_idbuf *id)
 {
 	const struct mig_node *n = &L->m->nodes[i];
 	char name[MIG_NAME_MAX + 1];
 	struct inode_at at = { NULL, name };
 	struct inode_restore r = {
-		.nodeid = n->nodeid, .nlookup = n->nlookup, .fd = own,
+		.nodeid = n->nodeid, .nlookup = n->nlookup, .fd = fd,
 		.st = st, .mnt_id = mnt_id,
+		.id = id ? &id->fh : NULL,
+		.id_fid = !(n->flags & MIG_NODE_OPENABLE),
 	};
 	struct pt_inode *ino;
 	int err;
 
-	if (own >= 0 && n->parent != MIG_NO_PARENT && node_name(L, i, name)) {
+	if (n->parent != MIG_NO_PARENT && node_name(L, i, name)) {
 		at.dir = n->parent ? L->held[n->parent] : L->fs->root;
 		r.at = at.dir ? &at : NULL;
 	}
-	/* Parent-only records matter where names are kept. */
-	if (!n->nodeid && (own < 0 || !inode_tracks_names(&L->fs->inodes))) {
-		if (own >= 0)
-			close(own);
-		return;
-	}
-	err = own >= 0 ? inode_restore(&L->fs->inodes, &r, &ino) : ESTALE;
+	err = inode_restore(&L->fs->inodes, &r, &ino);
 	if (!err) {
 		L->restored++;
 		keep_or_put(L, i, ino);
-		return;
 	}
-	if (own >= 0)
-		close(own);
-	if (err != ESTALE && err != EEXIST) {
-		L->err = err;
+	return err;
+}
+
+/* Gone, or the same file as a record before it: stale if the guest knows it. */
+static void enter_stale(struct loader *L, size_t i)
+{
+	const struct mig_node *n = &L->m->nodes[i];
+	int err;
+
+	if (!n->nodeid)
 		return;
-	}
-	/* Gone, or the same file as a record before it: stale. */
 	L->stale++;
 	err = inode_restore_stale(&L->fs->inodes, n->nodeid, n->mode,
 				  n->nlookup);
@@ -202,33 +194,67 @@ static void release_parent(struct loader *L, size_t i)
 	L->held[p] = NULL;
 }
 
-static bool load_visit(void *arg, size_t i, int fd, int err,
-		       const struct stat *st, uint64_t mnt_id)
+/*
+ * By file handle: a handle that opens nothing means the file is gone,
+ * whatever has its name now. What lies below is looked for by path.
+ */
+static enum mig_visit visit_handle(struct loader *L, size_t i, int err)
+{
+	struct stat st;
+	uint64_t mnt;
+	int fd = open_handle(L, &L->m->nodes[i], &st, &mnt);
+
+	if (fd < 0 || enter(L, i, fd, &st, mnt, NULL)) {
+		if (fd >= 0)
+			close(fd);
+		enter_stale(L, i);
+		return MIG_SKIP;
+	}
+	return err ? MIG_SKIP : MIG_KEEP;
+}
+
+static enum mig_visit visit_path(struct loader *L, size_t i, int fd, int err,
+				 const struct stat *st, uint64_t mnt_id)
+{
+	const struct mig_node *n = &L->m->nodes[i];
+	struct ifh_idbuf id;
+	bool have_id;
+
+	if (err || !check_found(L, n, fd, st, &id, &have_id)) {
+		/* Below a directory that is not the guest's, nothing is. */
+		enter_stale(L, i);
+		return MIG_SKIP;
+	}
+	/* A directory only names go through matters where names are kept. */
+	if (!n->nodeid && !inode_tracks_names(&L->fs->inodes))
+		return MIG_KEEP;
+	err = enter(L, i, fd, st, mnt_id, have_id ? &id : NULL);
+	if (!err)
+		return MIG_TAKEN;
+	if (err != EEXIST) {
+		L->err = err;
+		return MIG_SKIP;
+	}
+	enter_stale(L, i);
+	return MIG_KEEP;
+}
+
+static enum mig_visit load_visit(void *arg, size_t i, int fd, int err,
+				 const struct stat *st, uint64_t mnt_id)
 {
 	struct loader *L = arg;
-	const struct mig_node *n = &L->m->nodes[i];
-	struct stat hst;
-	uint64_t hmnt;
-	int own = -1;
+	enum mig_visit v;
 
 	if (L->err)
-		return false;
+		return MIG_SKIP;
 	if (i == 0)
-		return !err;	/* the root: the table has it already */
-	if (L->by_handle && (n->flags & MIG_NODE_OPENABLE)) {
-		/*
-		 * A handle that opens nothing: the file is gone, whatever
-		 * now has its name.
-		 */
-		own = open_handle(L, n, &hst, &hmnt);
-		enter(L, i, own, &hst, hmnt);
-	} else {
-		own = err ? -1 : check_found(L, n, fd, st);
-		enter(L, i, own, st, mnt_id);
-	}
+		return err ? MIG_SKIP : MIG_KEEP; /* the table has the root */
+	if (L->by_handle && (L->m->nodes[i].flags & MIG_NODE_OPENABLE))
+		v = visit_handle(L, i, err);
+	else
+		v = visit_path(L, i, fd, err, st, mnt_id);
 	release_parent(L, i);
-	/* Below a directory that is not the guest's, nothing is. */
-	return own >= 0 && !L->err;
+	return v;
 }
 
 /* The guest's open files and directories on the inodes just entered. */
@@ -322,6 +348,7 @@ static int load_nodes(struct loader *L)
 int pt_state_load(struct pt_fs *fs, const struct pt_migrate_opts *o,
 		  const struct state_view *v)
 {
+	uint64_t t0 = mig_now_us();
 	struct mig_fs m;
 	struct loader L = { .fs = fs, .o = o, .m = &m };
 	char why[256];
@@ -342,10 +369,11 @@ int pt_state_load(struct pt_fs *fs, const struct pt_migrate_opts *o,
 		inode_restore_next_id(&fs->inodes, m.next_nodeid);
 		handle_restore_next(&fs->handles, m.next_fh);
 		log_info("migration: %zu inodes found again (%s), %zu stale, "
-			 "%zu open files and directories, %zu lost",
+			 "%zu open files and directories, %zu lost, in %llu ms",
 			 L.restored, L.same_fs ? "same filesystem" :
 			 "another filesystem: ids not compared", L.stale,
-			 m.nhandles - L.lost, L.lost);
+			 m.nhandles - L.lost, L.lost,
+			 (unsigned long long)(mig_now_us() - t0) / 1000);
 	}
 	if (!err && L.lost && o->on_error == PT_MIGRATE_ABORT) {
 		log_err("migration refused: %zu files the guest has open were "

@@ -450,8 +450,8 @@ static bool out_name(void *arg, size_t i, char *buf)
 	return true;
 }
 
-static bool confirm_visit(void *arg, size_t i, int fd, int err,
-			  const struct stat *st, uint64_t mnt_id)
+static enum mig_visit confirm_visit(void *arg, size_t i, int fd, int err,
+				    const struct stat *st, uint64_t mnt_id)
 {
 	struct confirm *c = arg;
 	const struct out_rec *r = &c->s->out[i];
@@ -460,7 +460,7 @@ static bool confirm_visit(void *arg, size_t i, int fd, int err,
 	(void)fd;
 	(void)mnt_id;
 	if (i == 0 || !r->name)
-		return !err;
+		return err ? MIG_SKIP : MIG_KEEP;
 	same = !err && (st->st_mode & S_IFMT) == r->mode &&
 	       (r->snap == MIG_NO_PARENT ||
 		(st->st_dev == r->dev && st->st_ino == r->ino));
@@ -479,7 +479,7 @@ static bool confirm_visit(void *arg, size_t i, int fd, int err,
 		x->untracked = true;
 		c->bad++;
 	}
-	return same;
+	return same ? MIG_KEEP : MIG_SKIP;
 }
 
 static int confirm_paths(struct saver *s)
@@ -531,8 +531,6 @@ static void write_fs(struct saver *s, struct wbuf *b)
 	wbuf_u32(b, s->o->verify_handles ? MIG_FS_VERIFY : 0);
 	wbuf_u64(b, s->fs->inodes.next_id);
 	wbuf_u64(b, s->fs->handles.next_fh);
-	wbuf_u64(b, s->snap[0].dev);
-	wbuf_u64(b, s->snap[0].ino_nr);
 	wbuf_u64(b, s->fsid);
 	wbuf_u16(b, id_len);
 	wbuf_u16(b, s->root_id_opens);
@@ -553,8 +551,6 @@ static void write_node(struct wbuf *b, const struct out_rec *r)
 	wbuf_u64(b, r->nlookup);
 	wbuf_u32(b, r->parent);
 	wbuf_u32(b, r->mode);
-	wbuf_u64(b, r->dev);
-	wbuf_u64(b, r->ino);
 	wbuf_u32(b, id_len && r->id_opens ? MIG_NODE_OPENABLE : 0);
 	put_id(b, id_len ? id : NULL);
 	wbuf_u16(b, id_len);
@@ -705,6 +701,7 @@ static int collect(struct saver *s)
 int pt_state_save(struct pt_fs *fs, const struct pt_migrate_opts *o,
 		  struct wbuf *b)
 {
+	uint64_t t0 = mig_now_us();
 	struct saver s = { .fs = fs, .o = o };
 	int err = collect(&s);
 
@@ -713,7 +710,8 @@ int pt_state_save(struct pt_fs *fs, const struct pt_migrate_opts *o,
 		write_nodes(&s, b);
 		write_handles(&s, b);
 		log_info("migration: %zu inodes (%zu records), %zu open files "
-			 "and directories saved", s.n, s.nout, s.nh);
+			 "and directories saved in %llu ms", s.n, s.nout, s.nh,
+			 (unsigned long long)(mig_now_us() - t0) / 1000);
 	}
 	saver_free(&s);
 	return err;

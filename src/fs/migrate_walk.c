@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs/migrate_int.h"
@@ -48,11 +49,24 @@ static int walk_one(int pfd, const char *name, int *fd, struct stat *st,
 	return err;
 }
 
+/* fds[i] of a directory records below it are opened from; ours or not. */
+struct walk_fd {
+	int fd;
+	bool ours;
+};
+
+static void walk_close(struct walk_fd *w)
+{
+	if (w->ours && w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
 int mig_walk(size_t n, int root_fd, const struct mig_walk_ops *ops,
 	     void *arg)
 {
 	uint32_t *last = n ? last_children(n, ops, arg) : NULL;
-	int *fds = n ? malloc(n * sizeof(*fds)) : NULL;
+	struct walk_fd *fds = n ? calloc(n, sizeof(*fds)) : NULL;
 	char name[MIG_NAME_MAX + 1];
 
 	if (n && (!last || !fds)) {
@@ -62,31 +76,35 @@ int mig_walk(size_t n, int root_fd, const struct mig_walk_ops *ops,
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t p = i ? ops->parent(arg, i) : MIG_NO_PARENT;
+		struct walk_fd w = { -1, i != 0 };
 		struct stat st = { 0 };
 		uint64_t mnt_id = 0;
-		int fd = -1, use, err;
+		enum mig_visit v;
+		int err;
 
-		if (i == 0)
+		if (i == 0) {
 			err = pt_statx(root_fd, &st, &mnt_id);
-		else if (p == MIG_NO_PARENT || p >= i || !ops->name(arg, i, name))
+			w.fd = err ? -1 : root_fd;
+		} else if (p == MIG_NO_PARENT || p >= i ||
+			   !ops->name(arg, i, name)) {
 			err = ESTALE;
-		else if (fds[p] < 0)
+		} else if (fds[p].fd < 0) {
 			err = MIG_WALK_NO_PARENT;
-		else
-			err = walk_one(fds[p], name, &fd, &st, &mnt_id);
-		use = i == 0 && !err ? root_fd : fd;
-		if (!ops->visit(arg, i, use, err, &st, mnt_id)) {
-			if (fd >= 0)
-				close(fd);
-			fd = use = -1;
+		} else {
+			err = walk_one(fds[p].fd, name, &w.fd, &st, &mnt_id);
 		}
+		v = ops->visit(arg, i, w.fd, err, &st, mnt_id);
+		if (v == MIG_SKIP)
+			walk_close(&w);
+		else if (v == MIG_TAKEN)
+			w.ours = false;
 		/* Kept while records below it are still to come. */
-		fds[i] = last[i] == MIG_NO_PARENT ? -1 : use;
-		if (last[i] == MIG_NO_PARENT && fd >= 0)
-			close(fd);
-		if (p != MIG_NO_PARENT && p < i && last[p] == i && p != 0 &&
-		    fds[p] >= 0)
-			close(fds[p]);
+		if (last[i] != MIG_NO_PARENT)
+			fds[i] = w;
+		else
+			walk_close(&w);
+		if (p != MIG_NO_PARENT && p < i && last[p] == i)
+			walk_close(&fds[p]);
 	}
 	free(last);
 	free(fds);
@@ -120,4 +138,12 @@ bool mig_fd_locked(int proc_fd, int fd)
 		locked = true;
 	close(in);
 	return locked;
+}
+
+uint64_t mig_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }

@@ -186,7 +186,7 @@ def section(kind, payload, flags=0):
 
 def node(nodeid, nlookup, parent, mode, nm, ident=b'', flags=0):
     nm = nm.encode()
-    return struct.pack('<QQIIQQIiHH', nodeid, nlookup, parent, mode, 0, 0,
+    return struct.pack('<QQIIIiHH', nodeid, nlookup, parent, mode,
                        flags, 1 if ident else 0, len(ident), len(nm)) + nm + ident
 
 
@@ -194,7 +194,7 @@ def state_seeds():
     """Bodies (flag byte 0) of states as docs/MIGRATION.md lays them out,
     naming the scratch share's fixtures (tests/fuzz/scratch.c)."""
     none, d, f = 0xffffffff, 0o040000, 0o100000
-    fs = struct.pack('<IIQQQQQHHi', 0, 0, 40, 20, 0, 0, 0, 0, 0, 0)
+    fs = struct.pack('<IIQQQHHi', 0, 0, 40, 20, 0, 0, 0, 0)
     nodes = [node(1, 1, none, d, ''), node(5, 2, 0, d, 'dir'),
              node(7, 1, 1, f, 'inner'), node(9, 1, 0, f, 'file'),
              node(11, 3, 0, 0o120000, 'out'), node(13, 1, 0, 0o010000, 'fifo'),

@@ -81,8 +81,6 @@ static void h_node(struct hand *h, uint64_t nodeid, uint64_t nlookup,
 	h_u64(h, nlookup);
 	h_u32(h, parent);
 	h_u32(h, mode);
-	h_u64(h, 0);		/* dev */
-	h_u64(h, 0);		/* ino */
 	h_u32(h, 0);		/* flags */
 	h_u32(h, 0);		/* id type */
 	h_u16(h, 0);		/* id length */
@@ -106,9 +104,7 @@ static void build_v1(struct hand *h, int handles_n)
 	h_u32(h, 0);		/* flags */
 	h_u64(h, 20);		/* next nodeid */
 	h_u64(h, 10);		/* next fh */
-	h_u64(h, 0);		/* root dev, ino, fsid: another machine's */
-	h_u64(h, 0);
-	h_u64(h, 0);
+	h_u64(h, 0);		/* fsid: another machine's */
 	h_u16(h, 0);		/* root id length */
 	h_u16(h, 0);
 	h_u32(h, 0);		/* root id type */
@@ -284,7 +280,7 @@ static void test_decode_rejects(void **state)
 	assert_int_equal(decode_hand(&h, &m), EINVAL);
 	/* A child before its parent: f's parent index 1 -> 2 (itself). */
 	build_v1(&h, 0);
-	h.b[40 + 16 + 56 + 16 + 8 + (52 + 0) + (52 + 1) + 16] = 2;
+	h.b[40 + 16 + 40 + 16 + 8 + (36 + 0) + (36 + 1) + 16] = 2;
 	assert_int_equal(decode_hand(&h, &m), EINVAL);
 }
 
