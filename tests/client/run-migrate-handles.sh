@@ -8,7 +8,7 @@
 #
 #   tests/client/run-migrate-handles.sh VFSD_CLIENT VFSD [DAEMON ARG...]
 #
-# Prints TAP. Exit 77 without root or unshare.
+# Prints TAP; a TAP SKIP (1..0) without root or unshare.
 set -u
 
 client=${1:?usage: run-migrate-handles.sh VFSD_CLIENT VFSD [DAEMON ARG...]}
@@ -17,7 +17,7 @@ shift 2
 
 skip() {
 	echo "1..0 # SKIP $*"
-	exit 77
+	exit 0
 }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (a tmpfs, and CAP_DAC_READ_SEARCH to open handles)"
