@@ -80,7 +80,8 @@ static uint64_t send(uint32_t req, const void *payload, uint32_t size, int fd)
 	m.hdr.request = req;
 	m.hdr.flags = VHOST_USER_VERSION;
 	m.hdr.size = size;
-	memcpy(&m.payload, payload, size);
+	if (size)
+		memcpy(&m.payload, payload, size);
 	for (unsigned int i = 0; i < VU_MAX_FDS; i++)
 		m.fds[i] = -1;
 	m.fds[0] = fd;
