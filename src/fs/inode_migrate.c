@@ -107,17 +107,6 @@ void inode_restore_next_id(struct inode_table *t, uint64_t next)
 	pthread_mutex_unlock(&t->lock);
 }
 
-bool inode_table_fresh(struct inode_table *t)
-{
-	bool fresh;
-
-	pthread_mutex_lock(&t->lock);
-	/* The root alone, and no forgotten directory kept for names. */
-	fresh = t->ids.count == 1 && t->keys.count <= 1;
-	pthread_mutex_unlock(&t->lock);
-	return fresh;
-}
-
 /*
  * The snapshot. Under the table's lock (no system call: only memory), the
  * inodes of the nodeid map and their ancestors are collected with a

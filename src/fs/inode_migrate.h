@@ -88,7 +88,4 @@ int inode_restore_stale(struct inode_table *t, uint64_t nodeid, mode_t type,
 /** New nodeids from next on (never one the guest had). */
 void inode_restore_next_id(struct inode_table *t, uint64_t next);
 
-/** Only the root is known (a new connection's table). */
-bool inode_table_fresh(struct inode_table *t);
-
 #endif

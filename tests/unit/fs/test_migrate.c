@@ -285,11 +285,13 @@ static void test_decode_rejects(void **state)
 }
 
 /* A second pt_fs on the same directory: the destination. */
-static struct pt_fs *dest_fs(struct env *e)
+static struct pt_fs *dest_fs_verify(struct env *e, bool verify)
 {
 	struct pt_opts opts = { .shared_dir = e->dir };
 	struct pt_fs *fs;
 	int err;
+
+	opts.migrate.verify_handles = verify;
 
 	opts.inode_fd_budget = PT_FD_BUDGET_UNLIMITED;
 	if (getenv("VFSD_TEST_INODE_FD_BUDGET")) {
@@ -299,6 +301,11 @@ static struct pt_fs *dest_fs(struct env *e)
 	fs = pt_new(&opts, &err);
 	assert_non_null(fs);
 	return fs;
+}
+
+static struct pt_fs *dest_fs(struct env *e)
+{
+	return dest_fs_verify(e, false);
 }
 
 static void read_str(struct pt_fs *fs, uint64_t nodeid, uint64_t fh,
@@ -394,6 +401,48 @@ static void test_roundtrip(void **state)
 	wbuf_free(&b);
 }
 
+/* Load v into a new destination; its answer. */
+static int load_into(struct env *e, const void *p, size_t len, bool verify)
+{
+	struct state_view v;
+	struct pt_fs *dst;
+	char why[200];
+	int err;
+
+	assert_int_equal(state_parse(p, len, &v, why, sizeof(why)), 0);
+	dst = dest_fs_verify(e, verify);
+	err = ops->state_load(dst, &v);
+	pt_free(dst);
+	return err;
+}
+
+/*
+ * --migration-verify-handles: every file must be proved the same by its
+ * id. On the filesystem the source saw, the state loads; one from another
+ * filesystem (the hand-built state: no fsid, no root id) is refused,
+ * whether the destination asks for it or the source did (FS flag 1).
+ */
+static void test_verify_handles(void **state)
+{
+	struct env *e = *state;
+	uint64_t fh;
+	struct wbuf b;
+	struct hand h;
+
+	REQUIRE_ROOT();
+	(void)do_create(e, 1, "kept", &fh);
+	write_str(e, fh, 0, "verified");
+	save(e->fs, &b);
+	assert_int_equal(load_into(e, b.p, b.len, true), 0);
+	wbuf_free(&b);
+	build_v1(&h, 0);
+	assert_int_equal(load_into(e, h.b, h.len, false), 0);
+	assert_int_equal(load_into(e, h.b, h.len, true), EINVAL);
+	h.b[40 + 16 + 4] = MIG_FS_VERIFY;
+	h_finish(&h);
+	assert_int_equal(load_into(e, h.b, h.len, false), EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_decode_rejects),
 		PT_TEST(test_load_v1),
 		PT_TEST(test_roundtrip),
+		PT_TEST(test_verify_handles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
