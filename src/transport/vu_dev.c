@@ -639,7 +639,7 @@ static enum vu_result vu_set_device_state_fd_exec(struct vu_dev *dev,
 static int vu_state_check(struct vu_dev *dev)
 {
 	struct vu_xfer *x = dev->xfer;
-	void *buf = NULL;
+	const void *buf = NULL;
 	size_t len = 0;
 	int ret;
 
@@ -657,7 +657,7 @@ static int vu_state_check(struct vu_dev *dev)
 		ret = -EBUSY;
 	if (!ret && dev->xfer_load)
 		ret = dev->state_ops->load(dev->state_ops->ctx, buf, len);
-	free(buf);
+	vu_xfer_cancel(x);
 	return ret;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,8 @@ struct vu_xfer {
 	uint8_t *buf;
 	size_t len;		/* save: bytes to write; load: read so far */
 	size_t max;		/* load: the bound */
+	size_t cap;		/* load: the size of buf's mapping */
+	bool joined;		/* the thread is gone */
 
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;	/* CLOCK_MONOTONIC */
@@ -77,38 +80,45 @@ static int vu_xfer_write_all(struct vu_xfer *x)
 	return 0;
 }
 
-static int vu_xfer_grow(struct vu_xfer *x, size_t *cap)
+/*
+ * A load's buffer is a mapping of its own: the up to 128 MiB a front end
+ * sent go back to the kernel when it is freed, whatever an allocator does
+ * with a freed block (ASan's quarantine keeps them all).
+ */
+static int vu_xfer_grow(struct vu_xfer *x)
 {
-	size_t want = *cap ? *cap * 2 : VU_XFER_CHUNK;
-	uint8_t *p;
+	size_t want = x->cap ? x->cap * 2 : VU_XFER_CHUNK;
+	void *p;
 
 	/* One byte past max tells an over-long stream from a full one. */
 	if (want > x->max + 1)
 		want = x->max + 1;
-	p = realloc(x->buf, want);
-	if (!p)
+	if (x->cap)
+		p = mremap(x->buf, x->cap, want, MREMAP_MAYMOVE);
+	else
+		p = mmap(NULL, want, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		return -ENOMEM;
 	x->buf = p;
-	*cap = want;
+	x->cap = want;
 	return 0;
 }
 
 static int vu_xfer_read_all(struct vu_xfer *x)
 {
-	size_t cap = 0;
-
 	for (;;) {
 		ssize_t n;
 		int ret;
 
-		if (x->len == cap) {
+		if (x->len == x->cap) {
 			if (x->len > x->max)
 				return -EMSGSIZE;
-			ret = vu_xfer_grow(x, &cap);
+			ret = vu_xfer_grow(x);
 			if (ret < 0)
 				return ret;
 		}
-		n = read(x->fd, x->buf + x->len, cap - x->len);
+		n = read(x->fd, x->buf + x->len, x->cap - x->len);
 		if (n > 0) {
 			x->len += (size_t)n;
 			if (x->len > x->max)
@@ -150,7 +160,11 @@ static void vu_xfer_free(struct vu_xfer *x)
 		close(x->cancel_fd);
 	pthread_cond_destroy(&x->done_cond);
 	pthread_mutex_destroy(&x->lock);
-	free(x->buf);
+	if (!x->load)
+		free(x->buf);
+	else if (x->cap && munmap(x->buf, x->cap) < 0)
+		log_warn("vhost-user: state buffer: munmap: %s",
+			 strerror(errno));
 	free(x);
 }
 
@@ -211,13 +225,16 @@ int vu_xfer_load(struct vu_xfer **out, int fd, size_t max)
 
 static void vu_xfer_stop(struct vu_xfer *x)
 {
+	if (x->joined)
+		return;
+	x->joined = true;
 	if (eventfd_write(x->cancel_fd, 1) < 0)
 		log_warn("vhost-user: state transfer cancel: %s",
 			 strerror(errno));
 	pthread_join(x->thread, NULL);
 }
 
-int vu_xfer_finish(struct vu_xfer *x, int timeout_ms, void **buf,
+int vu_xfer_finish(struct vu_xfer *x, int timeout_ms, const void **buf,
 		   size_t *len)
 {
 	struct timespec until;
@@ -241,9 +258,7 @@ int vu_xfer_finish(struct vu_xfer *x, int timeout_ms, void **buf,
 	if (!ret && x->load) {
 		*buf = x->buf;
 		*len = x->len;
-		x->buf = NULL;
 	}
-	vu_xfer_free(x);
 	return ret;
 }
 

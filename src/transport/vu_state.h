@@ -43,14 +43,15 @@ int vu_xfer_load(struct vu_xfer **out, int fd, size_t max);
 
 /**
  * Wait up to timeout_ms for the transfer to end; cancelled if it has not.
- * 0 when every byte went through: then a load's bytes are in *buf (free()
- * them) and *len. -ETIMEDOUT, -EMSGSIZE (a load past max), -errno of the
- * I/O. x is freed in every case.
+ * 0 when every byte went through: then a load's bytes are in *buf and
+ * *len, x's until vu_xfer_cancel(x). -ETIMEDOUT, -EMSGSIZE (a load past
+ * max), -errno of the I/O. x is the caller's to vu_xfer_cancel() in every
+ * case.
  */
-int vu_xfer_finish(struct vu_xfer *x, int timeout_ms, void **buf,
+int vu_xfer_finish(struct vu_xfer *x, int timeout_ms, const void **buf,
 		   size_t *len);
 
-/** Stop the transfer at once and free it (NULL is fine). */
+/** Stop the transfer (if it still runs) and free it (NULL is fine). */
 void vu_xfer_cancel(struct vu_xfer *x);
 
 #endif

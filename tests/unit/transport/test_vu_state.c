@@ -202,7 +202,7 @@ static void test_xfer_bound(void **state)
 {
 	static char junk[4096];
 	struct vu_xfer *x;
-	void *buf = NULL;
+	const void *buf = NULL;
 	size_t len = 0, sent = 0;
 	int p[2];
 
@@ -219,6 +219,7 @@ static void test_xfer_bound(void **state)
 	close(p[1]);
 	assert_int_equal(vu_xfer_finish(x, 5000, &buf, &len), -EMSGSIZE);
 	assert_null(buf);
+	vu_xfer_cancel(x);
 }
 
 static void test_bad_requests(void **state)
