@@ -30,6 +30,7 @@
 #include "fs/passthrough.h"
 #include "fs/pt_stats.h"
 #include "fs/xattrmap.h"
+#include "fuse/idmap.h"
 #include "fuse/session.h"
 #include "policy/caps.h"
 #include "policy/creds.h"
@@ -417,6 +418,14 @@ static void verify_confinement(const struct vfsd_options *o,
 		 seccomp_allowlist_size(), (unsigned long long)caps);
 }
 
+/* Whether the guest's root runs as the daemon's own ids (creds.h). */
+static bool guest_root_is_daemon(const struct vfsd_options *o)
+{
+	uint32_t host;
+
+	return !idmap_to_host(&o->uid_map, 0, &host) && host == 0;
+}
+
 /*
  * The privilege drop, in the one order that works: each step needs what
  * the next one takes away (pivot_root needs CAP_SYS_ADMIN, the bounding
@@ -450,6 +459,14 @@ static void confine(const struct vfsd_options *o, const struct endpoint *ep,
 	ret = caps ? caps_apply(caps) : 0;
 	if (ret)
 		fatal("cannot drop capabilities: %s", strerror(-ret));
+	/*
+	 * What a guest user's request borrows stands for what the guest's
+	 * root may do anyway: nothing where --translate-uid makes the
+	 * guest's root someone else on the host (docs/SECURITY.md).
+	 */
+	creds_configure_caps(guest_root_is_daemon(o) ? caps_borrowable(caps) :
+						       0,
+			     caps_held_back(caps));
 	ret = seccomp_apply((enum seccomp_mode)o->seccomp,
 			    (ep->self_cleanup ? SECCOMP_ALLOW_HOST_CLEANUP : 0) |
 				    (o->use_syslog ? SECCOMP_ALLOW_SYSLOG : 0));

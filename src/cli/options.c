@@ -146,11 +146,12 @@ static void options_defaults(struct vfsd_options *o)
 	o->cache = FUSE_CACHE_AUTO;
 	o->readdirplus = true;
 	/*
-	 * Unlike virtiofsd: vfsd runs SETATTR as the caller, so the mode
-	 * change a guest kernel sends to clear set-user-ID after a non-owner's
-	 * write would be EPERM; with killpriv_v2 the daemon clears it.
+	 * virtiofsd's default. The guest kernel then clears set-user-ID
+	 * after another user's write with a SETATTR whose reply tells it the
+	 * new mode; with killpriv_v2 the daemon clears it and the guest
+	 * shows the old mode until its attributes time out.
 	 */
-	o->killpriv_v2 = true;
+	o->killpriv_v2 = false;
 	/* virtiofsd's default: libvirt passes nothing to keep it. */
 	o->announce_submounts = true;
 	o->sandbox = VFSD_SANDBOX_NAMESPACE;

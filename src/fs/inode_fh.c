@@ -77,32 +77,17 @@ bool ifh_same(const struct file_handle *a, const struct file_handle *b)
 	       !memcmp(a->f_handle, b->f_handle, a->handle_bytes);
 }
 
-int ifh_root_enter(struct ifh_as_root *r)
-{
-	r->uid = r->gid = 0;
-	r->switched = creds_current(&r->uid, &r->gid) && (r->uid || r->gid);
-	return r->switched ? creds_reset() : 0;
-}
-
-int ifh_root_leave(struct ifh_as_root *r)
-{
-	/* The operation goes on as the guest's user, never as root. */
-	if (r->switched && creds_switch(r->uid, r->gid))
-		return EIO;
-	return 0;
-}
-
 int ifh_open(int mount_fd, struct file_handle *fh, int *out)
 {
-	struct ifh_as_root r;
+	struct creds_saved r;
 	int fd, err;
 
-	err = ifh_root_enter(&r);
+	err = creds_daemon_begin(&r);
 	if (err)
 		return err;
 	fd = open_by_handle_at(mount_fd, fh, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	err = fd < 0 ? errno : 0;
-	if (ifh_root_leave(&r)) {
+	if (creds_daemon_end(&r)) {
 		if (fd >= 0)
 			close(fd);
 		return EIO;

@@ -72,21 +72,6 @@ int ifh_id_into(int fd, bool fid, struct ifh_idbuf *b);
 /** Are a and b the same id: type, length and bytes? */
 bool ifh_same(const struct file_handle *a, const struct file_handle *b);
 
-/*
- * A thread that runs as a guest user for the moment of an open it must make
- * as the daemon (a handle, or a name the user may not search to).
- */
-struct ifh_as_root {
-	bool switched;
-	uint32_t uid, gid;
-};
-
-/** Become root if the thread runs as a user. 0 or a positive errno. */
-int ifh_root_enter(struct ifh_as_root *r);
-
-/** Back to the user's ids. 0, or EIO if they could not be restored. */
-int ifh_root_leave(struct ifh_as_root *r);
-
 /**
  * Open fh on mount_fd as O_PATH | O_NOFOLLOW in *out. The calling thread may
  * run with a guest user's ids; the open is made as root (handles bypass

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fs/inode_int.h"
+#include "policy/creds.h"
 
 /* Ancestors held on the stack; a deeper chain allocates. */
 #define CHAIN_STACK 16
@@ -182,7 +183,7 @@ static int open_step(struct inode_table *t, struct pt_inode *i,
 static int walk_down(struct inode_table *t, struct pt_inode *top,
 		     const struct chain *c)
 {
-	struct ifh_as_root r;
+	struct creds_saved r;
 	struct pt_inode *parent = top;
 	int err, back;
 
@@ -192,7 +193,7 @@ static int walk_down(struct inode_table *t, struct pt_inode *top,
 	 * directories on the way (now) must not fail. What the user may do
 	 * with the file is decided by the operation, on the fd.
 	 */
-	err = ifh_root_enter(&r);
+	err = creds_daemon_begin(&r);
 	if (err)
 		return err;
 	for (size_t k = c->n; k-- > 0 && !err;) {
@@ -200,7 +201,7 @@ static int walk_down(struct inode_table *t, struct pt_inode *top,
 		err = open_step(t, c->v[k], parent, parent->fd);
 		parent = c->v[k];
 	}
-	back = ifh_root_leave(&r);
+	back = creds_daemon_end(&r);
 	return err ? err : back;
 }
 

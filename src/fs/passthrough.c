@@ -25,13 +25,6 @@ void pt_fd_name(int fd, struct pt_fdname *n)
 	snprintf(n->s, sizeof(n->s), "%d", fd);
 }
 
-int pt_enter(const struct vfs_ctx *ctx)
-{
-	if (!ctx)
-		return EPERM;
-	return creds_switch(ctx->uid, ctx->gid);
-}
-
 int pt_inode_get(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out)
 {
 	return inode_get(&fs->inodes, nodeid, out);
@@ -79,15 +72,23 @@ int pt_reopen(struct pt_fs *fs, const struct pt_inode *ino, int flags,
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return ENXIO;
 	pt_fd_name(ino->fd, &n);
-	/* O_NOFOLLOW would refuse the /proc magic link itself. */
-	nfd = openat(fs->proc_fd, n.s, (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	/*
+	 * O_NOFOLLOW would refuse the /proc magic link itself. The guest
+	 * kernel checked the open (an execute-only file opened for exec, a
+	 * file readable through a group the host does not see).
+	 */
+	err = PT_GUEST_ALLOWED(PT_CAPS_DAC,
+			       nfd = openat(fs->proc_fd, n.s,
+					    (flags & ~O_NOFOLLOW) | O_CLOEXEC));
 	/* The guest's open files are worth more than idle inodes' fds. */
-	if (nfd < 0 && inode_out_of_fds(errno) &&
+	if (err && inode_out_of_fds(err) &&
 	    inode_shed(&fs->inodes, PT_SHED_FDS))
-		nfd = openat(fs->proc_fd, n.s,
-			     (flags & ~O_NOFOLLOW) | O_CLOEXEC);
-	if (nfd < 0)
-		return errno;
+		err = PT_GUEST_ALLOWED(PT_CAPS_DAC,
+				       nfd = openat(fs->proc_fd, n.s,
+						    (flags & ~O_NOFOLLOW) |
+							    O_CLOEXEC));
+	if (err)
+		return err;
 	*fd = nfd;
 	return 0;
 }
@@ -97,27 +98,27 @@ int pt_reopen(struct pt_fs *fs, const struct pt_inode *ino, int flags,
  * caller may have no read permission on dir, so the directory is reopened
  * as root; the caller's credentials come back before anything else runs.
  */
-static int pt_default_acl(struct pt_fs *fs, const struct vfs_ctx *ctx,
-			  const struct pt_inode *dir, bool *has)
+static int pt_default_acl(struct pt_fs *fs, const struct pt_inode *dir,
+			  bool *has)
 {
+	struct creds_saved saved;
 	ssize_t n = -1;
 	int fd, err;
 
-	err = creds_reset();
-	if (!err && !pt_reopen(fs, dir, O_RDONLY | O_DIRECTORY, &fd)) {
+	err = creds_daemon_begin(&saved);
+	if (err)
+		return err;
+	if (!pt_reopen(fs, dir, O_RDONLY | O_DIRECTORY, &fd)) {
 		n = fgetxattr(fd, "system.posix_acl_default", NULL, 0);
 		close(fd);
 	}
 	/* Back to the caller whatever happened: nothing runs as root. */
-	if (!err)
-		err = pt_enter(ctx);
 	*has = n > 0;
-	return err;
+	return creds_daemon_end(&saved);
 }
 
-int pt_create_mode(struct pt_fs *fs, const struct vfs_ctx *ctx,
-		   const struct pt_inode *dir, uint32_t mode, uint32_t umask,
-		   mode_t *out)
+int pt_create_mode(struct pt_fs *fs, const struct pt_inode *dir,
+		   uint32_t mode, uint32_t umask, mode_t *out)
 {
 	bool has_default = false;
 	int err;
@@ -129,7 +130,7 @@ int pt_create_mode(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	 * daemon's own umask is 0, so the host kernel adds nothing.
 	 */
 	if (atomic_load(&fs->dont_mask)) {
-		err = pt_default_acl(fs, ctx, dir, &has_default);
+		err = pt_default_acl(fs, dir, &has_default);
 		if (err)
 			return err;
 		if (!has_default)
@@ -318,6 +319,19 @@ static void pt_op_init(void *opaque, const struct vfs_conn *conn)
 	 */
 }
 
+/* The one switch to the caller's ids (fuse/dispatch.c calls it). */
+static int pt_op_begin(void *opaque, const struct vfs_ctx *ctx)
+{
+	(void)opaque;
+	return creds_request_begin(ctx->uid, ctx->gid, !ctx->unmapped);
+}
+
+static void pt_op_end(void *opaque)
+{
+	(void)opaque;
+	creds_request_done();
+}
+
 static void pt_op_destroy(void *opaque)
 {
 	struct pt_fs *fs = opaque;
@@ -354,6 +368,8 @@ static int pt_op_state_load(void *opaque, const struct state_view *v)
 const struct vfs_ops pt_ops = {
 	.init = pt_op_init,
 	.destroy = pt_op_destroy,
+	.begin = pt_op_begin,
+	.end = pt_op_end,
 
 	.lookup = pt_op_lookup,
 	.forget = pt_op_forget,

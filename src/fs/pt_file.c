@@ -64,12 +64,10 @@ int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_inode *ino;
 	int fd, oflags, err;
 
+	(void)ctx;
 	err = open_flags(fs, flags, &oflags);
 	if (!err)
 		err = pt_policy_open(&fs->policy, oflags);
-	if (err)
-		return err;
-	err = pt_enter(ctx);
 	if (err)
 		return err;
 	err = pt_inode_get(fs, nodeid, &ino);
@@ -84,7 +82,7 @@ int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		goto out;
 	err = open_kill_priv(fs, flags, fd);
 	if (!err && (oflags & O_TRUNC))
-		err = pt_drop_mapped_caps(fs, ctx, ino, fd);
+		err = pt_drop_mapped_caps(fs, ino, fd);
 	if (!err)
 		err = handle_new(&fs->handles, fd, HANDLE_FILE, fh);
 	if (err)
@@ -152,8 +150,7 @@ static int create_new(struct pt_fs *fs, struct pt_inode *dir,
 }
 
 /* A write or truncate drops file capabilities, also under a mapped name. */
-static int write_drop_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
-			   uint64_t nodeid, int fd)
+static int write_drop_caps(struct pt_fs *fs, uint64_t nodeid, int fd)
 {
 	struct pt_inode *ino;
 	int err;
@@ -162,7 +159,7 @@ static int write_drop_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	/* The fh alone names the file: an unknown nodeid changes nothing. */
 	if (err)
 		return 0;
-	err = pt_drop_mapped_caps(fs, ctx, ino, fd);
+	err = pt_drop_mapped_caps(fs, ino, fd);
 	inode_put(&fs->inodes, ino);
 	return err;
 }
@@ -171,15 +168,15 @@ static int write_drop_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
  * The same for a WRITE, once per handle: after the first write removed
  * them, only a SETXATTR of the mapped name can bring them back.
  */
-static int write_handle_drop_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
-				  uint64_t nodeid, struct pt_handle *h)
+static int write_handle_drop_caps(struct pt_fs *fs, uint64_t nodeid,
+				  struct pt_handle *h)
 {
 	unsigned int gen = atomic_load(&fs->caps_gen) + 1;
 	int err;
 
 	if (atomic_load(&h->caps_seen) == gen)
 		return 0;
-	err = write_drop_caps(fs, ctx, nodeid, h->fd);
+	err = write_drop_caps(fs, nodeid, h->fd);
 	if (!err)
 		atomic_store(&h->caps_seen, gen);
 	return err;
@@ -201,14 +198,18 @@ static int create_labelled(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	/* An unnamed file must be writable: O_RDONLY (0) becomes O_RDWR. */
 	if ((tflags & O_ACCMODE) == O_RDONLY)
 		tflags |= O_RDWR;
-	tfd = openat(dir->fd, ".", tflags | O_TMPFILE | O_CLOEXEC, perm);
-	if (tfd < 0)
-		return errno == EISDIR ? EOPNOTSUPP : errno;
+	err = PT_GUEST_ALLOWED(PT_CAPS_DAC,
+			       tfd = openat(dir->fd, ".",
+					    tflags | O_TMPFILE | O_CLOEXEC,
+					    perm));
+	if (err)
+		return err == EISDIR ? EOPNOTSUPP : err;
 	err = pt_secctx_set(fs, ctx, tfd);
 	if (!err) {
 		pt_fd_name(tfd, &n);
-		if (linkat(fs->proc_fd, n.s, dir->fd, name, AT_SYMLINK_FOLLOW))
-			err = errno;
+		err = PT_GUEST_ALLOWED(PT_CAPS_DAC,
+				       linkat(fs->proc_fd, n.s, dir->fd, name,
+					      AT_SYMLINK_FOLLOW));
 	}
 	if (err) {
 		close(tfd);
@@ -235,10 +236,13 @@ static int create_fd(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	 * would open a device node or fifo that sits there. O_NOFOLLOW so a
 	 * symlink is never created through.
 	 */
-	*fd = openat(dir->fd, name,
-		     oflags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
-	if (*fd < 0)
-		return errno;
+	err = PT_GUEST_ALLOWED(PT_CAPS_DAC,
+			       *fd = openat(dir->fd, name,
+					    oflags | O_CREAT | O_EXCL |
+						    O_NOFOLLOW | O_CLOEXEC,
+					    perm));
+	if (err)
+		return err;
 	/* No O_TMPFILE on this host: label it before the guest hears of it. */
 	err = pt_secctx_set(fs, ctx, *fd);
 	if (err) {
@@ -264,9 +268,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		err = open_flags(fs, flags, &oflags);
 	if (err)
 		return err;
-	err = pt_enter(ctx);
-	if (!err)
-		err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx), &c);
+	err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx), &c);
 	if (err)
 		return err;
 	err = pt_inode_get(fs, parent, &dir);
@@ -274,7 +276,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		pt_policy_done(&fs->policy, &c);
 		return err;
 	}
-	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
+	err = pt_create_mode(fs, dir, mode, umask, &perm);
 	if (err)
 		goto out;
 	err = create_fd(fs, ctx, dir, name, oflags,
@@ -293,7 +295,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 			goto out;
 		err = open_kill_priv(fs, flags, fd);
 		if (!err && (oflags & O_TRUNC) && fs->xattrmap)
-			err = write_drop_caps(fs, ctx, e.nodeid, fd);
+			err = write_drop_caps(fs, e.nodeid, fd);
 		if (err) {
 			close(fd);
 			inode_forget(&fs->inodes, e.nodeid, 1);
@@ -345,12 +347,11 @@ int pt_op_read(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	ssize_t n;
 	int err;
 
+	(void)ctx;
 	(void)nodeid;
 	if (off > INT64_MAX || cnt > IOV_MAX)
 		return EINVAL;
-	err = pt_enter(ctx);
-	if (!err)
-		err = file_get(fs, fh, &h);
+	err = file_get(fs, fh, &h);
 	if (err)
 		return err;
 	/* Straight into the guest's buffers: no bounce copy. */
@@ -373,11 +374,10 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	ssize_t n;
 	int err;
 
+	(void)ctx;
 	if (off > INT64_MAX || cnt > IOV_MAX)
 		return EINVAL;
-	err = pt_enter(ctx);
-	if (!err)
-		err = file_get(fs, fh, &h);
+	err = file_get(fs, fh, &h);
 	if (err)
 		return err;
 	/*
@@ -394,7 +394,7 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = pt_policy_write(&fs->policy, h->fd, off,
 				      iov_total(src, cnt), &c);
 	if (!err && fs->xattrmap)
-		err = write_handle_drop_caps(fs, ctx, nodeid, h);
+		err = write_handle_drop_caps(fs, nodeid, h);
 	if (!err) {
 		n = pwritev(h->fd, src, (int)cnt, (off_t)off);
 		if (n < 0)
@@ -456,10 +456,9 @@ int pt_op_fsync(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_handle *h;
 	int err;
 
+	(void)ctx;
 	(void)nodeid;
-	err = pt_enter(ctx);
-	if (!err)
-		err = file_get(fs, fh, &h);
+	err = file_get(fs, fh, &h);
 	if (err)
 		return err;
 	if (datasync ? fdatasync(h->fd) : fsync(h->fd))
@@ -476,12 +475,11 @@ int pt_op_fallocate(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_charge c;
 	int err;
 
+	(void)ctx;
 	(void)nodeid;
 	if (off > INT64_MAX || len > INT64_MAX || mode > INT_MAX)
 		return EINVAL;
-	err = pt_enter(ctx);
-	if (!err)
-		err = file_get(fs, fh, &h);
+	err = file_get(fs, fh, &h);
 	if (err)
 		return err;
 	err = pt_policy_fallocate(&fs->policy, h->fd, mode, off, len, &c);
@@ -500,6 +498,7 @@ int pt_op_lseek(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	off_t r;
 	int err;
 
+	(void)ctx;
 	(void)nodeid;
 	/*
 	 * The kernel sends only SEEK_DATA and SEEK_HOLE; the fd position is
@@ -511,9 +510,7 @@ int pt_op_lseek(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	/* A negative offset gets the answer the host's lseek(2) gives. */
 	if (off > INT64_MAX)
 		return whence == SEEK_DATA || whence == SEEK_HOLE ? ENXIO : EINVAL;
-	err = pt_enter(ctx);
-	if (!err)
-		err = file_get(fs, fh, &h);
+	err = file_get(fs, fh, &h);
 	if (err)
 		return err;
 	r = lseek(h->fd, (off_t)off, (int)whence);

@@ -5,6 +5,8 @@
 #ifndef VFSD_FS_PT_INTERNAL_H
 #define VFSD_FS_PT_INTERNAL_H
 
+#include <errno.h>
+#include <linux/capability.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include "fs/passthrough.h"
 #include "fs/pt_policy.h"
 #include "fs/vfs_ops.h"
+#include "policy/creds.h"
 
 struct pt_locks;
 
@@ -60,8 +63,41 @@ struct pt_fdname {
 
 void pt_fd_name(int fd, struct pt_fdname *n);
 
-/** Run as the caller; 0 or a positive errno (EPERM, EIO). */
-int pt_enter(const struct vfs_ctx *ctx);
+/*
+ * What the host refuses and the guest allowed. Every operation runs as its
+ * caller (vfs_ops.begin()), but the caller's identity as FUSE carries it
+ * is partial: no supplementary groups, none of the guest's ACL groups or
+ * capabilities. The guest kernel has made its own checks with all of that
+ * before it sent the request (virtio-fs and our /dev/fuse mount both use
+ * default_permissions), so a refusal that only the partial identity
+ * explains is overruled: the call is made once more with the capability
+ * that stands for the guest's decision borrowed for it (policy/creds.h;
+ * docs/SECURITY.md, "Credentials"). Ownership of what is created and the
+ * host's clearing of set-user-ID stay the caller's: CAP_FSETID is never
+ * borrowed this way.
+ */
+#define PT_CAPS_DAC CREDS_CAP(CAP_DAC_OVERRIDE)
+#define PT_CAPS_OWNER CREDS_CAP(CAP_FOWNER)
+#define PT_CAPS_DAC_OWNER (PT_CAPS_DAC | PT_CAPS_OWNER)
+
+/*
+ * EXPR is 0 or a positive errno; on EACCES or EPERM it is evaluated once
+ * more with CAPS borrowed. The value is the last EXPR's.
+ */
+#define PT_GUEST_ALLOWED_ERR(caps, expr)                                 \
+	({                                                               \
+		int pt_err_ = (expr);                                    \
+		if ((pt_err_ == EACCES || pt_err_ == EPERM) &&           \
+		    creds_borrow(caps)) {                                \
+			pt_err_ = (expr);                                \
+			creds_return();                                  \
+		}                                                        \
+		pt_err_;                                                 \
+	})
+
+/* The same for a system call: CALL is negative with errno on failure. */
+#define PT_GUEST_ALLOWED(caps, call) \
+	PT_GUEST_ALLOWED_ERR(caps, (call) < 0 ? errno : 0)
 
 /**
  * Reference the inode the guest calls nodeid, its fd open: ESTALE, or the
@@ -109,12 +145,11 @@ int pt_entry_from_fd(struct pt_fs *fs, int pathfd, const struct inode_at *at,
 		     struct vfs_entry *out, struct pt_inode **held);
 
 /**
- * Permission bits for a new file in dir from the guest's mode and umask,
- * as the caller ctx (whose credentials the thread has again on return).
+ * Permission bits for a new file in dir from the guest's mode and umask
+ * (the thread runs as the caller again on return).
  */
-int pt_create_mode(struct pt_fs *fs, const struct vfs_ctx *ctx,
-		   const struct pt_inode *dir, uint32_t mode, uint32_t umask,
-		   mode_t *out);
+int pt_create_mode(struct pt_fs *fs, const struct pt_inode *dir,
+		   uint32_t mode, uint32_t umask, mode_t *out);
 
 /**
  * Clear set-user-ID, and set-group-ID if group-executable, on the open file
@@ -147,8 +182,8 @@ int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
  * the host drops the real one on a write, truncate or chown. 0 or the
  * error of getting the caller's ids back.
  */
-int pt_drop_mapped_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
-			const struct pt_inode *ino, int fd);
+int pt_drop_mapped_caps(struct pt_fs *fs, const struct pt_inode *ino,
+			int fd);
 
 /* Migration (fs/migrate.h): migrate_save.c and migrate_load.c. */
 int pt_state_save(struct pt_fs *fs, const struct pt_migrate_opts *o,

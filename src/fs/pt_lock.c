@@ -225,18 +225,31 @@ static struct pt_plock *plock_find(struct pt_locks *l, uint64_t nodeid,
  * the guest's fh (lock_check_mode()), not by this fd, which one owner
  * shares between all its fhs on the file.
  */
-static int plock_open(struct pt_fs *fs, struct pt_inode *ino, int *fd)
+static int plock_reopen(struct pt_fs *fs, struct pt_inode *ino, int *fd)
 {
-	int err = creds_reset();
+	int err;
 
-	if (err)
-		return err;
 	if (S_ISDIR(ino->type))
 		return pt_reopen(fs, ino, O_RDONLY, fd);
 	err = pt_reopen(fs, ino, O_RDWR | O_NONBLOCK, fd);
 	if (err == EACCES || err == EROFS || err == ETXTBSY)
 		err = pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, fd);
 	return err;
+}
+
+static int plock_open(struct pt_fs *fs, struct pt_inode *ino, int *fd)
+{
+	struct creds_saved saved;
+	int err, back;
+
+	err = creds_daemon_begin(&saved);
+	if (err)
+		return err;
+	err = plock_reopen(fs, ino, fd);
+	back = creds_daemon_end(&saved);
+	if (!err && back)
+		close(*fd);
+	return err ? err : back;
 }
 
 /*
@@ -472,14 +485,12 @@ static int plock_set(struct pt_fs *fs, const struct vfs_ctx *ctx,
 }
 
 /* The checks GETLK and SETLK share; on success put *ino and *h after use. */
-static int lock_begin(struct pt_fs *fs, const struct vfs_ctx *ctx,
-		      uint64_t nodeid, uint64_t fh, uint32_t type,
-		      struct pt_inode **ino, struct pt_handle **h)
+static int lock_begin(struct pt_fs *fs, uint64_t nodeid, uint64_t fh,
+		      uint32_t type, struct pt_inode **ino,
+		      struct pt_handle **h)
 {
-	int err = pt_enter(ctx);
+	int err;
 
-	if (err)
-		return err;
 	err = pt_inode_get(fs, nodeid, ino);
 	if (err)
 		return err;
@@ -513,11 +524,12 @@ int pt_op_getlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct flock fl;
 	int err;
 
+	(void)ctx;
 	err = lock_to_flock(lk, &fl);
 	if (!err && lk->type == F_UNLCK)
 		err = EINVAL;
 	if (!err)
-		err = lock_begin(fs, ctx, nodeid, fh, F_UNLCK, &ino, &h);
+		err = lock_begin(fs, nodeid, fh, F_UNLCK, &ino, &h);
 	if (err)
 		return err;
 	err = plock_get(fs, ino, owner, fh, &p);
@@ -545,7 +557,7 @@ int pt_op_setlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 
 	err = lock_to_flock(lk, &fl);
 	if (!err)
-		err = lock_begin(fs, ctx, nodeid, fh, lk->type, &ino, &h);
+		err = lock_begin(fs, nodeid, fh, lk->type, &ino, &h);
 	if (err)
 		return err;
 	err = plock_get(fs, ino, owner, fh, &p);
@@ -579,7 +591,7 @@ int pt_op_flock(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		return EINVAL;
 	}
 	/* flock(2) needs no particular access mode. */
-	err = lock_begin(fs, ctx, nodeid, fh, F_UNLCK, &ino, &h);
+	err = lock_begin(fs, nodeid, fh, F_UNLCK, &ino, &h);
 	if (err)
 		return err;
 	err = lock_set(fs, ctx, h->fd, NULL, op, wait, NULL);

@@ -88,14 +88,25 @@ int pt_entry_from_fd(struct pt_fs *fs, int pathfd, const struct inode_at *at,
 	return 0;
 }
 
-/* O_NOFOLLOW: a symlink is looked up as itself, never through. */
+/*
+ * O_NOFOLLOW: a symlink is looked up as itself, never through. The guest
+ * kernel checked the search permission on dirfd (a group of the caller's
+ * the host does not see may grant it).
+ */
 static int open_path(struct pt_fs *fs, int dirfd, const char *name, int *fd)
 {
-	*fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (*fd < 0 && inode_out_of_fds(errno) &&
+	int err;
+
+	err = PT_GUEST_ALLOWED(PT_CAPS_DAC,
+			       *fd = openat(dirfd, name,
+					    O_PATH | O_NOFOLLOW | O_CLOEXEC));
+	if (err && inode_out_of_fds(err) &&
 	    inode_shed(&fs->inodes, PT_SHED_FDS))
-		*fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	return *fd < 0 ? inode_fd_error(&fs->inodes, errno) : 0;
+		err = PT_GUEST_ALLOWED(PT_CAPS_DAC,
+				       *fd = openat(dirfd, name,
+						    O_PATH | O_NOFOLLOW |
+							    O_CLOEXEC));
+	return err ? inode_fd_error(&fs->inodes, err) : 0;
 }
 
 int pt_lookup_fd(struct pt_fs *fs, struct pt_inode *dir, int dirfd,
@@ -170,19 +181,23 @@ static int inside_share(struct pt_fs *fs, int fd)
  * (the guest keeps its nodeid) is not a door to the host's tree: its ".."
  * is ENOENT, as from QEMU's virtiofsd.
  */
-static int lookup_parent(struct pt_fs *fs, const struct vfs_ctx *ctx,
-			 const struct pt_inode *dir, struct vfs_entry *out)
+static int lookup_parent(struct pt_fs *fs, const struct pt_inode *dir,
+			 struct vfs_entry *out)
 {
+	struct creds_saved saved;
 	int fd, err, back;
 
 	err = open_path(fs, dir->fd, "..", &fd);
 	if (err)
 		return err;
-	err = creds_reset();
-	if (!err)
-		err = inside_share(fs, fd);
+	err = creds_daemon_begin(&saved);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	err = inside_share(fs, fd);
 	/* Back to the caller whatever happened: nothing runs as root. */
-	back = pt_enter(ctx);
+	back = creds_daemon_end(&saved);
 	if (!err)
 		err = back;
 	if (!err)
@@ -200,11 +215,9 @@ int pt_op_lookup(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	const char *what = name;
 	int err;
 
+	(void)ctx;
 	if (!name || !name[0] || strchr(name, '/'))
 		return EINVAL;
-	err = pt_enter(ctx);
-	if (err)
-		return err;
 	err = pt_inode_get(fs, parent, &dir);
 	if (err)
 		return err;
@@ -221,7 +234,7 @@ int pt_op_lookup(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!strcmp(name, "..") && dir == fs->root)
 		what = ".";
 	if (!strcmp(what, ".."))
-		err = lookup_parent(fs, ctx, dir, out);
+		err = lookup_parent(fs, dir, out);
 	else
 		/* "." is dir itself: it keeps the name it has. */
 		err = pt_lookup_fd(fs, strcmp(what, ".") ? dir : NULL, dir->fd,

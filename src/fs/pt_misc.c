@@ -23,11 +23,9 @@ int pt_op_copy_file_range(void *opaque, const struct vfs_ctx *ctx,
 	ssize_t n;
 	int err;
 
+	(void)ctx;
 	(void)nodeid_in;
 	(void)nodeid_out;
-	err = pt_enter(ctx);
-	if (err)
-		return err;
 	in = handle_get(&fs->handles, fh_in, HANDLE_FILE);
 	if (!in)
 		return EBADF;
@@ -56,7 +54,8 @@ int pt_op_copy_file_range(void *opaque, const struct vfs_ctx *ctx,
 int pt_op_syncfs(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid)
 {
 	struct pt_fs *fs = opaque;
-	int fd, err;
+	struct creds_saved saved;
+	int fd, err, back;
 
 	(void)ctx;
 	(void)nodeid;
@@ -65,15 +64,17 @@ int pt_op_syncfs(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid)
 	 * share's; syncfs() takes no O_PATH fd, so the root is reopened.
 	 * Syncing needs no rights of the caller's.
 	 */
-	err = creds_reset();
-	if (!err)
-		err = pt_reopen(fs, fs->root, O_RDONLY | O_DIRECTORY, &fd);
+	err = creds_daemon_begin(&saved);
 	if (err)
 		return err;
-	if (syncfs(fd))
-		err = errno;
-	close(fd);
-	return err;
+	err = pt_reopen(fs, fs->root, O_RDONLY | O_DIRECTORY, &fd);
+	back = creds_daemon_end(&saved);
+	if (!err) {
+		if (syncfs(fd))
+			err = errno;
+		close(fd);
+	}
+	return err ? err : back;
 }
 
 /* The O_TMPFILE flags a guest may pass on: access mode and data flags. */
@@ -95,9 +96,6 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		return EINVAL;
 	if (!S_ISREG(mode) && (mode & S_IFMT))
 		return EINVAL;
-	err = pt_enter(ctx);
-	if (err)
-		return err;
 	err = pt_inode_get(fs, parent, &dir);
 	if (err)
 		return err;
@@ -107,13 +105,17 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	}
 	err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx), &c);
 	if (!err)
-		err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
+		err = pt_create_mode(fs, dir, mode, umask, &perm);
 	/* "." of the directory's O_PATH fd: created in it, as the caller. */
-	fd = err ? -1 :
-		   openat(dir->fd, ".", oflags | O_TMPFILE | O_CLOEXEC,
-			  pt_policy_mode(&fs->policy, S_IFREG, perm));
-	if (fd < 0 && !err)
-		err = errno;
+	fd = -1;
+	if (!err)
+		err = PT_GUEST_ALLOWED(PT_CAPS_DAC,
+				       fd = openat(dir->fd, ".",
+						   oflags | O_TMPFILE |
+							   O_CLOEXEC,
+						   pt_policy_mode(&fs->policy,
+								  S_IFREG,
+								  perm)));
 	inode_put(&fs->inodes, dir);
 	/* Unnamed until linked: labelled before anyone can see it. */
 	if (!err)

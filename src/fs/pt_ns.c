@@ -14,15 +14,13 @@
 
 #include "fs/pt_internal.h"
 
-/* Check name, become the caller and reference the directory parent. */
-static int enter_dir(struct pt_fs *fs, const struct vfs_ctx *ctx,
-		     uint64_t parent, const char *name, struct pt_inode **dir)
+/* Check name and reference the directory parent. */
+static int enter_dir(struct pt_fs *fs, uint64_t parent, const char *name,
+		     struct pt_inode **dir)
 {
 	int err;
 
 	err = pt_name_check(name);
-	if (!err)
-		err = pt_enter(ctx);
 	if (!err)
 		err = pt_inode_get(fs, parent, dir);
 	if (err)
@@ -52,18 +50,20 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	mode_t perm;
 	int err;
 
-	err = enter_dir(fs, ctx, parent, name, &dir);
+	err = enter_dir(fs, parent, name, &dir);
 	if (!err)
 		err = dir_policy(fs, dir,
 				 pt_policy_create(&fs->policy, 0,
 						  pt_label_size(ctx), &c));
 	if (err)
 		return err;
-	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
-	if (!err && mkdirat(dir->fd, name,
-			    pt_policy_mode(&fs->policy, S_IFDIR, perm)))
-		err = errno;
-	else if (!err)
+	err = pt_create_mode(fs, dir, mode, umask, &perm);
+	if (!err)
+		err = PT_GUEST_ALLOWED(PT_CAPS_DAC,
+				       mkdirat(dir->fd, name,
+					       pt_policy_mode(&fs->policy,
+							      S_IFDIR, perm)));
+	if (!err)
 		err = pt_secctx_new_entry(fs, ctx, dir, name, out);
 	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
@@ -99,7 +99,7 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	    !S_ISCHR(type) && !S_ISBLK(type))
 		return EINVAL;
 	dev = (S_ISCHR(type) || S_ISBLK(type)) ? decode_rdev(rdev) : 0;
-	err = enter_dir(fs, ctx, parent, name, &dir);
+	err = enter_dir(fs, parent, name, &dir);
 	/* Only a regular file gets a label (pt_secctx_new_entry()). */
 	if (!err)
 		err = dir_policy(fs, dir,
@@ -109,11 +109,16 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 						 &c));
 	if (err)
 		return err;
-	err = pt_create_mode(fs, ctx, dir, mode, umask, &perm);
-	if (!err && mknodat(dir->fd, name,
-			    type | pt_policy_mode(&fs->policy, type, perm), dev))
-		err = errno;
-	else if (!err)
+	err = pt_create_mode(fs, dir, mode, umask, &perm);
+	/* A device node: the guest kernel checked CAP_MKNOD itself. */
+	if (!err)
+		err = PT_GUEST_ALLOWED(PT_CAPS_DAC | CREDS_CAP(CAP_MKNOD),
+				       mknodat(dir->fd, name,
+					       type | pt_policy_mode(
+							      &fs->policy,
+							      type, perm),
+					       dev));
+	if (!err)
 		err = pt_secctx_new_entry(fs, ctx, dir, name, out);
 	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
@@ -131,16 +136,15 @@ int pt_op_symlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	/* The target is only text to us: it is never resolved on the host. */
 	if (!target)
 		return EINVAL;
-	err = enter_dir(fs, ctx, parent, name, &dir);
+	err = enter_dir(fs, parent, name, &dir);
 	if (!err)
 		err = dir_policy(fs, dir,
 				 pt_policy_create(&fs->policy, strlen(target),
 						  0, &c));
 	if (err)
 		return err;
-	if (symlinkat(target, dir->fd, name))
-		err = errno;
-	else
+	err = PT_GUEST_ALLOWED(PT_CAPS_DAC, symlinkat(target, dir->fd, name));
+	if (!err)
 		err = pt_secctx_new_entry(fs, ctx, dir, name, out);
 	pt_policy_done(&fs->policy, &c);
 	inode_put(&fs->inodes, dir);
@@ -156,7 +160,8 @@ int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_charge c;
 	int err;
 
-	err = enter_dir(fs, ctx, newparent, newname, &dir);
+	(void)ctx;
+	err = enter_dir(fs, newparent, newname, &dir);
 	if (!err)
 		err = dir_policy(fs, dir, pt_policy_link(&fs->policy, &c));
 	if (err)
@@ -174,9 +179,14 @@ int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	 * itself (a symlink included): nothing else can be reached by it.
 	 */
 	pt_fd_name(ino->fd, &n);
-	if (linkat(fs->proc_fd, n.s, dir->fd, newname, AT_SYMLINK_FOLLOW))
-		err = errno;
-	else
+	/*
+	 * The host's protected_hardlinks asks for ownership or read and
+	 * write access, which the guest kernel checked with its own rules.
+	 */
+	err = PT_GUEST_ALLOWED(PT_CAPS_DAC_OWNER,
+			       linkat(fs->proc_fd, n.s, dir->fd, newname,
+				      AT_SYMLINK_FOLLOW));
+	if (!err)
 		err = pt_lookup_fd(fs, dir, dir->fd, newname, out, NULL);
 out:
 	inode_put(&fs->inodes, ino);
@@ -197,8 +207,8 @@ static void name_was(struct pt_fs *fs, const struct pt_inode *dir,
 		   !pt_statx_at(dir->fd, name, &w->st, &w->mnt_id);
 }
 
-static int remove_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
-			uint64_t parent, const char *name, int flags)
+static int remove_entry(struct pt_fs *fs, uint64_t parent, const char *name,
+			int flags)
 {
 	struct pt_inode *dir;
 	struct inode_was was;
@@ -206,13 +216,14 @@ static int remove_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 
 	err = pt_policy_modify(&fs->policy);
 	if (!err)
-		err = enter_dir(fs, ctx, parent, name, &dir);
+		err = enter_dir(fs, parent, name, &dir);
 	if (err)
 		return err;
 	name_was(fs, dir, name, &was);
-	if (unlinkat(dir->fd, name, flags))
-		err = errno;
-	else
+	/* A sticky directory asks for ownership; the guest checked it. */
+	err = PT_GUEST_ALLOWED(PT_CAPS_DAC_OWNER,
+			       unlinkat(dir->fd, name, flags));
+	if (!err)
 		inode_unlinked(&fs->inodes, dir, name, &was);
 	inode_put(&fs->inodes, dir);
 	return err;
@@ -221,13 +232,15 @@ static int remove_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 int pt_op_unlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		 const char *name)
 {
-	return remove_entry(opaque, ctx, parent, name, 0);
+	(void)ctx;
+	return remove_entry(opaque, parent, name, 0);
 }
 
 int pt_op_rmdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		const char *name)
 {
-	return remove_entry(opaque, ctx, parent, name, AT_REMOVEDIR);
+	(void)ctx;
+	return remove_entry(opaque, parent, name, AT_REMOVEDIR);
 }
 
 int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
@@ -243,10 +256,11 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE |
 				RENAME_WHITEOUT))
 		return EINVAL;
+	(void)ctx;
 	err = pt_name_check(newname);
 	if (err)
 		return err;
-	err = enter_dir(fs, ctx, parent, name, &dir);
+	err = enter_dir(fs, parent, name, &dir);
 	if (!err)
 		err = dir_policy(fs, dir,
 				 pt_policy_rename(&fs->policy, flags, &c));
@@ -261,9 +275,10 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	}
 	name_was(fs, dir, name, &src);
 	name_was(fs, newdir, newname, &dst);
-	if (renameat2(dir->fd, name, newdir->fd, newname, flags))
-		err = errno;
-	else
+	err = PT_GUEST_ALLOWED(PT_CAPS_DAC_OWNER,
+			       renameat2(dir->fd, name, newdir->fd, newname,
+					 flags));
+	if (!err)
 		inode_renamed(&fs->inodes, dir, name, newdir, newname, &src,
 			      &dst, flags & RENAME_EXCHANGE);
 out_newdir:

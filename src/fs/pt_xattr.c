@@ -54,10 +54,11 @@ static int xattr_host_name(const struct pt_fs *fs, const char *name,
  * matter how the fd was opened, so a user may set an attribute on a file
  * it can write but not read, as on the host.
  */
-static int xattr_fd(struct pt_fs *fs, const struct vfs_ctx *ctx,
-		    const struct pt_inode *ino, int *fd, bool *skip)
+static int xattr_fd(struct pt_fs *fs, const struct pt_inode *ino, int *fd,
+		    bool *skip)
 {
-	int err;
+	struct creds_saved saved;
+	int err, back;
 
 	*skip = false;
 	/*
@@ -66,33 +67,61 @@ static int xattr_fd(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	 */
 	if (!S_ISREG(ino->type) && !S_ISDIR(ino->type)) {
 		*skip = true;
-		return pt_enter(ctx);
+		return 0;
 	}
-	err = creds_reset();
-	if (!err)
-		err = pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, fd);
+	err = creds_daemon_begin(&saved);
 	if (err)
 		return err;
-	err = pt_enter(ctx);
-	if (err)
+	err = pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, fd);
+	back = creds_daemon_end(&saved);
+	if (!err && back)
 		close(*fd);
-	return err;
+	return err ? err : back;
 }
 
 /* Look nodeid up and open it for xattrs; on success put both after use. */
-static int xattr_begin(struct pt_fs *fs, const struct vfs_ctx *ctx,
-		       uint64_t nodeid, struct pt_inode **ino, int *fd,
-		       bool *skip)
+static int xattr_begin(struct pt_fs *fs, uint64_t nodeid,
+		       struct pt_inode **ino, int *fd, bool *skip)
 {
 	int err = pt_inode_get(fs, nodeid, ino);
 
 	*fd = -1;
 	if (err)
 		return err;
-	err = xattr_fd(fs, ctx, *ino, fd, skip);
+	err = xattr_fd(fs, *ino, fd, skip);
 	if (err)
 		inode_put(&fs->inodes, *ino);
 	return err;
+}
+
+/*
+ * What a guest-checked xattr call on the host name may borrow: access
+ * through a group the host does not see (read or write permission),
+ * ownership for ACLs and sticky directories, CAP_SETFCAP for file
+ * capabilities, which the guest kernel removes itself when a user writes
+ * a file carrying them, and CAP_SYS_ADMIN for trusted.*, kept only on
+ * request (--modcaps=+sys_admin).
+ */
+static creds_caps_t xattr_caps(const char *name)
+{
+	creds_caps_t caps = PT_CAPS_DAC_OWNER;
+
+	if (!strcmp(name, "security.capability"))
+		caps |= CREDS_CAP(CAP_SETFCAP);
+	if (!strncmp(name, "trusted.", 8))
+		caps |= CREDS_CAP(CAP_SYS_ADMIN);
+	return caps;
+}
+
+/*
+ * trusted.* without CAP_SYS_ADMIN is not refused on a read: the host
+ * answers ENODATA, as if there were none. The guest kernel checked the
+ * capability before it asked, so the borrow comes first.
+ */
+static bool xattr_trusted_begin(const char *name)
+{
+	return !strncmp(name, "trusted.", 8) &&
+	       creds_borrow(CREDS_CAP(CAP_SYS_ADMIN));
 }
 
 static void xattr_end(struct pt_fs *fs, struct pt_inode *ino, int fd)
@@ -145,17 +174,20 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = pt_policy_setxattr(&fs->policy, name, size, &c);
 	if (err)
 		return err;
-	err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
+	(void)ctx;
+	err = xattr_begin(fs, nodeid, &ino, &fd, &skip);
 	if (err) {
 		pt_policy_done(&fs->policy, &c);
 		return err;
 	}
 	if (skip)
 		err = EPERM;
-	else if (fsetxattr(fd, name, value, size,
-			   (int)(flags & ~VFS_SETXATTR_KILL_SGID)))
-		err = errno;
-	else if (flags & VFS_SETXATTR_KILL_SGID)
+	else
+		err = PT_GUEST_ALLOWED(xattr_caps(name),
+				       fsetxattr(fd, name, value, size,
+						 (int)(flags &
+						       ~VFS_SETXATTR_KILL_SGID)));
+	if (!err && (flags & VFS_SETXATTR_KILL_SGID))
 		err = xattr_kill_sgid(fd);
 	pt_policy_done(&fs->policy, &c);
 	/* Open handles must look for file capabilities again (pt_file.c). */
@@ -172,21 +204,27 @@ int pt_op_getxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_inode *ino;
 	struct pt_xname hn;
 	ssize_t n = 0;
-	bool skip;
+	bool skip, trusted;
 	int fd, err;
 
+	(void)ctx;
 	err = xattr_host_name(fs, name, &hn, &name);
 	/* A name the map refuses is one the guest simply does not have. */
 	if (err == EPERM)
 		err = ENODATA;
 	if (!err)
-		err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
+		err = xattr_begin(fs, nodeid, &ino, &fd, &skip);
 	if (err)
 		return err;
+	trusted = xattr_trusted_begin(name);
 	if (skip)
 		err = ENODATA;
-	else if ((n = fgetxattr(fd, name, size ? buf : NULL, size)) < 0)
-		err = errno;
+	else
+		err = PT_GUEST_ALLOWED(xattr_caps(name),
+				       n = fgetxattr(fd, name,
+						     size ? buf : NULL, size));
+	if (trusted)
+		creds_return();
 	xattr_end(fs, ino, fd);
 	if (!err)
 		*len = (size_t)n;
@@ -229,12 +267,17 @@ int pt_op_listxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_inode *ino;
 	ssize_t n = 0;
 	size_t mlen = 0;
-	bool skip;
+	bool skip, admin;
 	int fd, err;
 
-	err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
+	err = xattr_begin(fs, nodeid, &ino, &fd, &skip);
 	if (err)
 		return err;
+	/*
+	 * The host lists trusted.* only to CAP_SYS_ADMIN, which the guest's
+	 * root has in its own kernel; it is held back here (xattr_caps()).
+	 */
+	admin = ctx->uid == 0 && creds_borrow(CREDS_CAP(CAP_SYS_ADMIN));
 	/* An inode whose attributes are not offered lists none. */
 	if (skip)
 		n = 0;
@@ -242,6 +285,8 @@ int pt_op_listxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = xattr_list_mapped(fs, fd, buf, size, &mlen);
 	else if ((n = flistxattr(fd, size ? buf : NULL, size)) < 0)
 		err = errno;
+	if (admin)
+		creds_return();
 	xattr_end(fs, ino, fd);
 	if (!err)
 		*len = fs->xattrmap && !skip ? mlen : (size_t)n;
@@ -262,13 +307,14 @@ int pt_op_removexattr(void *opaque, const struct vfs_ctx *ctx,
 		err = pt_policy_modify(&fs->policy);
 	if (err)
 		return err;
-	err = xattr_begin(fs, ctx, nodeid, &ino, &fd, &skip);
+	(void)ctx;
+	err = xattr_begin(fs, nodeid, &ino, &fd, &skip);
 	if (err)
 		return err;
 	if (skip)
 		err = EPERM;
-	else if (fremovexattr(fd, name))
-		err = errno;
+	else
+		err = PT_GUEST_ALLOWED(xattr_caps(name), fremovexattr(fd, name));
 	xattr_end(fs, ino, fd);
 	return err;
 }
@@ -276,6 +322,7 @@ int pt_op_removexattr(void *opaque, const struct vfs_ctx *ctx,
 int pt_secctx_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd)
 {
 	const struct vfs_secctx *sc = ctx->secctx;
+	struct creds_saved saved;
 	struct pt_xname hn;
 	const char *name;
 	int err, e2;
@@ -292,10 +339,12 @@ int pt_secctx_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd)
 	 * The label is the guest kernel's, not the caller's: security.* needs
 	 * CAP_SYS_ADMIN on the host, which the caller's ids do not carry.
 	 */
-	err = creds_reset();
-	if (!err && fsetxattr(fd, name, sc->value, sc->size, 0))
+	err = creds_daemon_begin(&saved);
+	if (err)
+		return err;
+	if (fsetxattr(fd, name, sc->value, sc->size, 0))
 		err = errno;
-	e2 = pt_enter(ctx);
+	e2 = creds_daemon_end(&saved);
 	return err ? err : e2;
 }
 
@@ -312,7 +361,7 @@ int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 {
 	int dirfd = dir->fd;
 	struct pt_inode *ino;
-	bool isdir;
+	bool isdir, skip;
 	int fd, err;
 
 	if (!ctx->secctx)
@@ -323,16 +372,10 @@ int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	isdir = S_ISDIR(ino->type);
 	/* Symlinks and special files carry no xattrs here (xattr_fd()). */
 	if (S_ISREG(ino->type) || isdir) {
-		err = creds_reset();
-		if (!err)
-			err = pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, &fd);
+		err = xattr_fd(fs, ino, &fd, &skip);
 		if (!err) {
 			err = pt_secctx_set(fs, ctx, fd);
 			close(fd);
-		} else {
-			int e2 = pt_enter(ctx);
-
-			err = err ? err : e2;
 		}
 	}
 	inode_put(&fs->inodes, ino);
@@ -350,10 +393,11 @@ int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
  * but not the user.* name a map keeps them under. So the daemon drops
  * that one, whoever the caller is. Nothing to do without such a map.
  */
-int pt_drop_mapped_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
-			const struct pt_inode *ino, int fd)
+int pt_drop_mapped_caps(struct pt_fs *fs, const struct pt_inode *ino,
+			int fd)
 {
 	static const char caps[] = "security.capability";
+	struct creds_saved saved;
 	struct pt_xname hn;
 	const char *name;
 	int rfd = -1, err;
@@ -366,12 +410,12 @@ int pt_drop_mapped_caps(struct pt_fs *fs, const struct vfs_ctx *ctx,
 		return 0;
 	if (!S_ISREG(ino->type))
 		return 0;
-	err = creds_reset();
-	if (!err && !pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, &rfd)) {
+	err = creds_daemon_begin(&saved);
+	if (err)
+		return err;
+	if (!pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, &rfd)) {
 		(void)fremovexattr(rfd, name);
 		close(rfd);
 	}
-	if (!err)
-		err = pt_enter(ctx);
-	return err;
+	return creds_daemon_end(&saved);
 }

@@ -12,8 +12,10 @@
  *  - Names are NUL-terminated, already checked to be non-empty, shorter than
  *    NAME_MAX+1 and without '/'. "." and ".." may still arrive and are the
  *    implementation's to refuse where they make no sense.
- *  - ctx carries the caller's credentials: the implementation performs the
- *    host operation with them so the host kernel checks permissions.
+ *  - ctx carries the caller's credentials. The session calls begin() with
+ *    them before every operation that acts for a caller, and end() after
+ *    it, so that no operation can run with another request's identity;
+ *    the operations themselves never switch to the caller.
  *  - Out-parameters are written only on success.
  *  - The filesystem never sees an opcode or an iovec of the request; READ
  *    and WRITE get iovecs of payload only.
@@ -51,6 +53,12 @@ struct vfs_ctx {
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t pid;
+	/*
+	 * The guest may not use the caller's ids (--translate-uid
+	 * forbid-guest): uid and gid are nobody's, and the host's refusals
+	 * are not overruled for it.
+	 */
+	bool unmapped;
 	/*
 	 * NULL, or for a request that may wait long (SETLKW) a flag that
 	 * turns true when the guest interrupts it: the implementation then
@@ -170,6 +178,17 @@ struct vfs_ops {
 	 * call off every lock wait. See init() on operations in flight.
 	 */
 	void (*destroy)(void *fs);
+
+	/**
+	 * A request of ctx's caller begins: the calling thread runs as that
+	 * caller until end(). 0, or the positive errno the request is
+	 * answered with (an id the host cannot take). Called around every
+	 * operation but forget(), release(), releasedir() and flush(),
+	 * which act for no one.
+	 */
+	int (*begin)(void *fs, const struct vfs_ctx *ctx);
+	/** The operation begin() was called for has returned. */
+	void (*end)(void *fs);
 
 	int (*lookup)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,
 		      const char *name, struct vfs_entry *out);

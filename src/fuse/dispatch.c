@@ -30,7 +30,7 @@
 static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_LOOKUP, op_lookup, 0, 0),
 	OP(FUSE_FORGET, op_forget, sizeof(struct fuse_forget_in),
-	   FOP_NOREPLY | FOP_HIPRIO),
+	   FOP_NOREPLY | FOP_HIPRIO | FOP_NOCALLER),
 	OP(FUSE_GETATTR, op_getattr, sizeof(struct fuse_getattr_in), 0),
 	OP(FUSE_SETATTR, op_setattr, sizeof(struct fuse_setattr_in), 0),
 	OP(FUSE_READLINK, op_readlink, 0, 0),
@@ -45,11 +45,13 @@ static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_READ, op_read, sizeof(struct fuse_read_in), FOP_BIGIO),
 	OP(FUSE_WRITE, op_write, sizeof(struct fuse_write_in), FOP_BIGIO),
 	OP(FUSE_STATFS, op_statfs, 0, 0),
-	OP(FUSE_RELEASE, op_release, sizeof(struct fuse_release_in), 0),
+	OP(FUSE_RELEASE, op_release, sizeof(struct fuse_release_in),
+	   FOP_NOCALLER),
 	OP(FUSE_FSYNC, op_fsync, sizeof(struct fuse_fsync_in), FOP_MAYBLOCK),
-	OP(FUSE_FLUSH, op_flush, sizeof(struct fuse_flush_in), 0),
+	OP(FUSE_FLUSH, op_flush, sizeof(struct fuse_flush_in), FOP_NOCALLER),
 	/* major and minor: older kernels send less than the full struct. */
-	OP(FUSE_INIT, op_init, 2 * sizeof(uint32_t), FOP_PREINIT),
+	OP(FUSE_INIT, op_init, 2 * sizeof(uint32_t),
+	   FOP_PREINIT | FOP_NOCALLER),
 	OP(FUSE_SETXATTR, op_setxattr, FUSE_COMPAT_SETXATTR_IN_SIZE, 0),
 	OP(FUSE_GETXATTR, op_getxattr, sizeof(struct fuse_getxattr_in), 0),
 	OP(FUSE_LISTXATTR, op_listxattr, sizeof(struct fuse_getxattr_in), 0),
@@ -59,16 +61,18 @@ static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_SETLKW, op_setlkw, sizeof(struct fuse_lk_in), FOP_MAYBLOCK),
 	OP(FUSE_OPENDIR, op_opendir, sizeof(struct fuse_open_in), 0),
 	OP(FUSE_READDIR, op_readdir, sizeof(struct fuse_read_in), FOP_MAYBLOCK),
-	OP(FUSE_RELEASEDIR, op_releasedir, sizeof(struct fuse_release_in), 0),
+	OP(FUSE_RELEASEDIR, op_releasedir, sizeof(struct fuse_release_in),
+	   FOP_NOCALLER),
 	OP(FUSE_FSYNCDIR, op_fsyncdir, sizeof(struct fuse_fsync_in),
 	   FOP_MAYBLOCK),
 	OP(FUSE_ACCESS, op_access, sizeof(struct fuse_access_in), 0),
 	OP(FUSE_CREATE, op_create, sizeof(struct fuse_create_in), FOP_NEWFILE),
 	OP(FUSE_INTERRUPT, op_interrupt, sizeof(struct fuse_interrupt_in),
-	   FOP_NOREPLY | FOP_HIPRIO),
-	OP(FUSE_DESTROY, op_destroy, 0, 0),
+	   FOP_NOREPLY | FOP_HIPRIO | FOP_NOCALLER),
+	OP(FUSE_DESTROY, op_destroy, 0, FOP_NOCALLER),
 	OP(FUSE_BATCH_FORGET, op_batch_forget,
-	   sizeof(struct fuse_batch_forget_in), FOP_NOREPLY | FOP_HIPRIO),
+	   sizeof(struct fuse_batch_forget_in),
+	   FOP_NOREPLY | FOP_HIPRIO | FOP_NOCALLER),
 	OP(FUSE_FALLOCATE, op_fallocate, sizeof(struct fuse_fallocate_in),
 	   FOP_MAYBLOCK),
 	OP(FUSE_READDIRPLUS, op_readdirplus, sizeof(struct fuse_read_in),
@@ -115,6 +119,26 @@ static int dispatch_check_header(struct fuse_call *c, size_t total)
 }
 
 /*
+ * The one place a request takes its caller's identity: the filesystem
+ * switches to it in begin() and no operation does so itself, so none can
+ * run with the ids of the request its worker served before.
+ */
+static void dispatch_as_caller(struct fuse_call *c,
+			       const struct fuse_op_desc *op)
+{
+	const struct vfs_ops *ops = c->s->ops;
+	int err = ops->begin ? ops->begin(c->s->fs, &c->ctx) : 0;
+
+	if (err) {
+		dispatch_fail(c, op, err);
+		return;
+	}
+	op->fn(c);
+	if (ops->end)
+		ops->end(c->s->fs);
+}
+
+/*
  * Runs op if the connection allows it. No lock is held around the op:
  * the connection was loaded once (c->conn), and INIT and DESTROY serialise
  * only with each other (fuse/session.c), so a request that waits holds
@@ -128,8 +152,10 @@ static void dispatch_op(struct fuse_call *c, const struct fuse_op_desc *op)
 		reply_err(c, ENOSYS);
 	else if (fr_remaining(&c->r) < op->min_in)
 		dispatch_fail(c, op, EINVAL);
-	else
+	else if (op->flags & FOP_NOCALLER)
 		op->fn(c);
+	else
+		dispatch_as_caller(c, op);
 }
 
 /*
@@ -166,6 +192,7 @@ static int dispatch_caller(struct fuse_call *c, const struct fuse_op_desc *op)
 		c->ctx.uid = DISPATCH_NOBODY;
 	if (gerr)
 		c->ctx.gid = DISPATCH_NOBODY;
+	c->ctx.unmapped = true;
 	return 0;
 }
 

@@ -19,6 +19,7 @@ enum {
 	FOP_NEWFILE = 1u << 3,	/* makes a file owned by the caller */
 	FOP_MAYBLOCK = 1u << 4,	/* can take long: a worker runs it */
 	FOP_BIGIO = 1u << 5,	/* READ/WRITE: FOP_MAYBLOCK when large */
+	FOP_NOCALLER = 1u << 6,	/* acts for no one: no vfs_ops.begin() */
 };
 
 struct fuse_op_desc {

@@ -99,15 +99,37 @@ int caps_parse_mod(const char *mod, caps_set_t *set, char *err,
 	return 0;
 }
 
+caps_set_t caps_borrowable(caps_set_t set)
+{
+	static const int guest_decided[] = {
+		CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_CHOWN,     CAP_FSETID,
+		CAP_SETFCAP,	  CAP_MKNOD,  CAP_SYS_ADMIN,
+	};
+	caps_set_t b = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(guest_decided); i++)
+		b |= (caps_set_t)1 << guest_decided[i];
+	return set & b;
+}
+
+caps_set_t caps_held_back(caps_set_t set)
+{
+	return set & ((caps_set_t)1 << CAP_SYS_ADMIN);
+}
+
 int caps_apply(caps_set_t set)
 {
+	caps_set_t held = caps_held_back(set);
+
 	capng_clear(CAPNG_SELECT_BOTH);
 	for (int cap = 0; cap <= CAP_LAST_CAP && cap < 64; cap++) {
-		if (!(set & ((caps_set_t)1 << cap)))
+		caps_set_t bit = (caps_set_t)1 << cap;
+
+		if (!(set & bit))
 			continue;
 		if (capng_update(CAPNG_ADD,
-				 CAPNG_EFFECTIVE | CAPNG_PERMITTED |
-					 CAPNG_BOUNDING_SET,
+				 ((held & bit) ? 0 : CAPNG_EFFECTIVE) |
+					 CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 				 (unsigned int)cap))
 			return -EINVAL;
 	}
@@ -147,7 +169,8 @@ int caps_verify(const char *status, caps_set_t set, char *err,
 	uint64_t v;
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		caps_set_t want = i == 2 ? 0 : set;
+		caps_set_t want = i == 2 ? 0 :
+				  i == 0 ? set & ~caps_held_back(set) : set;
 
 		if (status_hex(status, keys[i], &v)) {
 			snprintf(err, errlen, "no %s in /proc/self/status",

@@ -37,15 +37,32 @@ int caps_parse_mod(const char *mod, caps_set_t *set, char *err,
 		   unsigned int errlen);
 
 /**
- * Make set the process's permitted and effective sets, empty the
- * inheritable and ambient sets and reduce the bounding set to it. Call
- * single-threaded (capabilities are per thread). Returns 0 or -errno.
+ * The capabilities that stay out of the effective set although kept:
+ * CAP_SYS_ADMIN, which only a request for a trusted.* xattr borrows
+ * (policy/creds.h). Pure.
+ */
+caps_set_t caps_held_back(caps_set_t set);
+
+/**
+ * Of set, the capabilities a request of a guest user may borrow where the
+ * host refuses what the guest kernel allowed (policy/creds.h): those whose
+ * checks the guest kernel makes itself. Never CAP_DAC_READ_SEARCH, which
+ * opens any inode by handle. Pure.
+ */
+caps_set_t caps_borrowable(caps_set_t set);
+
+/**
+ * Make set the process's permitted set and set less caps_held_back() its
+ * effective set, empty the inheritable and ambient sets and reduce the
+ * bounding set to set. Call single-threaded (capabilities are per
+ * thread; threads created later inherit them). Returns 0 or -errno.
  */
 int caps_apply(caps_set_t set);
 
 /**
- * Check a /proc/self/status text: CapEff and CapPrm must be exactly set
- * and CapInh empty. Pure. Returns 0, or -1 with a reason in err.
+ * Check a /proc/self/status text: CapPrm must be exactly set, CapEff set
+ * less caps_held_back(), and CapInh empty. Pure. Returns 0, or -1 with a
+ * reason in err.
  */
 int caps_verify(const char *status, caps_set_t set, char *err,
 		unsigned int errlen);

@@ -2,6 +2,7 @@
 #include "policy/creds.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdbool.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@ struct thread_creds {
 	bool valid;
 	uint32_t euid;
 	uint32_t egid;
+	creds_caps_t borrowed;	/* raised by creds_borrow(), to lower */
+	bool no_borrow;		/* the request's caller may borrow nothing */
 };
 
 static __thread struct thread_creds cur;
@@ -32,12 +35,67 @@ static __thread struct thread_creds cur;
  */
 static uint32_t self_uid, self_gid;
 static bool keep_groups;
+/* Fixed by creds_configure_caps() before any request thread starts. */
+static creds_caps_t borrowable, held_back;
 
 void creds_configure(uint32_t uid, uint32_t gid, bool drop_groups)
 {
 	self_uid = uid;
 	self_gid = gid;
 	keep_groups = !drop_groups;
+}
+
+void creds_configure_caps(creds_caps_t borrow, creds_caps_t hold)
+{
+	borrowable = borrow;
+	held_back = hold;
+}
+
+/* The calling thread's capability sets (capget/capset with pid 0). */
+struct thread_caps {
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct d[2];
+};
+
+static int caps_get(struct thread_caps *c)
+{
+	c->hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	c->hdr.pid = 0;
+	return syscall(SYS_capget, &c->hdr, c->d) ? errno : 0;
+}
+
+static creds_caps_t caps_effective(const struct thread_caps *c)
+{
+	return (creds_caps_t)c->d[0].effective |
+	       (creds_caps_t)c->d[1].effective << 32;
+}
+
+/* Set the effective set, the others as they are; per thread. */
+static int caps_set_effective(struct thread_caps *c, creds_caps_t eff)
+{
+	c->d[0].effective = (uint32_t)eff;
+	c->d[1].effective = (uint32_t)(eff >> 32);
+	c->hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	c->hdr.pid = 0;
+	return syscall(SYS_capset, &c->hdr, c->d) ? errno : 0;
+}
+
+/*
+ * Returning to euid 0 makes the whole permitted set effective again
+ * (capabilities(7), "Effect of user ID changes"): what is held back goes
+ * out again at once.
+ */
+static int hold_back(void)
+{
+	struct thread_caps c;
+	int err;
+
+	if (!held_back)
+		return 0;
+	err = caps_get(&c);
+	if (!err && (caps_effective(&c) & held_back))
+		err = caps_set_effective(&c, caps_effective(&c) & ~held_back);
+	return err;
 }
 
 /*
@@ -66,6 +124,8 @@ static int become_root(void)
 	/* uid first: changing the gid needs CAP_SETGID, i.e. euid 0. */
 	if (!cur.valid || cur.euid != self_uid) {
 		err = raw_setresuid(self_uid);
+		if (!err)
+			err = hold_back();
 		if (err)
 			goto broken;
 		cur.euid = self_uid;
@@ -157,4 +217,72 @@ bool creds_current(uint32_t *uid, uint32_t *gid)
 	*uid = cur.euid;
 	*gid = cur.egid;
 	return true;
+}
+
+bool creds_borrow(creds_caps_t caps)
+{
+	struct thread_caps c;
+	creds_caps_t raise;
+
+	caps &= borrowable;
+	if (!caps || cur.no_borrow || caps_get(&c))
+		return false;
+	raise = caps & ~caps_effective(&c);
+	if (!raise || caps_set_effective(&c, caps_effective(&c) | raise))
+		return false;
+	cur.borrowed |= raise;
+	return true;
+}
+
+void creds_return(void)
+{
+	struct thread_caps c;
+	int err;
+
+	if (!cur.borrowed)
+		return;
+	err = caps_get(&c);
+	if (!err)
+		err = caps_set_effective(&c, caps_effective(&c) & ~cur.borrowed);
+	if (err) {
+		/*
+		 * Never seen; but the next request must not inherit them:
+		 * its switch starts from scratch, and a switch to a user
+		 * clears the effective set.
+		 */
+		log_err("cannot lower borrowed capabilities: %d", err);
+		cur.valid = false;
+	}
+	cur.borrowed = 0;
+}
+
+int creds_request_begin(uint32_t uid, uint32_t gid, bool may_borrow)
+{
+	cur.no_borrow = !may_borrow;
+	return creds_switch(uid, gid);
+}
+
+void creds_request_done(void)
+{
+	creds_return();
+	cur.no_borrow = false;
+}
+
+int creds_daemon_begin(struct creds_saved *s)
+{
+	s->uid = s->gid = 0;
+	s->switched = false;
+	/* A thread in an unknown state is made the daemon, as is its due. */
+	if (!creds_current(&s->uid, &s->gid))
+		return cur.groups_dropped ? become_root() : 0;
+	s->switched = s->uid != self_uid || s->gid != self_gid;
+	return s->switched ? become_root() : 0;
+}
+
+int creds_daemon_end(const struct creds_saved *s)
+{
+	/* The request goes on as the guest's user, never as the daemon. */
+	if (s->switched && creds_switch(s->uid, s->gid))
+		return EIO;
+	return 0;
 }

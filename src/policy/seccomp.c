@@ -5,7 +5,7 @@
  * and the guest test (tests/e2e/run-guest.sh vfsd: a Debian kernel over
  * vhost-user), then completed from the code paths those runs do not take
  * (error paths, abort). Only what happens after setup is listed: mount,
- * pivot_root, unshare, capset, prctl and the like are done before the
+ * pivot_root, unshare, prctl and the like are done before the
  * filter is installed and are never needed again.
  *
  * To add an architecture: add its table under its own #if, with the same
@@ -107,6 +107,13 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(setresuid, "run a request as the guest caller's uid"),
 	ALLOW(setresgid, "run a request as the guest caller's gid"),
 	ALLOW(setgroups, "a thread's first switch drops root's groups"),
+	/*
+	 * Raising a kept capability in the effective set gives nothing that
+	 * setresuid() back to the daemon's uid does not: the permitted set,
+	 * which only shrinks, is the limit of both.
+	 */
+	ALLOW(capget, "the thread's capability sets, before a borrow"),
+	ALLOW(capset, "borrow a kept capability for one call of a guest user's request"),
 
 	/* Threads: the queue threads and the worker pool. */
 	ALLOW(clone3, "pthread_create"),

@@ -9,34 +9,13 @@
 # guest 4000 forbidden. Prints TAP; needs root and setpriv (util-linux).
 set -u
 
-daemon_bin=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--daemon-bin) daemon_bin=$2; shift ;;
-	*) echo "usage: $0 --daemon-bin PATH" >&2; exit 2 ;;
-	esac
-	shift
-done
-[ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
 command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv missing"; exit 0; }
 
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=../lib/fuse.sh
 . "$(dirname "$0")/../lib/fuse.sh"
-
-work=$(mktemp -d /tmp/vfsd-idmap.XXXXXX)
-share=$work/share
-mnt=$work/mnt
-log=$work/vfsd.log
-cleanup() {
-	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	umount -l "$mnt" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-mkdir -p "$share" "$mnt"
-chmod 0755 "$work" "$share"
+fuse_runner idmap "$@"
 mkdir -m 1777 "$share/tmp"
 mkdir -m 0755 "$share/home2000" "$share/squashed"
 chown 2000:2000 "$share/home2000"

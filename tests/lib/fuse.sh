@@ -26,6 +26,11 @@
 #                         program over $mnt, SIGTERM (exit 0, nothing left
 #                         mounted), then its host-side check of $share;
 #                         five TAP lines
+#   fuse_daemon_arg "$@"  a runner's one option, --daemon-bin PATH, into
+#                         $daemon_bin; Bail out! without it
+#   fuse_runner NAME "$@" fuse_daemon_arg, and a fresh $work
+#                         (/tmp/vfsd-NAME.XXXXXX) with $share, $mnt and $log,
+#                         removed with the mount when the runner exits
 
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
@@ -120,4 +125,29 @@ fuse_cleanup() {
 		umount /sys/fs/fuse/connections 2>/dev/null
 		fusectl_mounted_here=
 	fi
+}
+
+fuse_daemon_arg() {
+	daemon_bin=
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--daemon-bin) daemon_bin=$2; shift ;;
+		*) echo "usage: $0 --daemon-bin PATH" >&2; exit 2 ;;
+		esac
+		shift
+	done
+	[ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
+}
+
+fuse_runner() {
+	local name=$1
+	shift
+	fuse_daemon_arg "$@"
+	work=$(mktemp -d "/tmp/vfsd-$name.XXXXXX") || exit 1
+	share=$work/share
+	mnt=$work/mnt
+	log=$work/vfsd.log
+	trap 'fuse_cleanup; rm -rf "$work"' EXIT
+	mkdir -p "$share" "$mnt"
+	chmod 0755 "$work" "$share"
 }

@@ -17,21 +17,13 @@
 set -u
 export LC_ALL=C
 
-daemon_bin=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--daemon-bin) daemon_bin=$2; shift ;;
-	*) echo "usage: $0 --daemon-bin PATH" >&2; exit 2 ;;
-	esac
-	shift
-done
-[ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
 
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=../lib/fuse.sh
 . "$(dirname "$0")/../lib/fuse.sh"
+fuse_daemon_arg "$@"
 
 work=$(mktemp -d /tmp/vfsd-policy.XXXXXX)
 share=$work/share

@@ -76,15 +76,18 @@ status_field() { # PID FIELD
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
+# CAP_SYS_ADMIN, when kept, stays out of the effective set: only a
+# request for a trusted.* xattr borrows it (policy/creds.h).
 caps_are() { # PID VALUE
-	local want eff prm bnd inh
+	local want want_eff eff prm bnd inh
 	want=$(printf '%016x' "$2")
+	want_eff=$(printf '%016x' $(( $2 & ~(1 << 21) )))
 	eff=$(status_field "$1" CapEff)
 	prm=$(status_field "$1" CapPrm)
 	bnd=$(status_field "$1" CapBnd)
 	inh=$(status_field "$1" CapInh)
-	caps_detail="CapEff $eff CapPrm $prm CapBnd $bnd CapInh $inh, want $want"
-	[ "$eff" = "$want" ] && [ "$prm" = "$want" ] && [ "$bnd" = "$want" ] &&
+	caps_detail="CapEff $eff CapPrm $prm CapBnd $bnd CapInh $inh, want $want (effective $want_eff)"
+	[ "$eff" = "$want_eff" ] && [ "$prm" = "$want" ] && [ "$bnd" = "$want" ] &&
 		[ "$inh" = 0000000000000000 ]
 }
 

@@ -95,6 +95,36 @@ static void test_status_checks(void **state)
 	assert_int_equal(caps_verify("", caps_default(), err, sizeof(err)), -1);
 }
 
+/*
+ * CAP_SYS_ADMIN, kept on request, is permitted but never effective but
+ * while a trusted.* request borrows it; what a guest user's request may
+ * borrow never includes CAP_DAC_READ_SEARCH, nor what the set lacks.
+ */
+static void test_held_back_and_borrowable(void **state)
+{
+	static const char admin[] =
+		"CapInh:\t0000000000000000\nCapPrm:\t00000000882000db\n"
+		"CapEff:\t00000000880000db\n";
+	static const char admin_eff[] =
+		"CapInh:\t0000000000000000\nCapPrm:\t00000000882000db\n"
+		"CapEff:\t00000000882000db\n";
+	caps_set_t with_admin = caps_default() | BIT(21);
+	char err[128];
+
+	(void)state;
+	assert_int_equal(caps_held_back(caps_default()), 0);
+	assert_int_equal(caps_held_back(with_admin), BIT(21));
+	assert_int_equal(caps_verify(admin, with_admin, err, sizeof(err)), 0);
+	assert_int_equal(caps_verify(admin_eff, with_admin, err, sizeof(err)),
+			 -1);
+	/* CHOWN DAC_OVERRIDE FOWNER FSETID MKNOD SETFCAP of the default. */
+	assert_int_equal(caps_borrowable(caps_default()),
+			 BIT(0) | BIT(1) | BIT(3) | BIT(4) | BIT(27) | BIT(31));
+	assert_int_equal(caps_borrowable(caps_default() | BIT(2)) & BIT(2), 0);
+	assert_int_equal(caps_borrowable(with_admin) & BIT(21), BIT(21));
+	assert_int_equal(caps_borrowable(BIT(1)), BIT(1));
+}
+
 /* What a compromised server must not be able to do. */
 static void test_allowlist_excludes(void **state)
 {
@@ -103,7 +133,7 @@ static void test_allowlist_excludes(void **state)
 		"pivot_root", "chroot", "unshare", "setns", "socket",
 		"connect", "bind", "listen", "init_module", "finit_module",
 		"delete_module", "kexec_load", "bpf", "perf_event_open",
-		"keyctl", "add_key", "request_key", "capset", "seccomp",
+		"keyctl", "add_key", "request_key", "seccomp",
 		"process_vm_writev", "process_vm_readv",
 		"personality", "reboot", "swapon", "acct", "setuid", "setgid",
 		"userfaultfd", "io_uring_setup", "io_uring_register",
@@ -196,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_modcaps),
 		cmocka_unit_test(test_modcaps_refused),
 		cmocka_unit_test(test_status_checks),
+		cmocka_unit_test(test_held_back_and_borrowable),
 		cmocka_unit_test(test_allowlist_excludes),
 		cmocka_unit_test(test_allowlist_includes),
 		cmocka_unit_test(test_whole_filesystems),

@@ -183,7 +183,7 @@ static void test_acl_label_xattrmap(void **state)
 	assert_int_equal(PARSE(&o, err, "--shared-dir=/x"), 0);
 	assert_false(o.posix_acl);
 	assert_false(o.security_label);
-	assert_true(o.killpriv_v2);	/* unlike virtiofsd: see README */
+	assert_false(o.killpriv_v2);	/* virtiofsd's default */
 	assert_null(o.xattrmap);
 	options_free(&o);
 	assert_int_equal(PARSE(&o, err, "--posix-acl", "--security-label",

@@ -72,7 +72,7 @@ uint64_t do_lookup(struct env *e, uint64_t parent, const char *name)
 {
 	struct vfs_entry ent;
 
-	assert_int_equal(ops->lookup(e->fs, &root_ctx, parent, name, &ent), 0);
+	assert_int_equal(OP(lookup, e->fs, &root_ctx, parent, name, &ent), 0);
 	return ent.nodeid;
 }
 
@@ -81,7 +81,7 @@ uint64_t do_create(struct env *e, uint64_t parent, const char *name,
 {
 	struct vfs_entry ent;
 
-	assert_int_equal(ops->create(e->fs, &root_ctx, parent, name,
+	assert_int_equal(OP(create, e->fs, &root_ctx, parent, name,
 				     S_IFREG | 0644, O_RDWR | O_CREAT, 022,
 				     &ent, fh),
 			 0);
@@ -93,7 +93,7 @@ void write_str(struct env *e, uint64_t fh, uint64_t off, const char *s)
 	struct iovec iov = { .iov_base = (void *)s, .iov_len = strlen(s) };
 	size_t n = 0;
 
-	assert_int_equal(ops->write(e->fs, &root_ctx, 0, fh, off, &iov, 1,
+	assert_int_equal(OP(write, e->fs, &root_ctx, 0, fh, off, &iov, 1,
 				    false, &n),
 			 0);
 	assert_int_equal(n, strlen(s));
@@ -162,7 +162,7 @@ void read_rest(struct env *e, uint64_t fh, struct coll *c,
 		unsigned int before = c->n;
 
 		c->limit = c->n + batch;
-		assert_int_equal(ops->readdir(e->fs, &root_ctx, 0, fh, off,
+		assert_int_equal(OP(readdir, e->fs, &root_ctx, 0, fh, off,
 					      plus, collect, c),
 				 0);
 		if (c->n == before)

@@ -23,6 +23,19 @@ extern const struct vfs_ctx root_ctx;	/* uid 0 */
 extern const struct vfs_ctx user_ctx;	/* uid/gid 1000 */
 extern const struct vfs_ops *const ops;
 
+/*
+ * An operation as the session makes it (fuse/dispatch.c): begin() as the
+ * caller ctx, the operation, end(). 0 or a positive errno.
+ */
+#define OP(name, fs, ctx, ...)                                          \
+	({                                                              \
+		int op_err_ = ops->begin((fs), (ctx));                  \
+		if (!op_err_)                                           \
+			op_err_ = ops->name((fs), (ctx), __VA_ARGS__);  \
+		ops->end(fs);                                           \
+		op_err_;                                                \
+	})
+
 struct env {
 	char dir[64];
 	struct pt_fs *fs;

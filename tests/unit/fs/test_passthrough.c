@@ -30,20 +30,20 @@ static void test_create_write_read(void **state)
 	assert_true(id > VFS_ROOT_ID);
 	write_str(e, fh, 0, "hello world");
 
-	assert_int_equal(ops->read(e->fs, &root_ctx, id, fh, 0, iov, 2, &n),
+	assert_int_equal(OP(read, e->fs, &root_ctx, id, fh, 0, iov, 2, &n),
 			 0);
 	assert_int_equal(n, 11);
 	assert_memory_equal(buf, "hello world", 11);
 	n = 99;
-	assert_int_equal(ops->read(e->fs, &root_ctx, id, fh, 6, iov, 2, &n),
+	assert_int_equal(OP(read, e->fs, &root_ctx, id, fh, 6, iov, 2, &n),
 			 0);
 	assert_int_equal(n, 5);
 	assert_memory_equal(buf, "world", 5);
-	assert_int_equal(ops->flush(e->fs, &root_ctx, id, fh, 0), 0);
-	assert_int_equal(ops->fsync(e->fs, &root_ctx, id, fh, true), 0);
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
+	assert_int_equal(OP(flush, e->fs, &root_ctx, id, fh, 0), 0);
+	assert_int_equal(OP(fsync, e->fs, &root_ctx, id, fh, true), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 	/* The fh is dead now. */
-	assert_int_equal(ops->read(e->fs, &root_ctx, id, fh, 0, iov, 2, &n),
+	assert_int_equal(OP(read, e->fs, &root_ctx, id, fh, 0, iov, 2, &n),
 			 EBADF);
 
 	host_read(hp(e, "f"), buf, sizeof(buf));
@@ -53,25 +53,25 @@ static void test_create_write_read(void **state)
 
 	/* Looked up again: the same nodeid, now with two lookups. */
 	assert_int_equal(do_lookup(e, VFS_ROOT_ID, "f"), id);
-	assert_int_equal(ops->getattr(e->fs, &root_ctx, id, NULL, &st), 0);
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, id, NULL, &st), 0);
 	assert_int_equal(st.st_size, 11);
 	assert_true(S_ISREG(st.st_mode));
 
 	/* OPEN of the existing file; CREATE of it without and with O_EXCL. */
-	assert_int_equal(ops->open(e->fs, &root_ctx, id, O_RDONLY, &fh2), 0);
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_RDONLY, &fh2), 0);
 	assert_true(fh2 != fh);
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh2), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh2), 0);
 	assert_int_equal(do_create(e, VFS_ROOT_ID, "f", &fh2), id);
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh2), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh2), 0);
 	{
 		struct vfs_entry ent;
 
-		assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID,
+		assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID,
 					     "f", 0644,
 					     O_RDWR | O_CREAT | O_EXCL, 0,
 					     &ent, &fh2),
 				 EEXIST);
-		assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID,
+		assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID,
 					     "..", 0644, O_RDWR | O_CREAT, 0,
 					     &ent, &fh2),
 				 EINVAL);
@@ -88,15 +88,15 @@ static void test_rename(void **state)
 	REQUIRE_ROOT();
 	a = do_create(e, VFS_ROOT_ID, "a", &fh);
 	write_str(e, fh, 0, "AAA");
-	ops->release(e->fs, &root_ctx, a, fh);
+	OP(release, e->fs, &root_ctx, a, fh);
 	b = do_create(e, VFS_ROOT_ID, "b", &fh);
 	write_str(e, fh, 0, "BBB");
-	ops->release(e->fs, &root_ctx, b, fh);
+	OP(release, e->fs, &root_ctx, b, fh);
 
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "a",
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "a",
 				     VFS_ROOT_ID, "b", RENAME_NOREPLACE),
 			 EEXIST);
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "a",
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "a",
 				     VFS_ROOT_ID, "b", RENAME_EXCHANGE),
 			 0);
 	host_read(hp(e, "a"), buf, sizeof(buf));
@@ -107,7 +107,7 @@ static void test_rename(void **state)
 	assert_int_equal(do_lookup(e, VFS_ROOT_ID, "a"), b);
 
 	assert_int_equal(mkdir(hp(e, "sub"), 0755), 0);
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "a",
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "a",
 				     do_lookup(e, VFS_ROOT_ID, "sub"), "moved",
 				     0),
 			 0);
@@ -115,13 +115,13 @@ static void test_rename(void **state)
 	assert_string_equal(buf, "BBB");
 	assert_int_equal(access(hp(e, "a"), F_OK), -1);
 
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "b",
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "b",
 				     VFS_ROOT_ID, "c", 0x80),
 			 EINVAL);
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "b",
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "b",
 				     VFS_ROOT_ID, "..", 0),
 			 EINVAL);
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "b", a,
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "b", a,
 				     "x", 0),
 			 ENOTDIR);
 }
@@ -135,28 +135,28 @@ static void test_link_counts(void **state)
 
 	REQUIRE_ROOT();
 	id = do_create(e, VFS_ROOT_ID, "f", &fh);
-	ops->release(e->fs, &root_ctx, id, fh);
-	assert_int_equal(ops->link(e->fs, &root_ctx, id, VFS_ROOT_ID, "g",
+	OP(release, e->fs, &root_ctx, id, fh);
+	assert_int_equal(OP(link, e->fs, &root_ctx, id, VFS_ROOT_ID, "g",
 				   &ent),
 			 0);
 	assert_int_equal(ent.nodeid, id);
 	assert_int_equal(ent.attr.st_nlink, 2);
 	host_stat(hp(e, "g"), &st);
 	assert_int_equal(st.st_nlink, 2);
-	assert_int_equal(ops->link(e->fs, &root_ctx, id, VFS_ROOT_ID, "g",
+	assert_int_equal(OP(link, e->fs, &root_ctx, id, VFS_ROOT_ID, "g",
 				   &ent),
 			 EEXIST);
 	/* Directories cannot be hard-linked. */
-	assert_int_equal(ops->link(e->fs, &root_ctx, VFS_ROOT_ID, VFS_ROOT_ID,
+	assert_int_equal(OP(link, e->fs, &root_ctx, VFS_ROOT_ID, VFS_ROOT_ID,
 				   "root2", &ent),
 			 EPERM);
 
-	assert_int_equal(ops->unlink(e->fs, &root_ctx, VFS_ROOT_ID, "g"), 0);
-	assert_int_equal(ops->getattr(e->fs, &root_ctx, id, NULL, &st), 0);
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, "g"), 0);
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, id, NULL, &st), 0);
 	assert_int_equal(st.st_nlink, 1);
 	/* Unlinked but still known to the guest: getattr works on it. */
-	assert_int_equal(ops->unlink(e->fs, &root_ctx, VFS_ROOT_ID, "f"), 0);
-	assert_int_equal(ops->getattr(e->fs, &root_ctx, id, NULL, &st), 0);
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, "f"), 0);
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, id, NULL, &st), 0);
 	assert_int_equal(st.st_nlink, 0);
 }
 
@@ -167,33 +167,33 @@ static void test_unlink_rmdir(void **state)
 	uint64_t d, fh, f;
 
 	REQUIRE_ROOT();
-	assert_int_equal(ops->mkdir(e->fs, &root_ctx, VFS_ROOT_ID, "d", 0750, 0,
+	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d", 0750, 0,
 				    &ent),
 			 0);
 	d = ent.nodeid;
 	assert_true(S_ISDIR(ent.attr.st_mode));
 	assert_int_equal(ent.attr.st_mode & 07777, 0750);
 	f = do_create(e, d, "x", &fh);
-	ops->release(e->fs, &root_ctx, f, fh);
+	OP(release, e->fs, &root_ctx, f, fh);
 
-	assert_int_equal(ops->rmdir(e->fs, &root_ctx, VFS_ROOT_ID, "d"),
+	assert_int_equal(OP(rmdir, e->fs, &root_ctx, VFS_ROOT_ID, "d"),
 			 ENOTEMPTY);
-	assert_int_equal(ops->unlink(e->fs, &root_ctx, VFS_ROOT_ID, "d"),
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, "d"),
 			 EISDIR);
-	assert_int_equal(ops->rmdir(e->fs, &root_ctx, d, "x"), ENOTDIR);
-	assert_int_equal(ops->unlink(e->fs, &root_ctx, d, "x"), 0);
-	assert_int_equal(ops->unlink(e->fs, &root_ctx, d, "x"), ENOENT);
-	assert_int_equal(ops->rmdir(e->fs, &root_ctx, VFS_ROOT_ID, "d"), 0);
-	assert_int_equal(ops->lookup(e->fs, &root_ctx, VFS_ROOT_ID, "d", &ent),
+	assert_int_equal(OP(rmdir, e->fs, &root_ctx, d, "x"), ENOTDIR);
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, d, "x"), 0);
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, d, "x"), ENOENT);
+	assert_int_equal(OP(rmdir, e->fs, &root_ctx, VFS_ROOT_ID, "d"), 0);
+	assert_int_equal(OP(lookup, e->fs, &root_ctx, VFS_ROOT_ID, "d", &ent),
 			 ENOENT);
 	assert_int_equal(access(hp(e, "d"), F_OK), -1);
 	/* "." and ".." are no names to remove. */
-	assert_int_equal(ops->rmdir(e->fs, &root_ctx, VFS_ROOT_ID, "."),
+	assert_int_equal(OP(rmdir, e->fs, &root_ctx, VFS_ROOT_ID, "."),
 			 EINVAL);
-	assert_int_equal(ops->unlink(e->fs, &root_ctx, VFS_ROOT_ID, ".."),
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, ".."),
 			 EINVAL);
 	/* Creating inside a removed directory fails cleanly. */
-	assert_int_equal(ops->mkdir(e->fs, &root_ctx, d, "y", 0755, 0, &ent),
+	assert_int_equal(OP(mkdir, e->fs, &root_ctx, d, "y", 0755, 0, &ent),
 			 ENOENT);
 }
 
@@ -206,7 +206,7 @@ static void test_symlink_outside(void **state)
 	uint64_t id, fh;
 
 	REQUIRE_ROOT();
-	assert_int_equal(ops->symlink(e->fs, &root_ctx, VFS_ROOT_ID, "etc",
+	assert_int_equal(OP(symlink, e->fs, &root_ctx, VFS_ROOT_ID, "etc",
 				      "/etc", &ent),
 			 0);
 	id = ent.nodeid;
@@ -214,16 +214,16 @@ static void test_symlink_outside(void **state)
 	/* A host-made link to a host file is no better. */
 	assert_int_equal(symlink("/etc/passwd", hp(e, "pw")), 0);
 
-	assert_int_equal(ops->lookup(e->fs, &root_ctx, VFS_ROOT_ID, "pw", &ent),
+	assert_int_equal(OP(lookup, e->fs, &root_ctx, VFS_ROOT_ID, "pw", &ent),
 			 0);
 	assert_true(S_ISLNK(ent.attr.st_mode));
-	assert_int_equal(ops->open(e->fs, &root_ctx, ent.nodeid, O_RDONLY, &fh),
+	assert_int_equal(OP(open, e->fs, &root_ctx, ent.nodeid, O_RDONLY, &fh),
 			 ELOOP);
-	assert_int_equal(ops->open(e->fs, &root_ctx, id, O_RDONLY, &fh), ELOOP);
-	assert_int_equal(ops->opendir(e->fs, &root_ctx, id, 0, &fh), ENOTDIR);
-	assert_int_equal(ops->lookup(e->fs, &root_ctx, id, "passwd", &ent),
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_RDONLY, &fh), ELOOP);
+	assert_int_equal(OP(opendir, e->fs, &root_ctx, id, 0, &fh), ENOTDIR);
+	assert_int_equal(OP(lookup, e->fs, &root_ctx, id, "passwd", &ent),
 			 ENOTDIR);
-	assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID, "pw", 0644,
+	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "pw", 0644,
 				     O_RDWR | O_CREAT, 0, &ent, &fh),
 			 ELOOP);
 	/* Nothing got through: /etc/passwd keeps its size. */
@@ -231,18 +231,18 @@ static void test_symlink_outside(void **state)
 		struct stat a, b;
 
 		assert_int_equal(stat("/etc/passwd", &a), 0);
-		assert_int_equal(ops->mkdir(e->fs, &root_ctx, id, "x", 0755, 0,
+		assert_int_equal(OP(mkdir, e->fs, &root_ctx, id, "x", 0755, 0,
 					    &ent),
 				 ENOTDIR);
 		assert_int_equal(stat("/etc/passwd", &b), 0);
 		assert_int_equal(a.st_size, b.st_size);
 	}
-	assert_int_equal(ops->readlink(e->fs, &root_ctx, id, buf, sizeof(buf),
+	assert_int_equal(OP(readlink, e->fs, &root_ctx, id, buf, sizeof(buf),
 				       &len),
 			 0);
 	assert_int_equal(len, 4);
 	assert_memory_equal(buf, "/etc", 4);
-	assert_int_equal(ops->readlink(e->fs, &root_ctx, VFS_ROOT_ID, buf,
+	assert_int_equal(OP(readlink, e->fs, &root_ctx, VFS_ROOT_ID, buf,
 				       sizeof(buf), &len),
 			 EINVAL);
 	/* chmod of a symlink would follow it through /proc. */
@@ -250,7 +250,7 @@ static void test_symlink_outside(void **state)
 		struct vfs_setattr sa = { .valid = VFS_SET_MODE, .mode = 0777 };
 		struct stat st;
 
-		assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &sa,
+		assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa,
 					      &st),
 				 EOPNOTSUPP);
 	}
@@ -275,10 +275,10 @@ static void test_dotdot(void **state)
 	/* Climbing from the root again stays there. */
 	assert_int_equal(do_lookup(e, do_lookup(e, sub, ".."), ".."),
 			 VFS_ROOT_ID);
-	assert_int_equal(ops->lookup(e->fs, &root_ctx, VFS_ROOT_ID, "a/b",
+	assert_int_equal(OP(lookup, e->fs, &root_ctx, VFS_ROOT_ID, "a/b",
 				     &ent),
 			 EINVAL);
-	assert_int_equal(ops->lookup(e->fs, &root_ctx, VFS_ROOT_ID, "", &ent),
+	assert_int_equal(OP(lookup, e->fs, &root_ctx, VFS_ROOT_ID, "", &ent),
 			 EINVAL);
 }
 
@@ -290,7 +290,7 @@ static void test_special_files_refused(void **state)
 	uint64_t fh, fifo;
 
 	REQUIRE_ROOT();
-	assert_int_equal(ops->mknod(e->fs, &root_ctx, VFS_ROOT_ID, "p",
+	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "p",
 				    S_IFIFO | 0666, 0, 0, &ent),
 			 0);
 	fifo = ent.nodeid;
@@ -298,41 +298,41 @@ static void test_special_files_refused(void **state)
 	host_stat(hp(e, "p"), &st);
 	assert_true(S_ISFIFO(st.st_mode));
 	/* Opening would block a worker (fifo) or reach host hardware. */
-	assert_int_equal(ops->open(e->fs, &root_ctx, fifo, O_RDONLY, &fh),
+	assert_int_equal(OP(open, e->fs, &root_ctx, fifo, O_RDONLY, &fh),
 			 ENXIO);
-	assert_int_equal(ops->open(e->fs, &root_ctx, fifo, O_WRONLY, &fh),
+	assert_int_equal(OP(open, e->fs, &root_ctx, fifo, O_WRONLY, &fh),
 			 ENXIO);
-	assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID, "p", 0644,
+	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "p", 0644,
 				     O_RDWR | O_CREAT, 0, &ent, &fh),
 			 ENXIO);
 	{
 		struct vfs_setattr sa = { .valid = VFS_SET_SIZE, .size = 0 };
 
-		assert_int_equal(ops->setattr(e->fs, &root_ctx, fifo, NULL, &sa,
+		assert_int_equal(OP(setattr, e->fs, &root_ctx, fifo, NULL, &sa,
 					      &st),
 				 EINVAL);
 	}
 
 	/* /dev/null's numbers, in FUSE's encoding: created, never opened. */
-	assert_int_equal(ops->mknod(e->fs, &root_ctx, VFS_ROOT_ID, "null",
+	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "null",
 				    S_IFCHR | 0666, (1u << 8) | 3u, 0, &ent),
 			 0);
 	host_stat(hp(e, "null"), &st);
 	assert_true(S_ISCHR(st.st_mode));
 	assert_int_equal(major(st.st_rdev), 1);
 	assert_int_equal(minor(st.st_rdev), 3);
-	assert_int_equal(ops->open(e->fs, &root_ctx, ent.nodeid, O_RDWR, &fh),
+	assert_int_equal(OP(open, e->fs, &root_ctx, ent.nodeid, O_RDWR, &fh),
 			 ENXIO);
 
-	assert_int_equal(ops->mknod(e->fs, &root_ctx, VFS_ROOT_ID, "s",
+	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "s",
 				    S_IFSOCK | 0600, 0, 0, &ent),
 			 0);
-	assert_int_equal(ops->open(e->fs, &root_ctx, ent.nodeid, O_RDWR, &fh),
+	assert_int_equal(OP(open, e->fs, &root_ctx, ent.nodeid, O_RDWR, &fh),
 			 ENXIO);
-	assert_int_equal(ops->mknod(e->fs, &root_ctx, VFS_ROOT_ID, "r",
+	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "r",
 				    S_IFREG | 0600, 0, 0, &ent),
 			 0);
-	assert_int_equal(ops->mknod(e->fs, &root_ctx, VFS_ROOT_ID, "dd",
+	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "dd",
 				    S_IFDIR | 0700, 0, 0, &ent),
 			 EINVAL);
 	assert_int_equal(handle_count(&e->fs->handles), 0);
@@ -355,36 +355,36 @@ static void test_nonroot_caller(void **state)
 	priv = do_lookup(e, VFS_ROOT_ID, "priv");
 	pub = do_lookup(e, VFS_ROOT_ID, "pub");
 
-	assert_int_equal(ops->create(e->fs, &user_ctx, priv, "f", 0644,
+	assert_int_equal(OP(create, e->fs, &user_ctx, priv, "f", 0644,
 				     O_RDWR | O_CREAT, 0, &ent, &fh),
 			 EACCES);
-	assert_int_equal(ops->lookup(e->fs, &user_ctx, priv, "secret", &ent),
+	assert_int_equal(OP(lookup, e->fs, &user_ctx, priv, "secret", &ent),
 			 EACCES);
-	assert_int_equal(ops->mkdir(e->fs, &user_ctx, priv, "d", 0755, 0,
+	assert_int_equal(OP(mkdir, e->fs, &user_ctx, priv, "d", 0755, 0,
 				    &ent),
 			 EACCES);
-	assert_int_equal(ops->opendir(e->fs, &user_ctx, priv, 0, &fh), EACCES);
-	assert_int_equal(ops->access(e->fs, &user_ctx, priv, R_OK), EACCES);
-	assert_int_equal(ops->access(e->fs, &root_ctx, priv, R_OK | W_OK), 0);
-	assert_int_equal(ops->access(e->fs, &user_ctx, pub, W_OK | X_OK), 0);
-	assert_int_equal(ops->access(e->fs, &user_ctx, pub, 0x100), EINVAL);
+	assert_int_equal(OP(opendir, e->fs, &user_ctx, priv, 0, &fh), EACCES);
+	assert_int_equal(OP(access, e->fs, &user_ctx, priv, R_OK), EACCES);
+	assert_int_equal(OP(access, e->fs, &root_ctx, priv, R_OK | W_OK), 0);
+	assert_int_equal(OP(access, e->fs, &user_ctx, pub, W_OK | X_OK), 0);
+	assert_int_equal(OP(access, e->fs, &user_ctx, pub, 0x100), EINVAL);
 
-	assert_int_equal(ops->create(e->fs, &user_ctx, pub, "mine", 0640,
+	assert_int_equal(OP(create, e->fs, &user_ctx, pub, "mine", 0640,
 				     O_RDWR | O_CREAT, 0, &ent, &fh),
 			 0);
 	assert_int_equal(ent.attr.st_uid, 1000);
-	ops->release(e->fs, &user_ctx, ent.nodeid, fh);
+	OP(release, e->fs, &user_ctx, ent.nodeid, fh);
 	host_stat(hp(e, "pub/mine"), &st);
 	assert_int_equal(st.st_uid, 1000);
 	assert_int_equal(st.st_gid, 1000);
 	assert_int_equal(st.st_mode & 07777, 0640);
 
-	assert_int_equal(ops->mkdir(e->fs, &user_ctx, pub, "dir", 0755, 0,
+	assert_int_equal(OP(mkdir, e->fs, &user_ctx, pub, "dir", 0755, 0,
 				    &ent),
 			 0);
 	host_stat(hp(e, "pub/dir"), &st);
 	assert_int_equal(st.st_uid, 1000);
-	assert_int_equal(ops->symlink(e->fs, &user_ctx, pub, "ln", "mine",
+	assert_int_equal(OP(symlink, e->fs, &user_ctx, pub, "ln", "mine",
 				      &ent),
 			 0);
 	host_stat(hp(e, "pub/ln"), &st);
@@ -395,14 +395,14 @@ static void test_nonroot_caller(void **state)
 		struct vfs_setattr sa = { .valid = VFS_SET_UID, .uid = 0 };
 		uint64_t mine = do_lookup(e, pub, "mine");
 
-		assert_int_equal(ops->setattr(e->fs, &user_ctx, mine, NULL, &sa,
+		assert_int_equal(OP(setattr, e->fs, &user_ctx, mine, NULL, &sa,
 					      &st),
 				 EPERM);
 		sa = (struct vfs_setattr){ .valid = VFS_SET_MODE, .mode = 0777 };
-		assert_int_equal(ops->setattr(e->fs, &user_ctx, priv, NULL, &sa,
+		assert_int_equal(OP(setattr, e->fs, &user_ctx, priv, NULL, &sa,
 					      &st),
 				 EPERM);
-		assert_int_equal(ops->setattr(e->fs, &user_ctx, mine, NULL, &sa,
+		assert_int_equal(OP(setattr, e->fs, &user_ctx, mine, NULL, &sa,
 					      &st),
 				 0);
 		assert_int_equal(st.st_mode & 07777, 0777);
@@ -424,42 +424,42 @@ static void test_unknown_ids_and_forget(void **state)
 	uint64_t fh, id, id2;
 
 	REQUIRE_ROOT();
-	assert_int_equal(ops->getattr(e->fs, &root_ctx, 0, NULL, &st), ESTALE);
-	assert_int_equal(ops->getattr(e->fs, &root_ctx, UINT64_MAX, NULL, &st),
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, 0, NULL, &st), ESTALE);
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, UINT64_MAX, NULL, &st),
 			 ESTALE);
-	assert_int_equal(ops->lookup(e->fs, &root_ctx, 77, "x", &ent), ESTALE);
-	assert_int_equal(ops->open(e->fs, &root_ctx, 77, O_RDONLY, &fh),
+	assert_int_equal(OP(lookup, e->fs, &root_ctx, 77, "x", &ent), ESTALE);
+	assert_int_equal(OP(open, e->fs, &root_ctx, 77, O_RDONLY, &fh),
 			 ESTALE);
-	assert_int_equal(ops->read(e->fs, &root_ctx, 1, 12345, 0, &iov, 1, &n),
+	assert_int_equal(OP(read, e->fs, &root_ctx, 1, 12345, 0, &iov, 1, &n),
 			 EBADF);
-	assert_int_equal(ops->release(e->fs, &root_ctx, 1, 12345), EBADF);
-	assert_int_equal(ops->releasedir(e->fs, &root_ctx, 1, 0), EBADF);
+	assert_int_equal(OP(release, e->fs, &root_ctx, 1, 12345), EBADF);
+	assert_int_equal(OP(releasedir, e->fs, &root_ctx, 1, 0), EBADF);
 	ops->forget(e->fs, 999, 1);
 	ops->forget(e->fs, VFS_ROOT_ID, UINT64_MAX);
-	assert_int_equal(ops->getattr(e->fs, &root_ctx, VFS_ROOT_ID, NULL, &st),
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, VFS_ROOT_ID, NULL, &st),
 			 0);
 
 	host_touch(hp(e, "f"), 0644);
 	id = do_lookup(e, VFS_ROOT_ID, "f");
 	ops->forget(e->fs, id, 1);
-	assert_int_equal(ops->getattr(e->fs, &root_ctx, id, NULL, &st), ESTALE);
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, id, NULL, &st), ESTALE);
 	id2 = do_lookup(e, VFS_ROOT_ID, "f");
 	assert_true(id2 > id);
 
 	/* An open file survives its inode being forgotten. */
-	assert_int_equal(ops->open(e->fs, &root_ctx, id2, O_RDWR, &fh), 0);
+	assert_int_equal(OP(open, e->fs, &root_ctx, id2, O_RDWR, &fh), 0);
 	ops->forget(e->fs, id2, 1);
 	write_str(e, fh, 0, "still");
-	assert_int_equal(ops->release(e->fs, &root_ctx, id2, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id2, fh), 0);
 
 	/* DESTROY forgets everything but the root. */
 	do_lookup(e, VFS_ROOT_ID, "f");
-	assert_int_equal(ops->opendir(e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
+	assert_int_equal(OP(opendir, e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
 			 0);
 	ops->destroy(e->fs);
 	assert_int_equal(inode_count(&e->fs->inodes), 1);
 	assert_int_equal(handle_count(&e->fs->handles), 0);
-	assert_int_equal(ops->getattr(e->fs, &root_ctx, VFS_ROOT_ID, NULL, &st),
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, VFS_ROOT_ID, NULL, &st),
 			 0);
 }
 
@@ -488,7 +488,7 @@ static void test_out_of_fds(void **state)
 
 	for (i = 0; i < 64 && !err; i++) {
 		snprintf(name, sizeof(name), "f%d", i);
-		err = ops->lookup(e->fs, &root_ctx, VFS_ROOT_ID, name, &ent);
+		err = OP(lookup, e->fs, &root_ctx, VFS_ROOT_ID, name, &ent);
 		if (!err)
 			ids[n++] = ent.nodeid;
 	}
@@ -496,18 +496,18 @@ static void test_out_of_fds(void **state)
 		/* Idle inodes closed their fds: every lookup fit. */
 		assert_int_equal(err, 0);
 		assert_int_equal(n, 64);
-		assert_int_equal(ops->open(e->fs, &root_ctx, ids[0], O_RDONLY,
+		assert_int_equal(OP(open, e->fs, &root_ctx, ids[0], O_RDONLY,
 					   &fh), 0);
-		assert_int_equal(ops->release(e->fs, &root_ctx, ids[0], fh), 0);
+		assert_int_equal(OP(release, e->fs, &root_ctx, ids[0], fh), 0);
 		assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 		return;
 	}
 	/* An error reply, not a crash; and the table is still consistent. */
 	assert_int_equal(err, EMFILE);
 	assert_true(n >= 1 && n < 64);
-	assert_int_equal(ops->open(e->fs, &root_ctx, ids[0], O_RDONLY, &fh),
+	assert_int_equal(OP(open, e->fs, &root_ctx, ids[0], O_RDONLY, &fh),
 			 EMFILE);
-	assert_int_equal(ops->opendir(e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
+	assert_int_equal(OP(opendir, e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
 			 EMFILE);
 	assert_int_equal(handle_count(&e->fs->handles), 0);
 	assert_int_equal(inode_count(&e->fs->inodes), (uint64_t)n + 1);
@@ -515,7 +515,7 @@ static void test_out_of_fds(void **state)
 	/* Forgetting frees fds, and lookups work again. */
 	for (i = 0; i < n; i++)
 		ops->forget(e->fs, ids[i], 1);
-	assert_int_equal(ops->lookup(e->fs, &root_ctx, VFS_ROOT_ID, "f63",
+	assert_int_equal(OP(lookup, e->fs, &root_ctx, VFS_ROOT_ID, "f63",
 				     &ent),
 			 0);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);

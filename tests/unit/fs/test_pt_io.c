@@ -29,11 +29,11 @@ static void test_readdir_offsets(void **state)
 		snprintf(name, sizeof(name), "e%02d", i);
 		host_touch(hp(e, name), 0644);
 	}
-	assert_int_equal(ops->opendir(e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
+	assert_int_equal(OP(opendir, e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
 			 0);
 	/* First 5 entries, then new ones appear, then the rest in threes. */
 	c->limit = 5;
-	assert_int_equal(ops->readdir(e->fs, &root_ctx, VFS_ROOT_ID, fh, 0,
+	assert_int_equal(OP(readdir, e->fs, &root_ctx, VFS_ROOT_ID, fh, 0,
 				      false, collect, c),
 			 0);
 	assert_int_equal(c->n, 5);
@@ -54,7 +54,7 @@ static void test_readdir_offsets(void **state)
 
 	/* Resuming at an old cookie gives what followed it the first time. */
 	c2->limit = 2;
-	assert_int_equal(ops->readdir(e->fs, &root_ctx, VFS_ROOT_ID, fh,
+	assert_int_equal(OP(readdir, e->fs, &root_ctx, VFS_ROOT_ID, fh,
 				      c->off[2], false, collect, c2),
 			 0);
 	assert_int_equal(c2->n, 2);
@@ -73,15 +73,15 @@ static void test_readdir_offsets(void **state)
 		struct iovec iov = { b, sizeof(b) };
 		size_t n;
 
-		assert_int_equal(ops->read(e->fs, &root_ctx, VFS_ROOT_ID, fh, 0,
+		assert_int_equal(OP(read, e->fs, &root_ctx, VFS_ROOT_ID, fh, 0,
 					   &iov, 1, &n),
 				 EBADF);
 	}
-	assert_int_equal(ops->fsyncdir(e->fs, &root_ctx, VFS_ROOT_ID, fh,
+	assert_int_equal(OP(fsyncdir, e->fs, &root_ctx, VFS_ROOT_ID, fh,
 				       false),
 			 0);
-	assert_int_equal(ops->releasedir(e->fs, &root_ctx, VFS_ROOT_ID, fh), 0);
-	assert_int_equal(ops->readdir(e->fs, &root_ctx, VFS_ROOT_ID, fh, 0,
+	assert_int_equal(OP(releasedir, e->fs, &root_ctx, VFS_ROOT_ID, fh), 0);
+	assert_int_equal(OP(readdir, e->fs, &root_ctx, VFS_ROOT_ID, fh, 0,
 				      false, collect, c2),
 			 EBADF);
 	free(c);
@@ -102,7 +102,7 @@ static void test_readdirplus(void **state)
 	assert_int_equal(mkdir(hp(e, "d"), 0755), 0);
 	before = inode_count(&e->fs->inodes);
 
-	assert_int_equal(ops->opendir(e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
+	assert_int_equal(OP(opendir, e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
 			 0);
 	/* Batches of 2: the packer refuses every third entry once. */
 	read_rest(e, fh, c, 2, true, 0);
@@ -133,7 +133,7 @@ static void test_readdirplus(void **state)
 		ops->forget(e->fs, c->nodeid[i], 2);
 	}
 	assert_int_equal(inode_count(&e->fs->inodes), before);
-	assert_int_equal(ops->releasedir(e->fs, &root_ctx, VFS_ROOT_ID, fh), 0);
+	assert_int_equal(OP(releasedir, e->fs, &root_ctx, VFS_ROOT_ID, fh), 0);
 	free(c);
 }
 
@@ -150,16 +150,16 @@ static void test_readdirplus_unsearchable(void **state)
 	assert_int_equal(mkdir(hp(e, "ro"), 0744), 0);
 	host_touch(hp(e, "ro/x"), 0644);
 	dir = do_lookup(e, VFS_ROOT_ID, "ro");
-	assert_int_equal(ops->opendir(e->fs, &user_ctx, dir, 0, &fh), 0);
+	assert_int_equal(OP(opendir, e->fs, &user_ctx, dir, 0, &fh), 0);
 	c->limit = 10;
-	assert_int_equal(ops->readdir(e->fs, &user_ctx, dir, fh, 0, true,
+	assert_int_equal(OP(readdir, e->fs, &user_ctx, dir, fh, 0, true,
 				      collect, c),
 			 0);
 	assert_int_equal(c->n, 3);
 	assert_int_equal(count_name(c, "x"), 1);
 	for (i = 0; i < c->n; i++)
 		assert_int_equal(c->nodeid[i], 0);
-	assert_int_equal(ops->releasedir(e->fs, &user_ctx, dir, fh), 0);
+	assert_int_equal(OP(releasedir, e->fs, &user_ctx, dir, fh), 0);
 	free(c);
 }
 
@@ -174,44 +174,44 @@ static void test_setattr(void **state)
 	id = do_create(e, VFS_ROOT_ID, "f", &fh);
 
 	sa = (struct vfs_setattr){ .valid = VFS_SET_MODE, .mode = S_IFREG | 0600 };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &sa, &st), 0);
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	host_stat(hp(e, "f"), &st);
 	assert_int_equal(st.st_mode, S_IFREG | 0600);
 
 	sa = (struct vfs_setattr){ .valid = VFS_SET_UID | VFS_SET_GID,
 				   .uid = 1234, .gid = 5678 };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &sa, &st), 0);
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa, &st), 0);
 	host_stat(hp(e, "f"), &st);
 	assert_int_equal(st.st_uid, 1234);
 	assert_int_equal(st.st_gid, 5678);
 
 	sa = (struct vfs_setattr){ .valid = VFS_SET_SIZE, .size = 100 };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &sa, &st), 0);
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa, &st), 0);
 	assert_int_equal(st.st_size, 100);
 	sa.size = 10;
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, &fh, &sa, &st), 0);
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, &fh, &sa, &st), 0);
 	host_stat(hp(e, "f"), &st);
 	assert_int_equal(st.st_size, 10);
 	sa.size = UINT64_MAX;
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &sa, &st),
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa, &st),
 			 EINVAL);
 	sa.size = 1;
 	{
 		uint64_t bad = fh + 1000;
 
-		assert_int_equal(ops->setattr(e->fs, &root_ctx, id, &bad, &sa,
+		assert_int_equal(OP(setattr, e->fs, &root_ctx, id, &bad, &sa,
 					      &st),
 				 EBADF);
 	}
 	sa = (struct vfs_setattr){ .valid = VFS_SET_SIZE, .size = 0 };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, VFS_ROOT_ID, NULL, &sa,
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, VFS_ROOT_ID, NULL, &sa,
 				      &st),
 			 EISDIR);
 
 	sa = (struct vfs_setattr){ .valid = VFS_SET_ATIME | VFS_SET_MTIME,
 				   .atime = { 1000, 5 }, .mtime = { 2000, 7 } };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &sa, &st), 0);
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa, &st), 0);
 	host_stat(hp(e, "f"), &st);
 	assert_int_equal(st.st_atim.tv_sec, 1000);
 	assert_int_equal(st.st_atim.tv_nsec, 5);
@@ -219,26 +219,26 @@ static void test_setattr(void **state)
 	assert_int_equal(st.st_mtim.tv_nsec, 7);
 
 	sa = (struct vfs_setattr){ .valid = VFS_SET_MTIME | VFS_SET_MTIME_NOW };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, &fh, &sa, &st), 0);
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, &fh, &sa, &st), 0);
 	assert_true(st.st_mtim.tv_sec > 2000);
 	assert_int_equal(st.st_atim.tv_sec, 1000);
 
 	/* UTIME_NOW smuggled in as nanoseconds is refused. */
 	sa = (struct vfs_setattr){ .valid = VFS_SET_ATIME,
 				   .atime = { 0, UTIME_NOW } };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &sa, &st),
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa, &st),
 			 EINVAL);
 
 	/* KILL_SUIDGID with a truncate clears set-user-ID even for root. */
 	assert_int_equal(chmod(hp(e, "f"), 04755), 0);
 	sa = (struct vfs_setattr){ .valid = VFS_SET_SIZE | VFS_SET_KILL_SUIDGID,
 				   .size = 0 };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &sa, &st), 0);
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0755);
 
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 	sa = (struct vfs_setattr){ .valid = VFS_SET_MODE, .mode = 0644 };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, 424242, NULL, &sa, &st),
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, 424242, NULL, &sa, &st),
 			 ESTALE);
 }
 
@@ -250,32 +250,32 @@ static void test_file_ops(void **state)
 
 	REQUIRE_ROOT();
 	id = do_create(e, VFS_ROOT_ID, "f", &fh);
-	assert_int_equal(ops->fallocate(e->fs, &root_ctx, id, fh, 0, 0, 8192),
+	assert_int_equal(OP(fallocate, e->fs, &root_ctx, id, fh, 0, 0, 8192),
 			 0);
 	write_str(e, fh, 0, "head");
 	write_str(e, fh, 1 << 20, "tail");
-	assert_int_equal(ops->lseek(e->fs, &root_ctx, id, fh, 0, SEEK_DATA, &r),
+	assert_int_equal(OP(lseek, e->fs, &root_ctx, id, fh, 0, SEEK_DATA, &r),
 			 0);
 	assert_int_equal(r, 0);
 	/* Where the hole starts depends on the host filesystem's blocks. */
-	assert_int_equal(ops->lseek(e->fs, &root_ctx, id, fh, 0, SEEK_HOLE, &r),
+	assert_int_equal(OP(lseek, e->fs, &root_ctx, id, fh, 0, SEEK_HOLE, &r),
 			 0);
 	assert_true(r >= 4 && r <= (1 << 20) + 4);
-	assert_int_equal(ops->lseek(e->fs, &root_ctx, id, fh, (1 << 20) + 4,
+	assert_int_equal(OP(lseek, e->fs, &root_ctx, id, fh, (1 << 20) + 4,
 				    SEEK_DATA, &r),
 			 ENXIO);
-	assert_int_equal(ops->lseek(e->fs, &root_ctx, id, fh, 0, 99, &r),
+	assert_int_equal(OP(lseek, e->fs, &root_ctx, id, fh, 0, 99, &r),
 			 EINVAL);
-	assert_int_equal(ops->fallocate(e->fs, &root_ctx, id, fh, 0,
+	assert_int_equal(OP(fallocate, e->fs, &root_ctx, id, fh, 0,
 					UINT64_MAX, 1),
 			 EINVAL);
-	assert_int_equal(ops->statfs(e->fs, &root_ctx, id, &sv), 0);
+	assert_int_equal(OP(statfs, e->fs, &root_ctx, id, &sv), 0);
 	assert_true(sv.f_bsize > 0);
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
-	assert_int_equal(ops->open(e->fs, &root_ctx, VFS_ROOT_ID, O_RDONLY,
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
+	assert_int_equal(OP(open, e->fs, &root_ctx, VFS_ROOT_ID, O_RDONLY,
 				   &fh),
 			 EISDIR);
-	assert_int_equal(ops->open(e->fs, &root_ctx, id, O_ACCMODE, &fh),
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_ACCMODE, &fh),
 			 EINVAL);
 }
 
@@ -291,12 +291,12 @@ static void test_write_kill_priv(void **state)
 	id = do_create(e, VFS_ROOT_ID, "suid", &fh);
 	assert_int_equal(chmod(hp(e, "suid"), 06755), 0);
 	/* A root writer keeps the bits unless the guest says otherwise. */
-	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 0, &iov, 1,
+	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 0, &iov, 1,
 				    false, &n),
 			 0);
 	host_stat(hp(e, "suid"), &st);
 	assert_int_equal(st.st_mode & 07777, 06755);
-	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 0, &iov, 1, true,
+	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 0, &iov, 1, true,
 				    &n),
 			 0);
 	host_stat(hp(e, "suid"), &st);
@@ -304,12 +304,12 @@ static void test_write_kill_priv(void **state)
 
 	/* Set-group-ID without group-execute is not a privilege: kept. */
 	assert_int_equal(chmod(hp(e, "suid"), 02744), 0);
-	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 0, &iov, 1, true,
+	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 0, &iov, 1, true,
 				    &n),
 			 0);
 	host_stat(hp(e, "suid"), &st);
 	assert_int_equal(st.st_mode & 07777, 02744);
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 }
 
 static void test_writeback_open(void **state)
@@ -324,27 +324,27 @@ static void test_writeback_open(void **state)
 	REQUIRE_ROOT();
 	id = do_create(e, VFS_ROOT_ID, "f", &fh);
 	write_str(e, fh, 0, "0123456789");
-	ops->release(e->fs, &root_ctx, id, fh);
+	OP(release, e->fs, &root_ctx, id, fh);
 
 	ops->init(e->fs, &conn);
 	/* O_WRONLY becomes O_RDWR (page cache fills), O_APPEND is dropped. */
-	assert_int_equal(ops->open(e->fs, &root_ctx, id, O_WRONLY | O_APPEND,
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_WRONLY | O_APPEND,
 				   &fh),
 			 0);
-	assert_int_equal(ops->read(e->fs, &root_ctx, id, fh, 0, &iov, 1, &n),
+	assert_int_equal(OP(read, e->fs, &root_ctx, id, fh, 0, &iov, 1, &n),
 			 0);
 	assert_int_equal(n, 10);
 	write_str(e, fh, 2, "ab");
 	host_read(hp(e, "f"), buf, sizeof(buf));
 	assert_string_equal(buf, "01ab456789");
-	ops->release(e->fs, &root_ctx, id, fh);
+	OP(release, e->fs, &root_ctx, id, fh);
 
 	conn.writeback_cache = false;
 	ops->init(e->fs, &conn);
-	assert_int_equal(ops->open(e->fs, &root_ctx, id, O_WRONLY, &fh), 0);
-	assert_int_equal(ops->read(e->fs, &root_ctx, id, fh, 0, &iov, 1, &n),
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_WRONLY, &fh), 0);
+	assert_int_equal(OP(read, e->fs, &root_ctx, id, fh, 0, &iov, 1, &n),
 			 EBADF);
-	ops->release(e->fs, &root_ctx, id, fh);
+	OP(release, e->fs, &root_ctx, id, fh);
 }
 
 #define MT_THREADS 4
@@ -396,35 +396,35 @@ static void *mt_worker(void *arg)
 
 	for (i = 0; i < MT_ROUNDS; i++) {
 		snprintf(name, sizeof(name), "u%u-%d", ctx->uid, i % 8);
-		MT_CHECK(!ops->create(e->fs, ctx, a->dir, name, 0600,
+		MT_CHECK(!OP(create, e->fs, ctx, a->dir, name, 0600,
 				      O_RDWR | O_CREAT | O_TRUNC, 0, &ent,
 				      &fh));
 		MT_CHECK(geteuid() == ctx->uid && getegid() == ctx->gid);
 		MT_CHECK(ent.attr.st_uid == ctx->uid);
 		iov.iov_len = (size_t)snprintf(buf, sizeof(buf), "%s", name);
-		MT_CHECK(!ops->write(e->fs, ctx, ent.nodeid, fh, 0, &iov, 1,
+		MT_CHECK(!OP(write, e->fs, ctx, ent.nodeid, fh, 0, &iov, 1,
 				     false, &n));
 		iov.iov_len = sizeof(buf);
-		MT_CHECK(!ops->read(e->fs, ctx, ent.nodeid, fh, 0, &iov, 1,
+		MT_CHECK(!OP(read, e->fs, ctx, ent.nodeid, fh, 0, &iov, 1,
 				    &n));
 		MT_CHECK(n == strlen(name) && !memcmp(buf, name, n));
-		MT_CHECK(!ops->release(e->fs, ctx, ent.nodeid, fh));
+		MT_CHECK(!OP(release, e->fs, ctx, ent.nodeid, fh));
 		ops->forget(e->fs, ent.nodeid, 1);
 		if (i % 16 == 0) {
 			struct mt_ids ids = { .n = 0 };
 			unsigned int k;
 
-			MT_CHECK(!ops->opendir(e->fs, ctx, a->dir, 0, &dfh));
-			MT_CHECK(!ops->readdir(e->fs, ctx, a->dir, dfh, 0, true,
+			MT_CHECK(!OP(opendir, e->fs, ctx, a->dir, 0, &dfh));
+			MT_CHECK(!OP(readdir, e->fs, ctx, a->dir, dfh, 0, true,
 					       mt_fill, &ids));
-			MT_CHECK(!ops->releasedir(e->fs, ctx, a->dir, dfh));
+			MT_CHECK(!OP(releasedir, e->fs, ctx, a->dir, dfh));
 			MT_CHECK(ids.n >= 2);
 			for (k = 0; k < ids.n; k++)
 				if (ids.id[k])
 					ops->forget(e->fs, ids.id[k], 1);
 		}
 		if (i % 8 == 7)
-			MT_CHECK(!ops->unlink(e->fs, ctx, a->dir, name));
+			MT_CHECK(!OP(unlink, e->fs, ctx, a->dir, name));
 	}
 	return NULL;
 }

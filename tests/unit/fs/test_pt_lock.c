@@ -35,14 +35,14 @@ static int setlk(struct env *e, uint64_t node, uint64_t fh, uint64_t owner,
 {
 	struct vfs_lock l = vl(type, start, end);
 
-	return ops->setlk(e->fs, &root_ctx, node, fh, owner, &l, false);
+	return OP(setlk, e->fs, &root_ctx, node, fh, owner, &l, false);
 }
 
 static uint64_t open_fh(struct env *e, uint64_t node, uint32_t flags)
 {
 	uint64_t fh;
 
-	assert_int_equal(ops->open(e->fs, &root_ctx, node, flags, &fh), 0);
+	assert_int_equal(OP(open, e->fs, &root_ctx, node, flags, &fh), 0);
 	return fh;
 }
 
@@ -86,14 +86,14 @@ static void test_owners(void **state)
 
 	/* The same owner through another fh: no conflict. */
 	l = vl(F_WRLCK, 0, INT64_MAX);
-	assert_int_equal(ops->getlk(e->fs, &root_ctx, node, fa2, OWNER_A, &l),
+	assert_int_equal(OP(getlk, e->fs, &root_ctx, node, fa2, OWNER_A, &l),
 			 0);
 	assert_int_equal(l.type, F_UNLCK);
 	assert_int_equal(setlk(e, node, fa2, OWNER_A, F_RDLCK, 5, 20), 0);
 
 	/* Another owner sees the merged lock and cannot take it. */
 	l = vl(F_RDLCK, 2, 2);
-	assert_int_equal(ops->getlk(e->fs, &root_ctx, node, fb, OWNER_B, &l),
+	assert_int_equal(OP(getlk, e->fs, &root_ctx, node, fb, OWNER_B, &l),
 			 0);
 	assert_int_equal(l.type, F_WRLCK);
 	assert_int_equal(l.start, 0);
@@ -110,15 +110,15 @@ static void test_owners(void **state)
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 0, 2), 0);
 
 	/* FLUSH of owner A (a close in the guest): all of A's locks go. */
-	assert_int_equal(ops->flush(e->fs, &root_ctx, node, fa2, OWNER_A), 0);
+	assert_int_equal(OP(flush, e->fs, &root_ctx, node, fa2, OWNER_A), 0);
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 3, 20), 0);
-	assert_int_equal(ops->flush(e->fs, &root_ctx, node, fb, OWNER_B), 0);
+	assert_int_equal(OP(flush, e->fs, &root_ctx, node, fb, OWNER_B), 0);
 	assert_int_equal(host_locked(hp(e, "f"), 5), 0);
 	assert_int_equal(host_locked(hp(e, "f"), 1000000), 0);
 
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, fa), 0);
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, fa2), 0);
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, fb), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, fa), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, fa2), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, fb), 0);
 }
 
 /*
@@ -138,14 +138,14 @@ static void test_release_ends_open_file_locks(void **state)
 	assert_int_equal(setlk(e, node, fa, OWNER_A, F_WRLCK, 0, 9), 0);
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 5, 5), EAGAIN);
 	/* Another fh released: the lock stays. */
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, fa2), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, fa2), 0);
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 5, 5), EAGAIN);
 	assert_int_equal(host_locked(hp(e, "f"), 0), 1);
 	/* The fh it was taken through released: gone, for the host too. */
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, fa), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, fa), 0);
 	assert_int_equal(host_locked(hp(e, "f"), 0), 0);
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 0, 9), 0);
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, fb), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, fb), 0);
 	assert_int_equal(host_locked(hp(e, "f"), 5), 0);
 }
 
@@ -174,9 +174,9 @@ static void test_refusals(void **state)
 			 EINVAL);
 	assert_int_equal(setlk(e, node, fh, OWNER_A, 7, 0, 0), EINVAL);
 	l = vl(F_UNLCK, 0, 0);
-	assert_int_equal(ops->getlk(e->fs, &root_ctx, node, fh, OWNER_A, &l),
+	assert_int_equal(OP(getlk, e->fs, &root_ctx, node, fh, OWNER_A, &l),
 			 EINVAL);
-	assert_int_equal(ops->flock(e->fs, &root_ctx, node, fh, 9, false),
+	assert_int_equal(OP(flock, e->fs, &root_ctx, node, fh, 9, false),
 			 EINVAL);
 	(void)node2;
 }
@@ -201,10 +201,10 @@ static void *wait_lock(void *arg)
 	ctx.cancelled = &w->cancelled;
 	atomic_store(&w->tid, (int)gettid());
 	if (w->flock)
-		w->ret = ops->flock(w->e->fs, &ctx, w->node, w->fh, F_WRLCK,
+		w->ret = OP(flock, w->e->fs, &ctx, w->node, w->fh, F_WRLCK,
 				    true);
 	else
-		w->ret = ops->setlk(w->e->fs, &ctx, w->node, w->fh, OWNER_B,
+		w->ret = OP(setlk, w->e->fs, &ctx, w->node, w->fh, OWNER_B,
 				    &l, true);
 	return NULL;
 }
@@ -328,7 +328,7 @@ static void test_wait_interrupted(void **state)
 		assert_int_equal(w.ret, EINTR);
 	}
 	close(hfd);
-	assert_int_equal(ops->release(e->fs, &root_ctx, w.node, w.fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, w.node, w.fh), 0);
 }
 
 static void test_flock(void **state)
@@ -339,9 +339,9 @@ static void test_flock(void **state)
 	REQUIRE_ROOT();
 	node = do_create(e, VFS_ROOT_ID, "f", &f1);
 	f2 = open_fh(e, node, O_RDONLY);
-	assert_int_equal(ops->flock(e->fs, &root_ctx, node, f1, F_WRLCK, false),
+	assert_int_equal(OP(flock, e->fs, &root_ctx, node, f1, F_WRLCK, false),
 			 0);
-	assert_int_equal(ops->flock(e->fs, &root_ctx, node, f2, F_RDLCK, false),
+	assert_int_equal(OP(flock, e->fs, &root_ctx, node, f2, F_RDLCK, false),
 			 EWOULDBLOCK);
 	/* A host process sees it too. */
 	{
@@ -355,17 +355,17 @@ static void test_flock(void **state)
 		close(fd);
 	}
 	/* Downgrade, then a second shared lock fits. */
-	assert_int_equal(ops->flock(e->fs, &root_ctx, node, f1, F_RDLCK, false),
+	assert_int_equal(OP(flock, e->fs, &root_ctx, node, f1, F_RDLCK, false),
 			 0);
-	assert_int_equal(ops->flock(e->fs, &root_ctx, node, f2, F_RDLCK, true),
+	assert_int_equal(OP(flock, e->fs, &root_ctx, node, f2, F_RDLCK, true),
 			 0);
 	/* Releasing the handle drops its flock. */
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, f2), 0);
-	assert_int_equal(ops->flock(e->fs, &root_ctx, node, f1, F_WRLCK, false),
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, f2), 0);
+	assert_int_equal(OP(flock, e->fs, &root_ctx, node, f1, F_WRLCK, false),
 			 0);
-	assert_int_equal(ops->flock(e->fs, &root_ctx, node, f1, F_UNLCK, false),
+	assert_int_equal(OP(flock, e->fs, &root_ctx, node, f1, F_UNLCK, false),
 			 0);
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, f1), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, f1), 0);
 }
 
 /* Create name, then open it again for each further fh pointer until NULL. */
@@ -385,7 +385,7 @@ static void release_fhs(struct env *e, uint64_t node, const uint64_t *fh,
 			int n)
 {
 	for (int i = 0; i < n; i++)
-		assert_int_equal(ops->release(e->fs, &root_ctx, node, fh[i]),
+		assert_int_equal(OP(release, e->fs, &root_ctx, node, fh[i]),
 				 0);
 }
 
@@ -408,7 +408,7 @@ static void *req_run(void *arg)
 
 	ctx.interrupted = &r->interrupted;
 	atomic_store(&r->tid, (int)gettid());
-	atomic_store(&r->ret, ops->setlk(r->e->fs, &ctx, r->node, r->fh,
+	atomic_store(&r->ret, OP(setlk, r->e->fs, &ctx, r->node, r->fh,
 					 r->owner, &l, true));
 	return NULL;
 }
@@ -591,7 +591,7 @@ static void test_deadlock_none(void **state)
 	assert_int_equal(req_join(&a), EINTR);
 	req_waiting(&b, e, node, fb, OWNER_B, F_WRLCK, 14, 14);
 	/* A closes the file: its locks go, B has its byte. */
-	assert_int_equal(ops->flush(e->fs, &root_ctx, node, fa, OWNER_A), 0);
+	assert_int_equal(OP(flush, e->fs, &root_ctx, node, fa, OWNER_A), 0);
 	assert_int_equal(req_join(&b), 0);
 	assert_int_equal(setlk(e, node, fc, 0x3333, F_RDLCK, 16, 16), 0);
 	req_waiting(&a, e, node, fa, OWNER_A, F_WRLCK, 30, 30);
@@ -619,7 +619,7 @@ static void test_deadlock_two_files(void **state)
 	assert_int_equal(setlkw(e, f, fb, OWNER_B, F_WRLCK, 1000000, 1000000),
 			 EDEADLK);
 	/* Closing the file ends B's locks on it, and A's wait. */
-	assert_int_equal(ops->flush(e->fs, &root_ctx, g, gb, OWNER_B), 0);
+	assert_int_equal(OP(flush, e->fs, &root_ctx, g, gb, OWNER_B), 0);
 	assert_int_equal(req_join(&a), 0);
 	assert_int_equal(setlk(e, g, gb, OWNER_B, F_WRLCK, 150, 150), EAGAIN);
 	release_fhs(e, f, (uint64_t[]){ fa, fb }, 2);

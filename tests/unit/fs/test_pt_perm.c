@@ -70,23 +70,23 @@ static void test_umask_without_default_acl(void **state)
 	REQUIRE_ROOT();
 	/* The guest sent the mode unmasked: the umask is ours to apply. */
 	acl_on(e, true);
-	assert_int_equal(ops->mkdir(e->fs, &root_ctx, VFS_ROOT_ID, "d", 0777,
+	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d", 0777,
 				    027, &ent),
 			 0);
 	assert_int_equal(host_mode(hp(e, "d")), 0750);
-	assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID, "f",
+	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "f",
 				     S_IFREG | 0666, O_RDWR, 077, &ent, &fh),
 			 0);
 	assert_int_equal(host_mode(hp(e, "f")), 0600);
-	assert_int_equal(ops->release(e->fs, &root_ctx, ent.nodeid, fh), 0);
-	assert_int_equal(ops->mknod(e->fs, &root_ctx, VFS_ROOT_ID, "p",
+	assert_int_equal(OP(release, e->fs, &root_ctx, ent.nodeid, fh), 0);
+	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "p",
 				    S_IFIFO | 0666, 0, 022, &ent),
 			 0);
 	assert_int_equal(host_mode(hp(e, "p")), 0644);
 
 	/* Without FUSE_DONT_MASK the guest masked it already: no second go. */
 	acl_on(e, false);
-	assert_int_equal(ops->mkdir(e->fs, &root_ctx, VFS_ROOT_ID, "d2", 0775,
+	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d2", 0775,
 				    027, &ent),
 			 0);
 	assert_int_equal(host_mode(hp(e, "d2")), 0775);
@@ -106,13 +106,13 @@ static void test_default_acl_wins_over_umask(void **state)
 	dir = do_lookup(e, VFS_ROOT_ID, "acl");
 
 	/* 0666 through the default ACL (other r-x): 0664, umask 077 unused. */
-	assert_int_equal(ops->create(e->fs, &user_ctx, dir, "f",
+	assert_int_equal(OP(create, e->fs, &user_ctx, dir, "f",
 				     S_IFREG | 0666, O_RDWR, 077, &ent, &fh),
 			 0);
 	assert_int_equal(host_mode(hp(e, "acl/f")), 0664);
-	assert_int_equal(ops->release(e->fs, &user_ctx, ent.nodeid, fh), 0);
+	assert_int_equal(OP(release, e->fs, &user_ctx, ent.nodeid, fh), 0);
 	/* A new directory inherits the default ACL itself. */
-	assert_int_equal(ops->mkdir(e->fs, &user_ctx, dir, "sub", 0777, 077,
+	assert_int_equal(OP(mkdir, e->fs, &user_ctx, dir, "sub", 0777, 077,
 				    &ent),
 			 0);
 	assert_int_equal(host_mode(hp(e, "acl/sub")), 0775);
@@ -141,23 +141,23 @@ static void test_cve_2022_0358_sgid_dir(void **state)
 	assert_int_equal(chmod(hp(e, "g"), 02777), 0);
 	dir = do_lookup(e, VFS_ROOT_ID, "g");
 
-	assert_int_equal(ops->create(e->fs, &user_ctx, dir, "u",
+	assert_int_equal(OP(create, e->fs, &user_ctx, dir, "u",
 				     S_IFREG | 02755, O_RDWR, 0, &ent, &fh),
 			 0);
-	assert_int_equal(ops->release(e->fs, &user_ctx, ent.nodeid, fh), 0);
+	assert_int_equal(OP(release, e->fs, &user_ctx, ent.nodeid, fh), 0);
 	host_stat(hp(e, "g/u"), &st);
 	/* The directory's group, and no set-group-ID for an outsider. */
 	assert_int_equal(st.st_gid, 4242);
 	assert_int_equal(st.st_uid, 1000);
 	assert_int_equal(st.st_mode & 07777, 0755);
 
-	assert_int_equal(ops->mknod(e->fs, &user_ctx, dir, "n",
+	assert_int_equal(OP(mknod, e->fs, &user_ctx, dir, "n",
 				    S_IFREG | 02755, 0, 0, &ent),
 			 0);
 	assert_int_equal(host_mode(hp(e, "g/n")), 0755);
 
 	/* A new directory keeps the group and set-group-ID. */
-	assert_int_equal(ops->mkdir(e->fs, &user_ctx, dir, "sub", 0755, 0,
+	assert_int_equal(OP(mkdir, e->fs, &user_ctx, dir, "sub", 0755, 0,
 				    &ent),
 			 0);
 	host_stat(hp(e, "g/sub"), &st);
@@ -165,10 +165,10 @@ static void test_cve_2022_0358_sgid_dir(void **state)
 	assert_int_equal(st.st_mode & 07777, 02755);
 
 	/* Root holds CAP_FSETID: its set-group-ID file stays so. */
-	assert_int_equal(ops->create(e->fs, &root_ctx, dir, "r",
+	assert_int_equal(OP(create, e->fs, &root_ctx, dir, "r",
 				     S_IFREG | 02755, O_RDWR, 0, &ent, &fh),
 			 0);
-	assert_int_equal(ops->release(e->fs, &root_ctx, ent.nodeid, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, ent.nodeid, fh), 0);
 	host_stat(hp(e, "g/r"), &st);
 	assert_int_equal(st.st_gid, 4242);
 	assert_int_equal(st.st_mode & 07777, 02755);
@@ -181,22 +181,22 @@ static void test_open_kill_suidgid(void **state)
 
 	REQUIRE_ROOT();
 	id = do_create(e, VFS_ROOT_ID, "s", &fh);
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 	assert_int_equal(creds_reset(), 0);
 	assert_int_equal(chmod(hp(e, "s"), 06755), 0);
 
 	/* A root O_TRUNC keeps the bits, as on the host... */
-	assert_int_equal(ops->open(e->fs, &root_ctx, id, O_WRONLY | O_TRUNC,
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_WRONLY | O_TRUNC,
 				   &fh),
 			 0);
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 	assert_int_equal(host_mode(hp(e, "s")), 06755);
 	/* ...unless the guest says its caller lacks CAP_FSETID. */
-	assert_int_equal(ops->open(e->fs, &root_ctx, id,
+	assert_int_equal(OP(open, e->fs, &root_ctx, id,
 				   O_WRONLY | O_TRUNC | VFS_OPEN_KILL_SUIDGID,
 				   &fh),
 			 0);
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 	assert_int_equal(host_mode(hp(e, "s")), 0755);
 
 	/* CREATE of the existing name does the same. */
@@ -205,13 +205,13 @@ static void test_open_kill_suidgid(void **state)
 	{
 		struct vfs_entry ent;
 
-		assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID,
+		assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID,
 					     "s", S_IFREG | 0644,
 					     O_RDWR | O_TRUNC |
 						     VFS_OPEN_KILL_SUIDGID,
 					     0, &ent, &fh),
 				 0);
-		assert_int_equal(ops->release(e->fs, &root_ctx, ent.nodeid,
+		assert_int_equal(OP(release, e->fs, &root_ctx, ent.nodeid,
 					      fh),
 				 0);
 		ops->forget(e->fs, ent.nodeid, 1);
@@ -221,11 +221,11 @@ static void test_open_kill_suidgid(void **state)
 	/* A user's O_TRUNC: the host drops them itself. */
 	assert_int_equal(creds_reset(), 0);
 	assert_int_equal(chmod(hp(e, "s"), 06777), 0);
-	assert_int_equal(ops->open(e->fs, &user_ctx, id,
+	assert_int_equal(OP(open, e->fs, &user_ctx, id,
 				   O_WRONLY | O_TRUNC | VFS_OPEN_KILL_SUIDGID,
 				   &fh),
 			 0);
-	assert_int_equal(ops->release(e->fs, &user_ctx, id, fh), 0);
+	assert_int_equal(OP(release, e->fs, &user_ctx, id, fh), 0);
 	assert_int_equal(host_mode(hp(e, "s")), 0777);
 }
 
@@ -239,16 +239,16 @@ static void test_acl_kill_sgid(void **state)
 	REQUIRE_ROOT();
 	acl_on(e, true);
 	id = do_create(e, VFS_ROOT_ID, "g", &fh);
-	assert_int_equal(ops->release(e->fs, &root_ctx, id, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 	assert_int_equal(creds_reset(), 0);
 	assert_int_equal(chmod(hp(e, "g"), 02770), 0);
 	/* Root holds CAP_FSETID: without the flag the bit stays. */
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, id,
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, id,
 				       "system.posix_acl_access", &acl,
 				       sizeof(acl), 0),
 			 0);
 	assert_int_equal(host_mode(hp(e, "g")), 02750);
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, id,
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, id,
 				       "system.posix_acl_access", &acl,
 				       sizeof(acl), VFS_SETXATTR_KILL_SGID),
 			 0);

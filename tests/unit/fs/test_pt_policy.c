@@ -271,7 +271,7 @@ static void setattr_mode(struct env *e, uint64_t nodeid, uint32_t mode,
 	struct vfs_setattr in = { .valid = VFS_SET_MODE, .mode = mode };
 	struct stat st;
 
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, nodeid, NULL, &in, &st),
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, nodeid, NULL, &in, &st),
 			 expect);
 }
 
@@ -284,7 +284,7 @@ static void test_ops_nosuid(void **state)
 
 	REQUIRE_ROOT();
 	e->fs->policy.nosuid = true;
-	assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID, "f",
+	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "f",
 				     S_IFREG | 06755, O_RDWR, 0, &ent, &fh),
 			 0);
 	host_stat(hp(e, "f"), &st);
@@ -296,7 +296,7 @@ static void test_ops_nosuid(void **state)
 
 	/* Linux takes a new directory's set-group-ID from its parent. */
 	assert_int_equal(chmod(e->dir, 02755), 0);
-	assert_int_equal(ops->mkdir(e->fs, &root_ctx, VFS_ROOT_ID, "d",
+	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d",
 				    S_IFDIR | 06755, 0, &ent),
 			 0);
 	host_stat(hp(e, "d"), &st);
@@ -311,7 +311,7 @@ static void test_ops_nosuid(void **state)
 	id = do_lookup(e, VFS_ROOT_ID, "s");
 	struct vfs_setattr in = { .valid = VFS_SET_UID | VFS_SET_GID,
 				  .uid = 1000, .gid = 1000 };
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &in, &st), 0);
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &in, &st), 0);
 	host_stat(hp(e, "s"), &st);
 	assert_int_equal(st.st_uid, 1000);
 	assert_int_equal(st.st_mode & 07777, 0755);
@@ -325,15 +325,15 @@ static void test_ops_nodev(void **state)
 
 	REQUIRE_ROOT();
 	e->fs->policy.nodev = true;
-	assert_int_equal(ops->mknod(e->fs, &root_ctx, VFS_ROOT_ID, "null",
+	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "null",
 				    S_IFCHR | 0666, (1u << 8) | 3u, 0, &ent),
 			 EPERM);
 	assert_int_equal(lstat(hp(e, "null"), &st), -1);
-	assert_int_equal(ops->mknod(e->fs, &root_ctx, VFS_ROOT_ID, "fifo",
+	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "fifo",
 				    S_IFIFO | 0644, 0, 0, &ent),
 			 0);
 	e->fs->policy.nodev = false;
-	assert_int_equal(ops->mknod(e->fs, &root_ctx, VFS_ROOT_ID, "null",
+	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "null",
 				    S_IFCHR | 0666, (1u << 8) | 3u, 0, &ent),
 			 0);
 	host_stat(hp(e, "null"), &st);
@@ -358,36 +358,36 @@ static void test_ops_readonly(void **state)
 	e->fs->policy.readonly = true;
 
 	iov = (struct iovec){ .iov_base = "x", .iov_len = 1 };
-	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 0, &iov, 1,
+	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 0, &iov, 1,
 				    false, &n),
 			 EROFS);
-	assert_int_equal(ops->open(e->fs, &root_ctx, id, O_WRONLY, &rfh), EROFS);
-	assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID, "g",
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_WRONLY, &rfh), EROFS);
+	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "g",
 				     S_IFREG | 0644, O_RDWR, 0, &ent, &rfh),
 			 EROFS);
-	assert_int_equal(ops->mkdir(e->fs, &root_ctx, VFS_ROOT_ID, "d",
+	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d",
 				    S_IFDIR | 0755, 0, &ent),
 			 EROFS);
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "f",
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "f",
 				     VFS_ROOT_ID, "h", 0),
 			 EROFS);
-	assert_int_equal(ops->unlink(e->fs, &root_ctx, VFS_ROOT_ID, "f"), EROFS);
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, id, NULL, &in, &st),
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, "f"), EROFS);
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &in, &st),
 			 EROFS);
-	assert_int_equal(ops->fallocate(e->fs, &root_ctx, id, fh, 0, 0, 10),
+	assert_int_equal(OP(fallocate, e->fs, &root_ctx, id, fh, 0, 0, 10),
 			 EROFS);
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, id, "user.a", "1", 1,
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, id, "user.a", "1", 1,
 				       0),
 			 EROFS);
 
 	/* Reading goes on. */
-	assert_int_equal(ops->open(e->fs, &root_ctx, id, O_RDONLY, &rfh), 0);
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_RDONLY, &rfh), 0);
 	iov = (struct iovec){ .iov_base = buf, .iov_len = sizeof(buf) - 1 };
-	assert_int_equal(ops->read(e->fs, &root_ctx, id, rfh, 0, &iov, 1, &n),
+	assert_int_equal(OP(read, e->fs, &root_ctx, id, rfh, 0, &iov, 1, &n),
 			 0);
 	assert_int_equal(n, 4);
 	assert_string_equal(buf, "data");
-	assert_int_equal(ops->statfs(e->fs, &root_ctx, id, &sv), 0);
+	assert_int_equal(OP(statfs, e->fs, &root_ctx, id, &sv), 0);
 	assert_true(sv.f_flag & ST_RDONLY);
 	host_stat(hp(e, "f"), &st);
 	assert_int_equal(st.st_size, 4);
@@ -423,69 +423,69 @@ static void test_ops_reserve(void **state)
 	assert_int_equal(truncate(hp(e, "sparse"), 1 << 20), 0);
 	/* More than any test machine has: every allocation trips. */
 	e->fs->policy.reserve.min_free_space = UINT64_MAX / 2;
-	assert_int_equal(ops->create(e->fs, &root_ctx, VFS_ROOT_ID, "g",
+	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "g",
 				     S_IFREG | 0644, O_RDWR, 0, &ent, &fh),
 			 ENOSPC);
-	assert_int_equal(ops->mkdir(e->fs, &root_ctx, VFS_ROOT_ID, "d",
+	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d",
 				    S_IFDIR | 0755, 0, &ent),
 			 ENOSPC);
-	assert_int_equal(ops->symlink(e->fs, &root_ctx, VFS_ROOT_ID, "l", "f",
+	assert_int_equal(OP(symlink, e->fs, &root_ctx, VFS_ROOT_ID, "l", "f",
 				      &ent),
 			 ENOSPC);
 	/*
 	 * Growing the file into a new block is refused; rewriting what is
 	 * there, or growing it inside its last block, is not.
 	 */
-	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 4094, &iov, 1,
+	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 4094, &iov, 1,
 				    false, &n),
 			 ENOSPC);
-	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 6, &iov, 1, false,
+	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 6, &iov, 1, false,
 				    &n),
 			 0);
-	assert_int_equal(ops->write(e->fs, &root_ctx, id, fh, 2, &iov, 1, false,
+	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 2, &iov, 1, false,
 				    &n),
 			 0);
 	assert_int_equal(n, 4);
 	/* Allocating what is there already allocates nothing. */
-	assert_int_equal(ops->fallocate(e->fs, &root_ctx, id, fh, 0, 0, 4096),
+	assert_int_equal(OP(fallocate, e->fs, &root_ctx, id, fh, 0, 0, 4096),
 			 0);
-	assert_int_equal(ops->fallocate(e->fs, &root_ctx, id, fh, 0, 0, 8192),
+	assert_int_equal(OP(fallocate, e->fs, &root_ctx, id, fh, 0, 0, 8192),
 			 ENOSPC);
 	/*
 	 * A file grown by truncate is a hole: writing into it allocates as
 	 * much as growing a file does, although its size stays.
 	 */
 	iov = (struct iovec){ .iov_base = "abcd", .iov_len = 4 };
-	assert_int_equal(ops->write(e->fs, &root_ctx, sid, sfh, 65536, &iov,
+	assert_int_equal(OP(write, e->fs, &root_ctx, sid, sfh, 65536, &iov,
 				    1, false, &n),
 			 lseek_hole_at(hp(e, "sparse"), 4096) ? ENOSPC : 0);
-	assert_int_equal(ops->write(e->fs, &root_ctx, sid, sfh, 0, &iov, 1,
+	assert_int_equal(OP(write, e->fs, &root_ctx, sid, sfh, 0, &iov, 1,
 				    false, &n),
 			 0);
-	assert_int_equal(ops->copy_file_range(e->fs, &root_ctx, id, fh, 0, sid,
+	assert_int_equal(OP(copy_file_range, e->fs, &root_ctx, id, fh, 0, sid,
 					      sfh, 65536, 4, &copied),
 			 lseek_hole_at(hp(e, "sparse"), 4096) ? ENOSPC : 0);
-	assert_int_equal(ops->fallocate(e->fs, &root_ctx, sid, sfh, 0, 65536,
+	assert_int_equal(OP(fallocate, e->fs, &root_ctx, sid, sfh, 0, 65536,
 					4096),
 			 lseek_hole_at(hp(e, "sparse"), 4096) ? ENOSPC : 0);
 	/* New names, links and xattrs take space too. */
-	assert_int_equal(ops->link(e->fs, &root_ctx, id, VFS_ROOT_ID, "f2",
+	assert_int_equal(OP(link, e->fs, &root_ctx, id, VFS_ROOT_ID, "f2",
 				   &ent),
 			 ENOSPC);
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "f",
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "f",
 				     VFS_ROOT_ID, "f3", 0),
 			 ENOSPC);
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, id, "user.a", "1", 1,
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, id, "user.a", "1", 1,
 				       0),
 			 ENOSPC);
-	assert_int_equal(ops->tmpfile(e->fs, &root_ctx, VFS_ROOT_ID,
+	assert_int_equal(OP(tmpfile, e->fs, &root_ctx, VFS_ROOT_ID,
 				      S_IFREG | 0644, O_RDWR, 0, &ent, &fh),
 			 ENOSPC);
 	/* Trading places takes nothing; deleting frees space. */
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "f",
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "f",
 				     VFS_ROOT_ID, "sparse", RENAME_EXCHANGE),
 			 0);
-	assert_int_equal(ops->unlink(e->fs, &root_ctx, VFS_ROOT_ID, "f"), 0);
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, "f"), 0);
 	assert_int_equal(lstat(hp(e, "f2"), &st) + lstat(hp(e, "f3"), &st), -2);
 
 	/* Inodes, where the host filesystem counts them. */
@@ -493,14 +493,14 @@ static void test_ops_reserve(void **state)
 	e->fs->policy.reserve.min_free_space = 0;
 	e->fs->policy.reserve.min_free_inodes = UINT64_MAX / 2;
 	e->fs->policy.reserve.cached = false;
-	assert_int_equal(ops->mkdir(e->fs, &root_ctx, VFS_ROOT_ID, "d",
+	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d",
 				    S_IFDIR | 0755, 0, &ent),
 			 sv.f_files ? ENOSPC : 0);
 	/* RENAME_WHITEOUT leaves an inode (a 0:0 device) at the old name. */
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID, "sparse",
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "sparse",
 				     VFS_ROOT_ID, "w", RENAME_WHITEOUT),
 			 sv.f_files ? ENOSPC : 0);
-	assert_int_equal(ops->rename(e->fs, &root_ctx, VFS_ROOT_ID,
+	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID,
 				     sv.f_files ? "sparse" : "w", VFS_ROOT_ID,
 				     "w2", 0),
 			 0);

@@ -23,7 +23,7 @@ static size_t get(struct env *e, const struct vfs_ctx *ctx, uint64_t node,
 {
 	size_t len = 12345;
 
-	assert_int_equal(ops->getxattr(e->fs, ctx, node, name, buf, size,
+	assert_int_equal(OP(getxattr, e->fs, ctx, node, name, buf, size,
 				       &len),
 			 want);
 	return len;
@@ -38,7 +38,7 @@ static void test_set_get_list_remove(void **state)
 
 	REQUIRE_ROOT();
 	node = do_create(e, VFS_ROOT_ID, "f", &fh);
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "user.a",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.a",
 				       "hello", 5, 0),
 			 0);
 	/* Probe, exact size, too small. */
@@ -49,53 +49,53 @@ static void test_set_get_list_remove(void **state)
 	get(e, &root_ctx, node, "user.none", buf, sizeof(buf), ENODATA);
 
 	/* Empty values exist and are not "no attribute". */
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "user.empty",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.empty",
 				       "", 0, 0),
 			 0);
 	assert_int_equal(get(e, &root_ctx, node, "user.empty", buf, 8, 0), 0);
 
 	/* XATTR_CREATE on an existing name, XATTR_REPLACE on a missing one. */
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "user.a", "x",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.a", "x",
 				       1, XATTR_CREATE),
 			 EEXIST);
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "user.b", "x",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.b", "x",
 				       1, XATTR_REPLACE),
 			 ENODATA);
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "user.a", "xy",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.a", "xy",
 				       2, XATTR_REPLACE),
 			 0);
 	assert_int_equal(get(e, &root_ctx, node, "user.a", buf, 8, 0), 2);
 
 	/* The list: probe gives its size, a short buffer ERANGE. */
-	assert_int_equal(ops->listxattr(e->fs, &root_ctx, node, NULL, 0, &len),
+	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, NULL, 0, &len),
 			 0);
 	assert_int_equal(len, sizeof("user.a") + sizeof("user.empty"));
-	assert_int_equal(ops->listxattr(e->fs, &root_ctx, node, buf, 3, &len),
+	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, buf, 3, &len),
 			 ERANGE);
-	assert_int_equal(ops->listxattr(e->fs, &root_ctx, node, buf,
+	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, buf,
 					sizeof(buf), &len),
 			 0);
 	assert_int_equal(len, sizeof("user.a") + sizeof("user.empty"));
 	assert_true(memmem(buf, len, "user.a", sizeof("user.a")) != NULL);
 
-	assert_int_equal(ops->removexattr(e->fs, &root_ctx, node, "user.a"), 0);
-	assert_int_equal(ops->removexattr(e->fs, &root_ctx, node, "user.a"),
+	assert_int_equal(OP(removexattr, e->fs, &root_ctx, node, "user.a"), 0);
+	assert_int_equal(OP(removexattr, e->fs, &root_ctx, node, "user.a"),
 			 ENODATA);
 	/* What the host sees. */
 	assert_int_equal(getxattr(hp(e, "f"), "user.empty", NULL, 0), 0);
 	assert_int_equal(getxattr(hp(e, "f"), "user.a", NULL, 0), -1);
 
 	/* The root directory too. */
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, VFS_ROOT_ID,
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, VFS_ROOT_ID,
 				       "user.d", "1", 1, 0),
 			 0);
 	assert_int_equal(get(e, &root_ctx, VFS_ROOT_ID, "user.d", buf, 8, 0),
 			 1);
 
-	assert_int_equal(ops->getxattr(e->fs, &root_ctx, 999, "user.a", buf, 8,
+	assert_int_equal(OP(getxattr, e->fs, &root_ctx, 999, "user.a", buf, 8,
 				       &len),
 			 ESTALE);
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, fh), 0);
 }
 
 /* The host checks the caller's rights on the inode, not the daemon's. */
@@ -114,12 +114,12 @@ static void test_caller_rights(void **state)
 
 	node = do_lookup(e, VFS_ROOT_ID, "ro");
 	/* Readable but not writable for uid 1000. */
-	assert_int_equal(ops->setxattr(e->fs, &user_ctx, node, "user.x", "1",
+	assert_int_equal(OP(setxattr, e->fs, &user_ctx, node, "user.x", "1",
 				       1, 0),
 			 EACCES);
 	get(e, &user_ctx, node, "user.x", buf, sizeof(buf), ENODATA);
 	/* trusted.* is for the host's root only. */
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "trusted.t",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "trusted.t",
 				       "1", 1, 0),
 			 0);
 	get(e, &user_ctx, node, "trusted.t", buf, sizeof(buf), ENODATA);
@@ -127,14 +127,14 @@ static void test_caller_rights(void **state)
 	/* Writable but not readable: set works, get does not. */
 	node = do_lookup(e, VFS_ROOT_ID, "wo");
 	assert_int_equal(chmod(hp(e, "wo"), 0602), 0);
-	assert_int_equal(ops->setxattr(e->fs, &user_ctx, node, "user.w", "2",
+	assert_int_equal(OP(setxattr, e->fs, &user_ctx, node, "user.w", "2",
 				       1, 0),
 			 0);
 	get(e, &user_ctx, node, "user.w", buf, sizeof(buf), EACCES);
 
 	node = do_lookup(e, VFS_ROOT_ID, "none");
 	get(e, &user_ctx, node, "user.s", buf, sizeof(buf), EACCES);
-	assert_int_equal(ops->removexattr(e->fs, &user_ctx, node, "user.s"),
+	assert_int_equal(OP(removexattr, e->fs, &user_ctx, node, "user.s"),
 			 EACCES);
 	assert_int_equal(get(e, &root_ctx, node, "user.s", buf, sizeof(buf),
 			     0),
@@ -160,14 +160,14 @@ static void test_not_offered(void **state)
 		uint64_t node = do_lookup(e, VFS_ROOT_ID, names[i]);
 
 		get(e, &root_ctx, node, "user.t", buf, sizeof(buf), ENODATA);
-		assert_int_equal(ops->listxattr(e->fs, &root_ctx, node, buf,
+		assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, buf,
 						sizeof(buf), &len),
 				 0);
 		assert_int_equal(len, 0);
-		assert_int_equal(ops->setxattr(e->fs, &root_ctx, node,
+		assert_int_equal(OP(setxattr, e->fs, &root_ctx, node,
 					       "trusted.x", "1", 1, 0),
 				 EPERM);
-		assert_int_equal(ops->removexattr(e->fs, &root_ctx, node,
+		assert_int_equal(OP(removexattr, e->fs, &root_ctx, node,
 						  "user.t"),
 				 EPERM);
 	}

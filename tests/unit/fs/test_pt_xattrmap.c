@@ -46,10 +46,10 @@ static void test_names_on_host(void **state)
 	REQUIRE_ROOT();
 	m = use_map(e);
 	node = do_create(e, VFS_ROOT_ID, "f", &fh);
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "trusted.x",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "trusted.x",
 				       "tv", 2, 0),
 			 0);
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "user.plain",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.plain",
 				       "u", 1, 0),
 			 0);
 	assert_int_equal(creds_reset(), 0);
@@ -63,37 +63,37 @@ static void test_names_on_host(void **state)
 	assert_int_equal(getxattr(hp(e, "f"), "user.plain", buf, sizeof(buf)),
 			 1);
 
-	assert_int_equal(ops->getxattr(e->fs, &root_ctx, node, "trusted.x",
+	assert_int_equal(OP(getxattr, e->fs, &root_ctx, node, "trusted.x",
 				       buf, sizeof(buf), &len),
 			 0);
 	assert_int_equal(len, 2);
 	assert_memory_equal(buf, "tv", 2);
 	/* The prefixed name itself is not the guest's to touch. */
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node,
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node,
 				       "user.virtiofs.y", "1", 1, 0),
 			 EPERM);
-	assert_int_equal(ops->getxattr(e->fs, &root_ctx, node,
+	assert_int_equal(OP(getxattr, e->fs, &root_ctx, node,
 				       "user.virtiofs.trusted.x", buf,
 				       sizeof(buf), &len),
 			 ENODATA);
-	assert_int_equal(ops->removexattr(e->fs, &root_ctx, node,
+	assert_int_equal(OP(removexattr, e->fs, &root_ctx, node,
 					  "user.virtiofs.trusted.x"),
 			 EPERM);
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "user.nosup.a",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.nosup.a",
 				       "1", 1, 0),
 			 EOPNOTSUPP);
-	assert_int_equal(ops->getxattr(e->fs, &root_ctx, node, "user.nosup.a",
+	assert_int_equal(OP(getxattr, e->fs, &root_ctx, node, "user.nosup.a",
 				       buf, sizeof(buf), &len),
 			 EOPNOTSUPP);
 
-	assert_int_equal(ops->removexattr(e->fs, &root_ctx, node,
+	assert_int_equal(OP(removexattr, e->fs, &root_ctx, node,
 					  "trusted.x"),
 			 0);
 	assert_int_equal(creds_reset(), 0);
 	assert_int_equal(getxattr(hp(e, "f"), "user.virtiofs.trusted.x", buf,
 				  sizeof(buf)),
 			 -1);
-	ops->release(e->fs, &root_ctx, node, fh);
+	OP(release, e->fs, &root_ctx, node, fh);
 	e->fs->xattrmap = NULL;
 	xattrmap_free(m);
 }
@@ -121,21 +121,21 @@ static void test_list_mapped(void **state)
 	m = use_map(e);
 
 	/* The probe answers the mapped size, not the host's. */
-	assert_int_equal(ops->listxattr(e->fs, &root_ctx, node, NULL, 0,
+	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, NULL, 0,
 					&len),
 			 0);
 	assert_int_equal(len, sizeof(want));
-	assert_int_equal(ops->listxattr(e->fs, &root_ctx, node, buf,
+	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, buf,
 					sizeof(want) - 1, &len),
 			 ERANGE);
-	assert_int_equal(ops->listxattr(e->fs, &root_ctx, node, buf,
+	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, buf,
 					sizeof(buf), &len),
 			 0);
 	assert_int_equal(len, sizeof(want));
 	/* Host order is not ours to promise: look for each name. */
 	assert_non_null(memmem(buf, len, "trusted.x", sizeof("trusted.x")));
 	assert_non_null(memmem(buf, len, "user.plain", sizeof("user.plain")));
-	ops->release(e->fs, &root_ctx, node, fh);
+	OP(release, e->fs, &root_ctx, node, fh);
 	e->fs->xattrmap = NULL;
 	xattrmap_free(m);
 }
@@ -173,10 +173,10 @@ static void test_secctx_labels(void **state)
 	assert_int_equal(creds_reset(), 0);
 	assert_int_equal(chmod(e->dir, 0777), 0);
 	ctx.secctx = &sc;
-	assert_int_equal(ops->create(e->fs, &ctx, VFS_ROOT_ID, "f",
+	assert_int_equal(OP(create, e->fs, &ctx, VFS_ROOT_ID, "f",
 				     S_IFREG | 0644, O_RDONLY, 0, &ent, &fh),
 			 0);
-	assert_int_equal(ops->release(e->fs, &ctx, ent.nodeid, fh), 0);
+	assert_int_equal(OP(release, e->fs, &ctx, ent.nodeid, fh), 0);
 	expect_label(e, "f", "security.selinux", true);
 	/* Still the caller's file, not root's. */
 	{
@@ -186,31 +186,31 @@ static void test_secctx_labels(void **state)
 		assert_int_equal(st.st_uid, 1000);
 	}
 	/* An existing name is opened, not labelled again, not replaced. */
-	assert_int_equal(ops->create(e->fs, &ctx, VFS_ROOT_ID, "f",
+	assert_int_equal(OP(create, e->fs, &ctx, VFS_ROOT_ID, "f",
 				     S_IFREG | 0644, O_RDWR | O_EXCL, 0, &ent,
 				     &fh),
 			 EEXIST);
-	assert_int_equal(ops->mkdir(e->fs, &ctx, VFS_ROOT_ID, "d", 0755, 0,
+	assert_int_equal(OP(mkdir, e->fs, &ctx, VFS_ROOT_ID, "d", 0755, 0,
 				    &ent),
 			 0);
 	expect_label(e, "d", "security.selinux", true);
-	assert_int_equal(ops->mknod(e->fs, &ctx, VFS_ROOT_ID, "n",
+	assert_int_equal(OP(mknod, e->fs, &ctx, VFS_ROOT_ID, "n",
 				    S_IFREG | 0644, 0, 0, &ent),
 			 0);
 	expect_label(e, "n", "security.selinux", true);
-	assert_int_equal(ops->tmpfile(e->fs, &ctx, VFS_ROOT_ID, S_IFREG | 0600,
+	assert_int_equal(OP(tmpfile, e->fs, &ctx, VFS_ROOT_ID, S_IFREG | 0600,
 				      O_RDWR, 0, &ent, &fh),
 			 0);
-	assert_int_equal(ops->release(e->fs, &ctx, ent.nodeid, fh), 0);
+	assert_int_equal(OP(release, e->fs, &ctx, ent.nodeid, fh), 0);
 	/* Symlinks carry no xattrs here: created, unlabelled. */
-	assert_int_equal(ops->symlink(e->fs, &ctx, VFS_ROOT_ID, "l", "f",
+	assert_int_equal(OP(symlink, e->fs, &ctx, VFS_ROOT_ID, "l", "f",
 				      &ent),
 			 0);
 	expect_label(e, "l", "security.selinux", false);
 
 	/* Through the map the label lands under the mapped name. */
 	m = use_map(e);
-	assert_int_equal(ops->mkdir(e->fs, &ctx, VFS_ROOT_ID, "md", 0755, 0,
+	assert_int_equal(OP(mkdir, e->fs, &ctx, VFS_ROOT_ID, "md", 0755, 0,
 				    &ent),
 			 0);
 	expect_label(e, "md", "user.virtiofs.security.selinux", true);
@@ -241,42 +241,42 @@ static void test_mapped_caps_dropped(void **state)
 	m = use_map(e);
 	node = do_create(e, VFS_ROOT_ID, "f", &fh);
 #define SET_CAPS()                                                        \
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node,            \
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node,            \
 				       "security.capability", "c", 1, 0), \
 			 0)
 	SET_CAPS();
 	assert_true(host_has(e, "f", cap_host));
-	assert_int_equal(ops->write(e->fs, &root_ctx, node, fh, 0, &iov, 1,
+	assert_int_equal(OP(write, e->fs, &root_ctx, node, fh, 0, &iov, 1,
 				    false, &n),
 			 0);
 	assert_false(host_has(e, "f", cap_host));
 	/* Set again while open: the same handle's next write drops them. */
 	SET_CAPS();
-	assert_int_equal(ops->write(e->fs, &root_ctx, node, fh, 0, &iov, 1,
+	assert_int_equal(OP(write, e->fs, &root_ctx, node, fh, 0, &iov, 1,
 				    false, &n),
 			 0);
 	assert_false(host_has(e, "f", cap_host));
 
 	SET_CAPS();
-	assert_int_equal(ops->setattr(e->fs, &root_ctx, node, NULL, &sa, &st),
+	assert_int_equal(OP(setattr, e->fs, &root_ctx, node, NULL, &sa, &st),
 			 0);
 	assert_false(host_has(e, "f", cap_host));
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, fh), 0);
 
 	SET_CAPS();
-	assert_int_equal(ops->open(e->fs, &root_ctx, node, O_WRONLY | O_TRUNC,
+	assert_int_equal(OP(open, e->fs, &root_ctx, node, O_WRONLY | O_TRUNC,
 				   &fh),
 			 0);
 	assert_false(host_has(e, "f", cap_host));
 	/* Other attributes stay. */
-	assert_int_equal(ops->setxattr(e->fs, &root_ctx, node, "user.keep",
+	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.keep",
 				       "k", 1, 0),
 			 0);
-	assert_int_equal(ops->write(e->fs, &root_ctx, node, fh, 0, &iov, 1,
+	assert_int_equal(OP(write, e->fs, &root_ctx, node, fh, 0, &iov, 1,
 				    false, &n),
 			 0);
 	assert_true(host_has(e, "f", "user.keep"));
-	assert_int_equal(ops->release(e->fs, &root_ctx, node, fh), 0);
+	assert_int_equal(OP(release, e->fs, &root_ctx, node, fh), 0);
 #undef SET_CAPS
 	e->fs->xattrmap = NULL;
 	xattrmap_free(m);
