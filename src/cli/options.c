@@ -54,6 +54,7 @@ enum {
 	OPT_TAG,
 	OPT_SOCKET,
 	OPT_ALLOW_MMAP,
+	OPT_NO_ALLOW_MMAP,
 	OPT_PRESERVE_NOATIME,
 	OPT_UID_MAP,
 	OPT_GID_MAP,
@@ -92,6 +93,7 @@ static const struct option supported_opts[] = {
 	{ "no-readdirplus", no_argument, NULL, OPT_NO_READDIRPLUS },
 	{ "allow-direct-io", no_argument, NULL, OPT_ALLOW_DIRECT_IO },
 	{ "allow-mmap", no_argument, NULL, OPT_ALLOW_MMAP },
+	{ "no-allow-mmap", no_argument, NULL, OPT_NO_ALLOW_MMAP },
 	{ "preserve-noatime", no_argument, NULL, OPT_PRESERVE_NOATIME },
 	{ "uid-map", required_argument, NULL, OPT_UID_MAP },
 	{ "gid-map", required_argument, NULL, OPT_GID_MAP },
@@ -145,6 +147,12 @@ static void options_defaults(struct vfsd_options *o)
 	o->listen_fd = -1;
 	o->cache = FUSE_CACHE_AUTO;
 	o->readdirplus = true;
+	/*
+	 * Unlike virtiofsd: a shared mmap of a file opened for direct I/O
+	 * (--cache=never or metadata) fails with ENODEV without it, on guests
+	 * whose kernel offers it (6.6 on) for no reason the guest can see.
+	 */
+	o->allow_mmap = true;
 	/*
 	 * virtiofsd's default. The guest kernel then clears set-user-ID
 	 * after another user's write with a SETATTR whose reply tells it the
@@ -217,7 +225,8 @@ static int apply_opt(struct vfsd_options *o, int c, const char *arg,
 		o->allow_direct_io = true;
 		return 0;
 	case OPT_ALLOW_MMAP:
-		o->allow_mmap = true;
+	case OPT_NO_ALLOW_MMAP:
+		o->allow_mmap = c == OPT_ALLOW_MMAP;
 		return 0;
 	case OPT_PRESERVE_NOATIME:
 		o->preserve_noatime = true;

@@ -76,7 +76,7 @@ struct vfsd_options {
 	bool readdirplus;
 	bool readdirplus_set;	/* given explicitly, else follows cache */
 	bool allow_direct_io;
-	bool allow_mmap;	/* FUSE_DIRECT_IO_ALLOW_MMAP; default off */
+	bool allow_mmap;	/* FUSE_DIRECT_IO_ALLOW_MMAP; default on */
 	bool preserve_noatime;	/* pass the guest's O_NOATIME on; default off */
 	/*
 	 * Default off, as in virtiofsd: libvirt's xattr='off' passes nothing.

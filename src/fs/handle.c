@@ -68,6 +68,13 @@ static int handle_alloc(int fd, enum handle_kind kind, struct pt_handle **out)
 			free(h);
 			return err;
 		}
+		/*
+		 * The first READDIR seeks to 0 even so: btrfs fixes the end
+		 * of a listing when the directory is opened, and only a seek
+		 * to 0 (a rewinddir) moves it, so entries made between
+		 * OPENDIR and the first READDIR would be missing.
+		 */
+		h->dir.moved = true;
 	}
 	h->fd = fd;
 	h->kind = kind;

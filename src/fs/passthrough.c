@@ -221,6 +221,7 @@ struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
 	atomic_init(&fs->writeback, false);
 	atomic_init(&fs->posix_acl, false);
 	atomic_init(&fs->dont_mask, false);
+	atomic_init(&fs->submounts, false);
 	atomic_init(&fs->caps_gen, 0);
 
 	e = inode_table_init(&fs->inodes);
@@ -312,6 +313,7 @@ static void pt_op_init(void *opaque, const struct vfs_conn *conn)
 	atomic_store(&fs->writeback, conn->writeback_cache);
 	atomic_store(&fs->posix_acl, conn->posix_acl);
 	atomic_store(&fs->dont_mask, conn->dont_mask);
+	atomic_store(&fs->submounts, conn->submounts);
 	/*
 	 * killpriv_v2 needs nothing stored: the guest marks each WRITE and
 	 * SETATTR that must drop set-user-ID, and a chown on the host drops

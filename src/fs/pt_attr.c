@@ -11,6 +11,31 @@
 
 #include "fs/pt_internal.h"
 
+/*
+ * The inode numbers of a device other than the share's take its own range:
+ * the top 32 bits are a mix of the device number, with the highest bit
+ * set, so they never meet the numbers of the share's device below 2^63
+ * (ext4's are 32-bit, XFS's and btrfs's far below), and the numbers of
+ * two devices meet only if their mixes do (2^-31 per pair of devices).
+ * The same file keeps its number while the device does (for the daemon's
+ * life: a btrfs subvolume's anonymous device may change at a remount,
+ * as the FUSE mount's own st_dev does), and hard links keep one number.
+ */
+uint64_t pt_ino(const struct pt_fs *fs, dev_t dev, uint64_t ino)
+{
+	uint64_t m = (uint64_t)dev * 0x9e3779b97f4a7c15ULL;
+
+	if (dev == fs->root->dev || atomic_load(&fs->submounts))
+		return ino;
+	m ^= m >> 29;
+	return ino ^ ((uint64_t)((uint32_t)(m >> 32) | 0x80000000u) << 32);
+}
+
+void pt_attr_ino(const struct pt_fs *fs, struct stat *st)
+{
+	st->st_ino = (ino_t)pt_ino(fs, st->st_dev, st->st_ino);
+}
+
 int pt_op_getattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		  const uint64_t *fh, struct stat *out)
 {
@@ -27,8 +52,10 @@ int pt_op_getattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		return err;
 	err = pt_stat(ino, &st);
 	inode_put(&fs->inodes, ino);
-	if (!err)
+	if (!err) {
+		pt_attr_ino(fs, &st);
 		*out = st;
+	}
 	return err;
 }
 
@@ -267,8 +294,10 @@ int pt_op_setattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	handle_put(&fs->handles, h);
 out:
 	inode_put(&fs->inodes, ino);
-	if (!err)
+	if (!err) {
+		pt_attr_ino(fs, &st);
 		*out = st;
+	}
 	return err;
 }
 

@@ -176,22 +176,27 @@ static void dir_inode(struct pt_fs *fs, struct pt_handle *h, uint64_t nodeid,
 	}
 }
 
+/* The listed directory's device, from the handle's fd, once. */
+static void dir_dev_known(struct pt_handle *h, struct dir_dev *dd)
+{
+	struct stat st;
+
+	if (dd->known || fstat(h->fd, &st))
+		return;
+	dd->dev = st.st_dev;
+	dd->known = true;
+}
+
 /* A directory on another device is a mount point inside the share. */
 static void mark_submount(struct pt_handle *h, struct dir_dev *dd,
 			  struct vfs_entry *e)
 {
-	struct stat st;
-
 	if (!S_ISDIR(e->attr.st_mode))
 		return;
-	if (!dd->known) {
-		/* Unknown: the guest sees a plain directory, as without it. */
-		if (fstat(h->fd, &st))
-			return;
-		dd->dev = st.st_dev;
-		dd->known = true;
-	}
-	e->submount = e->attr.st_dev != dd->dev;
+	dir_dev_known(h, dd);
+	/* Unknown: the guest sees a plain directory, as without it. */
+	if (dd->known)
+		e->submount = e->attr.st_dev != dd->dev;
 }
 
 /*
@@ -216,18 +221,18 @@ static int plus_lookup(struct pt_fs *fs, struct pt_handle *h,
 			return err;
 	}
 	memset(e, 0, sizeof(*e));
-	e->attr.st_ino = (ino_t)d->ino;
+	e->attr.st_ino = (ino_t)(dd->known ? pt_ino(fs, dd->dev, d->ino) :
+					     d->ino);
 	e->attr.st_mode = DTTOIF(d->type);
 	return 0;
 }
 
 /* Emit entries from b until the packer is full or the directory ends. */
 static int emit_entries(struct pt_fs *fs, struct pt_handle *h,
-			struct dir_buf *b, struct dir_dev *dd, vfs_fill_fn fill,
-			void *arg)
+			struct dir_buf *b, struct dir_dev *dd, bool plus,
+			vfs_fill_fn fill, void *arg)
 {
 	struct pt_dirstate *st = &h->dir;
-	bool plus = dd != NULL;
 	struct pt_inode *held;
 	struct raw_dirent rd;
 	struct vfs_entry e;
@@ -255,7 +260,8 @@ static int emit_entries(struct pt_fs *fs, struct pt_handle *h,
 		d = (struct vfs_dirent){
 			.name = rd.name,
 			.namelen = rd.namelen,
-			.ino = rd.ino,
+			/* As stat shows it: the listed directory's device. */
+			.ino = dd->known ? pt_ino(fs, dd->dev, rd.ino) : rd.ino,
 			.type = rd.type,
 			.next_off = rd.next_off,
 			.entry = plus ? &e : NULL,
@@ -298,10 +304,12 @@ int pt_op_readdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	b.want = plus ? PT_DIRBUF_FIRST / 4 : PT_DIRBUF_FIRST;
 	if (plus)
 		dir_inode(fs, h, nodeid, &dd);
+	if (!dd.known && !atomic_load(&fs->submounts))
+		dir_dev_known(h, &dd);
 	pthread_mutex_lock(&h->dir_lock);
 	err = seek_dir(h, off);
 	if (!err)
-		err = emit_entries(fs, h, &b, plus ? &dd : NULL, fill, arg);
+		err = emit_entries(fs, h, &b, &dd, plus, fill, arg);
 	pthread_mutex_unlock(&h->dir_lock);
 	handle_put(&fs->handles, h);
 	inode_put(&fs->inodes, dd.ino);

@@ -41,6 +41,7 @@ struct pt_fs {
 	atomic_bool writeback;
 	atomic_bool posix_acl;
 	atomic_bool dont_mask;	/* the guest left the umask to us */
+	atomic_bool submounts;	/* the guest tells mounts apart (pt_ino()) */
 	/* SETXATTRs of a mapped security.capability (pt_handle.caps_seen) */
 	atomic_uint caps_gen;
 };
@@ -117,6 +118,19 @@ int pt_statx_at(int dirfd, const char *name, struct stat *st,
 
 /** fstat of the inode itself (never what a symlink points to). */
 int pt_stat(const struct pt_inode *ino, struct stat *st);
+
+/**
+ * The inode number the guest is shown for (dev, ino). A guest without
+ * FUSE_SUBMOUNTS (the host's own FUSE client among them) sees one st_dev
+ * for the whole share, where a file on another device than the share's
+ * (a btrfs subvolume, a mount inside the share) may have the inode
+ * number of another file: such a number is moved to a range of its
+ * device's own (pt_attr.c).
+ */
+uint64_t pt_ino(const struct pt_fs *fs, dev_t dev, uint64_t ino);
+
+/** pt_ino() applied to the attributes st. */
+void pt_attr_ino(const struct pt_fs *fs, struct stat *st);
 
 /**
  * Open an inode for I/O through /proc/self/fd. Only regular files and

@@ -81,6 +81,7 @@ int pt_entry_from_fd(struct pt_fs *fs, int pathfd, const struct inode_at *at,
 	out->nodeid = ino->nodeid;
 	out->generation = 0;
 	out->attr = st;
+	pt_attr_ino(fs, &out->attr);
 	if (held)
 		*held = ino;
 	else

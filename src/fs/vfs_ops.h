@@ -84,6 +84,12 @@ struct vfs_conn {
 	bool killpriv_v2;	/* clear suid/sgid on write/truncate/chown ourselves */
 	bool posix_acl;
 	bool dont_mask;		/* the umask is ours to apply */
+	/*
+	 * FUSE_SUBMOUNTS: the guest gives each mount inside the share a
+	 * device of its own. Without it every file shows the mount's one
+	 * st_dev, and inode numbers from two devices could collide.
+	 */
+	bool submounts;
 };
 
 /** A looked-up inode: the nodeid gained one lookup reference. */

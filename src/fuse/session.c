@@ -189,6 +189,7 @@ uint64_t session_negotiate(const struct fuse_session *s,
 	conn->killpriv_v2 = agreed & FUSE_HANDLE_KILLPRIV_V2;
 	conn->posix_acl = agreed & FUSE_POSIX_ACL;
 	conn->dont_mask = agreed & FUSE_DONT_MASK;
+	conn->submounts = agreed & FUSE_SUBMOUNTS;
 	ag->max_write = s->opts.max_write;
 	ag->security_ctx = agreed & FUSE_SECURITY_CTX;
 	ag->setxattr_ext = agreed & FUSE_SETXATTR_EXT;

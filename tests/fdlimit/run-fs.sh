@@ -91,6 +91,8 @@ fi
 . "$top/tests/lib/fuse.sh"
 # shellcheck source=../lib/loop.sh
 . "$top/tests/lib/loop.sh"
+# shellcheck source=../lib/realfs.sh
+. "$top/tests/lib/realfs.sh"
 
 LIMIT=1024
 work=$(mktemp -d /tmp/vfsd-fs.XXXXXX) || exit 1
@@ -103,6 +105,7 @@ cleanup() {
 	fuse_cleanup
 	umount -R "$root" 2>/dev/null
 	umount "$work/layers" 2>/dev/null
+	realfs_cleanup
 	loop_cleanup
 	rm -rf "$work"
 }
@@ -113,14 +116,13 @@ chmod 0755 "$work"
 # --- the filesystem and the share ----------------------------------------
 
 make_image() {
-	truncate -s 512M "$work/fs.img" || return 1
-	case "$fs" in
-	ext4) mkfs.ext4 -q -F -N 65536 "$work/fs.img" ;;
-	xfs) mkfs.xfs -q -f "$work/fs.img" ;;
-	btrfs) mkfs.btrfs -q -f "$work/fs.img" ;;
-	esac >/dev/null 2>&1 || return 1
-	loop_attach "$work/fs.img" || skip "no loop device could be attached"
-	mount -t "$fs" "$loop_dev" "$root"
+	realfs_mount "$fs" "$root" "$work"
+	case $? in
+	0) ;;
+	77) skip "mkfs.$fs not installed" ;;
+	2) skip "no loop device could be attached" ;;
+	*) return 1 ;;
+	esac
 }
 
 make_overlay() {

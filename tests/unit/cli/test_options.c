@@ -649,8 +649,13 @@ static void test_virtiofsd_forms(void **state)
 	/* Defaults of the new ones. */
 	assert_int_equal(PARSE(&o, err, "--shared-dir=/d"), 0);
 	assert_null(o.tag);
-	assert_false(o.allow_mmap);
+	assert_true(o.allow_mmap);	/* unlike virtiofsd: see README */
 	assert_false(o.preserve_noatime);
+	assert_false(o.rlimit_nofile_set);
+	options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--shared-dir=/d", "--no-allow-mmap"),
+			 0);
+	assert_false(o.allow_mmap);
 	assert_false(o.rlimit_nofile_set);
 	assert_int_equal(o.uid_ns_map.n, 0);
 	options_free(&o);
