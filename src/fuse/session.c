@@ -132,9 +132,16 @@ static void session_reset(struct fuse_session *s)
 
 static uint64_t session_offered_flags(const struct fuse_session *s)
 {
+	/*
+	 * No FUSE_EXPORT_SUPPORT: the kernel decodes a file handle whose
+	 * inode it forgot by a LOOKUP of "." in that nodeid, and vfsd drops
+	 * a nodeid when the guest forgets it, so an NFS re-export or an
+	 * open_by_handle_at() on the mount would get ESTALE at random.
+	 * Without the flag the kernel refuses to decode handles up front.
+	 */
 	uint64_t want = FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS |
-			FUSE_EXPORT_SUPPORT | FUSE_BIG_WRITES |
-			FUSE_ATOMIC_O_TRUNC | FUSE_MAX_PAGES;
+			FUSE_BIG_WRITES | FUSE_ATOMIC_O_TRUNC |
+			FUSE_MAX_PAGES;
 
 	if (s->opts.readdirplus)
 		want |= FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO;

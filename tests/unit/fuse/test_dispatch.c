@@ -16,7 +16,7 @@
 #include "harness.h"
 
 #define OFFERED                                                        \
-	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | FUSE_EXPORT_SUPPORT | \
+	(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | \
 	 FUSE_BIG_WRITES | FUSE_ATOMIC_O_TRUNC | FUSE_HANDLE_KILLPRIV_V2 | \
 	 FUSE_MAX_PAGES)
 
