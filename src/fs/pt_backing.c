@@ -14,6 +14,7 @@
 
 #include "fs/pt_internal.h"
 #include "policy/creds.h"
+#include "util/log.h"
 
 struct pt_backing {
 	struct htab_node node;	/* keyed by nodeid */
@@ -79,17 +80,44 @@ static struct pt_backing *backing_find(struct pt_backings *b, uint64_t nodeid)
 	return n ? (struct pt_backing *)n : NULL;
 }
 
+/*
+ * A backing file is the daemon's own act on the FUSE device: as the
+ * daemon, with the CAP_SYS_ADMIN it holds back (the kernel asks for it to
+ * open and to close one), and the request's ids back afterwards.
+ */
+static int backing_begin(struct creds_saved *saved)
+{
+	int err = creds_daemon_begin(saved);
+
+	if (!err)
+		creds_raise_held();
+	return err;
+}
+
+static int backing_end(const struct creds_saved *saved)
+{
+	creds_return();
+	return creds_daemon_end(saved);
+}
+
 /* A handle that used the inode's backing file went. */
 static void backing_put(void *arg, uint64_t nodeid)
 {
 	struct pt_backings *b = arg;
+	struct creds_saved saved;
 	struct pt_backing *e;
 
 	pthread_mutex_lock(&b->lock);
 	e = backing_find(b, nodeid);
 	if (e && --e->refs == 0) {
 		htab_remove(&b->map, &e->node);
-		b->detach(b->arg, e->id);
+		/* A RELEASE runs with the ids its thread's last caller left. */
+		if (!backing_begin(&saved)) {
+			b->detach(b->arg, e->id);
+			if (backing_end(&saved))
+				log_warn("backing file %d: the caller's ids "
+					 "not restored", e->id);
+		}
 		free(e);
 	}
 	pthread_mutex_unlock(&b->lock);
@@ -105,6 +133,7 @@ static int backing_attach(struct pt_backings *b, uint64_t nodeid,
 			  struct pt_handle *h,
 			  int32_t (*attach)(void *arg, int fd), void *arg)
 {
+	struct creds_saved saved;
 	struct pt_backing *e;
 	struct stat st;
 	int32_t r;
@@ -117,8 +146,13 @@ static int backing_attach(struct pt_backings *b, uint64_t nodeid,
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return ENOMEM;
-	err = creds_reset();
+	/* The request's own ids come back after: it may go on after this. */
+	err = backing_begin(&saved);
 	r = err ? -err : attach(arg, h->fd);
+	if (!err && backing_end(&saved) && r > 0) {
+		b->detach(b->arg, r);
+		r = -EIO;
+	}
 	if (r <= 0) {
 		free(e);
 		return r < 0 ? -r : EIO;

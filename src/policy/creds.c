@@ -219,19 +219,29 @@ bool creds_current(uint32_t *uid, uint32_t *gid)
 	return true;
 }
 
-bool creds_borrow(creds_caps_t caps)
+/* Raise caps in the effective set until creds_return(); false if none. */
+static bool raise_effective(creds_caps_t caps)
 {
 	struct thread_caps c;
 	creds_caps_t raise;
 
-	caps &= borrowable;
-	if (!caps || cur.no_borrow || caps_get(&c))
+	if (!caps || caps_get(&c))
 		return false;
 	raise = caps & ~caps_effective(&c);
 	if (!raise || caps_set_effective(&c, caps_effective(&c) | raise))
 		return false;
 	cur.borrowed |= raise;
 	return true;
+}
+
+bool creds_borrow(creds_caps_t caps)
+{
+	return !cur.no_borrow && raise_effective(caps & borrowable);
+}
+
+bool creds_raise_held(void)
+{
+	return raise_effective(held_back);
 }
 
 void creds_return(void)

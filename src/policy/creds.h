@@ -76,6 +76,13 @@ bool creds_current(uint32_t *uid, uint32_t *gid);
  */
 bool creds_borrow(creds_caps_t caps);
 
+/**
+ * The daemon's own act that needs what it holds back (CAP_SYS_ADMIN for a
+ * FUSE backing file), between creds_daemon_begin() and _end() only, never
+ * for a guest's call: raised until creds_return(). False if nothing rose.
+ */
+bool creds_raise_held(void);
+
 /** Lower all that creds_borrow() raised since the last return. */
 void creds_return(void);
 

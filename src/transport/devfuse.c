@@ -257,9 +257,16 @@ void devfuse_backing_close(void *devfd, int32_t id)
 {
 	uint32_t i = (uint32_t)id;
 
-	/* After the connection ended (EBADF, ENOTCONN) there is none to close. */
-	if (ioctl((int)(intptr_t)devfd, FUSE_DEV_IOC_BACKING_CLOSE, &i))
+	/*
+	 * After the connection ended (EBADF, ENOTCONN) there is none to
+	 * close; any other refusal leaves the kernel holding the file.
+	 */
+	if (!ioctl((int)(intptr_t)devfd, FUSE_DEV_IOC_BACKING_CLOSE, &i))
+		return;
+	if (errno == EBADF || errno == ENOTCONN)
 		log_debug("backing file %d: %s", id, strerror(errno));
+	else
+		log_warn("backing file %d not closed: %s", id, strerror(errno));
 }
 
 int devfuse_serve(int fd, const struct devfuse_opts *opts,

@@ -144,6 +144,17 @@ if [ "$mode" = passthrough ]; then
 	check "3 MiB read and 3 MiB written without the server ($((io_after - io_before)) bytes through it)" \
 		"$([ $((io_after - io_before)) -lt 1048576 ]; echo $?)"
 	rm -f "$mnt/pt.file" "$mnt/pt.file2"
+	# A user's file closed: its backing file goes too (the RELEASE runs
+	# with the ids that user's last request left on the thread).
+	mkdir -m 1777 "$share/pt.users"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		sh -c "echo data >$mnt/pt.users/f && cat $mnt/pt.users/f" \
+		>/dev/null
+	check "a user wrote and read a file through passthrough" $?
+	sleep 0.2
+	! grep "not closed" "$log"
+	check "its backing file was closed" $? "$(grep "not closed" "$log")"
+	rm -rf "$share/pt.users"
 fi
 
 fuse_e2e_round " ($mode)"
