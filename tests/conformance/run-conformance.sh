@@ -15,11 +15,15 @@
 #       [--targets host,vfsd-guest,virtiofsd-guest,virtiofsd-rs-guest,vfsd-devfuse]
 #       [--virtiofsd-bin PATH] [--virtiofsd-rs-bin PATH] [--out TSV] [--markdown MD]
 #       [--bigdir N] [--guest-bigdir N] [--timeout S] [--keep]
+#       [--fs ext4|xfs|btrfs|tmpfs|overlay]
 #
 # --out writes the merged table (case, then one column per target),
 # --markdown the summary and the differing rows for docs/CONFORMANCE.md.
 # --bigdir is the listing-at-scale size on the host and /dev/fuse,
-# --guest-bigdir in the guests. Prints TAP; needs root.
+# --guest-bigdir in the guests. --fs: the host directory and vfsd's share
+# both on one new filesystem of that kind (tests/lib/realfs.sh; on btrfs
+# each is a subvolume), so vfsd is compared with the host on it; a TAP
+# SKIP where its mkfs or a loop device is missing. Prints TAP; needs root.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,10 +45,11 @@ bigdir=100000
 guest_bigdir=3000
 timeout_s=480
 keep=
+fs=
 known=$here/known-differences
 
 usage() {
-	sed -n '15,19p' "$0" >&2
+	sed -n '15,20p' "$0" >&2
 	exit 2
 }
 
@@ -61,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--guest-bigdir) guest_bigdir=${2:-}; shift ;;
 	--timeout) timeout_s=${2:-}; shift ;;
 	--keep) keep=1 ;;
+	--fs) fs=${2:-}; shift ;;
 	*) usage ;;
 	esac
 	shift
@@ -85,10 +91,42 @@ cleanup() {
 	fi
 	umount -l "$work/mnt" 2>/dev/null
 	for m in "${submounts[@]}"; do umount -l "$m" 2>/dev/null; done
+	if [ -n "$fs" ]; then
+		realfs_cleanup
+		loop_cleanup
+	fi
 	if [ -n "$keep" ]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# Where the host directory and the shares are made: $work, or the --fs.
+base=$work
+if [ -n "$fs" ]; then
+	# shellcheck source=../lib/loop.sh
+	. "$top/tests/lib/loop.sh"
+	# shellcheck source=../lib/realfs.sh
+	. "$top/tests/lib/realfs.sh"
+	mkdir "$work/fs"
+	realfs_mount "$fs" "$work/fs" "$work"
+	case $? in
+	0) base=$work/fs ;;
+	77) echo "1..0 # SKIP mkfs.$fs not installed"; exit 0 ;;
+	2) echo "1..0 # SKIP no loop device for $fs"; exit 0 ;;
+	*) echo "Bail out! cannot make a $fs filesystem"; exit 1 ;;
+	esac
+	chmod 0755 "$base"
+	echo "# host directory and share on a new $fs"
+fi
+
+# A directory for a target on the base: a btrfs subvolume on btrfs.
+make_dir() { # DIR
+	if [ "$fs" = btrfs ]; then
+		btrfs -q subvolume create "$1" >/dev/null && chmod 0755 "$1"
+	else
+		mkdir -m 0755 "$1"
+	fi
+}
 
 wanted() {
 	case ",$targets," in *",$1,"*) return 0 ;; esac
@@ -106,15 +144,15 @@ run_conform() { # DIR TSV N
 }
 
 target_host() {
-	mkdir -m 0755 "$work/host"
-	add_submount "$work/host"
-	run_conform "$work/host" "$work/host.tsv" "$bigdir"
+	make_dir "$base/host"
+	add_submount "$base/host"
+	run_conform "$base/host" "$work/host.tsv" "$bigdir"
 	check "host: conform ran" "$run_rc"
 }
 
 target_devfuse() {
-	local share=$work/devfuse-share mnt=$work/mnt
-	mkdir -m 0755 "$share" "$mnt"
+	local share=$base/devfuse-share mnt=$work/mnt
+	make_dir "$share" && mkdir -m 0755 "$mnt"
 	add_submount "$share"
 	"$daemon_bin" --fuse-mount="$mnt" --shared-dir="$share" --posix-lock \
 		--flock --xattr >"$work/devfuse.log" 2>&1 &
