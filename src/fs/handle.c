@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "util/compiler.h"
@@ -20,6 +21,15 @@ static void handle_free(struct pt_handle *h)
 {
 	if (h->release_hook)
 		h->release_hook(h->hook_arg, h->hook_key);
+	/*
+	 * The guest's flock ends now, not when the host's filesystem gets
+	 * round to it: a FUSE one (GlusterFS) ends it in a RELEASE the host
+	 * kernel sends after close(2) returns, and a new flock in the
+	 * meantime would find the file still locked.
+	 */
+	if (atomic_load_explicit(&h->flocked, memory_order_relaxed) &&
+	    flock(h->fd, LOCK_UN))
+		log_debug("flock unlock of a released handle: %d", errno);
 	if (close(h->fd))
 		log_warn("close handle %llu: %d", (unsigned long long)h->fh,
 			 errno);

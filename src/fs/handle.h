@@ -58,6 +58,9 @@ struct pt_handle {
 	 */
 	atomic_uint caps_seen;
 
+	/* HANDLE_FILE: the guest took a flock through it (fs/pt_lock.c). */
+	atomic_bool flocked;
+
 	/*
 	 * Called with (hook_arg, hook_key) when the handle goes, or NULL:
 	 * a file given to the kernel for passthrough (fs/pt_backing.c) lets

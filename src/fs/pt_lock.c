@@ -595,6 +595,8 @@ int pt_op_flock(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		return err;
 	err = lock_set(fs, ctx, h->fd, NULL, op, wait, NULL);
+	if (!err && op != LOCK_UN)
+		atomic_store_explicit(&h->flocked, true, memory_order_relaxed);
 	lock_end(fs, ino, h);
 	return err;
 }
