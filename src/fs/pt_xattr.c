@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Extended attributes. An inode is held as an O_PATH fd, on which the
- * f*xattr calls fail (EBADF), and the path forms would need the /proc link
- * as a path, which follows a symlink. So regular files and directories are
- * reopened through /proc/self/fd; everything else is kept out (see
- * xattr_fd()).
+ * f*xattr calls fail (EBADF), and so do the *xattrat() calls with
+ * AT_EMPTY_PATH (Linux 6.18 refuses O_PATH fds there too). So regular
+ * files and directories are reopened through /proc/self/fd, and every
+ * other type (symlinks, device nodes, fifos, sockets), which is never
+ * opened, is reached by the *xattrat() calls through its /proc/self/fd
+ * link: following that link lands on the inode the O_PATH fd pins,
+ * never beyond it, so a symlink's own attributes are the ones read. On
+ * a kernel without those calls (before 6.13) such inodes have none.
  *
  * With an xattr map (fs/xattrmap.h) every name the guest sends is mapped
  * to the host's before anything is looked up, and every list the host
@@ -22,6 +26,7 @@
 #include "fs/pt_internal.h"
 #include "fs/xattrmap.h"
 #include "policy/creds.h"
+#include "util/xattrat.h"
 
 /* A host xattr name: XATTR_NAME_MAX bytes and the NUL. */
 struct pt_xname {
@@ -47,48 +52,118 @@ static int xattr_host_name(const struct pt_fs *fs, const char *name,
 }
 
 /*
- * An fd to run f*xattr on, as the caller; -1 with ENOTSUP-like outcome in
- * *skip for inodes that have none. The reopen itself runs as root: the fd
- * only carries the inode, and the xattr calls check the caller's rights on
- * that inode (read for get/list, write or ownership for set/remove) no
- * matter how the fd was opened, so a user may set an attribute on a file
- * it can write but not read, as on the host.
+ * Where an xattr call goes: fd, reopened from a regular file or
+ * directory, or (fd -1) the /proc/self/fd link n of any other inode.
  */
-static int xattr_fd(struct pt_fs *fs, const struct pt_inode *ino, int *fd,
-		    bool *skip)
+struct xattr_at {
+	int fd;
+	int proc_fd;
+	struct pt_fdname n;
+};
+
+/*
+ * The target of the xattr calls on ino, run as the caller. The reopen
+ * itself runs as root: the fd only carries the inode, and the xattr calls
+ * check the caller's rights on that inode (read for get/list, write or
+ * ownership for set/remove) no matter how the fd was opened, so a user
+ * may set an attribute on a file it can write but not read, as on the
+ * host. Any other type is never opened (a device node would be the
+ * host's device): its O_PATH fd is checked to be the inode's, as
+ * pt_reopen() does, and its link used.
+ */
+static int xattr_target(struct pt_fs *fs, const struct pt_inode *ino,
+			struct xattr_at *t)
 {
 	struct creds_saved saved;
+	struct stat st;
 	int err, back;
 
-	*skip = false;
-	/*
-	 * A symlink's attributes would be reached only by following it, and
-	 * a device node or fifo is never opened: neither is offered.
-	 */
+	t->fd = -1;
+	t->proc_fd = fs->proc_fd;
 	if (!S_ISREG(ino->type) && !S_ISDIR(ino->type)) {
-		*skip = true;
-		return 0;
+		err = pt_stat(ino, &st);
+		if (!err && !inode_matches(ino, &st))
+			err = ESTALE;
+		if (!err)
+			pt_fd_name(ino->fd, &t->n);
+		return err;
 	}
 	err = creds_daemon_begin(&saved);
 	if (err)
 		return err;
-	err = pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, fd);
+	err = pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, &t->fd);
 	back = creds_daemon_end(&saved);
-	if (!err && back)
-		close(*fd);
+	if (!err && back) {
+		close(t->fd);
+		t->fd = -1;
+	}
 	return err ? err : back;
 }
 
-/* Look nodeid up and open it for xattrs; on success put both after use. */
+/*
+ * The four calls on a target, as system calls (-1 and errno). Without
+ * the *xattrat() calls (ENOSYS) an inode that is never opened has no
+ * attributes and takes none: EPERM to set or remove, ENODATA to get, an
+ * empty list.
+ */
+static int xattr_set(const struct xattr_at *t, const char *name,
+		     const void *value, size_t size, int flags)
+{
+	int r;
+
+	if (t->fd >= 0)
+		return fsetxattr(t->fd, name, value, size, flags);
+	r = xattrat_set(t->proc_fd, t->n.s, 0, name, value, size, flags);
+	if (r < 0 && errno == ENOSYS)
+		errno = EPERM;
+	return r;
+}
+
+static ssize_t xattr_get(const struct xattr_at *t, const char *name,
+			 void *buf, size_t size)
+{
+	ssize_t r;
+
+	if (t->fd >= 0)
+		return fgetxattr(t->fd, name, buf, size);
+	r = xattrat_get(t->proc_fd, t->n.s, 0, name, buf, size);
+	if (r < 0 && errno == ENOSYS)
+		errno = ENODATA;
+	return r;
+}
+
+static ssize_t xattr_list(const struct xattr_at *t, char *buf, size_t size)
+{
+	ssize_t r;
+
+	if (t->fd >= 0)
+		return flistxattr(t->fd, buf, size);
+	r = xattrat_list(t->proc_fd, t->n.s, 0, buf, size);
+	return r < 0 && errno == ENOSYS ? 0 : r;
+}
+
+static int xattr_remove(const struct xattr_at *t, const char *name)
+{
+	int r;
+
+	if (t->fd >= 0)
+		return fremovexattr(t->fd, name);
+	r = xattrat_remove(t->proc_fd, t->n.s, 0, name);
+	if (r < 0 && errno == ENOSYS)
+		errno = EPERM;
+	return r;
+}
+
+/* Look nodeid up and find its target; on success xattr_end() both. */
 static int xattr_begin(struct pt_fs *fs, uint64_t nodeid,
-		       struct pt_inode **ino, int *fd, bool *skip)
+		       struct pt_inode **ino, struct xattr_at *t)
 {
 	int err = pt_inode_get(fs, nodeid, ino);
 
-	*fd = -1;
+	t->fd = -1;
 	if (err)
 		return err;
-	err = xattr_fd(fs, *ino, fd, skip);
+	err = xattr_target(fs, *ino, t);
 	if (err)
 		inode_put(&fs->inodes, *ino);
 	return err;
@@ -124,10 +199,11 @@ static bool xattr_trusted_begin(const char *name)
 	       creds_borrow(CREDS_CAP(CAP_SYS_ADMIN));
 }
 
-static void xattr_end(struct pt_fs *fs, struct pt_inode *ino, int fd)
+static void xattr_end(struct pt_fs *fs, struct pt_inode *ino,
+		      const struct xattr_at *t)
 {
-	if (fd >= 0)
-		close(fd);
+	if (t->fd >= 0)
+		close(t->fd);
 	inode_put(&fs->inodes, ino);
 }
 
@@ -135,15 +211,18 @@ static void xattr_end(struct pt_fs *fs, struct pt_inode *ino, int fd)
  * An ACL was set by a caller the guest says may not keep set-group-ID;
  * it owns the file (or could not have set the ACL), so it may chmod.
  */
-static int xattr_kill_sgid(int fd)
+static int xattr_kill_sgid(const struct pt_inode *ino,
+			   const struct xattr_at *t)
 {
 	struct stat st;
+	int err = pt_stat(ino, &st);
+	mode_t mode;
 
-	if (fstat(fd, &st))
-		return errno;
-	if (!(st.st_mode & S_ISGID))
-		return 0;
-	if (fchmod(fd, st.st_mode & 07777 & ~(mode_t)S_ISGID))
+	if (err || !(st.st_mode & S_ISGID))
+		return err;
+	mode = st.st_mode & 07777 & ~(mode_t)S_ISGID;
+	if (t->fd >= 0 ? fchmod(t->fd, mode) :
+			 fchmodat(t->proc_fd, t->n.s, mode, 0))
 		return errno;
 	return 0;
 }
@@ -166,8 +245,8 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_inode *ino;
 	struct pt_xname hn;
 	struct pt_charge c;
-	bool skip;
-	int fd, err;
+	struct xattr_at t;
+	int err;
 
 	err = xattr_host_name(fs, name, &hn, &name);
 	if (!err)
@@ -175,25 +254,21 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		return err;
 	(void)ctx;
-	err = xattr_begin(fs, nodeid, &ino, &fd, &skip);
+	err = xattr_begin(fs, nodeid, &ino, &t);
 	if (err) {
 		pt_policy_done(&fs->policy, &c);
 		return err;
 	}
-	if (skip)
-		err = EPERM;
-	else
-		err = PT_GUEST_ALLOWED(xattr_caps(name),
-				       fsetxattr(fd, name, value, size,
-						 (int)(flags &
-						       ~VFS_SETXATTR_KILL_SGID)));
+	err = PT_GUEST_ALLOWED(xattr_caps(name),
+			       xattr_set(&t, name, value, size,
+					 (int)(flags & ~VFS_SETXATTR_KILL_SGID)));
 	if (!err && (flags & VFS_SETXATTR_KILL_SGID))
-		err = xattr_kill_sgid(fd);
+		err = xattr_kill_sgid(ino, &t);
 	pt_policy_done(&fs->policy, &c);
 	/* Open handles must look for file capabilities again (pt_file.c). */
 	if (!err && fs->xattrmap && is_mapped_caps(fs, name))
 		atomic_fetch_add(&fs->caps_gen, 1);
-	xattr_end(fs, ino, fd);
+	xattr_end(fs, ino, &t);
 	return err;
 }
 
@@ -203,9 +278,10 @@ int pt_op_getxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	struct pt_fs *fs = opaque;
 	struct pt_inode *ino;
 	struct pt_xname hn;
+	struct xattr_at t;
 	ssize_t n = 0;
-	bool skip, trusted;
-	int fd, err;
+	bool trusted;
+	int err;
 
 	(void)ctx;
 	err = xattr_host_name(fs, name, &hn, &name);
@@ -213,19 +289,15 @@ int pt_op_getxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err == EPERM)
 		err = ENODATA;
 	if (!err)
-		err = xattr_begin(fs, nodeid, &ino, &fd, &skip);
+		err = xattr_begin(fs, nodeid, &ino, &t);
 	if (err)
 		return err;
 	trusted = xattr_trusted_begin(name);
-	if (skip)
-		err = ENODATA;
-	else
-		err = PT_GUEST_ALLOWED(xattr_caps(name),
-				       n = fgetxattr(fd, name,
-						     size ? buf : NULL, size));
+	err = PT_GUEST_ALLOWED(xattr_caps(name),
+			       n = xattr_get(&t, name, size ? buf : NULL, size));
 	if (trusted)
 		creds_return();
-	xattr_end(fs, ino, fd);
+	xattr_end(fs, ino, &t);
 	if (!err)
 		*len = (size_t)n;
 	return err;
@@ -235,8 +307,9 @@ int pt_op_getxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
  * The whole host list, mapped for the guest: a probe must answer the
  * mapped size, so the host's list is always read in full.
  */
-static int xattr_list_mapped(const struct pt_fs *fs, int fd, char *buf,
-			     size_t size, size_t *len)
+static int xattr_list_mapped(const struct pt_fs *fs,
+			     const struct xattr_at *t, char *buf, size_t size,
+			     size_t *len)
 {
 	char *list = malloc(XATTR_LIST_MAX);
 	ssize_t n;
@@ -245,7 +318,7 @@ static int xattr_list_mapped(const struct pt_fs *fs, int fd, char *buf,
 
 	if (!list)
 		return ENOMEM;
-	n = flistxattr(fd, list, XATTR_LIST_MAX);
+	n = xattr_list(t, list, XATTR_LIST_MAX);
 	if (n < 0) {
 		err = errno;
 	} else {
@@ -265,12 +338,13 @@ int pt_op_listxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 {
 	struct pt_fs *fs = opaque;
 	struct pt_inode *ino;
+	struct xattr_at t;
 	ssize_t n = 0;
 	size_t mlen = 0;
-	bool skip, admin;
-	int fd, err;
+	bool admin;
+	int err;
 
-	err = xattr_begin(fs, nodeid, &ino, &fd, &skip);
+	err = xattr_begin(fs, nodeid, &ino, &t);
 	if (err)
 		return err;
 	/*
@@ -278,18 +352,15 @@ int pt_op_listxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	 * root has in its own kernel; it is held back here (xattr_caps()).
 	 */
 	admin = ctx->uid == 0 && creds_borrow(CREDS_CAP(CAP_SYS_ADMIN));
-	/* An inode whose attributes are not offered lists none. */
-	if (skip)
-		n = 0;
-	else if (fs->xattrmap)
-		err = xattr_list_mapped(fs, fd, buf, size, &mlen);
-	else if ((n = flistxattr(fd, size ? buf : NULL, size)) < 0)
+	if (fs->xattrmap)
+		err = xattr_list_mapped(fs, &t, buf, size, &mlen);
+	else if ((n = xattr_list(&t, size ? buf : NULL, size)) < 0)
 		err = errno;
 	if (admin)
 		creds_return();
-	xattr_end(fs, ino, fd);
+	xattr_end(fs, ino, &t);
 	if (!err)
-		*len = fs->xattrmap && !skip ? mlen : (size_t)n;
+		*len = fs->xattrmap ? mlen : (size_t)n;
 	return err;
 }
 
@@ -299,8 +370,8 @@ int pt_op_removexattr(void *opaque, const struct vfs_ctx *ctx,
 	struct pt_fs *fs = opaque;
 	struct pt_inode *ino;
 	struct pt_xname hn;
-	bool skip;
-	int fd, err;
+	struct xattr_at t;
+	int err;
 
 	err = xattr_host_name(fs, name, &hn, &name);
 	if (!err)
@@ -308,14 +379,11 @@ int pt_op_removexattr(void *opaque, const struct vfs_ctx *ctx,
 	if (err)
 		return err;
 	(void)ctx;
-	err = xattr_begin(fs, nodeid, &ino, &fd, &skip);
+	err = xattr_begin(fs, nodeid, &ino, &t);
 	if (err)
 		return err;
-	if (skip)
-		err = EPERM;
-	else
-		err = PT_GUEST_ALLOWED(xattr_caps(name), fremovexattr(fd, name));
-	xattr_end(fs, ino, fd);
+	err = PT_GUEST_ALLOWED(xattr_caps(name), xattr_remove(&t, name));
+	xattr_end(fs, ino, &t);
 	return err;
 }
 
@@ -361,8 +429,9 @@ int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 {
 	int dirfd = dir->fd;
 	struct pt_inode *ino;
-	bool isdir, skip;
-	int fd, err;
+	struct xattr_at t;
+	bool isdir;
+	int err;
 
 	if (!ctx->secctx)
 		return pt_lookup_fd(fs, dir, dirfd, name, out, NULL);
@@ -370,12 +439,12 @@ int pt_secctx_new_entry(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	if (err)
 		return err;
 	isdir = S_ISDIR(ino->type);
-	/* Symlinks and special files carry no xattrs here (xattr_fd()). */
+	/* Symlinks and special files get no label (pt_secctx_set() takes an fd). */
 	if (S_ISREG(ino->type) || isdir) {
-		err = xattr_fd(fs, ino, &fd, &skip);
+		err = xattr_target(fs, ino, &t);
 		if (!err) {
-			err = pt_secctx_set(fs, ctx, fd);
-			close(fd);
+			err = pt_secctx_set(fs, ctx, t.fd);
+			close(t.fd);
 		}
 	}
 	inode_put(&fs->inodes, ino);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "util/compiler.h"
+#include "util/xattrat.h"
 
 struct allowed_syscall {
 	int nr;
@@ -99,6 +100,11 @@ static const struct allowed_syscall allowlist[] = {
 	ALLOW(fgetxattr, "GETXATTR on a reopened file or directory"),
 	ALLOW(flistxattr, "LISTXATTR on a reopened file or directory"),
 	ALLOW(fremovexattr, "REMOVEXATTR on a reopened file or directory"),
+	/* Linux 6.13+, unknown to Debian 12's libseccomp: by number. */
+	{ XATTRAT_NR_SET, "SETXATTR on a symlink or special file via /proc/self/fd" },
+	{ XATTRAT_NR_GET, "GETXATTR on a symlink or special file via /proc/self/fd" },
+	{ XATTRAT_NR_LIST, "LISTXATTR on a symlink or special file via /proc/self/fd" },
+	{ XATTRAT_NR_REMOVE, "REMOVEXATTR on a symlink or special file via /proc/self/fd" },
 	ALLOW(flock, "SETLK/SETLKW with FUSE_LK_FLOCK (--flock)"),
 	ALLOW(copy_file_range, "COPY_FILE_RANGE between two open files"),
 	ALLOW(syncfs, "SYNCFS of the share's file system"),

@@ -11,7 +11,8 @@
 # capabilities (dropped, as on ext4), and writes and fallocates another
 # user's set-user-ID file, whose cleared mode the mount shows at once.
 # trusted.* xattrs: refused by default (no CAP_SYS_ADMIN), the guest's
-# root's with --modcaps=+sys_admin. With --translate-uid sending the
+# root's with --modcaps=+sys_admin, on every type of inode (a symlink's
+# own, a fifo's, a device node's, which vfsd never opens). With --translate-uid sending the
 # guest's root elsewhere, the host's refusals stand.
 #
 #   tests/devfuse/run-creds.sh --daemon-bin PATH
@@ -64,6 +65,9 @@ python3 -c 'import os, struct, sys
 os.setxattr(sys.argv[1], "security.capability",
             struct.pack("<5I", 0x02000001, 1 << 13, 0, 0, 0))' "$share/capped"
 check "the host file carries security.capability" $?
+ln -s grp "$share/lnk"
+mkfifo "$share/fifo"
+mknod "$share/null" c 1 3
 for f in suid suid2; do
 	echo data >"$share/$f"
 	chown 3000:3000 "$share/$f"
@@ -128,6 +132,27 @@ out=$(xattr get "$share/grp" trusted.t 2>&1)
 check "it is on the host file" "$([ "$out" = v ]; echo $?)" "got: $out"
 out=$(user python3 -c 'import os, sys; os.getxattr(sys.argv[1], "trusted.t")' "$mnt/grp" 2>&1)
 check "a user may not read it (the kernel's own check)" "$([ $? -ne 0 ]; echo $?)" "$out"
+for f in lnk fifo null; do
+	out=$(xattr set "$mnt/$f" trusted.t "v-$f" 2>&1)
+	check "trusted.* on $f (not a file or directory): root sets one" $? "$out"
+	out=$(xattr get "$share/$f" trusted.t 2>&1)
+	check "it is on the host's $f itself" "$([ "$out" = "v-$f" ]; echo $?)" "got: $out"
+	out=$(xattr get "$mnt/$f" trusted.t 2>&1)
+	check "reads it back through the mount" "$([ "$out" = "v-$f" ]; echo $?)" "got: $out"
+	out=$(xattr list "$mnt/$f" x 2>&1)
+	check "and lists it" "$([ "$out" = trusted.t ]; echo $?)" "got: $out"
+	out=$(xattr remove "$mnt/$f" trusted.t 2>&1)
+	check "and removes it" $? "$out"
+	out=$(xattr get "$share/$f" trusted.t 2>&1)
+	check "gone from the host's $f" \
+		"$([ "$out" = "No data available" ]; echo $?)" "got: $out"
+done
+out=$(xattr get "$share/grp" trusted.t 2>&1)
+check "the symlink's target kept its own" "$([ "$out" = v ]; echo $?)" "got: $out"
+# The host kernel refuses user.* on what is not a file or directory.
+out=$(xattr set "$mnt/lnk" user.u v 2>&1)
+check "user.* on a symlink: EPERM, as on the host" \
+	"$([ "$out" = "Operation not permitted" ]; echo $?)" "got: $out"
 # The server is the supervisor's child (docs/SECURITY.md).
 status_of=/proc/$(pgrep -n -P "$pid" || echo "$pid")/status
 prm=$(awk '$1 == "CapPrm:" { print $2 }' "$status_of")

@@ -4,12 +4,13 @@ expects, and print one TAP line per test (numbered from --first).
 
   expected-failures  tests that fail on a reference too: each line is
                      TEST WHERE REASON, WHERE a comma list that must name
-                     ext4 or passthrough_ll (where it was seen failing)
+                     ext4, passthrough_ll or passthrough_hp (where it
+                     was seen failing)
   known-vfsd-bugs    tests only vfsd fails today: TEST BULLET REASON, BULLET
                      the issue-17 item whose fix will make it pass
 
 For --target vfsd both lists are expected; for a reference (ext4,
-passthrough_ll) only the expected-failures lines that name it. A failure
+passthrough_ll, passthrough_hp) only the expected-failures lines that name it. A failure
 that no list expects is "not ok"; a listed test that passes is an
 unexpected pass ("ok ... # TODO"), which fails the run too, so a fixed bug
 forces its line out of the list. A test not run is "ok ... # SKIP". Exit
@@ -18,7 +19,7 @@ import argparse
 import sys
 import xml.etree.ElementTree as ET
 
-REFERENCES = {"ext4", "passthrough_ll"}
+REFERENCES = {"ext4", "passthrough_ll", "passthrough_hp"}
 
 
 def read_list(path, kind, problems):
@@ -43,7 +44,7 @@ def read_list(path, kind, problems):
             problems.append(f"{where}: {test} listed twice")
         if kind == "WHERE" and not set(field.split(",")) & REFERENCES:
             problems.append(f"{where}: {test} is not shown failing on "
-                            "ext4 or passthrough_ll")
+                            "ext4, passthrough_ll or passthrough_hp")
         if kind == "BULLET" and not field.startswith("issue17:"):
             problems.append(f"{where}: {test} names no issue-17 item")
         entries[test] = (field, reason)

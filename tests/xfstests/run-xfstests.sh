@@ -9,6 +9,9 @@
 #                   are checked against (by hand, docs/design/xfstests.md)
 #   passthrough_ll  libfuse's passthrough_ll (../shared/peers) over the
 #                   same kind of shares: what any FUSE daemon gets
+#   passthrough_hp  libfuse's passthrough_hp, with kernel FUSE passthrough
+#                   of reads and writes (its default): what a FUSE daemon
+#                   gets with passthrough, as vfsd's modcaps=+sys_admin
 #
 #   tests/xfstests/run-xfstests.sh --build-dir DIR [--target T]
 #       [--helper PATH] [--daemon-log-dir DIR] [--summary FILE]
@@ -69,16 +72,17 @@ src=$(mkdir -p "$src" && cd "$src" && pwd)
 
 shared=$(cd "$here/../../.." && pwd)/shared
 tarball=$(ls "$shared"/suites/xfstests-*.tar.gz 2>/dev/null | head -n 1)
-peer=$shared/peers/passthrough_ll-3.18.2
+peer=$shared/peers/$target-3.18.2
 if [ -z "$tarball" ]; then
 	echo "1..0 # SKIP no xfstests tarball in $shared/suites"
 	exit 0
 fi
-[ "$target" != passthrough_ll ] || [ -x "$peer" ] ||
-	{ echo "1..0 # SKIP no $peer"; exit 0; }
+case "$target" in passthrough_*)
+	[ -x "$peer" ] || { echo "1..0 # SKIP no $peer"; exit 0; } ;;
+esac
 case "$target" in
 vfsd) [ -f "$helper" ] || { echo "Bail out! --target vfsd needs --helper"; exit 1; } ;;
-ext4|passthrough_ll) ;;
+ext4|passthrough_ll|passthrough_hp) ;;
 *) echo "Bail out! unknown target $target"; exit 1 ;;
 esac
 
@@ -181,6 +185,41 @@ passthrough_ll)
 	scratch_opts="-o source=$work/scratch-backing/share,allow_other,default_permissions,xattr"
 	fstyp=fuse
 	subtyp=.passthrough_ll
+	;;
+passthrough_hp)
+	# passthrough_hp takes SOURCE MOUNTPOINT, not -o source=: the helper
+	# takes source= out of the options mount(8) hands it. libfuse refuses
+	# the atime options (so xfstests would not run generic/003): they are
+	# flags of the mount point, set on it by a bind remount once mounted.
+	sbin=$(readlink -f /sbin)
+	ns_overlay "$sbin" "$work" &&
+		cat >"$sbin/mount.fuse.passthrough_hp" <<-EOF &&
+		#!/bin/bash
+		dev=\$1 mnt=\$2 opts=
+		shift 2
+		while [ \$# -gt 0 ]; do [ "\$1" != -o ] || opts=\$2; shift; done
+		src= rest= atime=
+		IFS=, read -ra o <<<"\$opts"
+		for x in "\${o[@]}"; do
+			case \$x in
+			source=*) src=\${x#source=} ;;
+			*atime) atime=\$atime,\$x ;;
+			*) rest=\$rest,\$x ;;
+			esac
+		done
+		$peer -o "fsname=\$dev\$rest" "\$src" "\$mnt" || exit
+		[ -z "\$atime" ] || mount -o "remount,bind\$atime" "\$mnt"
+		EOF
+		chmod 0755 "$sbin/mount.fuse.passthrough_hp"
+	check "mount.fuse.passthrough_hp in /sbin (private namespace)" $?
+	backing test && backing scratch
+	check "the shares on the images" $?
+	test_dev=hp_test
+	scratch_dev=hp_scratch
+	test_opts="-o source=$work/test-backing/share,allow_other,default_permissions"
+	scratch_opts="-o source=$work/scratch-backing/share,allow_other,default_permissions"
+	fstyp=fuse
+	subtyp=.passthrough_hp
 	;;
 ext4)
 	test_dev=$(losetup -f --show "$work/test.img") &&
