@@ -10,8 +10,9 @@
 #
 # Prints TAP; exit 77 without root. FLOCK_ORDER_OPTS: more vfsd options.
 # Not in make check yet: with the unlock at release 0-8 of 300 tries
-# still find the file locked (17-23 without it); the rest is an ordering
-# of the outer mount's RELEASE and the next lock request not yet found.
+# still find the file locked (17-23 without it); the rest is the holder's
+# RELEASE and the next lock request arriving on two CPUs' FUSE-over-io_uring
+# queues, unordered (0 of 300 when pinned to one CPU; docs/CONFORMANCE.md).
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
