@@ -185,6 +185,9 @@ if rootless_ready "vfsd without root"; then
 			"$(grep -q '^create.root=0$' "$work/rl-$mode.probe" &&
 				grep -q "^proc.uid=$rl_uid\$" "$work/rl-$mode.probe"; echo $?)" \
 			"$(grep -E 'create.root|proc.uid|probe:' "$work/rl-$mode.probe" | tr '\n' ' ')"
+		# The daemon's last words, when it did not serve (the log goes with $work).
+		grep -q '^proc.uid=' "$work/rl-$mode.probe" ||
+			tail -n 8 "$work/rl/$mode.log" 2>/dev/null | sed 's/^/# /'
 	done
 	check "without root, --sandbox=chroot and namespace confine to the share" \
 		"$(grep -q '^proc.root_is_share=1$' "$work/rl-chroot.probe" &&
