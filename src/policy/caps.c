@@ -54,7 +54,7 @@ static int cap_number(const char *name)
 }
 
 int caps_parse_mod(const char *mod, caps_set_t *set, char *err,
-		   unsigned int errlen)
+		   size_t errlen)
 {
 	caps_set_t result = *set;
 	const char *p = mod;

@@ -20,6 +20,7 @@
 #ifndef VFSD_POLICY_CAPS_H
 #define VFSD_POLICY_CAPS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /** Bit n set = capability n kept. */
@@ -34,7 +35,7 @@ caps_set_t caps_default(void);
  * err (unknown name, missing sign, empty item); *set is then unchanged.
  */
 int caps_parse_mod(const char *mod, caps_set_t *set, char *err,
-		   unsigned int errlen);
+		   size_t errlen);
 
 /**
  * The capabilities that stay out of the effective set although kept:

@@ -67,7 +67,7 @@ static int raw_reply(struct attack_ctx *a, struct fm_slot *s)
 enum attack_result attack_wait(struct attack_ctx *a, struct fm_slot *s)
 {
 	struct fm_queue *q = &a->cs->q[1];
-	uint64_t deadline = vc_now_ns() + (uint64_t)a->wait_ms * 1000000ull;
+	uint64_t deadline = vc_now_ns() + (uint64_t)a->wait_ms * 1000000u;
 	int r;
 
 	while (!s->done && vc_now_ns() < deadline) {

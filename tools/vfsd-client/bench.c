@@ -642,7 +642,7 @@ int bench_run(struct bench *b, const struct workload *w, unsigned int nq,
 		for (unsigned int q = 1; q <= nq; q++)
 			reap_queue(b, w, &b->cs->q[q], &st);
 		if (vc_now_ns() - st.progress >
-		    (uint64_t)b->o->timeout_ms * 1000000ull) {
+		    (uint64_t)b->o->timeout_ms * 1000000u) {
 			snprintf(b->err, sizeof(b->err),
 				 "no reply for %d ms with %u requests in flight",
 				 b->o->timeout_ms, st.inflight);

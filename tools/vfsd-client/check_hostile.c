@@ -340,7 +340,7 @@ static int log_count(const struct client_session *cs, const char *text)
 static bool log_wait(const struct client_session *cs, const char *text,
 		     int timeout_ms)
 {
-	uint64_t end = vc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t end = vc_now_ns() + (uint64_t)timeout_ms * 1000000u;
 
 	while (!log_count(cs, text) && vc_now_ns() < end)
 		usleep(20 * 1000);

@@ -83,7 +83,7 @@ static void peer_pid(struct vc_dev *dev)
 
 int vc_connect(struct vc_dev *dev, const char *sock_path, int wait_ms)
 {
-	uint64_t deadline = vc_now_ns() + (uint64_t)wait_ms * 1000000ull;
+	uint64_t deadline = vc_now_ns() + (uint64_t)wait_ms * 1000000u;
 	int fd;
 
 	for (;;) {
@@ -177,7 +177,7 @@ bool vc_alive(struct vc_dev *dev)
 
 int vc_wait_exit(struct vc_dev *dev, int timeout_ms)
 {
-	uint64_t deadline = vc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t deadline = vc_now_ns() + (uint64_t)timeout_ms * 1000000u;
 
 	while (vc_alive(dev)) {
 		if (vc_now_ns() > deadline)
@@ -748,7 +748,7 @@ static bool vq_has_used(struct vc_vq *vq)
 
 int vc_vq_wait(struct vc_vq *vq, int timeout_ms)
 {
-	uint64_t deadline = vc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t deadline = vc_now_ns() + (uint64_t)timeout_ms * 1000000u;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = vq->call_fd, .events = POLLIN };

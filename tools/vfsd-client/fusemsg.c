@@ -191,7 +191,7 @@ int fm_call(struct fm_queue *q, struct fm_slot *s, int timeout_ms)
 
 int fm_wait(struct fm_queue *q, struct fm_slot *s, int timeout_ms)
 {
-	uint64_t deadline = vc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t deadline = vc_now_ns() + (uint64_t)timeout_ms * 1000000u;
 
 	while (!s->done) {
 		int64_t left = (int64_t)(deadline - vc_now_ns()) / 1000000;

@@ -95,15 +95,15 @@ static size_t acl_build(struct acl3 *a, unsigned int u, unsigned int n,
 {
 	a->h.a_version = POSIX_ACL_XATTR_VERSION;
 	a->e[0] = (struct posix_acl_xattr_entry){ ACL_USER_OBJ, (uint16_t)u,
-						  ACL_UNDEFINED_ID };
+						  (uint32_t)ACL_UNDEFINED_ID };
 	a->e[1] = (struct posix_acl_xattr_entry){ ACL_USER, (uint16_t)n,
 						  E2E_UID };
 	a->e[2] = (struct posix_acl_xattr_entry){ ACL_GROUP_OBJ, (uint16_t)g,
-						  ACL_UNDEFINED_ID };
+						  (uint32_t)ACL_UNDEFINED_ID };
 	a->e[3] = (struct posix_acl_xattr_entry){ ACL_MASK, (uint16_t)m,
-						  ACL_UNDEFINED_ID };
+						  (uint32_t)ACL_UNDEFINED_ID };
 	a->e[4] = (struct posix_acl_xattr_entry){ ACL_OTHER, (uint16_t)o,
-						  ACL_UNDEFINED_ID };
+						  (uint32_t)ACL_UNDEFINED_ID };
 	return sizeof(*a);
 }
 

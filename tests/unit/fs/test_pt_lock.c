@@ -495,10 +495,10 @@ static void test_deadlock_three_owners(void **state)
 
 	REQUIRE_ROOT();
 	node = file_fhs(e, "f", &fh[0], &fh[1], &fh[2], NULL);
-	for (int i = 0; i < 3; i++)
+	for (unsigned int i = 0; i < 3; i++)
 		assert_int_equal(setlk(e, node, fh[i], owner[i], F_WRLCK,
 				       10 * i, 10 * i + 9), 0);
-	for (int i = 0; i < 2; i++)
+	for (unsigned int i = 0; i < 2; i++)
 		req_waiting(&w[i], e, node, fh[i], owner[i], F_WRLCK,
 			    10 * i + 15, 10 * i + 15);
 	assert_int_equal(setlkw(e, node, fh[2], owner[2], F_WRLCK, 5, 5),

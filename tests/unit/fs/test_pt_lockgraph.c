@@ -138,9 +138,9 @@ static void test_search(void **state)
 	struct plg_wait w[N], ask;
 
 	(void)state;
-	for (int i = 0; i < N; i++)
+	for (unsigned int i = 0; i < N; i++)
 		hold(&g, &h[i], 7, 100 + i, F_WRLCK, i, i);
-	for (int i = 0; i < N - 1; i++) {
+	for (unsigned int i = 0; i < N - 1; i++) {
 		w[i] = waiting(7, 100 + i, F_WRLCK, i + 1, i + 1);
 		plg_wait_add(&g, &w[i]);
 	}

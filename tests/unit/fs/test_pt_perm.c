@@ -33,9 +33,9 @@ static struct acl3 acl3(uint16_t u, uint16_t g, uint16_t o)
 	struct acl3 a = {
 		.h = { .a_version = POSIX_ACL_XATTR_VERSION },
 		.e = {
-			{ ACL_USER_OBJ, u, ACL_UNDEFINED_ID },
-			{ ACL_GROUP_OBJ, g, ACL_UNDEFINED_ID },
-			{ ACL_OTHER, o, ACL_UNDEFINED_ID },
+			{ ACL_USER_OBJ, u, (uint32_t)ACL_UNDEFINED_ID },
+			{ ACL_GROUP_OBJ, g, (uint32_t)ACL_UNDEFINED_ID },
+			{ ACL_OTHER, o, (uint32_t)ACL_UNDEFINED_ID },
 		},
 	};
 

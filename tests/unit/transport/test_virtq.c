@@ -654,7 +654,7 @@ static void test_random_rings_never_escape(void **state)
 				 (uint16_t)(rand_r(&seed) % (2 * QSZ)));
 		/* Sometimes point an indirect descriptor at the table. */
 		if (rand_r(&seed) % 2)
-			set_desc(f->desc, rand_r(&seed) % QSZ,
+			set_desc(f->desc, (unsigned int)rand_r(&seed) % QSZ,
 				 GPA_A + IND_OFF,
 				 (uint32_t)(16 * (rand_r(&seed) % (QSZ + 2))),
 				 VRING_DESC_F_INDIRECT, 0);

@@ -620,7 +620,7 @@ static void test_dev_random_messages(void **state)
 			VHOST_USER_SET_MEM_TABLE, VHOST_USER_SET_FEATURES,
 		};
 		bool sane = rand_r(&seed) % 4 != 0;
-		uint32_t req = sane ? ring_reqs[rand_r(&seed) %
+		uint32_t req = sane ? ring_reqs[(unsigned int)rand_r(&seed) %
 						ARRAY_SIZE(ring_reqs)]
 				    : (uint32_t)(rand_r(&seed) %
 						 (VHOST_USER_MAX + 2));
@@ -661,14 +661,16 @@ static void test_dev_random_messages(void **state)
 		}
 		if (req == VHOST_USER_SET_MEM_TABLE && sane)
 			m->payload.mem.regions[0] = (struct vu_mem_region){
-				0, 0x10000, 0x10000ULL * (rand_r(&seed) % 2), 0
+				0, 0x10000,
+				0x10000 * (uint64_t)(rand_r(&seed) % 2), 0
 			};
 		if ((req == VHOST_USER_SET_VRING_KICK ||
 		     req == VHOST_USER_SET_VRING_CALL ||
-		     req == VHOST_USER_SET_VRING_ERR) && sane)
-			m->payload.u64 = (uint64_t)(rand_r(&seed) % 4) |
-					 (rand_r(&seed) % 8 ?
-						  0 : VHOST_USER_VRING_NOFD_MASK);
+		     req == VHOST_USER_SET_VRING_ERR) && sane) {
+			m->payload.u64 = (uint64_t)(rand_r(&seed) % 4);
+			if (rand_r(&seed) % 8 == 0)
+				m->payload.u64 |= VHOST_USER_VRING_NOFD_MASK;
+		}
 		if (req == VHOST_USER_SET_VRING_ADDR && sane) {
 			m->payload.addr.index %= 4;
 			m->payload.addr.desc_user_addr = 0x10000 *
