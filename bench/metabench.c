@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Metadata loops for bench/fuse.sh, in one process so that the timing is
  * the file system's and not fork/exec's.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The recording cost of fuse/stats.c alone, without a file system in the
  * way: fuse_stats_begin() + fuse_stats_now() + fuse_stats_end() per

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * `vfsd stats`: one request line to the daemon's stats socket, its answer
  * copied to stdout. The daemon renders every format, so this side stays a

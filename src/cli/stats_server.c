@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The --stats-socket thread. It uses only what the seccomp allowlist
  * already has for the vhost-user socket (poll, accept4, read, write,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * FUSE passthrough: the kernel reads and writes an opened regular file
  * itself, through a backing file we register with it. The kernel wants one

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The guest owners' held ranges and waits, and the search for a cycle in
  * them (see pt_lockgraph.h).

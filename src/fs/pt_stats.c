@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Table sizes for metrics. The fd count reads /proc/self/fd through the
  * passthrough's own /proc fd, which stays reachable inside the sandbox.

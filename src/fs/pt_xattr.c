@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Extended attributes. An inode is held as an O_PATH fd, on which the
  * f*xattr calls fail (EBADF), and so do the *xattrat() calls with

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xattr map parser and matcher (fs/xattrmap.h). The rules come from
  * the administrator, but the parser still treats them as untrusted bytes:

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Request dispatch. The header is copied out of the request once, checked
  * against what the transport really handed us, and from then on only the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Directory handle operations. Entries are packed straight into the reply
  * buffers by fuse/reply.c as the filesystem produces them.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * File operations. READ and WRITE payloads are never copied: the filesystem
  * gets iovecs pointing at the request's own buffers.

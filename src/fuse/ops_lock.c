@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Locks: GETLK, SETLK, SETLKW (POSIX record locks, or flock(2) with
  * FUSE_LK_FLOCK), offered to the kernel only with the posix_lock and flock

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * COPY_FILE_RANGE, SYNCFS, TMPFILE and IOCTL.
  */

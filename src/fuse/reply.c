@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Reply building. Replies are written straight into the reply buffers
  * through the bounded writer: the header slot is reserved first and filled

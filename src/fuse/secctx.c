@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Decoder of the FUSE_SECURITY_CTX block (fuse/secctx.h).
  */

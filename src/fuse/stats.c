@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Request metrics. Every counter is a relaxed atomic: the numbers are for
  * people and scrapers, nothing orders other memory by them, and a relaxed

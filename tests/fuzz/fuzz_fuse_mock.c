@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * FUSE request decoding and dispatch against the mock filesystem of the
  * unit tests: every opcode reaches its decoder and reply packer without the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * FUSE requests against the real passthrough filesystem, on the scratch
  * share (scratch.h); every 256 inputs it is emptied and repopulated, so

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The --translate-uid/--translate-gid rule parser (fuse/idmap.c). The
  * input, split at newlines, is a list of rules added in order. Whatever

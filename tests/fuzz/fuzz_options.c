@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The command line parsers: the legacy "-o a=b,c" dialect (with ",,"
  * escapes) and the whole argv parser, which libvirt and users both feed.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The split-ring descriptor walker over fake guest memory: two adjacent
  * regions of plain heap memory (each its own exactly-sized allocation, so

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vhost-user messages through the real receive path and device state
  * machine: each record is written, with the fds it asks for, into one end

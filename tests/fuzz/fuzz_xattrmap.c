@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xattr map parser and matcher. Input: the bytes of a map up to the
  * first 0xff byte; after it, a NUL-separated list of names that are mapped

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client attack: run each hostile case against a fresh back end and
  * record what it did: the answer to the hostile traffic, whether it still

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The bounds a guest must not get past, each on a share of its own (a
  * small tmpfs) with vfsd's options for it:

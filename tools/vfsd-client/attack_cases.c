@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The catalogue: FUSE-level nonsense on a sound ring, broken descriptor
  * chains and rings, and lying vhost-user messages. Each case returns what

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The host changes the share under the guest: a directory the guest holds
  * is moved out of the share, and an inode number the guest still holds a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Inodes whose fds the back end closed for its budget (each case runs it
  * with --inode-fd-budget=1), then renamed, replaced, unlinked or

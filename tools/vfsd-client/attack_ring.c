@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Broken descriptor chains and rings. Each case starts from a valid
  * GETATTR of the root built in the attack slot, then breaks one thing

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Lying vhost-user messages: bad memory tables, sizes that do not match
  * the payload, unknown requests, ring set-up with impossible values, and

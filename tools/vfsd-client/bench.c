@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client bench: closed-loop workloads with a fixed number of
  * requests in flight per request queue. An operation may take several

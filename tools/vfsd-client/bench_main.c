@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client bench: build the fixture through the back end itself, then
  * run every workload for each queue count and depth and print one row per

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client check: protocol conformance of a vhost-user-fs back end.
  * Each case runs against a fresh back end and ends by closing the socket:

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client check, the cases of a hostile guest and front end that need
  * more than one request in flight at once or a back end started with

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client check security_ctx: FUSE_SECURITY_CTX as a guest kernel with
  * an LSM uses it. INIT offers the flag; MKDIR and CREATE carry a context

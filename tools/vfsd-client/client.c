@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Session life cycle. A fresh back end per session when we were given its
  * command line: check and attack cases must not see each other's damage.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vhost-user front end: socket messages with SCM_RIGHTS, memfd guest RAM,
  * split rings with kick/call eventfds. The sequence of set-up messages is

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * FUSE request building and reply parsing over the front end's rings.
  * Every reply is checked against what the used ring says was written:

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client limit: the host syscalls behind each bench workload, issued
  * directly by one thread in a loop. No daemon can beat this row; the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client: a userspace vhost-user-fs front end for benchmarking,
  * conformance checking and attacking a virtio-fs back end.

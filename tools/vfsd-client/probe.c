@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client probe: what a back end's options mean to a guest, as
  * "key=value" lines a script can compare between two back ends started

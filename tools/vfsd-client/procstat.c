@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Back end process statistics from /proc: CPU time for the bench's cost per
  * operation, fd count and RSS for the attack catalogue's leak checks.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * POSIX ACLs, set-user-ID and set-group-ID clearing (killpriv_v2), the
  * set-group-ID directory rules and the xattr map, as root and as uid 1000.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Attribute operations: GETATTR and every SETATTR path a guest program
  * has (chmod, chown, truncate, ftruncate, utimensat).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Directory operations: OPENDIR, READDIR/READDIRPLUS, RELEASEDIR and
  * FSYNCDIR. Listings are read with getdents64 and a small buffer so that

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Name-space operations: LOOKUP, SYMLINK/READLINK, MKNOD, MKDIR, UNLINK,
  * RMDIR, RENAME, RENAME2 and LINK, each observed through the results a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * File I/O: OPEN, CREATE, READ, WRITE, FLUSH, RELEASE, FSYNC, FALLOCATE
  * and LSEEK, plus the files under out/ that the host checks afterwards.

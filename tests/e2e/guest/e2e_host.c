@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Files the host created before the guest booted (tests/e2e/run-guest.sh
  * prepare_share) are visible with the host's content, types and owners;

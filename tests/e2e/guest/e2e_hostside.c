@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The host half: "host-prepare" fills a fresh share before the guest boots
  * and "host-check" verifies, once the guest is gone, what it left behind.

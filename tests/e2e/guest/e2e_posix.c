@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Extended attributes, POSIX and flock locks between two processes,
  * copy_file_range, syncfs and ioctl. Where QEMU's virtiofsd answers

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Permission checks as the unprivileged guest user: a forked child drops
  * to uid/gid 1000 and sees EACCES/EPERM where root's files deny it, owns

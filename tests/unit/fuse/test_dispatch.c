@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuse_session_process() end to end on real byte buffers: INIT negotiation,
  * the INIT gate, header checks, no-reply opcodes and reply framing.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Deterministic random requests through fuse_session_process(): random
  * opcodes, lengths, bodies, names, and random splits of both the request

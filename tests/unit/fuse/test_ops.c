@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Per-op decoding through fuse_session_process(): names, entries,
  * attributes, open/create and the cache mode's effect on replies.

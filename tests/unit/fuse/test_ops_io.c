@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * READ/WRITE zero-copy and directory packing through
  * fuse_session_process(), with the reply room split in pieces.

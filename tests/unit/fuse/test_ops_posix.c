@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The opcodes beyond the core: xattrs, locks, COPY_FILE_RANGE, SYNCFS,
  * IOCTL, POLL. A filesystem of its own here records the calls; the
