@@ -3,7 +3,7 @@ BUILD ?= build
 FUZZ_SECONDS ?= 60
 SOAK_SECONDS ?= 600
 
-.PHONY: all build demo check deps install clean fuzz soak
+.PHONY: all build demo check coverage deps install clean fuzz soak
 
 all: build
 
@@ -18,6 +18,11 @@ demo: build
 
 check:
 	scripts/check.sh
+
+# Line coverage of src/ per layer from the unit and quick client suites
+# (build-coverage; uncovered lines in build-coverage/coverage/index.html).
+coverage: deps
+	scripts/coverage.sh
 
 # Every libFuzzer target for FUZZ_SECONDS each, in build-fuzz (clang).
 fuzz:
@@ -34,4 +39,4 @@ install: build
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf build build-asan build-fuzz build-xfstests
+	rm -rf build build-asan build-fuzz build-xfstests build-coverage

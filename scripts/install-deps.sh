@@ -15,6 +15,8 @@ packages=(
 	qemu-system-x86 qemu-system-common busybox-static cpio kmod
 	# tools the test scripts use
 	python3 procps util-linux
+	# make coverage: per-layer line coverage from the gcov counts
+	gcovr
 	# vfsd without root: newuidmap/newgidmap for --uid-map ranges, useradd
 	uidmap passwd
 	# real programs the guest runs on the share (tests/conformance/run-programs.sh)

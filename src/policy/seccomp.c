@@ -170,6 +170,17 @@ static const struct allowed_syscall sanitizer_list[] = {
 	ALLOW(sched_getparam, "ASan thread registry"),
 };
 #endif
+#if defined(VFSD_COVERAGE)
+/*
+ * A coverage build (-Db_coverage, scripts/coverage.sh): gcov writes its
+ * counts at exit beside the objects. It asks whether their folders exist;
+ * creating one (mkdir) fails with EACCES, so a daemon whose root is now the
+ * share drops its counts instead of being killed or writing into the share.
+ */
+static const struct allowed_syscall coverage_list[] = {
+	ALLOW(access, "gcov looks for the .gcda folders at exit"),
+};
+#endif
 #define SECCOMP_HAVE_ALLOWLIST 1
 #endif
 
@@ -271,6 +282,13 @@ int seccomp_apply(enum seccomp_mode mode, unsigned int flags)
 #if defined(__SANITIZE_ADDRESS__)
 	if (!ret)
 		ret = add_list(ctx, sanitizer_list, ARRAY_SIZE(sanitizer_list));
+#endif
+#if defined(VFSD_COVERAGE)
+	if (!ret)
+		ret = add_list(ctx, coverage_list, ARRAY_SIZE(coverage_list));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+				       SCMP_SYS(mkdir), 0);
 #endif
 	if (!ret)
 		ret = seccomp_load(ctx);
