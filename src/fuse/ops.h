@@ -102,16 +102,11 @@ uint32_t ops_open_flags(const struct fuse_session *s, bool dir);
 /** Open flags from the guest, with what the session does not honour removed. */
 uint32_t ops_guest_open_flags(const struct fuse_session *s, uint32_t flags);
 
-/*
- * Calls whose vfs_ops member is missing answer ENOSYS: a filesystem may
- * leave out what it does not support.
+/**
+ * Whether the filesystem has the vfs_ops member an op calls (present: the
+ * member). A filesystem may leave out what it does not support: then the
+ * request is answered ENOSYS here and false says the op is done.
  */
-#define OPS_NEED(c, op)                                 \
-	do {                                            \
-		if (!(c)->s->ops->op) {                 \
-			reply_err((c), ENOSYS);         \
-			return;                         \
-		}                                       \
-	} while (0)
+bool ops_has(struct fuse_call *c, bool present);
 
 #endif

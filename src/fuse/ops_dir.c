@@ -16,7 +16,8 @@ void op_opendir(struct fuse_call *c)
 	uint64_t fh;
 	int err;
 
-	OPS_NEED(c, opendir);
+	if (!ops_has(c, c->s->ops->opendir))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = ops->opendir(c->s->fs, &c->ctx, c->hdr.nodeid, in.flags,
@@ -35,7 +36,8 @@ static void ops_do_readdir(struct fuse_call *c, bool plus)
 	struct reply_dir d;
 	int err;
 
-	OPS_NEED(c, readdir);
+	if (!ops_has(c, c->s->ops->readdir))
+		return;
 	if (fr_read_obj(&c->r, &in, sizeof(in))) {
 		reply_err(c, EINVAL);
 		return;
@@ -62,7 +64,8 @@ void op_releasedir(struct fuse_call *c)
 	struct fuse_release_in in;
 	int err;
 
-	OPS_NEED(c, releasedir);
+	if (!ops_has(c, c->s->ops->releasedir))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = c->s->ops->releasedir(c->s->fs, &c->ctx, c->hdr.nodeid,
@@ -75,7 +78,8 @@ void op_fsyncdir(struct fuse_call *c)
 	struct fuse_fsync_in in;
 	int err;
 
-	OPS_NEED(c, fsyncdir);
+	if (!ops_has(c, c->s->ops->fsyncdir))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = c->s->ops->fsyncdir(c->s->fs, &c->ctx, c->hdr.nodeid,

@@ -64,7 +64,8 @@ void op_open(struct fuse_call *c)
 	uint64_t fh;
 	int err;
 
-	OPS_NEED(c, open);
+	if (!ops_has(c, c->s->ops->open))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = ops->open(c->s->fs, &c->ctx, c->hdr.nodeid,
@@ -93,7 +94,8 @@ void op_create(struct fuse_call *c)
 	uint64_t fh;
 	int err;
 
-	OPS_NEED(c, create);
+	if (!ops_has(c, c->s->ops->create))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = ops_read_name(c, name);
@@ -126,7 +128,8 @@ void op_read(struct fuse_call *c)
 	size_t size, room = 0, n = 0;
 	int err;
 
-	OPS_NEED(c, read);
+	if (!ops_has(c, c->s->ops->read))
+		return;
 	if (fr_read_obj(&c->r, &in, sizeof(in)) || in.offset > INT64_MAX) {
 		reply_err(c, EINVAL);
 		return;
@@ -151,7 +154,8 @@ void op_write(struct fuse_call *c)
 	size_t n = 0;
 	int err;
 
-	OPS_NEED(c, write);
+	if (!ops_has(c, c->s->ops->write))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	/* The payload must be exactly what the header announces. */
 	if (!err && (in.size > c->conn.max_write ||
@@ -177,7 +181,8 @@ void op_flush(struct fuse_call *c)
 	struct fuse_flush_in in;
 	int err;
 
-	OPS_NEED(c, flush);
+	if (!ops_has(c, c->s->ops->flush))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = c->s->ops->flush(c->s->fs, &c->ctx, c->hdr.nodeid, in.fh,
@@ -190,7 +195,8 @@ void op_release(struct fuse_call *c)
 	struct fuse_release_in in;
 	int err;
 
-	OPS_NEED(c, release);
+	if (!ops_has(c, c->s->ops->release))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = c->s->ops->release(c->s->fs, &c->ctx, c->hdr.nodeid,
@@ -203,7 +209,8 @@ void op_fsync(struct fuse_call *c)
 	struct fuse_fsync_in in;
 	int err;
 
-	OPS_NEED(c, fsync);
+	if (!ops_has(c, c->s->ops->fsync))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = c->s->ops->fsync(c->s->fs, &c->ctx, c->hdr.nodeid, in.fh,
@@ -216,7 +223,8 @@ void op_fallocate(struct fuse_call *c)
 	struct fuse_fallocate_in in;
 	int err;
 
-	OPS_NEED(c, fallocate);
+	if (!ops_has(c, c->s->ops->fallocate))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = c->s->ops->fallocate(c->s->fs, &c->ctx, c->hdr.nodeid,
@@ -231,7 +239,8 @@ void op_lseek(struct fuse_call *c)
 	uint64_t result = 0;
 	int err;
 
-	OPS_NEED(c, lseek);
+	if (!ops_has(c, c->s->ops->lseek))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = c->s->ops->lseek(c->s->fs, &c->ctx, c->hdr.nodeid, in.fh,

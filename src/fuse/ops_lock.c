@@ -50,7 +50,8 @@ void op_getlk(struct fuse_call *c)
 	}
 	if (!ops_lock_allowed(c, &in))
 		return;
-	OPS_NEED(c, getlk);
+	if (!ops_has(c, c->s->ops->getlk))
+		return;
 	/* flock(2) has no "who holds it" query. */
 	if (in.lk_flags & FUSE_LK_FLOCK) {
 		reply_err(c, EINVAL);

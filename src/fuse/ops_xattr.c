@@ -14,7 +14,7 @@
 #include "fuse/ops.h"
 #include "fuse/reply.h"
 
-/* Guards ahead of OPS_NEED: the option wins over what the filesystem has. */
+/* Guards ahead of ops_has(): the option wins over what the filesystem has. */
 static bool ops_xattr_off(struct fuse_call *c)
 {
 	if (c->s->opts.xattr)
@@ -46,7 +46,8 @@ void op_setxattr(struct fuse_call *c)
 
 	if (ops_xattr_off(c))
 		return;
-	OPS_NEED(c, setxattr);
+	if (!ops_has(c, c->s->ops->setxattr))
+		return;
 	memset(&in, 0, sizeof(in));
 	err = fr_read_obj(&c->r, &in, insize);
 	if (!err)
@@ -113,7 +114,8 @@ void op_getxattr(struct fuse_call *c)
 
 	if (ops_xattr_off(c))
 		return;
-	OPS_NEED(c, getxattr);
+	if (!ops_has(c, c->s->ops->getxattr))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = ops_read_xattr_name(c, name);
@@ -137,7 +139,8 @@ void op_listxattr(struct fuse_call *c)
 
 	if (ops_xattr_off(c))
 		return;
-	OPS_NEED(c, listxattr);
+	if (!ops_has(c, c->s->ops->listxattr))
+		return;
 	err = fr_read_obj(&c->r, &in, sizeof(in));
 	if (!err)
 		err = ops_xattr_buf(in.size, XATTR_LIST_MAX, &buf, &size);
@@ -157,7 +160,8 @@ void op_removexattr(struct fuse_call *c)
 
 	if (ops_xattr_off(c))
 		return;
-	OPS_NEED(c, removexattr);
+	if (!ops_has(c, c->s->ops->removexattr))
+		return;
 	err = ops_read_xattr_name(c, name);
 	if (!err)
 		err = c->s->ops->removexattr(c->s->fs, &c->ctx, c->hdr.nodeid,
