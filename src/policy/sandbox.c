@@ -42,6 +42,7 @@ static ino_t share_ino;
  */
 static int proc_fd = -1;
 
+/* Set by sandbox_enter(): LeakSanitizer must know (below). */
 static bool confined;
 
 /* The server, for the supervisor's signal forwarding. */
@@ -272,11 +273,6 @@ int sandbox_enter(enum sandbox_mode mode, const char *dir)
 		return 0;
 	}
 	return -EINVAL;
-}
-
-bool sandbox_confined(void)
-{
-	return confined;
 }
 
 #if defined(__SANITIZE_ADDRESS__)

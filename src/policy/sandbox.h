@@ -87,7 +87,4 @@ int sandbox_verify(enum sandbox_mode mode, char *err, unsigned int errlen);
 /** Close the /proc fd kept for the checks. */
 void sandbox_finish(void);
 
-/** True once sandbox_enter() has confined the process (chroot/namespace). */
-bool sandbox_confined(void);
-
 #endif
