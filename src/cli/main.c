@@ -48,8 +48,6 @@
 /* Largest READ or WRITE the session offers. */
 #define VFSD_MAX_WRITE (1u << 20)
 
-static bool test_seccomp_violation;
-
 /* Started by an ordinary user (decided before any user namespace). */
 static bool rootless;
 
@@ -476,19 +474,22 @@ static void confine(const struct vfsd_options *o, const struct endpoint *ep,
 }
 
 /*
- * Test hook, never reachable by a guest: with VFSD_TEST_SECCOMP_VIOLATION
+ * Test hook, only in the tests' vfsd-test-hooks (meson option test_hooks;
+ * the installed vfsd has no such switch): with VFSD_TEST_SECCOMP_VIOLATION
  * in the environment the confined server makes one system call that is
  * not on the allowlist, so that tests can see it kill (or be logged).
  */
 static void seccomp_self_test(void)
 {
+#ifdef VFSD_TEST_HOOKS
 	long r;
 
-	if (!test_seccomp_violation)
+	if (!getenv("VFSD_TEST_SECCOMP_VIOLATION"))
 		return;
 	log_warn("test: calling personality(2), which is not allowed");
 	r = syscall(SYS_personality, 0xffffffffUL);
 	log_warn("test: personality(2) returned %ld, the process lives on", r);
+#endif
 }
 
 static void stats_gauges(void *fs, struct fuse_stats_gauges *g)
@@ -828,7 +829,6 @@ int main(int argc, char *argv[])
 		options_free(&o);
 		return 1;
 	}
-	test_seccomp_violation = getenv("VFSD_TEST_SECCOMP_VIOLATION") != NULL;
 	log_setup((enum log_level)o.log_level, o.use_syslog);
 	lock_fd = lock_socket(&o);
 	if (o.defaults_used)

@@ -4,24 +4,28 @@
 #    namespaces differ from ours, its root is the share, /proc shows
 #    Seccomp: 2, NoNewPrivs and exactly the kept capabilities; --modcaps
 #    changes them; every exit path leaves no process and no mount behind;
-#  - a system call off the allowlist (forced by the test-only environment
-#    variable VFSD_TEST_SECCOMP_VIOLATION) kills with --seccomp=kill, is
-#    logged with --seccomp=log and reported with --seccomp=trap;
+#  - a system call off the allowlist (forced by VFSD_TEST_SECCOMP_VIOLATION
+#    in vfsd-test-hooks, a build of vfsd for the tests only) kills with
+#    --seccomp=kill, is logged with --seccomp=log and reported with
+#    --seccomp=trap; the vfsd that is installed has no such switch;
 #  - chroot and none modes serve the whole e2e program;
 #  - the vhost-user socket is removed on exit in every mode.
 #
-#   tests/sandbox/run-sandbox.sh --daemon-bin PATH --guest-bin PATH
+#   tests/sandbox/run-sandbox.sh --daemon-bin PATH --guest-bin PATH \
+#	[--hooks-bin PATH]
 #
 # Prints TAP; exits non-zero on any failure. Needs root.
 set -u
 
 daemon_bin=
 guest_bin=
+hooks_bin=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--daemon-bin) daemon_bin=$2; shift ;;
 	--guest-bin) guest_bin=$2; shift ;;
-	*) echo "usage: $0 --daemon-bin PATH --guest-bin PATH" >&2; exit 2 ;;
+	--hooks-bin) hooks_bin=$2; shift ;;
+	*) echo "usage: $0 --daemon-bin PATH --guest-bin PATH [--hooks-bin PATH]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -172,46 +176,61 @@ check "--modcaps with an unknown name: exit 1 before anything happens" \
 # --- seccomp: the forced violation ---------------------------------------
 
 VFSD_TEST_SECCOMP_VIOLATION=1 fuse_start
-fuse_wait_exit
-check "--seccomp=kill: a call off the allowlist kills the daemon by SIGSYS" \
-	"$([ "$status" = $((128 + 31)) ]; echo $?)" "status $status"
-check "--seccomp=kill: the supervisor reports it and leaves nothing mounted" \
-	"$(grep -q 'killed by signal 31' "$log" && ! fuse_mounted; echo $?)" \
-	"$(tail -n 3 "$log")"
-
-dmesg_ok=
-dmesg >/dev/null 2>&1 && dmesg_ok=1
-# A marker rather than a line count: a full ring buffer keeps its length
-# while old lines scroll out.
-marker="vfsd-sandbox-test-$$-$RANDOM"
-[ -n "$dmesg_ok" ] && { echo "$marker" >/dev/kmsg || dmesg_ok=; }
-VFSD_TEST_SECCOMP_VIOLATION=1 fuse_start --seccomp=log
 sleep 0.3
-check "--seccomp=log: the daemon lives on after the call" \
-	"$(kill -0 "$pid" 2>/dev/null && grep -q 'personality(2) returned' "$log" &&
+check "the installed vfsd has no test switch: VFSD_TEST_SECCOMP_VIOLATION does nothing" \
+	"$(kill -0 "$pid" 2>/dev/null && ! grep -q 'test: calling' "$log" &&
 	   [ "$(cat "$mnt/hello" 2>&1)" = hello ]; echo $?)" "$(tail -n 3 "$log")"
-if [ -n "$dmesg_ok" ]; then
-	logged=1
-	# The audit record may reach the ring buffer a little after the call.
-	for _ in $(seq 30); do
-		dmesg | sed -n "/$marker/,\$p" | grep 'type=1326' |
-			grep -q 'syscall=135' && { logged=0; break; }
-		sleep 0.1
-	done
-	check "--seccomp=log: the kernel logged personality (135)" $logged
-else
-	echo "# dmesg unreadable here: the kernel's seccomp log is not checked"
-fi
-kill -TERM "$pid"
-fuse_wait_exit
-check "--seccomp=log: SIGTERM still ends it with status 0" \
-	"$([ "$status" = 0 ] && ! fuse_mounted; echo $?)" "status $status"
+fuse_stop
 
-VFSD_TEST_SECCOMP_VIOLATION=1 fuse_start --seccomp=trap
-fuse_wait_exit
-check "--seccomp=trap: exit status 1 with the call's number on stderr" \
-	"$([ "$status" = 1 ] && grep -q 'blocked system call 135' "$log" &&
-	   ! fuse_mounted; echo $?)" "status $status: $(tail -n 2 "$log")"
+# The violations, by the tests' build of the daemon (meson -Dtest_hooks).
+violate() {
+	VFSD_TEST_SECCOMP_VIOLATION=1 daemon_bin=$hooks_bin fuse_start "$@"
+}
+if [ -x "$hooks_bin" ]; then
+	violate
+	fuse_wait_exit
+	check "--seccomp=kill: a call off the allowlist kills the daemon by SIGSYS" \
+		"$([ "$status" = $((128 + 31)) ]; echo $?)" "status $status"
+	check "--seccomp=kill: the supervisor reports it and leaves nothing mounted" \
+		"$(grep -q 'killed by signal 31' "$log" && ! fuse_mounted; echo $?)" \
+		"$(tail -n 3 "$log")"
+
+	dmesg_ok=
+	dmesg >/dev/null 2>&1 && dmesg_ok=1
+	# A marker rather than a line count: a full ring buffer keeps its length
+	# while old lines scroll out.
+	marker="vfsd-sandbox-test-$$-$RANDOM"
+	[ -n "$dmesg_ok" ] && { echo "$marker" >/dev/kmsg || dmesg_ok=; }
+	violate --seccomp=log
+	sleep 0.3
+	check "--seccomp=log: the daemon lives on after the call" \
+		"$(kill -0 "$pid" 2>/dev/null && grep -q 'personality(2) returned' "$log" &&
+		   [ "$(cat "$mnt/hello" 2>&1)" = hello ]; echo $?)" "$(tail -n 3 "$log")"
+	if [ -n "$dmesg_ok" ]; then
+		logged=1
+		# The audit record may reach the ring buffer a little after the call.
+		for _ in $(seq 30); do
+			dmesg | sed -n "/$marker/,\$p" | grep 'type=1326' |
+				grep -q 'syscall=135' && { logged=0; break; }
+			sleep 0.1
+		done
+		check "--seccomp=log: the kernel logged personality (135)" $logged
+	else
+		echo "# dmesg unreadable here: the kernel's seccomp log is not checked"
+	fi
+	kill -TERM "$pid"
+	fuse_wait_exit
+	check "--seccomp=log: SIGTERM still ends it with status 0" \
+		"$([ "$status" = 0 ] && ! fuse_mounted; echo $?)" "status $status"
+
+	violate --seccomp=trap
+	fuse_wait_exit
+	check "--seccomp=trap: exit status 1 with the call's number on stderr" \
+		"$([ "$status" = 1 ] && grep -q 'blocked system call 135' "$log" &&
+		   ! fuse_mounted; echo $?)" "status $status: $(tail -n 2 "$log")"
+else
+	skip "seccomp violations" "no vfsd-test-hooks (built with -Dtest_hooks=false)"
+fi
 
 fuse_start --seccomp=none
 srv=$(server_of "$pid")
