@@ -84,7 +84,7 @@ struct vfs_qthread {
 	unsigned int idx;
 	pthread_t thread;
 	int stop_fd;			/* eventfd: socket thread -> queue */
-	bool stopping;			/* atomic; set before stop_fd fires */
+	atomic_bool stopping;		/* set before stop_fd fires */
 	/* Set at stop: requests in flight stop waiting (fuse_req.cancelled). */
 	atomic_bool cancelled;
 	unsigned int inflight;		/* protected by vu_queue.lock */
@@ -247,7 +247,7 @@ static int vfs_pool_start(struct vfs_server *srv, unsigned int n)
 
 static bool vfs_stopping(struct vfs_qthread *qt)
 {
-	return __atomic_load_n(&qt->stopping, __ATOMIC_ACQUIRE);
+	return atomic_load_explicit(&qt->stopping, memory_order_acquire);
 }
 
 /*
@@ -537,8 +537,9 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 	qt->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (qt->stop_fd < 0)
 		return -errno;
-	qt->stopping = false;
-	atomic_store(&qt->cancelled, false);
+	/* Relaxed: pthread_create() below orders them before the thread. */
+	atomic_store_explicit(&qt->stopping, false, memory_order_relaxed);
+	atomic_store_explicit(&qt->cancelled, false, memory_order_relaxed);
 	qt->inflight = 0;
 	qt->throttled = false;
 	qt->free_list = NULL;
@@ -645,12 +646,12 @@ static int vfs_queue_stop(struct vu_dev *dev, unsigned int idx)
 	struct vfs_server *srv = container_of(dev, struct vfs_server, dev);
 	struct vfs_qthread *qt = &srv->qt[idx];
 
-	__atomic_store_n(&qt->stopping, true, __ATOMIC_RELEASE);
+	atomic_store_explicit(&qt->stopping, true, memory_order_release);
 	/*
 	 * The queue thread waits for every request in flight; one waiting for
 	 * a guest lock would hold the stop, and so the disconnect, forever.
 	 */
-	atomic_store(&qt->cancelled, true);
+	atomic_store_explicit(&qt->cancelled, true, memory_order_release);
 	if (eventfd_write(qt->stop_fd, 1) < 0)
 		log_err("virtqueue %u: stop: %s", idx, strerror(errno));
 	if (!vfs_queue_drain(srv, qt)) {
