@@ -514,13 +514,14 @@ static struct stats_server *start_stats(const struct endpoint *ep,
 					struct pt_fs *fs)
 {
 	struct stats_server *srv;
+	int ret;
 
 	if (ep->stats_fd < 0)
 		return NULL;
-	srv = stats_server_start(ep->stats_fd, fuse_session_stats(session),
-				 stats_gauges, fs);
-	if (!srv)
-		fatal("cannot start the stats thread: %s", strerror(errno));
+	ret = stats_server_start(&srv, ep->stats_fd,
+				 fuse_session_stats(session), stats_gauges, fs);
+	if (ret)
+		fatal("cannot start the stats thread: %s", strerror(-ret));
 	return srv;
 }
 

@@ -18,6 +18,7 @@
 
 #include "cli/stats_server.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 /* Per connection: the request line, then the answer, each this long. */
 #define STATS_IO_TIMEOUT_MS 2000
@@ -152,15 +153,15 @@ static void *stats_thread(void *arg)
 	return NULL;
 }
 
-struct stats_server *stats_server_start(int listen_fd,
-					const struct fuse_stats *st,
-					stats_gauges_fn gauges, void *arg)
+int stats_server_start(struct stats_server **out, int listen_fd,
+		       const struct fuse_stats *st, stats_gauges_fn gauges,
+		       void *arg)
 {
 	struct stats_server *srv = calloc(1, sizeof(*srv));
 	int ret;
 
 	if (!srv)
-		return NULL;
+		return -ENOMEM;
 	srv->listen_fd = listen_fd;
 	srv->st = st;
 	srv->gauges = gauges;
@@ -168,24 +169,24 @@ struct stats_server *stats_server_start(int listen_fd,
 	/* poll() may report a client that is gone by the time we accept. */
 	ret = fcntl(listen_fd, F_GETFL);
 	if (ret < 0 || fcntl(listen_fd, F_SETFL, ret | O_NONBLOCK) < 0) {
-		ret = errno;
+		ret = -errno;
 		goto fail;
 	}
 	srv->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (srv->stop_fd < 0) {
-		ret = errno;
+		ret = -errno;
 		goto fail;
 	}
-	ret = pthread_create(&srv->thread, NULL, stats_thread, srv);
+	ret = thread_create_nosig(&srv->thread, stats_thread, srv);
 	if (ret) {
 		close(srv->stop_fd);
 		goto fail;
 	}
-	return srv;
+	*out = srv;
+	return 0;
 fail:
 	free(srv);
-	errno = ret;
-	return NULL;
+	return ret;
 }
 
 void stats_server_stop(struct stats_server *srv)

@@ -14,12 +14,14 @@ typedef void (*stats_gauges_fn)(void *arg, struct fuse_stats_gauges *g);
 struct stats_server;
 
 /**
- * Serve listen_fd (a listening unix socket, taken over) from a new thread.
- * gauges fills the table sizes at each request. NULL with errno set.
+ * Serve listen_fd (a listening unix socket, taken over) from a new thread,
+ * started with signals blocked (util/thread.h) like every thread but the
+ * one that serves. gauges fills the table sizes at each request. Returns
+ * 0 with the server in *out, or -errno.
  */
-struct stats_server *stats_server_start(int listen_fd,
-					const struct fuse_stats *st,
-					stats_gauges_fn gauges, void *arg);
+int stats_server_start(struct stats_server **out, int listen_fd,
+		       const struct fuse_stats *st, stats_gauges_fn gauges,
+		       void *arg);
 
 /** Stop and join the thread, close the socket. NULL is ok. */
 void stats_server_stop(struct stats_server *srv);

@@ -82,6 +82,22 @@ check "vfsd stats prints a table" \
 	"$(cat "$work/text.err")"
 sed 's/^/# /' "$work/text.out"
 
+# The stats thread answered, so it runs: it, like every thread of the
+# server but the one that serves (and takes SIGTERM, SIGINT, SIGHUP to
+# clean up), has those signals blocked (util/thread.h).
+srv=$(awk '{ print $1 }' "/proc/$pid/task/$pid/children" 2>/dev/null)
+srv=${srv:-$pid}
+bad=
+threads=0
+for t in /proc/"$srv"/task/*; do
+	[ "${t##*/}" = "$srv" ] && continue
+	threads=$((threads + 1))
+	blk=$(awk '$1 == "SigBlk:" { print $2 }' "$t/status")
+	[ $((16#$blk & 0x4003)) = $((0x4003)) ] || bad+="${t##*/}:$blk "
+done
+check "the server's $threads other threads block SIGTERM, SIGINT and SIGHUP" \
+	"$([ -z "$bad" ] && [ "$threads" -gt 0 ]; echo $?)" "unblocked in $bad"
+
 stats --json >"$work/stats.json"
 python3 -m json.tool "$work/stats.json" >/dev/null
 check "vfsd stats --json parses" $?
