@@ -16,16 +16,17 @@
 #include "util/compiler.h"
 #include "util/log.h"
 
-/* The name is the opcode without its "FUSE_" prefix. */
 /* The overflow id of Linux (/proc/sys/kernel/overflowuid). */
 #define DISPATCH_NOBODY 65534u
 
+/* The name is the opcode without its "FUSE_" prefix. */
 #define OP(code, fn, in, flags) [code] = { fn, in, &#code[5], flags }
 
 /*
- * Opcodes absent here (xattrs, locks, ioctl, poll, copy_file_range, DAX
- * mappings, syncfs, ...) get ENOSYS, which the kernel remembers per
- * connection. Adding one is one line here plus its decoder.
+ * Opcodes absent here get ENOSYS, which the kernel remembers per
+ * connection: BMAP (for block-device filesystems), POLL, and the DAX
+ * window's SETUPMAPPING and REMOVEMAPPING. Adding one is one line here
+ * plus its decoder; what each op may answer is in fuse/ops.h.
  */
 static const struct fuse_op_desc fuse_op_table[] = {
 	OP(FUSE_LOOKUP, op_lookup, 0, 0),
