@@ -20,35 +20,28 @@ client=${1:?usage: run-reuse.sh VFSD_CLIENT VFSD [DAEMON ARG...]}
 vfsd=${2:?usage: run-reuse.sh VFSD_CLIENT VFSD [DAEMON ARG...]}
 shift 2
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 not installed"
-command -v losetup >/dev/null || skip "losetup not installed"
-command -v unshare >/dev/null || skip "unshare not installed"
+# shellcheck source=../lib/runner.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/runner.sh"
+need_root
+need_cmd mkfs.ext4 losetup unshare
 if [ -z "${VFSD_REUSE_NS:-}" ]; then
 	VFSD_REUSE_NS=1 exec unshare --mount --propagation private \
 		"${BASH_SOURCE[0]}" "$client" "$vfsd" "$@"
-	skip "unshare failed"
+	skip_all "unshare failed"
 fi
 
 # shellcheck source=../lib/loop.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/loop.sh"
 
-work=$(mktemp -d /tmp/vfsd-reuse.XXXXXX) || exit 1
+runner_work reuse
 cleanup() {
 	umount "$work/share" 2>/dev/null
 	loop_cleanup
-	rm -rf "$work"
 }
-trap cleanup EXIT
 
 truncate -s 32M "$work/fs.img" && mkfs.ext4 -q -F "$work/fs.img" ||
 	{ echo "Bail out! mkfs.ext4 failed"; exit 1; }
-loop_attach "$work/fs.img" || skip "no loop device could be attached"
+loop_attach "$work/fs.img" || skip_all "no loop device could be attached"
 mkdir "$work/share"
 mount -t ext4 "$loop_dev" "$work/share" || { echo "Bail out! mount $loop_dev"; exit 1; }
 

@@ -14,8 +14,8 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-# shellcheck source=../lib/tap.sh
-. "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
 # shellcheck source=../lib/guest.sh
 . "$top/tests/lib/guest.sh"
 
@@ -33,20 +33,13 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -x "$daemon_bin" ] || { echo "Bail out! --daemon-bin $daemon_bin not built"; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
-for p in git stress-ng tar sha256sum; do
-	command -v "$p" >/dev/null || { echo "1..0 # SKIP $p not installed (scripts/install-deps.sh)"; exit 0; }
-done
+need_exec "$daemon_bin" --daemon-bin
+need_root
+need_cmd git stress-ng tar sha256sum
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-programs.XXXXXX") || exit 1
+runner_work programs
 chmod 0755 "$work"
-cleanup() {
-	guest_cleanup
-	if [ -n "$keep" ]; then echo "# kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+cleanup() { guest_cleanup; }
 
 # --- the source tree: this repository's src/ and tests/ four times over,
 # its docs, a few bigger files, and a symlink, a hard link, an empty dir,

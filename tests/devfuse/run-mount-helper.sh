@@ -12,32 +12,23 @@
 # Prints TAP; exits non-zero on any failure. Needs root.
 set -u
 
+# shellcheck source=../lib/runner.sh
+. "$(dirname "$0")/../lib/runner.sh"
+
 helper=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--helper) helper=$2; shift ;;
-	*) echo "usage: $0 --helper PATH" >&2; exit 2 ;;
-	esac
-	shift
-done
-[ -f "$helper" ] || { echo "Bail out! need --helper"; exit 1; }
+runner_opts helper=--helper -- "$@"
+[ -f "$helper" ] || bail "need --helper"
 helper=$(readlink -f "$helper")
 
-# shellcheck source=../lib/tap.sh
-. "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=../lib/mount_helper.sh
 . "$(dirname "$0")/../lib/mount_helper.sh"
 helper_enter_ns --helper "$helper"
 
-work=$(mktemp -d /tmp/vfsd-mhelper.XXXXXX)
+runner_work mhelper
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
-cleanup() {
-	umount -l "$mnt" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+cleanup() { umount -l "$mnt" 2>/dev/null; }
 mkdir -p "$share" "$mnt"
 chmod 0755 "$work"
 helper_install "$helper" "$work"

@@ -55,25 +55,15 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$daemon" ] || usage
 
-. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/runner.sh"
 . "$top/tests/lib/guest.sh"
 . "$top/tests/lib/rootless.sh"
-
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-
-bail() {
-	echo "Bail out! $1"
-	guest_diag_all
-	exit 1
-}
+runner_diag() { guest_diag_all; }
 
 # --- preconditions ---------------------------------------------------------
 
-[ "$(id -u)" -eq 0 ] || skip_all "needs root"
-command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed"
+need_root
+need_cmd qemu-system-x86_64
 case "$daemon" in
 vfsd)
 	[ -n "$daemon_bin" ] || daemon_bin=$top/build/src/cli/vfsd
@@ -95,19 +85,11 @@ fi
 
 # --- work dir and cleanup --------------------------------------------------
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-e2e-$daemon.XXXXXX") || bail "mktemp failed"
-
+runner_work "e2e-$daemon"
 cleanup() {
 	guest_cleanup
 	rootless_user_del
-	if [ -n "$keep" ]; then
-		echo "# kept $work"
-	else
-		rm -rf "$work"
-	fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # --- guest kernel, program, initramfs --------------------------------------
 

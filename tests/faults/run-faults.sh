@@ -18,26 +18,18 @@
 # Prints TAP; exits non-zero on any failure. Needs root.
 set -u
 
-daemon_bin=
-client_bin=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--daemon-bin) daemon_bin=$2; shift ;;
-	--client-bin) client_bin=$2; shift ;;
-	*) echo "usage: $0 --daemon-bin PATH [--client-bin PATH]" >&2; exit 2 ;;
-	esac
-	shift
-done
-[ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
-
-# shellcheck source=../lib/tap.sh
-. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$(dirname "$0")/../lib/runner.sh"
 # shellcheck source=../lib/fuse.sh
 . "$(dirname "$0")/../lib/fuse.sh"
+
+daemon_bin= client_bin=
+runner_opts daemon_bin=--daemon-bin client_bin=--client-bin -- "$@"
+need_exec "$daemon_bin" --daemon-bin
+need_root
 ok() { echo $(( $? != 0 )); } # status of the last command as 0/1
 
-work=$(mktemp -d /tmp/vfsd-faults.XXXXXX)
+runner_work faults
 chmod 0755 "$work"
 mnt=$work/mnt
 log=$work/vfsd.log
@@ -47,9 +39,7 @@ small=
 cleanup() {
 	fuse_cleanup
 	[ -n "$small" ] && umount -l "$small" 2>/dev/null
-	rm -rf "$work"
 }
-trap cleanup EXIT
 mkdir -p "$mnt"
 
 alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }

@@ -36,34 +36,22 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/runner.sh"
 . "$top/tests/lib/guest.sh"
+runner_diag() { guest_diag_all; }
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-bail() {
-	echo "Bail out! $1"
-	guest_diag_all
-	exit 1
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "needs root"
-command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed"
-[ -x "$daemon_bin" ] || bail "need --daemon-bin"
+need_root
+need_cmd qemu-system-x86_64
+need_exec "$daemon_bin" --daemon-bin
 
 LIMIT=1024
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-fdlimit-guest.XXXXXX") || bail "mktemp failed"
+runner_work fdlimit-guest
 share=$work/share
 cleanup() {
 	guest_cleanup
 	umount -l "$share/top" "$share/sub" 2>/dev/null
 	umount -l "$work/fs" 2>/dev/null
-	rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 chmod 0755 "$work"
 
 # --- the share: a directory of a tmpfs, with top/ and sub/ tmpfs mounts --

@@ -38,11 +38,11 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
+need_exec "$daemon_bin" --daemon-bin
+need_root
 
-# shellcheck source=../lib/tap.sh
-. "$top/tests/lib/tap.sh"
 # guest_count_fds and guest_rss_kb: a process and its descendants.
 # shellcheck source=../lib/guest.sh
 . "$top/tests/lib/guest.sh"
@@ -50,7 +50,7 @@ done
 . "$top/tests/lib/fuse.sh"
 
 LIMIT=1024
-work=$(mktemp -d /tmp/vfsd-fdlimit.XXXXXX)
+runner_work fdlimit
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
@@ -60,9 +60,7 @@ cleanup() {
 	fuse_cleanup
 	umount -l "$share/sub" 2>/dev/null
 	umount -l "$share" 2>/dev/null
-	rm -rf "$work"
 }
-trap cleanup EXIT
 mkdir -p "$share" "$mnt"
 chmod 0755 "$work"
 mount -t tmpfs -o size=256m,nr_inodes=400000 vfsd-fdlimit-share "$share" ||

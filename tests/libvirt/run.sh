@@ -26,24 +26,19 @@ guest_bin=${2:-$build/tests/e2e/e2e_ops}
 vfsd=$build/src/cli/vfsd
 boot_timeout=180
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-for c in libvirtd virtlogd virsh qemu-system-x86_64 unshare; do
-	command -v "$c" >/dev/null || skip "$c not installed"
-done
-[ -x "$vfsd" ] || skip "$vfsd not built"
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
+need_root
+need_cmd libvirtd virtlogd virsh qemu-system-x86_64 unshare
+[ -x "$vfsd" ] || skip_all "$vfsd not built"
 
 if [ -z "${VFSD_LIBVIRT_NS:-}" ]; then
 	VFSD_LIBVIRT_NS=1 exec unshare --mount --propagation private \
 		"${BASH_SOURCE[0]}" "$@"
-	skip "unshare failed"
+	skip_all "unshare failed"
 fi
 
-work=$(mktemp -d /tmp/vfsd-libvirt.XXXXXX) || exit 1
+runner_work libvirt
 . "$top/tests/lib/guest.sh"
 chmod 0755 "$work"
 n=0
@@ -73,10 +68,7 @@ cleanup() {
 	done
 	sleep 0.5
 	umount -l /run /var /usr /etc 2>/dev/null
-	rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # --- a private root for libvirt -------------------------------------------
 private_root() {

@@ -22,8 +22,8 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-# shellcheck source=../lib/tap.sh
-. "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
 # shellcheck source=../lib/guest.sh
 . "$top/tests/lib/guest.sh"
 
@@ -53,12 +53,9 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -x "$daemon_bin" ] || { echo "Bail out! --daemon-bin $daemon_bin not built"; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
-for p in stress-ng fio; do
-	command -v "$p" >/dev/null ||
-		{ echo "1..0 # SKIP $p not installed (scripts/install-deps.sh)"; exit 0; }
-done
+need_exec "$daemon_bin" --daemon-bin
+need_root
+need_cmd stress-ng fio
 # Boot, the rounds' overrun (stressors finish their last operation) and the
 # daemon's exit come on top of the soak itself; TCG under load is slow.
 [ -n "$timeout_s" ] || timeout_s=$((seconds + seconds / 2 + 300))
@@ -73,14 +70,9 @@ case "$ASAN_OPTIONS" in
 esac
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-soak.XXXXXX") || exit 1
+runner_work soak
 chmod 0755 "$work"
-cleanup() {
-	guest_cleanup
-	if [ -n "$keep" ]; then echo "# kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+cleanup() { guest_cleanup; }
 
 fail_out() { # NAME REASON: a setup step failed, nothing more to check
 	check "$1" 1 "$2"

@@ -12,33 +12,21 @@
 # Prints TAP; exits non-zero on any failure. Needs root.
 set -u
 
-daemon_bin=
-client_bin=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--daemon-bin) daemon_bin=$2; shift ;;
-	--client-bin) client_bin=$2; shift ;;
-	*) echo "usage: $0 --daemon-bin PATH" >&2; exit 2 ;;
-	esac
-	shift
-done
-[ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
-
-# shellcheck source=../lib/tap.sh
-. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$(dirname "$0")/../lib/runner.sh"
 # shellcheck source=../lib/fuse.sh
 . "$(dirname "$0")/../lib/fuse.sh"
 
-work=$(mktemp -d /tmp/vfsd-stats.XXXXXX)
+daemon_bin= client_bin=
+runner_opts daemon_bin=--daemon-bin client_bin=--client-bin -- "$@"
+need_exec "$daemon_bin" --daemon-bin
+
+runner_work stats
 share=$work/share
 mnt=$work/mnt
 sock=$work/stats.sock
 log=$work/vfsd.log
-cleanup() {
-	fuse_cleanup
-	rm -rf "$work"
-}
-trap cleanup EXIT
+cleanup() { fuse_cleanup; }
 mkdir -p "$share" "$mnt"
 chmod 0755 "$work"
 
