@@ -165,7 +165,7 @@ static void options_defaults(struct vfsd_options *o)
 	o->sandbox = VFSD_SANDBOX_NAMESPACE;
 	o->seccomp = VFSD_SECCOMP_KILL;
 	o->log_level = LOG_LVL_INFO;
-	/* Bounded fds by default: see docs/ARCHITECTURE.md, "Inode fds". */
+	/* Bounded fds by default: see docs/ARCHITECTURE.md, "Memory and fd bounds". */
 	o->inode_file_handles = INODE_FH_PREFER;
 	o->poll_max_us = VFSD_POLL_MAX_US_DEFAULT;
 }
