@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The device state of a migration (docs/MIGRATION.md): the stream's
  * frame, the SESSION section (the connection the guest's kernel

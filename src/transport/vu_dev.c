@@ -554,7 +554,7 @@ static enum vu_result vu_set_log_base_exec(struct vu_dev *dev,
 	msg->fds[0] = -1;	/* vu_log_set() closed it */
 	/* With LOG_SHMFD the front end waits for an answer. */
 	if (shmfd)
-		return vu_reply_u64(msg, ret < 0 ? 1 : 0);
+		return vu_reply_u64(msg, ret < 0 ? 1u : 0u);
 	return ret < 0 ? VU_FAILED : VU_DONE;
 }
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The migration state decoder (docs/MIGRATION.md) and its load, as a
  * destination daemon runs it: fuse_session_state_load() of one input on a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Hostile migration traffic (VHOST_USER_PROTOCOL_F_DEVICE_STATE and the
  * dirty log): state requests while rings run, with no fd or another kind

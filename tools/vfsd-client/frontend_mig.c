@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The front end's part of a migration, as QEMU 8.2+ plays it: the back
  * end's state through a pipe (SET_DEVICE_STATE_FD, read or written until

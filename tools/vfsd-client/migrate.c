@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfsd-client migrate: plays QEMU's part of a live migration. A guest (RAM,
  * rings, FUSE requests) talks to a source back end; at switch-over its

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The cases of vfsd-client migrate (migrate.c): what the guest holds
  * before the move (nodeids with their lookup counts, open files and

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The guest's side of the live migration test (tests/migrate): a program
  * that does, while the VM moves from one host daemon to another, what
