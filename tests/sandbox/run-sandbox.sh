@@ -54,6 +54,10 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$mnt"
 chmod 0755 "$work"
+# The checks read the server's /proc as soon as fuse_start returns: the
+# mount comes before the confinement, so wait until the server has
+# confined itself and said so (cli/main.c, verify_confinement()).
+fuse_ready() { grep -q 'info: sandbox ' "$log"; }
 
 # The default kept set: CHOWN DAC_OVERRIDE FOWNER FSETID SETGID SETUID
 # MKNOD SETFCAP (bits 0 1 3 4 6 7 27 31). The share lies in a larger
