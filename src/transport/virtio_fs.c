@@ -8,7 +8,7 @@
  *   replaces guest memory, the last only while every queue thread is stopped.
  * - Each started virtqueue has one queue thread. It poll()s the kick eventfd
  *   and its own stop eventfd (and, idle for a second, looks for a kick or
- *   an interrupt the driver lost: vfs_rescue), pops every available chain
+ *   an interrupt the driver lost: vsrv_rescue), pops every available chain
  *   and turns it into a struct fuse_req whose iovecs point into guest
  *   memory (nothing of the FUSE message is copied here). Queue 0 (hiprio: FORGET, BATCH_FORGET,
  *   INTERRUPT) is always handled in its queue thread.
@@ -29,17 +29,20 @@
  * count is zero, and exits; so after queue_stop() no thread touches the
  * ring or the guest memory behind that queue.
  *
- * The stop is bounded (vfs_queue_stop): requests that wait for the guest
+ * The stop is bounded (vsrv_queue_stop): requests that wait for the guest
  * (lock waits) give up at once (fuse_req.cancelled); a request still
- * running VFS_STOP_GRACE_MS later has its thread woken with
- * THREAD_WAKE_SIGNAL every VFS_WAKE_MS, so a blocking system call returns
+ * running VSRV_STOP_GRACE_MS later has its thread woken with
+ * THREAD_WAKE_SIGNAL every VSRV_WAKE_MS, so a blocking system call returns
  * EINTR; and once the front end is gone, requests still running
- * VFS_GONE_DEADLINE_MS later (an uninterruptible wait: a hung network or
+ * VSRV_GONE_DEADLINE_MS later (an uninterruptible wait: a hung network or
  * FUSE filesystem in the share) are abandoned: the serving loop returns
  * VIRTIO_FS_ABANDONED and the process exits without them.
  *
- * Lock order: vu_queue.lock and vfs_pool.lock are leaves; neither is held
+ * Lock order: vu_queue.lock and vsrv_pool.lock are leaves; neither is held
  * while taking the other, and no lock is held while a handler runs.
+ *
+ * Names: vsrv_ is this server's own prefix (vfs_ is the filesystem's
+ * contract, fs/vfs_ops.h); the public calls are virtio_fs_*().
  */
 #include "transport/virtio_fs.h"
 
@@ -59,12 +62,12 @@
 #include "util/log.h"
 #include "util/thread.h"
 
-struct vfs_server;
+struct vsrv_server;
 
 /* One request between pop and push. */
-struct vfs_work {
-	struct vfs_work *next;		/* pool queue or free list link */
-	struct vfs_work *all_next;	/* vfs_qthread.all; protected by vu_queue.lock */
+struct vsrv_work {
+	struct vsrv_work *next;		/* pool queue or free list link */
+	struct vsrv_work *all_next;	/* vsrv_qthread.all; protected by vu_queue.lock */
 	/*
 	 * Set (runner first) by the thread that runs the handler, cleared
 	 * under vu_queue.lock when it completes: the stop wakes runner while
@@ -79,8 +82,8 @@ struct vfs_work {
 	struct iovec iov[VQ_MAX_IOV];
 };
 
-struct vfs_qthread {
-	struct vfs_server *srv;
+struct vsrv_qthread {
+	struct vsrv_server *srv;
 	unsigned int idx;
 	pthread_t thread;
 	int stop_fd;			/* eventfd: socket thread -> queue */
@@ -89,30 +92,30 @@ struct vfs_qthread {
 	atomic_bool cancelled;
 	unsigned int inflight;		/* protected by vu_queue.lock */
 	bool throttled;			/* protected by vu_queue.lock */
-	struct vfs_work *free_list;	/* protected by vu_queue.lock */
+	struct vsrv_work *free_list;	/* protected by vu_queue.lock */
 	/* Every work item of this queue, free or not: what the stop wakes. */
-	struct vfs_work *all;		/* protected by vu_queue.lock */
+	struct vsrv_work *all;		/* protected by vu_queue.lock */
 	bool exited;			/* protected by vu_queue.lock */
 	bool rescue_logged;		/* queue thread only */
 	struct poll_window pw;		/* queue thread only */
 	pthread_cond_t idle;		/* CLOCK_MONOTONIC; under vu_queue.lock */
 };
 
-struct vfs_pool {
+struct vsrv_pool {
 	/* Protects head, tail and stopping. A leaf lock. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct vfs_work *head;
-	struct vfs_work *tail;
+	struct vsrv_work *head;
+	struct vsrv_work *tail;
 	bool stopping;
 	unsigned int nthreads;		/* started workers */
 	pthread_t *threads;
 };
 
-struct vfs_server {
+struct vsrv_server {
 	struct vu_dev dev;
-	struct vfs_qthread qt[VU_MAX_QUEUES];
-	struct vfs_pool pool;
+	struct vsrv_qthread qt[VU_MAX_QUEUES];
+	struct vsrv_pool pool;
 	bool use_pool;
 	bool (*may_block)(void *session, const struct fuse_req *req);
 	uint64_t poll_max_ns;
@@ -131,10 +134,10 @@ int virtio_fs_listen(const char *path, const char *group)
  * Push the reply of w, recycle w, and wake the queue thread if it waits for
  * room (throttled) or for the last request (stopping).
  */
-static void vfs_complete(struct vfs_server *srv, struct vfs_work *w)
+static void vsrv_complete(struct vsrv_server *srv, struct vsrv_work *w)
 {
 	struct vu_queue *q = &srv->dev.q[w->queue];
-	struct vfs_qthread *qt = &srv->qt[w->queue];
+	struct vsrv_qthread *qt = &srv->qt[w->queue];
 	size_t room = 0;
 	uint32_t len;
 
@@ -157,19 +160,19 @@ static void vfs_complete(struct vfs_server *srv, struct vfs_work *w)
 	pthread_mutex_unlock(&q->lock);
 }
 
-static void vfs_run(struct vfs_server *srv, struct vfs_work *w)
+static void vsrv_run(struct vsrv_server *srv, struct vsrv_work *w)
 {
 	w->runner = pthread_self();
 	atomic_store_explicit(&w->running, true, memory_order_release);
 	srv->handler(srv->session, &w->req);
-	vfs_complete(srv, w);
+	vsrv_complete(srv, w);
 }
 
-static void *vfs_worker(void *arg)
+static void *vsrv_worker(void *arg)
 {
-	struct vfs_server *srv = arg;
-	struct vfs_pool *p = &srv->pool;
-	struct vfs_work *w;
+	struct vsrv_server *srv = arg;
+	struct vsrv_pool *p = &srv->pool;
+	struct vsrv_work *w;
 
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
@@ -184,11 +187,11 @@ static void *vfs_worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (w == NULL)
 			return NULL;
-		vfs_run(srv, w);
+		vsrv_run(srv, w);
 	}
 }
 
-static void vfs_pool_submit(struct vfs_pool *p, struct vfs_work *w)
+static void vsrv_pool_submit(struct vsrv_pool *p, struct vsrv_work *w)
 {
 	w->next = NULL;
 	pthread_mutex_lock(&p->lock);
@@ -201,7 +204,7 @@ static void vfs_pool_submit(struct vfs_pool *p, struct vfs_work *w)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void vfs_pool_stop(struct vfs_pool *p)
+static void vsrv_pool_stop(struct vsrv_pool *p)
 {
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
@@ -216,9 +219,9 @@ static void vfs_pool_stop(struct vfs_pool *p)
 	pthread_mutex_destroy(&p->lock);
 }
 
-static int vfs_pool_start(struct vfs_server *srv, unsigned int n)
+static int vsrv_pool_start(struct vsrv_server *srv, unsigned int n)
 {
-	struct vfs_pool *p = &srv->pool;
+	struct vsrv_pool *p = &srv->pool;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
@@ -230,14 +233,14 @@ static int vfs_pool_start(struct vfs_server *srv, unsigned int n)
 	}
 	p->threads = calloc(n, sizeof(*p->threads));
 	if (p->threads == NULL) {
-		vfs_pool_stop(p);
+		vsrv_pool_stop(p);
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		ret = thread_create_nosig(&p->threads[i], vfs_worker, srv);
+		ret = thread_create_nosig(&p->threads[i], vsrv_worker, srv);
 		if (ret < 0) {
 			log_err("thread pool: %s", strerror(-ret));
-			vfs_pool_stop(p);
+			vsrv_pool_stop(p);
 			return ret;
 		}
 		p->nthreads++;
@@ -245,7 +248,7 @@ static int vfs_pool_start(struct vfs_server *srv, unsigned int n)
 	return 0;
 }
 
-static bool vfs_stopping(struct vfs_qthread *qt)
+static bool vsrv_stopping(struct vsrv_qthread *qt)
 {
 	return atomic_load_explicit(&qt->stopping, memory_order_acquire);
 }
@@ -254,10 +257,10 @@ static bool vfs_stopping(struct vfs_qthread *qt)
  * Pop one chain into w and hand it on. Returns 1 if a chain was taken,
  * 0 if the ring is empty, -EIO if the queue is broken.
  */
-static int vfs_take_one(struct vfs_qthread *qt, struct vfs_work *w,
+static int vsrv_take_one(struct vsrv_qthread *qt, struct vsrv_work *w,
 			bool pooled)
 {
-	struct vfs_server *srv = qt->srv;
+	struct vsrv_server *srv = qt->srv;
 	struct vu_queue *q = &srv->dev.q[qt->idx];
 	struct vq_chain c = { .iov = w->iov, .iov_cap = VQ_MAX_IOV };
 	int ret;
@@ -267,11 +270,16 @@ static int vfs_take_one(struct vfs_qthread *qt, struct vfs_work *w,
 		return ret;
 	w->queue = qt->idx;
 	w->head = c.head;
+	/*
+	 * The one place the directions turn: the spec's "out" (device-readable)
+	 * buffers hold FUSE's in (the request), its "in" (device-writable) ones
+	 * FUSE's out (the reply).
+	 */
 	w->req = (struct fuse_req){
 		.in = w->iov,
-		.in_cnt = c.in_cnt,
-		.out = w->iov + c.in_cnt,
-		.out_cnt = c.out_cnt,
+		.in_cnt = c.out_cnt,
+		.out = w->iov + c.out_cnt,
+		.out_cnt = c.in_cnt,
 		.queue = qt->idx,
 		.cancelled = &qt->cancelled,
 	};
@@ -280,9 +288,9 @@ static int vfs_take_one(struct vfs_qthread *qt, struct vfs_work *w,
 	pthread_mutex_unlock(&q->lock);
 	if (pooled && (srv->may_block == NULL ||
 		       srv->may_block(srv->session, &w->req)))
-		vfs_pool_submit(&srv->pool, w);
+		vsrv_pool_submit(&srv->pool, w);
 	else
-		vfs_run(srv, w);
+		vsrv_run(srv, w);
 	return 1;
 }
 
@@ -291,13 +299,13 @@ static int vfs_take_one(struct vfs_qthread *qt, struct vfs_work *w,
  * flight than the queue has descriptors; one that re-offers heads still in
  * flight waits here instead of growing our memory without bound.
  */
-static struct vfs_work *vfs_get_work(struct vfs_qthread *qt)
+static struct vsrv_work *vsrv_get_work(struct vsrv_qthread *qt)
 {
 	struct vu_queue *q = &qt->srv->dev.q[qt->idx];
-	struct vfs_work *w;
+	struct vsrv_work *w;
 
 	pthread_mutex_lock(&q->lock);
-	while (qt->inflight >= q->vq.num && !vfs_stopping(qt)) {
+	while (qt->inflight >= q->vq.num && !vsrv_stopping(qt)) {
 		qt->throttled = true;
 		pthread_cond_wait(&qt->idle, &q->lock);
 	}
@@ -319,7 +327,7 @@ static struct vfs_work *vfs_get_work(struct vfs_qthread *qt)
 	return w;
 }
 
-static void vfs_put_work(struct vfs_qthread *qt, struct vfs_work *w)
+static void vsrv_put_work(struct vsrv_qthread *qt, struct vsrv_work *w)
 {
 	struct vu_queue *q = &qt->srv->dev.q[qt->idx];
 
@@ -330,16 +338,16 @@ static void vfs_put_work(struct vfs_qthread *qt, struct vfs_work *w)
 }
 
 /* Serve until the ring is empty (notifications are not re-armed here). */
-static int vfs_drain(struct vfs_qthread *qt, bool pooled)
+static int vsrv_drain(struct vsrv_qthread *qt, bool pooled)
 {
-	struct vfs_work *w;
+	struct vsrv_work *w;
 	int ret;
 
-	while (!vfs_stopping(qt)) {
-		w = vfs_get_work(qt);
+	while (!vsrv_stopping(qt)) {
+		w = vsrv_get_work(qt);
 		/* Told to stop while waiting for room: pop nothing more. */
-		if (w != NULL && vfs_stopping(qt)) {
-			vfs_put_work(qt, w);
+		if (w != NULL && vsrv_stopping(qt)) {
+			vsrv_put_work(qt, w);
 			return 0;
 		}
 		if (w == NULL) {
@@ -347,30 +355,30 @@ static int vfs_drain(struct vfs_qthread *qt, bool pooled)
 			log_err("virtqueue %u: out of memory", qt->idx);
 			return 0;
 		}
-		ret = vfs_take_one(qt, w, pooled);
+		ret = vsrv_take_one(qt, w, pooled);
 		if (ret == 1)
 			continue;
-		vfs_put_work(qt, w);
+		vsrv_put_work(qt, w);
 		return ret < 0 ? -EIO : 0;
 	}
 	return 0;
 }
 
 /* For pw_poll(): a chain came (1), or the queue stops (-1). */
-static int vfs_ring_ready(void *arg)
+static int vsrv_ring_ready(void *arg)
 {
-	struct vfs_qthread *qt = arg;
+	struct vsrv_qthread *qt = arg;
 
 	if (vq_has_avail(&qt->srv->dev.q[qt->idx].vq))
 		return 1;
-	return vfs_stopping(qt) ? -1 : 0;
+	return vsrv_stopping(qt) ? -1 : 0;
 }
 
 /*
  * The ring went empty at empty_ns: watch it for the poll window with kicks
  * suppressed. True if a chain came.
  */
-static bool vfs_poll_ring(struct vfs_qthread *qt, uint64_t empty_ns,
+static bool vsrv_poll_ring(struct vsrv_qthread *qt, uint64_t empty_ns,
 			  bool *preempted)
 {
 	uint64_t win = pw_window(&qt->pw);
@@ -379,7 +387,7 @@ static bool vfs_poll_ring(struct vfs_qthread *qt, uint64_t empty_ns,
 	if (win == 0)
 		return false;
 	vq_suppress_notify(&qt->srv->dev.q[qt->idx].vq);
-	return pw_poll(win, empty_ns, vfs_ring_ready, qt, preempted);
+	return pw_poll(win, empty_ns, vsrv_ring_ready, qt, preempted);
 }
 
 /*
@@ -387,10 +395,10 @@ static bool vfs_poll_ring(struct vfs_qthread *qt, uint64_t empty_ns,
  * lost interrupt (vq_has_avail, vq_renotify): rare enough to cost nothing,
  * soon enough that a guest which lost one stalls for a second, not forever.
  */
-#define VFS_RESCUE_MS 1000
+#define VSRV_RESCUE_MS 1000
 
-/* After a quiet VFS_RESCUE_MS: true if chains wait that no kick announced. */
-static bool vfs_rescue(struct vfs_qthread *qt)
+/* After a quiet VSRV_RESCUE_MS: true if chains wait that no kick announced. */
+static bool vsrv_rescue(struct vsrv_qthread *qt)
 {
 	struct vu_queue *q = &qt->srv->dev.q[qt->idx];
 	bool kick_lost, call_lost;
@@ -414,7 +422,7 @@ static bool vfs_rescue(struct vfs_qthread *qt)
 }
 
 /* Wait for a kick or a stop; false when the thread should end. */
-static bool vfs_wait_kick(struct vfs_qthread *qt, int kick_fd)
+static bool vsrv_wait_kick(struct vsrv_qthread *qt, int kick_fd)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = kick_fd, .events = POLLIN },
@@ -424,7 +432,7 @@ static bool vfs_wait_kick(struct vfs_qthread *qt, int kick_fd)
 	int n;
 
 	for (;;) {
-		n = poll(pfd, 2, VFS_RESCUE_MS);
+		n = poll(pfd, 2, VSRV_RESCUE_MS);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -433,13 +441,13 @@ static bool vfs_wait_kick(struct vfs_qthread *qt, int kick_fd)
 			return false;
 		}
 		if (n == 0) {
-			if (vfs_stopping(qt))
+			if (vsrv_stopping(qt))
 				return false;
-			if (vfs_rescue(qt))
+			if (vsrv_rescue(qt))
 				return true;
 			continue;
 		}
-		if (pfd[1].revents || vfs_stopping(qt))
+		if (pfd[1].revents || vsrv_stopping(qt))
 			return false;
 		if (pfd[0].revents & POLLIN) {
 			/* Readable, so this does not block. */
@@ -459,7 +467,7 @@ static bool vfs_wait_kick(struct vfs_qthread *qt, int kick_fd)
  * Tell the front end (SET_VRING_ERR) that this ring stopped for good, and
  * log (once) if its guest memory vanishing is why.
  */
-static void vfs_report_broken(struct vfs_server *srv, struct vu_queue *q)
+static void vsrv_report_broken(struct vsrv_server *srv, struct vu_queue *q)
 {
 	gm_report_vanished(&srv->dev.mem);
 	pthread_mutex_lock(&q->lock);
@@ -469,10 +477,10 @@ static void vfs_report_broken(struct vfs_server *srv, struct vu_queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
-static void *vfs_queue_thread(void *arg)
+static void *vsrv_queue_thread(void *arg)
 {
-	struct vfs_qthread *qt = arg;
-	struct vfs_server *srv = qt->srv;
+	struct vsrv_qthread *qt = arg;
+	struct vsrv_server *srv = qt->srv;
 	struct vu_queue *q = &srv->dev.q[qt->idx];
 	/* kick_fd does not change while this thread runs. */
 	int kick_fd = q->kick_fd;
@@ -480,19 +488,19 @@ static void *vfs_queue_thread(void *arg)
 	bool polling = srv->poll_max_ns > 0 && qt->idx != 0;
 	bool preempted = false;
 	uint64_t empty_ns = 0;
-	struct vfs_work *w;
+	struct vsrv_work *w;
 
 	/* A kick may have come before we were started: look once first. */
 	for (;;) {
-		if (vfs_drain(qt, pooled) < 0) {
-			vfs_report_broken(srv, q);
+		if (vsrv_drain(qt, pooled) < 0) {
+			vsrv_report_broken(srv, q);
 			break;
 		}
-		if (vfs_stopping(qt))
+		if (vsrv_stopping(qt))
 			break;
 		if (polling) {
 			empty_ns = pw_now();
-			if (vfs_poll_ring(qt, empty_ns, &preempted)) {
+			if (vsrv_poll_ring(qt, empty_ns, &preempted)) {
 				pw_record(&qt->pw, pw_now() - empty_ns,
 					  false);
 				continue;
@@ -501,7 +509,7 @@ static void *vfs_queue_thread(void *arg)
 		/* Re-arm, then look once more: a chain may have slipped in. */
 		if (vq_arm_notify(&q->vq))
 			continue;
-		if (!vfs_wait_kick(qt, kick_fd))
+		if (!vsrv_wait_kick(qt, kick_fd))
 			break;
 		if (polling)
 			pw_record(&qt->pw, pw_now() - empty_ns, preempted);
@@ -520,7 +528,7 @@ static void *vfs_queue_thread(void *arg)
 	qt->free_list = NULL;
 	pthread_mutex_unlock(&q->lock);
 	while (w != NULL) {
-		struct vfs_work *next = w->all_next;
+		struct vsrv_work *next = w->all_next;
 
 		free(w);
 		w = next;
@@ -528,10 +536,10 @@ static void *vfs_queue_thread(void *arg)
 	return NULL;
 }
 
-static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
+static int vsrv_queue_start(struct vu_dev *dev, unsigned int idx)
 {
-	struct vfs_server *srv = container_of(dev, struct vfs_server, dev);
-	struct vfs_qthread *qt = &srv->qt[idx];
+	struct vsrv_server *srv = container_of(dev, struct vsrv_server, dev);
+	struct vsrv_qthread *qt = &srv->qt[idx];
 	int ret;
 
 	qt->stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -547,7 +555,7 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 	qt->exited = false;
 	qt->rescue_logged = false;
 	pw_init(&qt->pw, srv->poll_max_ns);
-	ret = thread_create_nosig(&qt->thread, vfs_queue_thread, qt);
+	ret = thread_create_nosig(&qt->thread, vsrv_queue_thread, qt);
 	if (ret < 0) {
 		if (close(qt->stop_fd) < 0)
 			log_warn("close: %s", strerror(errno));
@@ -560,18 +568,18 @@ static int vfs_queue_start(struct vu_dev *dev, unsigned int idx)
 
 /*
  * The bound of a queue stop (see the top of this file): a request still
- * running VFS_STOP_GRACE_MS after the stop has its thread woken, again
- * about every VFS_WAKE_MS; once the front end is gone, one still running
- * VFS_GONE_DEADLINE_MS later is abandoned with the process. While the
+ * running VSRV_STOP_GRACE_MS after the stop has its thread woken, again
+ * about every VSRV_WAKE_MS; once the front end is gone, one still running
+ * VSRV_GONE_DEADLINE_MS later is abandoned with the process. While the
  * front end is there (GET_VRING_BASE of a VM that pauses) the stop waits
  * as long as the requests take: a slow fsync that cannot be interrupted
  * is no reason to take the device away from a guest.
  */
-#define VFS_STOP_GRACE_MS 100
-#define VFS_WAKE_MS 100
-#define VFS_GONE_DEADLINE_MS 2000
+#define VSRV_STOP_GRACE_MS 100
+#define VSRV_WAKE_MS 100
+#define VSRV_GONE_DEADLINE_MS 2000
 
-static uint64_t vfs_now_ms(void)
+static uint64_t vsrv_now_ms(void)
 {
 	struct timespec ts;
 
@@ -580,10 +588,10 @@ static uint64_t vfs_now_ms(void)
 }
 
 /* Wait on qt->idle (q->lock held) for ms milliseconds at most. */
-static void vfs_idle_wait_ms(struct vfs_qthread *qt, struct vu_queue *q,
+static void vsrv_idle_wait_ms(struct vsrv_qthread *qt, struct vu_queue *q,
 			     uint64_t ms)
 {
-	uint64_t until = vfs_now_ms() + ms;
+	uint64_t until = vsrv_now_ms() + ms;
 	struct timespec ts = {
 		.tv_sec = (time_t)(until / 1000),
 		.tv_nsec = (long)(until % 1000) * 1000000,
@@ -593,15 +601,15 @@ static void vfs_idle_wait_ms(struct vfs_qthread *qt, struct vu_queue *q,
 }
 
 /* Under q->lock: interrupt the system call of every running request. */
-static void vfs_wake_running(struct vfs_qthread *qt)
+static void vsrv_wake_running(struct vsrv_qthread *qt)
 {
-	for (struct vfs_work *w = qt->all; w != NULL; w = w->all_next)
+	for (struct vsrv_work *w = qt->all; w != NULL; w = w->all_next)
 		if (atomic_load_explicit(&w->running, memory_order_acquire))
 			thread_wake(w->runner);
 }
 
 /* Whether the front end hung up (checked while a stop waits). */
-static bool vfs_front_end_gone(struct vfs_server *srv)
+static bool vsrv_front_end_gone(struct vsrv_server *srv)
 {
 	struct pollfd pfd = { .fd = srv->sock, .events = POLLRDHUP };
 
@@ -614,37 +622,37 @@ static bool vfs_front_end_gone(struct vfs_server *srv)
 /*
  * Wait for the queue thread to finish its requests, waking those that
  * outlast the grace. False if the front end is gone and they still ran
- * VFS_GONE_DEADLINE_MS later.
+ * VSRV_GONE_DEADLINE_MS later.
  */
-static bool vfs_queue_drain(struct vfs_server *srv, struct vfs_qthread *qt)
+static bool vsrv_queue_drain(struct vsrv_server *srv, struct vsrv_qthread *qt)
 {
 	struct vu_queue *q = &srv->dev.q[qt->idx];
-	uint64_t start = vfs_now_ms(), gone_at = 0;
+	uint64_t start = vsrv_now_ms(), gone_at = 0;
 	bool exited;
 
 	pthread_mutex_lock(&q->lock);
 	/* A queue thread waiting for room must see the stop too. */
 	pthread_cond_broadcast(&qt->idle);
 	while (!qt->exited) {
-		uint64_t now = vfs_now_ms();
+		uint64_t now = vsrv_now_ms();
 
-		if (!gone_at && vfs_front_end_gone(srv))
+		if (!gone_at && vsrv_front_end_gone(srv))
 			gone_at = now;
-		if (gone_at && now - gone_at >= VFS_GONE_DEADLINE_MS)
+		if (gone_at && now - gone_at >= VSRV_GONE_DEADLINE_MS)
 			break;
-		if (now - start >= VFS_STOP_GRACE_MS)
-			vfs_wake_running(qt);
-		vfs_idle_wait_ms(qt, q, VFS_WAKE_MS);
+		if (now - start >= VSRV_STOP_GRACE_MS)
+			vsrv_wake_running(qt);
+		vsrv_idle_wait_ms(qt, q, VSRV_WAKE_MS);
 	}
 	exited = qt->exited;
 	pthread_mutex_unlock(&q->lock);
 	return exited;
 }
 
-static int vfs_queue_stop(struct vu_dev *dev, unsigned int idx)
+static int vsrv_queue_stop(struct vu_dev *dev, unsigned int idx)
 {
-	struct vfs_server *srv = container_of(dev, struct vfs_server, dev);
-	struct vfs_qthread *qt = &srv->qt[idx];
+	struct vsrv_server *srv = container_of(dev, struct vsrv_server, dev);
+	struct vsrv_qthread *qt = &srv->qt[idx];
 
 	atomic_store_explicit(&qt->stopping, true, memory_order_release);
 	/*
@@ -654,10 +662,10 @@ static int vfs_queue_stop(struct vu_dev *dev, unsigned int idx)
 	atomic_store_explicit(&qt->cancelled, true, memory_order_release);
 	if (eventfd_write(qt->stop_fd, 1) < 0)
 		log_err("virtqueue %u: stop: %s", idx, strerror(errno));
-	if (!vfs_queue_drain(srv, qt)) {
+	if (!vsrv_queue_drain(srv, qt)) {
 		log_err("virtqueue %u: requests still in a system call %d ms "
 			"after the front end left; giving up on them", idx,
-			VFS_GONE_DEADLINE_MS);
+			VSRV_GONE_DEADLINE_MS);
 		return -EBUSY;
 	}
 	pthread_join(qt->thread, NULL);
@@ -668,12 +676,12 @@ static int vfs_queue_stop(struct vu_dev *dev, unsigned int idx)
 	return 0;
 }
 
-static const struct vu_dev_ops vfs_dev_ops = {
-	.queue_start = vfs_queue_start,
-	.queue_stop = vfs_queue_stop,
+static const struct vu_dev_ops vsrv_dev_ops = {
+	.queue_start = vsrv_queue_start,
+	.queue_stop = vsrv_queue_stop,
 };
 
-static int vfs_server_init(struct vfs_server *srv,
+static int vsrv_server_init(struct vsrv_server *srv,
 			   const struct virtio_fs_opts *opts,
 			   fuse_req_handler handler, void *session)
 {
@@ -704,13 +712,13 @@ static int vfs_server_init(struct vfs_server *srv,
 	pthread_condattr_destroy(&ca);
 	if (ret != 0)
 		return -ret;
-	ret = vu_dev_init(&srv->dev, &vfs_dev_ops);
+	ret = vu_dev_init(&srv->dev, &vsrv_dev_ops);
 	if (ret == 0 && opts && opts->tag)
 		vu_dev_set_tag(&srv->dev, opts->tag);
 	if (ret == 0 && opts && opts->state)
 		vu_dev_set_state(&srv->dev, opts->state);
 	if (ret == 0 && opts && opts->thread_pool_size > 0) {
-		ret = vfs_pool_start(srv, opts->thread_pool_size);
+		ret = vsrv_pool_start(srv, opts->thread_pool_size);
 		if (ret < 0)
 			vu_dev_cleanup(&srv->dev);
 		else
@@ -723,20 +731,20 @@ static int vfs_server_init(struct vfs_server *srv,
 	return ret;
 }
 
-static void vfs_server_cleanup(struct vfs_server *srv)
+static void vsrv_server_cleanup(struct vsrv_server *srv)
 {
 	/* Queue threads first: they feed the pool. */
 	vu_dev_cleanup(&srv->dev);
 	if (srv->dev.abandoned)
 		return;
 	if (srv->use_pool)
-		vfs_pool_stop(&srv->pool);
+		vsrv_pool_stop(&srv->pool);
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
 		pthread_cond_destroy(&srv->qt[i].idle);
 }
 
 /* The socket loop: returns when the front end is gone or misbehaved. */
-static void vfs_socket_loop(struct vfs_server *srv, int fd)
+static void vsrv_socket_loop(struct vsrv_server *srv, int fd)
 {
 	struct vu_msg *msg = malloc(sizeof(*msg));
 	bool reply;
@@ -765,7 +773,7 @@ static void vfs_socket_loop(struct vfs_server *srv, int fd)
 int virtio_fs_serve(int listen_fd, const struct virtio_fs_opts *opts,
 		    fuse_req_handler handler, void *session)
 {
-	struct vfs_server *srv;
+	struct vsrv_server *srv;
 	int fd, ret;
 
 	ret = thread_wake_init();
@@ -780,16 +788,16 @@ int virtio_fs_serve(int listen_fd, const struct virtio_fs_opts *opts,
 		ret = -ENOMEM;
 		goto out_close;
 	}
-	ret = vfs_server_init(srv, opts, handler, session);
+	ret = vsrv_server_init(srv, opts, handler, session);
 	if (ret < 0) {
 		log_err("virtio-fs: setup: %s", strerror(-ret));
 		free(srv);
 		goto out_close;
 	}
 	srv->sock = fd;
-	vfs_socket_loop(srv, fd);
+	vsrv_socket_loop(srv, fd);
 	srv->gone = true;
-	vfs_server_cleanup(srv);
+	vsrv_server_cleanup(srv);
 	if (srv->dev.abandoned) {
 		/* Stuck threads still point into srv: leave it to the exit. */
 		ret = VIRTIO_FS_ABANDONED;

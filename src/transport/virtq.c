@@ -79,7 +79,7 @@ struct vq_walk {
 	unsigned int table_len;
 	unsigned int visited;
 	bool indirect;
-	bool seen_out;
+	bool seen_in;		/* a device-writable ("in") buffer was seen */
 };
 
 static void vq_read_desc(const struct vring_desc *table, unsigned int i,
@@ -92,11 +92,14 @@ static void vq_read_desc(const struct vring_desc *table, unsigned int i,
 	d->next = __atomic_load_n(&table[i].next, __ATOMIC_RELAXED);
 }
 
-/* Append one buffer, split where it crosses from one region to the next. */
+/*
+ * Append one buffer, split where it crosses from one region to the next;
+ * in: device-writable (the spec's "in" direction).
+ */
 static int vq_add_buf(struct virtq *vq, struct vq_chain *c, uint64_t addr,
-		      uint32_t len, bool out)
+		      uint32_t len, bool in)
 {
-	size_t *total = out ? &c->out_len : &c->in_len;
+	size_t *total = in ? &c->in_len : &c->out_len;
 	uint64_t left = len;
 
 	if (__builtin_add_overflow(*total, (size_t)len, total)) {
@@ -106,7 +109,7 @@ static int vq_add_buf(struct virtq *vq, struct vq_chain *c, uint64_t addr,
 	while (left > 0) {
 		uint64_t chunk = left;
 		void *p = gm_gpa_to_hva(vq->mem, addr, &chunk);
-		unsigned int n = c->in_cnt + c->out_cnt;
+		unsigned int n = c->out_cnt + c->in_cnt;
 
 		if (p == NULL) {
 			vq_set_broken(vq, "buffer outside guest memory");
@@ -118,10 +121,10 @@ static int vq_add_buf(struct virtq *vq, struct vq_chain *c, uint64_t addr,
 		}
 		c->iov[n].iov_base = p;
 		c->iov[n].iov_len = (size_t)chunk;
-		if (out)
-			c->out_cnt++;
-		else
+		if (in)
 			c->in_cnt++;
+		else
+			c->out_cnt++;
 		/* chunk <= left, and addr + chunk stays inside its region. */
 		addr += chunk;
 		left -= chunk;
@@ -193,13 +196,13 @@ static int vq_walk_chain(struct virtq *vq, struct vq_chain *c, uint16_t head)
 			continue;
 		}
 		if (d.flags & VRING_DESC_F_WRITE) {
-			w.seen_out = true;
-		} else if (w.seen_out) {
+			w.seen_in = true;
+		} else if (w.seen_in) {
 			vq_set_broken(vq, "readable buffer after a writable one");
 			return -EIO;
 		}
 		if (d.len > 0 &&
-		    vq_add_buf(vq, c, d.addr, d.len, w.seen_out) < 0)
+		    vq_add_buf(vq, c, d.addr, d.len, w.seen_in) < 0)
 			return -EIO;
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
@@ -233,10 +236,10 @@ int vq_pop(struct virtq *vq, struct vq_chain *c)
 		return -EIO;
 	}
 	c->head = head;
-	c->in_cnt = 0;
 	c->out_cnt = 0;
-	c->in_len = 0;
+	c->in_cnt = 0;
 	c->out_len = 0;
+	c->in_len = 0;
 	if (vq_walk_chain(vq, c, head) < 0)
 		return -EIO;
 	/* What the ring said may have been zero pages standing in for it. */

@@ -54,13 +54,19 @@ struct virtq {
 	bool broken;
 };
 
-/* One popped chain: in (device-readable) iovecs first, then out. */
+/*
+ * One popped chain, named as the virtio spec names the directions: "out"
+ * buffers go from the driver to the device (device-readable), "in" buffers
+ * from the device to the driver (device-writable, VRING_DESC_F_WRITE). The
+ * out iovecs come first, then the in ones. FUSE's in/out (request/reply)
+ * is the other way round; transport/virtio_fs.c converts once.
+ */
 struct vq_chain {
 	uint16_t head;
-	unsigned int in_cnt;
-	unsigned int out_cnt;
-	size_t in_len;
-	size_t out_len;
+	unsigned int out_cnt;		/* device-readable iovecs */
+	unsigned int in_cnt;		/* device-writable iovecs, after them */
+	size_t out_len;			/* bytes the device may read */
+	size_t in_len;			/* bytes the device may write */
 	struct iovec *iov;		/* caller's array of iov_cap entries */
 	unsigned int iov_cap;
 };

@@ -52,27 +52,27 @@ static bool fz_inside(const uint8_t *p, size_t len, const uint8_t *base)
 static void fz_check_chain(const struct vq_chain *c, const uint8_t *a,
 			   const uint8_t *b)
 {
-	size_t in = 0, out = 0;
+	size_t out = 0, in = 0;
 	uint8_t sum = 0;
 
-	if (c->in_cnt + c->out_cnt > c->iov_cap)
+	if (c->out_cnt + c->in_cnt > c->iov_cap)
 		__builtin_trap();
-	for (unsigned int i = 0; i < c->in_cnt + c->out_cnt; i++) {
+	for (unsigned int i = 0; i < c->out_cnt + c->in_cnt; i++) {
 		uint8_t *p = c->iov[i].iov_base;
 		size_t len = c->iov[i].iov_len;
 
 		if (!fz_inside(p, len, a) && !fz_inside(p, len, b))
 			__builtin_trap();
-		if (i < c->in_cnt) {
-			in += len;
+		if (i < c->out_cnt) {
+			out += len;
 			for (size_t j = 0; j < len; j++)
 				sum ^= p[j];
 		} else {
-			out += len;
+			in += len;
 			memset(p, 0x5a, len);
 		}
 	}
-	if (in != c->in_len || out != c->out_len)
+	if (out != c->out_len || in != c->in_len)
 		__builtin_trap();
 	fz_sink = sum;
 }
@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		fz_check_chain(&c, a, b);
-		vq_push(&vq, c.head, (uint32_t)c.out_len);
+		vq_push(&vq, c.head, (uint32_t)c.in_len);
 		(void)vq_should_notify(&vq);
 	}
 	(void)vq_arm_notify(&vq);

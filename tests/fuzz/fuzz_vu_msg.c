@@ -44,18 +44,18 @@ static volatile uint8_t fz_sink;
 static const uint8_t *fz_image;
 static size_t fz_image_len;
 
-/* Touch every byte the chain gave us: reads in, writes out. */
+/* Touch every byte the chain gave us: reads out, writes in (spec names). */
 static void fz_use_chain(const struct vq_chain *c)
 {
 	uint8_t sum = 0;
 
-	for (unsigned int i = 0; i < c->in_cnt; i++) {
+	for (unsigned int i = 0; i < c->out_cnt; i++) {
 		const uint8_t *p = c->iov[i].iov_base;
 
 		for (size_t j = 0; j < c->iov[i].iov_len; j++)
 			sum ^= p[j];
 	}
-	for (unsigned int i = c->in_cnt; i < c->in_cnt + c->out_cnt; i++)
+	for (unsigned int i = c->out_cnt; i < c->out_cnt + c->in_cnt; i++)
 		memset(c->iov[i].iov_base, 0x5a, c->iov[i].iov_len);
 	fz_sink = sum;
 }
@@ -68,11 +68,11 @@ static int fz_queue_start(struct vu_dev *dev, unsigned int idx)
 	for (unsigned int n = 0; n < FZ_MAX_CHAINS; n++) {
 		if (vq_pop(&q->vq, &c) != 1)
 			break;
-		if (c.in_cnt + c.out_cnt > c.iov_cap)
+		if (c.out_cnt + c.in_cnt > c.iov_cap)
 			__builtin_trap();
 		fz_use_chain(&c);
 		pthread_mutex_lock(&q->lock);
-		vq_push(&q->vq, c.head, (uint32_t)c.out_len);
+		vq_push(&q->vq, c.head, (uint32_t)c.in_len);
 		vq_notify(&q->vq);
 		pthread_mutex_unlock(&q->lock);
 	}

@@ -115,10 +115,10 @@ static void test_normal_chain(void **state)
 	offer(f, 0);
 	assert_int_equal(vq_pop(&f->vq, &f->c), 1);
 	assert_int_equal(f->c.head, 0);
-	assert_int_equal(f->c.in_cnt, 2);
-	assert_int_equal(f->c.out_cnt, 1);
-	assert_int_equal(f->c.in_len, 50);
-	assert_int_equal(f->c.out_len, 4096);
+	assert_int_equal(f->c.out_cnt, 2);
+	assert_int_equal(f->c.in_cnt, 1);
+	assert_int_equal(f->c.out_len, 50);
+	assert_int_equal(f->c.in_len, 4096);
 	assert_ptr_equal(f->iov[0].iov_base, f->a + DATA_OFF);
 	assert_int_equal(f->iov[0].iov_len, 40);
 	assert_ptr_equal(f->iov[1].iov_base, f->a + DATA_OFF + 100);
@@ -135,12 +135,12 @@ static void test_straddling_buffer_splits(void **state)
 	set_desc(f->desc, 2, GPA_B - 16, 48, VRING_DESC_F_WRITE, 0);
 	offer(f, 2);
 	assert_int_equal(vq_pop(&f->vq, &f->c), 1);
-	assert_int_equal(f->c.out_cnt, 2);
+	assert_int_equal(f->c.in_cnt, 2);
 	assert_ptr_equal(f->iov[0].iov_base, f->a + REGION_SIZE - 16);
 	assert_int_equal(f->iov[0].iov_len, 16);
 	assert_ptr_equal(f->iov[1].iov_base, f->b);
 	assert_int_equal(f->iov[1].iov_len, 32);
-	assert_int_equal(f->c.out_len, 48);
+	assert_int_equal(f->c.in_len, 48);
 }
 
 static void expect_broken(struct fake *f)
@@ -182,7 +182,7 @@ static void test_full_length_chain_is_fine(void **state)
 			 (uint16_t)(i + 1));
 	offer(f, 0);
 	assert_int_equal(vq_pop(&f->vq, &f->c), 1);
-	assert_int_equal(f->c.in_cnt, QSZ);
+	assert_int_equal(f->c.out_cnt, QSZ);
 }
 
 static void test_next_out_of_range(void **state)
@@ -248,9 +248,9 @@ static void test_zero_length_buffers(void **state)
 	set_desc(f->desc, 2, 0xdead0000, 0, VRING_DESC_F_WRITE, 0);
 	offer(f, 0);
 	assert_int_equal(vq_pop(&f->vq, &f->c), 1);
-	assert_int_equal(f->c.in_cnt, 1);
-	assert_int_equal(f->c.out_cnt, 0);
-	assert_int_equal(f->c.in_len, 16);
+	assert_int_equal(f->c.out_cnt, 1);
+	assert_int_equal(f->c.in_cnt, 0);
+	assert_int_equal(f->c.out_len, 16);
 }
 
 static void test_readable_after_writable(void **state)
@@ -281,8 +281,8 @@ static void test_indirect_chain(void **state)
 	offer(f, 4);
 	assert_int_equal(vq_pop(&f->vq, &f->c), 1);
 	assert_int_equal(f->c.head, 4);
-	assert_int_equal(f->c.in_cnt, 1);
 	assert_int_equal(f->c.out_cnt, 1);
+	assert_int_equal(f->c.in_cnt, 1);
 	assert_ptr_equal(f->iov[1].iov_base, f->b);
 }
 
@@ -665,7 +665,7 @@ static void test_random_rings_never_escape(void **state)
 		switch (vq_pop(&f->vq, &f->c)) {
 		case 1:
 			popped++;
-			for (unsigned int i = 0; i < f->c.in_cnt + f->c.out_cnt;
+			for (unsigned int i = 0; i < f->c.out_cnt + f->c.in_cnt;
 			     i++)
 				assert_true(iov_inside(f, &f->iov[i]));
 			break;
