@@ -632,8 +632,10 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 	 * The server's own rings (the supervisor must not hold the device
 	 * through them), made while io_uring_setup() is still allowed.
 	 */
-	if (o->fuse_mount)
-		ep.uring = devfuse_uring_prepare(ep.fd, VFSD_MAX_WRITE);
+	if (o->fuse_mount) {
+		/* Where it fails ep.uring stays NULL: /dev/fuse alone serves. */
+		(void)devfuse_uring_prepare(&ep.uring, ep.fd, VFSD_MAX_WRITE);
+	}
 	/* In the server: /proc/self is now this process. */
 	private_mounts(o);
 	fs = open_share(&popts, &err);

@@ -144,18 +144,18 @@ static int dfu_ent_alloc(struct dfu_ent *e, size_t payload_sz)
 	return 0;
 }
 
-struct devfuse_uring *devfuse_uring_prepare(int devfd, size_t max_write)
+int devfuse_uring_prepare(struct devfuse_uring **out, int devfd,
+			  size_t max_write)
 {
 	struct devfuse_uring *u;
 	int ret = 0;
 
-	if (!devfuse_uring_enabled()) {
-		errno = EOPNOTSUPP;
-		return NULL;
-	}
+	*out = NULL;
+	if (!devfuse_uring_enabled())
+		return -EOPNOTSUPP;
 	u = calloc(1, sizeof(*u));
 	if (!u)
-		return NULL;
+		return -ENOMEM;
 	u->devfd = devfd;
 	u->nq = dfu_possible_cpus();
 	u->payload_sz = max_write > DFU_MIN_PAYLOAD ? max_write :
@@ -165,7 +165,7 @@ struct devfuse_uring *devfuse_uring_prepare(int devfd, size_t max_write)
 	u->q = calloc(u->nq, sizeof(*u->q));
 	if (!u->q) {
 		free(u);
-		return NULL;
+		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < u->nq && ret == 0; i++) {
 		struct dfu_queue *q = &u->q[i];
@@ -181,10 +181,10 @@ struct devfuse_uring *devfuse_uring_prepare(int devfd, size_t max_write)
 	if (ret < 0) {
 		log_info("FUSE over io_uring unavailable: %s", strerror(-ret));
 		devfuse_uring_free(u);
-		errno = -ret;
-		return NULL;
+		return ret;
 	}
-	return u;
+	*out = u;
+	return 0;
 }
 
 static void dfu_prep(struct io_uring_sqe *sqe, struct dfu_ent *e,

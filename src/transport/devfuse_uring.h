@@ -30,10 +30,12 @@ bool devfuse_uring_enabled(void);
 
 /**
  * Make the rings for device fd devfd, one per possible CPU, for requests of
- * up to max_write bytes of data. NULL (errno set) where io_uring or FUSE's
- * use of it is unavailable: the caller serves over /dev/fuse alone.
+ * up to max_write bytes of data, into *out. 0, or -errno (*out NULL) where
+ * io_uring or FUSE's use of it is unavailable: the caller serves over
+ * /dev/fuse alone.
  */
-struct devfuse_uring *devfuse_uring_prepare(int devfd, size_t max_write);
+int devfuse_uring_prepare(struct devfuse_uring **out, int devfd,
+			  size_t max_write);
 
 /**
  * After an INIT reply that agreed FUSE_OVER_IO_URING: register every entry
