@@ -15,27 +15,20 @@ client=${1:?usage: run-migrate-handles.sh VFSD_CLIENT VFSD [DAEMON ARG...]}
 vfsd=${2:?usage: run-migrate-handles.sh VFSD_CLIENT VFSD [DAEMON ARG...]}
 shift 2
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (a tmpfs, and CAP_DAC_READ_SEARCH to open handles)"
-command -v unshare >/dev/null || skip "unshare not installed"
+# shellcheck source=../lib/runner.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/runner.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (a tmpfs, and CAP_DAC_READ_SEARCH to open handles)"
+need_cmd unshare
 if [ -z "${VFSD_MIGRATE_NS:-}" ]; then
 	VFSD_MIGRATE_NS=1 exec unshare --mount --propagation private \
 		"${BASH_SOURCE[0]}" "$client" "$vfsd" "$@"
-	skip "unshare failed"
+	skip_all "unshare failed"
 fi
 
-work=$(mktemp -d /tmp/vfsd-migrate.XXXXXX) || exit 1
-cleanup() {
-	umount "$work/share" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+runner_work migrate
+cleanup() { umount "$work/share" 2>/dev/null; }
 mkdir "$work/share"
-mount -t tmpfs -o size=64m tmpfs "$work/share" || { echo "Bail out! mount tmpfs"; exit 1; }
+mount -t tmpfs -o size=64m tmpfs "$work/share" || bail "mount tmpfs"
 
 "$client" migrate --shared-dir="$work/share" -- \
 	"$vfsd" --socket-path={socket} --shared-dir={dir} \

@@ -28,8 +28,8 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-# shellcheck source=../lib/tap.sh
-. "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
 # shellcheck source=../lib/guest.sh
 . "$top/tests/lib/guest.sh"
 
@@ -57,13 +57,13 @@ while [ $# -gt 0 ]; do
 done
 [ "$daemon" = virtiofsd-rs ] && [ -z "$daemon_bin" ] && daemon_bin=$(guest_rust_virtiofsd)
 qemu=$top/../shared/peers/qemu-10.2.0/bin/qemu-system-x86_64
-[ -x "$qemu" ] || { echo "1..0 # SKIP QEMU 10.2.0 not found at $qemu"; exit 0; }
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
-for b in "$daemon_bin" "$writer" "$qmp"; do
-	[ -x "$b" ] || { echo "Bail out! $b not built"; exit 1; }
-done
+[ -x "$qemu" ] || skip_all "QEMU 10.2.0 not found at $qemu"
+need_root
+need_exec "$daemon_bin" --daemon-bin
+need_exec "$writer" --writer
+need_exec "$qmp" --qmp
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-migrate.XXXXXX") || exit 1
+runner_work migrate
 chmod 0755 "$work"
 pids=()
 cleanup() {
@@ -72,10 +72,7 @@ cleanup() {
 		kill -KILL $(guest_process_tree "$p") 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	if [ -n "$keep" ]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 printf '#!/bin/sh\nexec /bin/e2e_ops run "$1" %s\n' "$timeout_s" >"$work/guest-run"
 chmod 0755 "$work/guest-run"
