@@ -645,9 +645,9 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 	session_opts_from(o, &sopts);
 	sopts.io_uring = ep.uring != NULL;
 	fuse_passthrough_opts(o, caps, ep.fd, &sopts);
-	session = fuse_session_new(&pt_ops, fs, &sopts);
-	if (!session)
-		fatal("cannot create FUSE session: %s", strerror(errno));
+	ret = fuse_session_new(&session, &pt_ops, fs, &sopts);
+	if (ret)
+		fatal("cannot create FUSE session: %s", strerror(-ret));
 	/* Handles asked for but not opened (none here): no capability. */
 	if (!pt_opens_by_handle(fs))
 		caps &= ~((caps_set_t)1 << CAP_DAC_READ_SEARCH);

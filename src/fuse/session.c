@@ -38,8 +38,8 @@ static uint64_t session_entry_valid(enum fuse_cache_mode mode)
 	}
 }
 
-struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
-				      const struct fuse_session_opts *opts)
+int fuse_session_new(struct fuse_session **out, const struct vfs_ops *ops,
+		     void *fs, const struct fuse_session_opts *opts)
 {
 	struct fuse_session *s;
 	long page;
@@ -47,7 +47,7 @@ struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	s->ops = ops;
 	s->fs = fs;
 	s->opts = *opts;
@@ -62,26 +62,26 @@ struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
 	atomic_init(&s->lock_waiters, 0);
 
 	atomic_init(&s->agreed, 0);
-	ret = pthread_mutex_init(&s->reset_lock, NULL);
+	/* pthread answers a positive errno. */
+	ret = -pthread_mutex_init(&s->reset_lock, NULL);
 	if (!ret) {
-		ret = pthread_mutex_init(&s->waiters_lock, NULL);
+		ret = -pthread_mutex_init(&s->waiters_lock, NULL);
 		if (ret)
 			pthread_mutex_destroy(&s->reset_lock);
 	}
 	if (!ret && s->opts.stats) {
-		s->stats = fuse_stats_new();
-		if (!s->stats) {
-			ret = errno;
+		ret = fuse_stats_new(&s->stats);
+		if (ret) {
 			pthread_mutex_destroy(&s->waiters_lock);
 			pthread_mutex_destroy(&s->reset_lock);
 		}
 	}
 	if (ret) {
 		free(s);
-		errno = ret;
-		return NULL;
+		return ret;
 	}
-	return s;
+	*out = s;
+	return 0;
 }
 
 void fuse_session_free(struct fuse_session *s)

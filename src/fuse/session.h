@@ -69,9 +69,9 @@ struct fuse_session_opts {
 
 struct fuse_session;
 
-/** Returns NULL with errno set on allocation failure. */
-struct fuse_session *fuse_session_new(const struct vfs_ops *ops, void *fs,
-				      const struct fuse_session_opts *opts);
+/** 0 with the session in *out, or -errno (-ENOMEM). */
+int fuse_session_new(struct fuse_session **out, const struct vfs_ops *ops,
+		     void *fs, const struct fuse_session_opts *opts);
 void fuse_session_free(struct fuse_session *s);
 
 /** The fuse_req_handler the transports call; thread-safe. */

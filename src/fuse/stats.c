@@ -71,15 +71,18 @@ static uint64_t get(const counter_t *c)
 	return atomic_load_explicit((counter_t *)c, memory_order_relaxed);
 }
 
-struct fuse_stats *fuse_stats_new(void)
+int fuse_stats_new(struct fuse_stats **out)
 {
 	struct fuse_stats *st;
+	int ret;
 
 	/* Zeroed memory is a valid initial state for these atomics. */
-	if (posix_memalign((void **)&st, 64, sizeof(*st)))
-		return NULL;
+	ret = posix_memalign((void **)&st, 64, sizeof(*st));
+	if (ret)
+		return -ret;
 	memset(st, 0, sizeof(*st));
-	return st;
+	*out = st;
+	return 0;
 }
 
 void fuse_stats_free(struct fuse_stats *st)

@@ -40,8 +40,8 @@ enum fuse_stats_format {
 	FUSE_STATS_PROMETHEUS,
 };
 
-/** NULL with errno set on allocation failure. */
-struct fuse_stats *fuse_stats_new(void);
+/** 0 with the counters in *out, or -ENOMEM. */
+int fuse_stats_new(struct fuse_stats **out);
 void fuse_stats_free(struct fuse_stats *st);
 
 /** Monotonic time in nanoseconds, for fuse_stats_end(). */

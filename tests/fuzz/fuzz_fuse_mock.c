@@ -40,8 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mock.dir_ret = knob & 0x80 ? 5 /* EIO */ : 0;
 	mock.data = fz_data;
 	mock.data_len = (size_t)knob * 32;
-	s = fuse_session_new(&mock_ops, NULL, fz_session_opts());
-	if (!s)
+	if (fuse_session_new(&s, &mock_ops, NULL, fz_session_opts()))
 		return 0;
 	if (size)
 		fz_fuse_run(s, data + 1, size - 1, NULL);

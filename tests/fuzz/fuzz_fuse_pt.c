@@ -53,8 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_fuse_pt: pt_new: %s\n", strerror(err));
 		abort();
 	}
-	s = fuse_session_new(&pt_ops, fs, fz_session_opts());
-	if (s) {
+	if (!fuse_session_new(&s, &pt_ops, fs, fz_session_opts())) {
 		fz_fuse_run(s, data, size, fz_back_to_root);
 		fuse_session_free(s);
 	}

@@ -45,9 +45,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Closed inodes reopened by name: the walk a load sets up. */
 	opts.inode_fd_budget = 8;
 	fs = pt_new(&opts, &err);
-	if (fs)
-		session = fuse_session_new(&pt_ops, fs, fz_session_opts());
-	if (!session) {
+	if (!fs ||
+	    fuse_session_new(&session, &pt_ops, fs, fz_session_opts())) {
 		fprintf(stderr, "fuzz_state: setup failed\n");
 		exit(1);
 	}

@@ -688,8 +688,7 @@ static void start_session(bool confined)
 		errno = err;
 		xfail("pt_new");
 	}
-	session = fuse_session_new(&pt_ops, fs, &sopts);
-	if (!session)
+	if (fuse_session_new(&session, &pt_ops, fs, &sopts))
 		xfail("fuse_session_new");
 	send_req(FUSE_INIT, 0, 0, 0, &init, sizeof(init), &r,
 		 (const char *)NULL);

@@ -681,8 +681,8 @@ struct fuse_session *t_session(const struct fuse_session_opts *opts)
 	struct fuse_init_out out;
 
 	mock_reset();
-	s = fuse_session_new(&mock_ops, &mock, opts ? opts : t_default_opts());
-	assert_non_null(s);
+	assert_int_equal(fuse_session_new(&s, &mock_ops, &mock,
+					  opts ? opts : t_default_opts()), 0);
 	assert_int_equal(t_init(s, 7, 38, 0xffffffffu, 0,
 				1u << 17, &out, NULL), 0);
 	return s;

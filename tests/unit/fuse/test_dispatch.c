@@ -25,8 +25,8 @@ static struct fuse_session *fresh(const struct fuse_session_opts *o)
 	struct fuse_session *s;
 
 	mock_reset();
-	s = fuse_session_new(&mock_ops, &mock, o ? o : t_default_opts());
-	assert_non_null(s);
+	assert_int_equal(fuse_session_new(&s, &mock_ops, &mock,
+					  o ? o : t_default_opts()), 0);
 	return s;
 }
 
@@ -637,8 +637,7 @@ static void test_missing_vfs_op(void **state)
 	(void)state;
 	ops.fallocate = NULL;
 	mock_reset();
-	s = fuse_session_new(&ops, &mock, t_default_opts());
-	assert_non_null(s);
+	assert_int_equal(fuse_session_new(&s, &ops, &mock, t_default_opts()), 0);
 	assert_int_equal(t_init(s, 7, 38, 0, 0, 0, &out, NULL), 0);
 	{
 		struct fuse_fallocate_in in = { 0 };

@@ -238,8 +238,7 @@ static struct px_ctx *px_start(const struct fuse_session_opts *o,
 
 	assert_non_null(c);
 	memset(&px, 0, sizeof(px));
-	c->s = fuse_session_new(&px_ops, NULL, o);
-	assert_non_null(c->s);
+	assert_int_equal(fuse_session_new(&c->s, &px_ops, NULL, o), 0);
 	assert_int_equal(t_init(c->s, 7, 38, init_flags, 0, 1u << 17,
 				&c->init, NULL),
 			 0);
