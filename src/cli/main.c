@@ -556,14 +556,14 @@ static void private_mounts(const struct vfsd_options *o)
  * can (policy/mounts.h): then the kernel, not only src/fs, keeps ".." in
  * the share, in every sandbox mode.
  */
-static struct pt_fs *open_share(const struct pt_opts *popts, int *err)
+static int open_share(struct pt_fs **fs, const struct pt_opts *popts)
 {
 	bool detached;
-	int fd;
+	int fd, ret;
 
-	*err = mounts_open_share(popts->shared_dir, &fd, &detached);
-	if (*err)
-		return NULL;
+	ret = mounts_open_share(popts->shared_dir, &fd, &detached);
+	if (ret)
+		return ret;
 	if (detached)
 		log_debug("serving from a detached copy of the mount of '%s'",
 			  popts->shared_dir);
@@ -571,7 +571,7 @@ static struct pt_fs *open_share(const struct pt_opts *popts, int *err)
 		log_warn("cannot copy the mount of '%s' (no CAP_SYS_ADMIN?): "
 			 "only the filesystem's own checks keep \"..\" inside it",
 			 popts->shared_dir);
-	return pt_new_at(popts, fd, err);
+	return pt_new_at(fs, popts, fd);
 }
 
 /*
@@ -618,7 +618,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 	struct endpoint ep;
 	struct pt_fs *fs;
 	char why[160];
-	int err = 0, ret;
+	int ret;
 
 	/* Checked at parse time already; this is the copy that serves. */
 	if (o->xattrmap && xattrmap_parse(o->xattrmap, strlen(o->xattrmap),
@@ -638,10 +638,10 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 	}
 	/* In the server: /proc/self is now this process. */
 	private_mounts(o);
-	fs = open_share(&popts, &err);
-	if (!fs)
+	ret = open_share(&fs, &popts);
+	if (ret)
 		fatal("cannot open shared directory '%s': %s", o->shared_dir,
-		      strerror(err));
+		      strerror(-ret));
 	session_opts_from(o, &sopts);
 	sopts.io_uring = ep.uring != NULL;
 	fuse_passthrough_opts(o, caps, ep.fd, &sopts);
@@ -724,7 +724,7 @@ static void file_handles_default(struct vfsd_options *o)
 	err = mounts_share_is_whole(o->shared_dir, &whole);
 	if (err)
 		log_warn("cannot read the mounts of %s: %s", o->shared_dir,
-			 strerror(err));
+			 strerror(-err));
 	o->inode_file_handles = whole ? INODE_FH_PREFER : INODE_FH_NEVER;
 	snprintf(inode_why, sizeof(inode_why), "%s",
 		 whole ? "the share is the root of its filesystems" :

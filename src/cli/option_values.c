@@ -270,14 +270,14 @@ int opt_add_ns_range(struct userns_map *m, const char *name, const char *val,
 	switch (userns_add_range(m, val)) {
 	case 0:
 		return 0;
-	case ERANGE:
+	case -ERANGE:
 		return opt_fail(err, errlen,
 				"--%s '%s': the range is empty or passes 4294967295",
 				name, val);
-	case EEXIST:
+	case -EEXIST:
 		return opt_fail(err, errlen,
 				"--%s '%s' overlaps an earlier range", name, val);
-	case ENOSPC:
+	case -ENOSPC:
 		return opt_fail(err, errlen, "more than %d --%s ranges",
 				USERNS_MAX_RANGES, name);
 	default:

@@ -194,12 +194,12 @@ static uint64_t default_handle_limit(const struct pt_opts *opts)
 	return (rl.rlim_cur - budget) / 2;
 }
 
-struct pt_fs *pt_new(const struct pt_opts *opts, int *err)
+int pt_new(struct pt_fs **out, const struct pt_opts *opts)
 {
-	return pt_new_at(opts, -1, err);
+	return pt_new_at(out, opts, -1);
 }
 
-struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
+int pt_new_at(struct pt_fs **out, const struct pt_opts *opts, int root_fd)
 {
 	struct pt_fs *fs;
 	uint64_t mnt_id, max_handles;
@@ -270,7 +270,8 @@ struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err)
 		inode_put(&fs->inodes, fs->root);
 		goto fail_root;
 	}
-	return fs;
+	*out = fs;
+	return 0;
 
 fail_root:
 	close(fs->proc_fd);
@@ -287,8 +288,8 @@ fail_inodes:
 fail_opts:
 	if (root_fd >= 0)
 		close(root_fd);
-	*err = e;
-	return NULL;
+	/* The layer's own calls answer a positive errno (fs/vfs_ops.h). */
+	return -e;
 }
 
 void pt_free(struct pt_fs *fs)

@@ -103,9 +103,9 @@ enum pt_ids pt_probe_ids(int root_fd, int *open_err);
 
 /**
  * Open the shared directory and /proc/self/fd and set up the root inode
- * (nodeid VFS_ROOT_ID). Returns NULL with a positive errno in *err.
+ * (nodeid VFS_ROOT_ID). Returns 0 with the filesystem in *out, or -errno.
  */
-struct pt_fs *pt_new(const struct pt_opts *opts, int *err);
+int pt_new(struct pt_fs **out, const struct pt_opts *opts);
 
 /**
  * pt_new() on root_fd, an O_PATH fd of opts->shared_dir opened by the
@@ -113,7 +113,7 @@ struct pt_fs *pt_new(const struct pt_opts *opts, int *err);
  * policy/mounts.h), which it takes over, failure or not; -1 to open
  * opts->shared_dir as pt_new() does.
  */
-struct pt_fs *pt_new_at(const struct pt_opts *opts, int root_fd, int *err);
+int pt_new_at(struct pt_fs **out, const struct pt_opts *opts, int root_fd);
 
 /** Close every inode and handle; no operation may be running. NULL is ok. */
 void pt_free(struct pt_fs *fs);

@@ -23,7 +23,7 @@ static int field(const char *line, const char *end, int n, char *out,
 	for (int i = 0; i < n; i++) {
 		p = memchr(p, ' ', (size_t)(end - p));
 		if (!p)
-			return EINVAL;
+			return -EINVAL;
 		p++;
 	}
 	while (p < end && *p != ' ') {
@@ -36,11 +36,11 @@ static int field(const char *line, const char *end, int n, char *out,
 			p += 3;
 		}
 		if (len + 1 >= outlen)
-			return EINVAL;
+			return -EINVAL;
 		out[len++] = c;
 	}
 	if (!len)
-		return EINVAL;
+		return -EINVAL;
 	out[len] = '\0';
 	return 0;
 }
@@ -71,7 +71,7 @@ int mounts_whole_in(const char *mountinfo, const char *dir, bool *whole)
 			/* id parent major:minor root mount-point ... */
 			if (field(line, end, 3, root, sizeof(root)) ||
 			    field(line, end, 4, point, sizeof(point)))
-				return EINVAL;
+				return -EINVAL;
 			if (at_or_below(point, dir)) {
 				if (strcmp(root, "/"))
 					return 0;
@@ -92,11 +92,11 @@ static int read_text(const char *path, char **out)
 	int fd, err = 0;
 
 	if (!buf)
-		return ENOMEM;
+		return -ENOMEM;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		free(buf);
-		return errno;
+		return -errno;
 	}
 	for (;;) {
 		ssize_t n;
@@ -105,7 +105,7 @@ static int read_text(const char *path, char **out)
 			char *nb = cap < MOUNTS_MAX_TEXT ? realloc(buf, cap * 2) : NULL;
 
 			if (!nb) {
-				err = cap < MOUNTS_MAX_TEXT ? ENOMEM : EFBIG;
+				err = cap < MOUNTS_MAX_TEXT ? -ENOMEM : -EFBIG;
 				break;
 			}
 			buf = nb;
@@ -115,7 +115,7 @@ static int read_text(const char *path, char **out)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			err = errno;
+			err = -errno;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -138,7 +138,7 @@ int mounts_share_is_whole(const char *dir, bool *whole)
 	*whole = false;
 	real = realpath(dir, NULL);
 	if (!real)
-		return errno;
+		return -errno;
 	err = read_text("/proc/self/mountinfo", &text);
 	if (!err) {
 		err = mounts_whole_in(text, real, whole);
@@ -160,7 +160,7 @@ int mounts_open_share(const char *dir, int *fd, bool *detached)
 		/* Not O_DIRECTORY-checked like open() below: the same check. */
 		if (fstat(f, &st) || !S_ISDIR(st.st_mode)) {
 			close(f);
-			return ENOTDIR;
+			return -ENOTDIR;
 		}
 		*detached = true;
 		*fd = f;
@@ -173,7 +173,7 @@ int mounts_open_share(const char *dir, int *fd, bool *detached)
 	 */
 	f = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (f < 0)
-		return errno;
+		return -errno;
 	*fd = f;
 	return 0;
 }

@@ -19,12 +19,15 @@
 /**
  * From mountinfo text (the format of /proc/self/mountinfo), whether the
  * absolute, canonical path dir is a mount point whose filesystem root is
- * mounted there, and the same holds for every mount below it. 0, or EINVAL
+ * mounted there, and the same holds for every mount below it. 0, or -EINVAL
  * for a line it cannot read.
  */
 int mounts_whole_in(const char *mountinfo, const char *dir, bool *whole);
 
-/** mounts_whole_in() for this process; dir is resolved with realpath(). */
+/**
+ * mounts_whole_in() for this process; dir is resolved with realpath().
+ * 0 or -errno.
+ */
 int mounts_share_is_whole(const char *dir, bool *whole);
 
 /**
@@ -37,7 +40,7 @@ int mounts_share_is_whole(const char *dir, bool *whole);
  * share's root with the root, and ".." of a directory that was moved out
  * of the share with ENOENT (follow_dotdot's path_connected() check). The
  * copy lasts as long as an fd on it is open. Otherwise (no capability, no
- * open_tree) a plain open(2) of dir. 0 or a positive errno.
+ * open_tree) a plain open(2) of dir. 0 or -errno.
  */
 int mounts_open_share(const char *dir, int *fd, bool *detached);
 

@@ -43,29 +43,29 @@ int userns_add_range(struct userns_map *m, const char *spec)
 
 	/* The separator opens and closes the value: ":0:1000:1:". */
 	if (len < 7)
-		return EINVAL;
+		return -EINVAL;
 	sep = spec[0];
 	if (isalnum((unsigned char)sep) || spec[len - 1] != sep)
-		return EINVAL;
+		return -EINVAL;
 	p = parse_field(spec + 1, sep, &r.inside);
 	if (p)
 		p = parse_field(p, sep, &r.outside);
 	if (p)
 		p = parse_field(p, sep, &r.count);
 	if (!p || *p)
-		return EINVAL;
+		return -EINVAL;
 	if (r.count == 0 || r.inside > UINT32_MAX - r.count ||
 	    r.outside > UINT32_MAX - r.count)
-		return ERANGE;
+		return -ERANGE;
 	for (unsigned int i = 0; i < m->n; i++) {
 		const struct userns_range *o = &m->r[i];
 
 		if (r.inside < o->inside + o->count &&
 		    o->inside < r.inside + r.count)
-			return EEXIST;
+			return -EEXIST;
 	}
 	if (m->n >= USERNS_MAX_RANGES)
-		return ENOSPC;
+		return -ENOSPC;
 	m->r[m->n++] = r;
 	return 0;
 }

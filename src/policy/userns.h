@@ -35,9 +35,9 @@ struct userns_map {
 };
 
 /**
- * Add ":inside:outside:count:" to m (pure). Returns 0, EINVAL for a
- * malformed value, ERANGE for a range that wraps or is empty, EEXIST for
- * one whose inside ids overlap an earlier range, ENOSPC when m is full.
+ * Add ":inside:outside:count:" to m (pure). Returns 0, -EINVAL for a
+ * malformed value, -ERANGE for a range that wraps or is empty, -EEXIST for
+ * one whose inside ids overlap an earlier range, -ENOSPC when m is full.
  */
 int userns_add_range(struct userns_map *m, const char *spec);
 

@@ -48,9 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (++runs % 256 == 0)
 		fz_populate();
-	fs = pt_new(&opts, &err);
-	if (!fs) {
-		fprintf(stderr, "fuzz_fuse_pt: pt_new: %s\n", strerror(err));
+	err = pt_new(&fs, &opts);
+	if (err) {
+		fprintf(stderr, "fuzz_fuse_pt: pt_new: %s\n", strerror(-err));
 		abort();
 	}
 	if (!fuse_session_new(&s, &pt_ops, fs, fz_session_opts())) {

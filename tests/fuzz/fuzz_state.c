@@ -35,7 +35,6 @@ static unsigned long runs;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct pt_opts opts = { 0 };
-	int err = 0;
 
 	(void)argc;
 	(void)argv;
@@ -44,8 +43,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	opts.shared_dir = fz_share_path();
 	/* Closed inodes reopened by name: the walk a load sets up. */
 	opts.inode_fd_budget = 8;
-	fs = pt_new(&opts, &err);
-	if (!fs ||
+	if (pt_new(&fs, &opts) ||
 	    fuse_session_new(&session, &pt_ops, fs, fz_session_opts())) {
 		fprintf(stderr, "fuzz_state: setup failed\n");
 		exit(1);

@@ -676,16 +676,16 @@ static void start_session(bool confined)
 	int err = 0;
 
 	if (confined && (err = mounts_open_share(share, &root_fd, &detached))) {
-		errno = err;
+		errno = -err;
 		xfail("mounts_open_share");
 	}
 	if (confined && !detached) {
 		fprintf(stderr, "test_escape: no detached mount of the share\n");
 		exit(1);
 	}
-	fs = pt_new_at(&popts, root_fd, &err);
-	if (!fs) {
-		errno = err;
+	err = pt_new_at(&fs, &popts, root_fd);
+	if (err) {
+		errno = -err;
 		xfail("pt_new");
 	}
 	if (fuse_session_new(&session, &pt_ops, fs, &sopts))

@@ -30,7 +30,6 @@ int pt_setup(void **state)
 	const char *budget = getenv("VFSD_TEST_INODE_FD_BUDGET");
 	const char *names = getenv("VFSD_TEST_INODE_BY_NAME");
 	struct pt_opts opts = { 0 };
-	int err = 0;
 
 	if (!e)
 		return -1;
@@ -48,8 +47,7 @@ int pt_setup(void **state)
 						  INODE_FH_MANDATORY;
 		opts.inode_fd_budget = strtoull(budget, NULL, 10);
 	}
-	e->fs = pt_new(&opts, &err);
-	if (!e->fs)
+	if (pt_new(&e->fs, &opts))
 		return -1;
 	*state = e;
 	return 0;

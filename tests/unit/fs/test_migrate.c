@@ -289,7 +289,6 @@ static struct pt_fs *dest_fs_verify(struct env *e, bool verify)
 {
 	struct pt_opts opts = { .shared_dir = e->dir };
 	struct pt_fs *fs;
-	int err;
 
 	opts.migrate.verify_handles = verify;
 
@@ -298,8 +297,7 @@ static struct pt_fs *dest_fs_verify(struct env *e, bool verify)
 		opts.inode_file_handles = INODE_FH_NEVER;
 		opts.inode_fd_budget = 2;
 	}
-	fs = pt_new(&opts, &err);
-	assert_non_null(fs);
+	assert_int_equal(pt_new(&fs, &opts), 0);
 	return fs;
 }
 
