@@ -10,7 +10,7 @@
 
 /**
  * Make room for one more element in *v (n used of *cap, each size bytes),
- * doubling from first. 0 or ENOMEM; *v and *cap change only on success.
+ * doubling from first. 0 or -ENOMEM; *v and *cap change only on success.
  */
 static inline int array_room(void **v, size_t n, size_t *cap, size_t size,
 			     size_t first)
@@ -23,7 +23,7 @@ static inline int array_room(void **v, size_t n, size_t *cap, size_t size,
 	want = *cap ? *cap * 2 : first;
 	p = reallocarray(*v, want, size);
 	if (!p)
-		return ENOMEM;
+		return -ENOMEM;
 	*v = p;
 	*cap = want;
 	return 0;
