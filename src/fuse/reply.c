@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 
@@ -37,13 +38,29 @@ static bool reply_begin(struct fuse_call *c)
 }
 
 /* Fills the header; with err set, drops any body written so far. */
+/*
+ * Never the guest's doing: an op answered a negative or huge errno, a sign
+ * slip between the conventions. The guest gets EIO; the slip is said once,
+ * so that it does not go unseen (and no guest can flood the log with it).
+ */
+static void reply_bad_errno(const struct fuse_call *c, int err)
+{
+	static atomic_flag said = ATOMIC_FLAG_INIT;
+
+	if (!atomic_flag_test_and_set(&said))
+		log_err("opcode %u answered %d, which is no positive errno: EIO "
+			"(reported once)", c->hdr.opcode, err);
+}
+
 static void reply_finish(struct fuse_call *c, int err)
 {
 	struct fuse_out_header oh;
 	size_t len;
 
-	if (err < 0 || err > REPLY_MAX_ERRNO)
+	if (err < 0 || err > REPLY_MAX_ERRNO) {
+		reply_bad_errno(c, err);
 		err = EIO;
+	}
 	if (err)
 		fw_rewind(&c->w, &c->out_hdr);
 	len = fw_bytes_written(&c->w);
