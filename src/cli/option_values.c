@@ -293,11 +293,11 @@ int opt_add_idmap(struct idmap *m, const char *name, const char *val,
 	switch (idmap_add(m, val)) {
 	case 0:
 		return 0;
-	case EEXIST:
+	case -EEXIST:
 		return opt_fail(err, errlen,
 				"--%s '%s' overlaps an earlier rule of the same direction",
 				name, val);
-	case ENOMEM:
+	case -ENOMEM:
 		return opt_fail(err, errlen, "out of memory");
 	default:
 		return opt_fail(err, errlen,
@@ -315,7 +315,7 @@ int opt_set_xattrmap(struct vfsd_options *o, const char *val, char *err,
 
 	/* Checked now, so a bad map fails with its reason before serving. */
 	ret = xattrmap_parse(val, strlen(val), &m, why, sizeof(why));
-	if (ret == ENOMEM)
+	if (ret == -ENOMEM)
 		return opt_fail(err, errlen, "out of memory");
 	if (ret)
 		return opt_fail(err, errlen, "invalid xattr map: %s", why);

@@ -118,7 +118,7 @@ static void stats_answer(struct stats_server *srv, int fd)
 		srv->gauges(srv->arg, &g);
 	err = fuse_stats_render(srv->st, &g, fmt, &out, &len);
 	if (err) {
-		log_warn("stats: %s", strerror(err));
+		log_warn("stats: %s", strerror(-err));
 		return;
 	}
 	stats_write_all(srv, fd, out, len);

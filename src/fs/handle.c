@@ -40,7 +40,7 @@ int handle_table_init(struct handle_table *t)
 {
 	int err;
 
-	err = pthread_mutex_init(&t->lock, NULL);
+	err = -pthread_mutex_init(&t->lock, NULL);
 	if (err)
 		return err;
 	err = htab_init(&t->fhs);
@@ -71,9 +71,9 @@ static int handle_alloc(int fd, enum handle_kind kind, struct pt_handle **out)
 	int err;
 
 	if (!h)
-		return ENOMEM;
+		return -ENOMEM;
 	if (kind == HANDLE_DIR) {
-		err = pthread_mutex_init(&h->dir_lock, NULL);
+		err = -pthread_mutex_init(&h->dir_lock, NULL);
 		if (err) {
 			free(h);
 			return err;
@@ -104,9 +104,9 @@ int handle_new(struct handle_table *t, int fd, enum handle_kind kind,
 		return err;
 	pthread_mutex_lock(&t->lock);
 	if (t->max && t->fhs.count >= t->max)
-		err = EMFILE;
+		err = -EMFILE;
 	else if (t->next_fh == UINT64_MAX)
-		err = EOVERFLOW;
+		err = -EOVERFLOW;
 	if (!err) {
 		h->fh = t->next_fh++;
 		htab_insert(&t->fhs, &h->node, h->fh);
@@ -168,7 +168,7 @@ int handle_release(struct handle_table *t, uint64_t fh, enum handle_kind kind)
 	h = find_locked(t, fh, kind);
 	if (!h) {
 		pthread_mutex_unlock(&t->lock);
-		return EBADF;
+		return -EBADF;
 	}
 	htab_remove(&t->fhs, &h->node);
 	h->hashed = false;
@@ -236,7 +236,7 @@ int handle_snapshot(struct handle_table *t, struct pt_handle ***out,
 		htab_for_each(&t->fhs, handle_collect_one, &c);
 	pthread_mutex_unlock(&t->lock);
 	if (!c.v)
-		return ENOMEM;
+		return -ENOMEM;
 	*out = c.v;
 	*n = c.n;
 	return 0;
@@ -249,16 +249,16 @@ int handle_restore(struct handle_table *t, int fd, enum handle_kind kind,
 	int err;
 
 	if (!fh || fh == UINT64_MAX)
-		return EINVAL;
+		return -EINVAL;
 	err = handle_alloc(fd, kind, &h);
 	if (err)
 		return err;
 	h->fh = fh;
 	pthread_mutex_lock(&t->lock);
 	if (htab_first(&t->fhs, fh))
-		err = EEXIST;
+		err = -EEXIST;
 	else if (t->max && t->fhs.count >= t->max)
-		err = EMFILE;
+		err = -EMFILE;
 	if (!err) {
 		htab_insert(&t->fhs, &h->node, fh);
 		if (fh >= t->next_fh)

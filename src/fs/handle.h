@@ -84,7 +84,7 @@ struct handle_table {
 	uint64_t max;		/* handles open at once; 0: no limit */
 };
 
-/** 0 or a positive errno. */
+/** 0 or -errno. */
 int handle_table_init(struct handle_table *t);
 /** Closes every handle; none may be in use. */
 void handle_table_fini(struct handle_table *t);

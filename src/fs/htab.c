@@ -21,7 +21,7 @@ int htab_init(struct htab *h)
 {
 	h->buckets = calloc(HTAB_MIN_BUCKETS, sizeof(*h->buckets));
 	if (!h->buckets)
-		return ENOMEM;
+		return -ENOMEM;
 	h->mask = HTAB_MIN_BUCKETS - 1;
 	h->count = 0;
 	return 0;

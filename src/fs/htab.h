@@ -23,7 +23,7 @@ struct htab {
 	size_t count;
 };
 
-/** 0 or ENOMEM. */
+/** 0 or -ENOMEM. */
 int htab_init(struct htab *h);
 /** Frees the buckets only; the nodes belong to the caller. */
 void htab_fini(struct htab *h);

@@ -263,7 +263,7 @@ int inode_table_init(struct inode_table *t)
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	err = pthread_mutex_init(&t->lock, NULL);
+	err = -pthread_mutex_init(&t->lock, NULL);
 	if (err)
 		return err;
 	err = htab_init(&t->ids);
@@ -346,12 +346,12 @@ static int same_file(const struct pt_inode *i, const struct stat *st,
 		     bool checked, const struct file_handle *fh)
 {
 	if (i->type != (st->st_mode & S_IFMT))
-		return ESTALE;
+		return -ESTALE;
 	if (i->fd >= 0)
 		return 0;
 	if (!checked)
-		return EAGAIN;
-	return ifh_same(i->fh, fh) ? 0 : ESTALE;
+		return -EAGAIN;
+	return ifh_same(i->fh, fh) ? 0 : -ESTALE;
 }
 
 struct pt_inode *inode_new_locked(struct inode_table *t, int fd,
@@ -397,7 +397,7 @@ static int lookup_known_locked(struct inode_table *t, struct pt_inode *i,
 			       enum insert_fd *what, struct inode_later *l)
 {
 	if (i->nlookup == UINT64_MAX || i->refs == UINT32_MAX)
-		return EOVERFLOW;
+		return -EOVERFLOW;
 	i->nlookup++;
 	inode_hold_locked(t, i);
 	/* Closed for the budget: this fd saves a reopen. */
@@ -421,8 +421,8 @@ static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 						   mnt_id);
 	int err = i ? same_file(i, st, checked, id->fh) : 0;
 
-	if (err == EAGAIN)
-		return EAGAIN;
+	if (err == -EAGAIN)
+		return -EAGAIN;
 	if (err) {
 		/* Its file is gone; the nodeid stays, and answers ESTALE. */
 		unkey(t, i);
@@ -437,12 +437,12 @@ static int insert_locked(struct inode_table *t, int fd, const struct stat *st,
 	if (!nodeid) {
 		/* 2^64 lookups of new files: unreachable, but never wrap. */
 		if (t->next_id == UINT64_MAX)
-			return EOVERFLOW;
+			return -EOVERFLOW;
 		nodeid = t->next_id++;
 	}
 	i = inode_new_locked(t, fd, st, mnt_id, nodeid, id, 0);
 	if (!i)
-		return ENOMEM;
+		return -ENOMEM;
 	if (at)
 		iname_seen_locked(t, i, at, l);
 	*what = FD_TAKEN;
@@ -480,7 +480,7 @@ int inode_insert_at(struct inode_table *t, int fd, const struct stat *st,
 		pthread_mutex_lock(&t->lock);
 		err = insert_locked(t, fd, st, mnt_id, 0, checked, &id, at, out,
 				    &what, &l);
-		if (err != EAGAIN)
+		if (err != -EAGAIN)
 			break;
 		/* Its fd was closed since inode_needs_id(): once more, with one. */
 		pthread_mutex_unlock(&t->lock);
@@ -515,7 +515,7 @@ int inode_insert_root(struct inode_table *t, int fd, const struct stat *st,
 		log_debug("no mount fd for the root's mount yet");
 	pthread_mutex_lock(&t->lock);
 	if (find_id(t, VFS_ROOT_ID))
-		err = EEXIST;
+		err = -EEXIST;
 	else
 		err = insert_locked(t, fd, st, mnt_id, VFS_ROOT_ID, true, &id,
 				    NULL, out, &what, &l);
@@ -563,14 +563,14 @@ int inode_fd_error(struct inode_table *t, int err)
 			 "RLIMIT_NOFILE allows; leave out "
 			 "--inode-fd-budget=unlimited (inode fds are then "
 			 "bounded), or raise --rlimit-nofile",
-			 strerror(err), (unsigned long long)s.fds);
+			 strerror(-err), (unsigned long long)s.fds);
 	else
 		log_warn("out of file descriptors (%s): %llu inode fds open "
 			 "(budget %llu, %llu of them of files whose filesystem "
 			 "gives no file id, so kept), besides the guest's open "
 			 "files and directories; raise --rlimit-nofile, lower "
 			 "--max-open-handles%s",
-			 strerror(err), (unsigned long long)s.fds,
+			 strerror(-err), (unsigned long long)s.fds,
 			 (unsigned long long)s.budget,
 			 (unsigned long long)s.no_id,
 			 s.no_id ? ", or give that filesystem file ids "
@@ -590,7 +590,7 @@ int inode_get(struct inode_table *t, uint64_t nodeid, struct pt_inode **out)
 	i = find_id(t, nodeid);
 	if (!i) {
 		pthread_mutex_unlock(&t->lock);
-		return ESTALE;
+		return -ESTALE;
 	}
 	inode_hold_locked(t, i);
 	open = i->fd >= 0;
@@ -600,7 +600,7 @@ int inode_get(struct inode_table *t, uint64_t nodeid, struct pt_inode **out)
 				     iname_reopen(t, i);
 		if (err) {
 			pthread_mutex_lock(&t->lock);
-			if (err == ESTALE)
+			if (err == -ESTALE)
 				t->stats.stale++;
 			pthread_mutex_unlock(&t->lock);
 			inode_put(t, i);

@@ -180,7 +180,7 @@ struct inode_at {
 	const char *name;
 };
 
-/** 0 or a positive errno. Mode never, no budget. */
+/** 0 or -errno. Mode never, no budget. */
 int inode_table_init(struct inode_table *t);
 /** Closes every fd; no inode may be in use. */
 void inode_table_fini(struct inode_table *t);
@@ -300,7 +300,7 @@ unsigned int inode_shed(struct inode_table *t, unsigned int n);
 /** True for the errors inode_shed() may cure. */
 static inline bool inode_out_of_fds(int err)
 {
-	return err == EMFILE || err == ENFILE;
+	return err == -EMFILE || err == -ENFILE;
 }
 
 /**

@@ -17,12 +17,12 @@ static int take_into(int fd, int flags, struct ifh_idbuf *b, int *mnt)
 {
 	b->fh.handle_bytes = MAX_HANDLE_SZ;
 	if (name_to_handle_at(fd, "", &b->fh, mnt, AT_EMPTY_PATH | flags))
-		return errno;
+		return -errno;
 	/* A zero-length "handle" could not be opened, nor tell files apart. */
 	if (!b->fh.handle_bytes || b->fh.handle_bytes > MAX_HANDLE_SZ)
-		return EOPNOTSUPP;
+		return -EOPNOTSUPP;
 	if ((flags & AT_HANDLE_FID) && b->fh.handle_type == IFH_GENERIC_FID)
-		return EOPNOTSUPP;
+		return -EOPNOTSUPP;
 	return 0;
 }
 
@@ -40,7 +40,7 @@ static int take(int fd, int flags, struct file_handle **out, int *mnt)
 	size = sizeof(struct file_handle) + b.fh.handle_bytes;
 	fh = malloc(size);
 	if (!fh)
-		return ENOMEM;
+		return -ENOMEM;
 	memcpy(fh, &b, size);
 	*out = fh;
 	return 0;
@@ -86,11 +86,11 @@ int ifh_open(int mount_fd, struct file_handle *fh, int *out)
 	if (err)
 		return err;
 	fd = open_by_handle_at(mount_fd, fh, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	err = fd < 0 ? errno : 0;
+	err = fd < 0 ? -errno : 0;
 	if (creds_daemon_end(&r)) {
 		if (fd >= 0)
 			close(fd);
-		return EIO;
+		return -EIO;
 	}
 	if (err)
 		return err;
@@ -120,7 +120,7 @@ int ifh_mount_add(struct ifh_mounts *m, uint64_t id, int fd)
 		struct ifh_mount *v = reallocarray(m->v, cap, sizeof(*v));
 
 		if (!v)
-			return ENOMEM;
+			return -ENOMEM;
 		m->v = v;
 		m->cap = cap;
 	}

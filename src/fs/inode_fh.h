@@ -38,7 +38,7 @@ enum inode_fh_mode {
 
 /**
  * Take the handle of the O_PATH fd and the id of its mount. On success
- * *out is malloc'ed (free() it). 0 or a positive errno: EOPNOTSUPP for a
+ * *out is malloc'ed (free() it). 0 or -errno: EOPNOTSUPP for a
  * filesystem without handles, ENOMEM.
  */
 int ifh_name(int fd, struct file_handle **out, uint64_t *mnt_id);
@@ -76,8 +76,8 @@ bool ifh_same(const struct file_handle *a, const struct file_handle *b);
  * Open fh on mount_fd as O_PATH | O_NOFOLLOW in *out. The calling thread may
  * run with a guest user's ids; the open is made as root (handles bypass
  * every directory permission, which is why the kernel wants
- * CAP_DAC_READ_SEARCH) and the thread's ids are restored after. 0 or a
- * positive errno (ESTALE: the inode is gone; EMFILE, ENFILE; EIO if the ids
+ * CAP_DAC_READ_SEARCH) and the thread's ids are restored after. 0 or
+ * -errno (ESTALE: the inode is gone; EMFILE, ENFILE; EIO if the ids
  * could not be restored).
  */
 int ifh_open(int mount_fd, struct file_handle *fh, int *out);
@@ -105,7 +105,7 @@ int ifh_mount_fd(const struct ifh_mounts *m, uint64_t id);
 
 /**
  * Add (id, fd), fd -1 for a mount whose filesystem has no handles; the
- * table owns fd on success. 0 or ENOMEM.
+ * table owns fd on success. 0 or -ENOMEM.
  */
 int ifh_mount_add(struct ifh_mounts *m, uint64_t id, int fd);
 

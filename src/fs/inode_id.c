@@ -49,10 +49,10 @@ int inode_ensure_mount(struct inode_table *t, int fd, mode_t type,
 	if (have >= 0)
 		return 0;
 	if (!S_ISDIR(type))
-		return EOPNOTSUPP;
+		return -EOPNOTSUPP;
 	copy = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (copy < 0)
-		return errno;
+		return -errno;
 	pthread_mutex_lock(&t->lock);
 	if (!ifh_mount_find(&t->mounts, mnt_id)) {
 		err = ifh_mount_add(&t->mounts, mnt_id, copy);
@@ -97,17 +97,17 @@ static int take_handle(struct inode_table *t, int fd, mode_t type,
 	none = m && m->no_handles;
 	pthread_mutex_unlock(&t->lock);
 	if (none)
-		return EOPNOTSUPP;
+		return -EOPNOTSUPP;
 	err = ifh_name(fd, &fh, &fh_mnt);
 	/* One failed call per mount, not one per file. */
-	if (err == EOPNOTSUPP)
+	if (err == -EOPNOTSUPP)
 		learn_mount(t, mnt_id, false);
 	if (err)
 		return err;
 	/* The mount was stat'ed a moment ago: it moved, so keep the fd. */
 	if (fh_mnt != mnt_id) {
 		free(fh);
-		return ESTALE;
+		return -ESTALE;
 	}
 	err = inode_ensure_mount(t, fd, type, mnt_id);
 	if (err) {
@@ -136,17 +136,17 @@ static int take_name_id(struct inode_table *t, int fd, uint64_t key,
 	none = m && m->no_ids;
 	pthread_mutex_unlock(&t->lock);
 	if (none)
-		return EOPNOTSUPP;
+		return -EOPNOTSUPP;
 	err = ifh_id(fd, fid, &id->fh);
-	if (err == EOPNOTSUPP && !fid) {
+	if (err == -EOPNOTSUPP && !fid) {
 		learn_mount(t, key, false);
 		fid = true;
 		err = ifh_id(fd, fid, &id->fh);
 	}
 	/* EINVAL: a kernel before AT_HANDLE_FID. */
-	if (fid && (err == EOPNOTSUPP || err == EINVAL)) {
+	if (fid && (err == -EOPNOTSUPP || err == -EINVAL)) {
 		learn_mount(t, key, true);
-		return EOPNOTSUPP;
+		return -EOPNOTSUPP;
 	}
 	id->fid = fid;
 	return err;
@@ -166,7 +166,7 @@ int inode_take_id(struct inode_table *t, int fd, const struct stat *st,
 		return 0;
 	}
 	/* A mount without handles, inside a share with them: by name. */
-	if (err != EOPNOTSUPP || t->fh_mode == INODE_FH_MANDATORY)
+	if (err != -EOPNOTSUPP || t->fh_mode == INODE_FH_MANDATORY)
 		return err;
 	return take_name_id(t, fd, mnt_id, id);
 }
@@ -182,8 +182,8 @@ static int check_reopened(const struct pt_inode *i, int fd)
 	struct stat st;
 
 	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-		return errno;
-	return inode_matches(i, &st) ? 0 : ESTALE;
+		return -errno;
+	return inode_matches(i, &st) ? 0 : -ESTALE;
 }
 
 int inode_reopen_by_handle(struct inode_table *t, struct pt_inode *i)
@@ -200,7 +200,7 @@ int inode_reopen_by_handle(struct inode_table *t, struct pt_inode *i)
 	if (open)
 		return 0;
 	if (mount_fd < 0)
-		return ESTALE;
+		return -ESTALE;
 	err = ifh_open(mount_fd, i->fh, &fd);
 	if (inode_out_of_fds(err) && inode_shed(t, INODE_SHED))
 		err = ifh_open(mount_fd, i->fh, &fd);

@@ -88,7 +88,7 @@ struct inode_id {
 bool inode_needs_id(struct inode_table *t, const struct stat *st,
 		    uint64_t mnt_id);
 
-/** The id the table's mode wants for the new file fd is; 0 or an errno. */
+/** The id the table's mode wants for the new file fd is; 0 or -errno. */
 int inode_take_id(struct inode_table *t, int fd, const struct stat *st,
 		  uint64_t mnt_id, struct inode_id *id);
 

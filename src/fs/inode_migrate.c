@@ -49,7 +49,7 @@ int inode_restore(struct inode_table *t, const struct inode_restore *r,
 	if (nodeid_taken(t, r->nodeid) ||
 	    (r->nodeid && inode_find_key_locked(t, r->st->st_dev,
 						r->st->st_ino, mnt_id)))
-		err = EEXIST;
+		err = -EEXIST;
 	else
 		i = inode_new_locked(t, r->fd, r->st, mnt_id, r->nodeid, &id,
 				     how);
@@ -59,7 +59,7 @@ int inode_restore(struct inode_table *t, const struct inode_restore *r,
 			iname_seen_locked(t, i, r->at, &l);
 		inode_lru_update_locked(t, i, &l);
 	} else if (!err) {
-		err = ENOMEM;
+		err = -ENOMEM;
 	}
 	pthread_mutex_unlock(&t->lock);
 	inode_later_run(&l);
@@ -84,7 +84,7 @@ int inode_restore_stale(struct inode_table *t, uint64_t nodeid, mode_t type,
 	 */
 	pthread_mutex_lock(&t->lock);
 	if (!nodeid || nodeid_taken(t, nodeid))
-		err = EEXIST;
+		err = -EEXIST;
 	else
 		i = inode_new_locked(t, -1, &st, 0, nodeid, &id,
 				     INODE_NEW_UNKEYED);
@@ -92,7 +92,7 @@ int inode_restore_stale(struct inode_table *t, uint64_t nodeid, mode_t type,
 		i->nlookup = nlookup ? nlookup : 1;
 		i->refs = 0;
 	} else if (!err) {
-		err = ENOMEM;
+		err = -ENOMEM;
 	}
 	pthread_mutex_unlock(&t->lock);
 	inode_later_run(&l);
@@ -141,7 +141,7 @@ static int ptr_map_init(struct ptr_map *m, size_t n)
 	m->val = calloc(cap, sizeof(*m->val));
 	m->mask = cap - 1;
 	m->count = 0;
-	return m->key && m->val ? 0 : ENOMEM;
+	return m->key && m->val ? 0 : -ENOMEM;
 }
 
 static void ptr_map_fini(struct ptr_map *m)
@@ -167,7 +167,7 @@ static int ptr_map_grow(struct ptr_map *m)
 
 	if (ptr_map_init(&n, m->mask + 1)) {
 		ptr_map_fini(&n);
-		return ENOMEM;
+		return -ENOMEM;
 	}
 	for (size_t s = 0; s <= m->mask; s++) {
 		size_t d;
@@ -191,7 +191,7 @@ static int ptr_map_put(struct ptr_map *m, struct pt_inode *p, uint32_t v)
 	size_t s;
 
 	if (2 * (m->count + 1) > m->mask + 1 && ptr_map_grow(m))
-		return ENOMEM;
+		return -ENOMEM;
 	for (s = ptr_hash(p, m->mask); m->key[s]; s = (s + 1) & m->mask)
 		;
 	m->key[s] = p;
@@ -225,7 +225,7 @@ static int snap_add(struct snap_walk *w, struct pt_inode *i)
 
 	if (array_room((void **)&w->v, w->n, &w->cap, sizeof(*w->v), 256) ||
 	    w->n >= INODE_SNAP_NONE || ptr_map_put(&w->map, i, (uint32_t)w->n))
-		return ENOMEM;
+		return -ENOMEM;
 	s = &w->v[w->n++];
 	memset(s, 0, sizeof(*s));
 	s->ino = i;
@@ -242,9 +242,9 @@ static int snap_add(struct snap_walk *w, struct pt_inode *i)
 	s->id_opens = i->fh && !i->fid;
 	inode_hold_locked(w->t, i);
 	if (i->name && !(s->name = strdup(i->name)))
-		return ENOMEM;
+		return -ENOMEM;
 	if (i->fh && !(s->id = id_copy(i->fh)))
-		return ENOMEM;
+		return -ENOMEM;
 	return 0;
 }
 
@@ -289,7 +289,7 @@ static int snap_order(struct snap_walk *w, uint32_t **out)
 	int err = 0;
 
 	if (!first || !next || !order || !stack) {
-		err = ENOMEM;
+		err = -ENOMEM;
 		goto out;
 	}
 	memset(first, 0xff, w->n * sizeof(uint32_t));
@@ -337,7 +337,7 @@ static int snap_permute(struct snap_walk *w, const uint32_t *order)
 	if (!v || !where) {
 		free(v);
 		free(where);
-		return ENOMEM;
+		return -ENOMEM;
 	}
 	for (size_t k = 0; k < w->n; k++)
 		where[order[k]] = (uint32_t)k;
@@ -403,20 +403,20 @@ int inode_snap_open_handle(struct inode_table *t, const struct inode_snap *s,
 	int mount_fd, err;
 
 	if (!s->id || !s->ino->by_handle)
-		return ESTALE;
+		return -ESTALE;
 	pthread_mutex_lock(&t->lock);
 	/* Mount fds stay open until the table goes. */
 	mount_fd = ifh_mount_fd(&t->mounts, s->ino->mnt_id);
 	pthread_mutex_unlock(&t->lock);
 	if (mount_fd < 0)
-		return ESTALE;
+		return -ESTALE;
 	err = ifh_open(mount_fd, s->id, fd);
 	if (err)
 		return err;
 	if (fstatat(*fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ||
 	    !inode_matches(s->ino, &st)) {
 		close(*fd);
-		return ESTALE;
+		return -ESTALE;
 	}
 	return 0;
 }

@@ -46,7 +46,7 @@ void inode_snapshot_free(struct inode_table *t, struct inode_snap *v,
 
 /**
  * A new O_PATH fd of s's file from its handle (by file handle, when its
- * own is closed), checked to be that file. 0 or an errno (ESTALE).
+ * own is closed), checked to be that file. 0 or -errno (ESTALE).
  */
 int inode_snap_open_handle(struct inode_table *t, const struct inode_snap *s,
 			   int *fd);

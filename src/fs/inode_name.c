@@ -88,7 +88,7 @@ static int chain_push(struct chain *c, struct pt_inode *i)
 		struct pt_inode **v = malloc(cap * sizeof(*v));
 
 		if (!v)
-			return ENOMEM;
+			return -ENOMEM;
 		memcpy(v, c->v, c->n * sizeof(*v));
 		if (c->v != c->stack)
 			free(c->v);
@@ -108,11 +108,11 @@ static int check_named(const struct pt_inode *i, int fd, struct ifh_idbuf *b)
 	struct stat st;
 
 	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-		return errno == ENOMEM ? ENOMEM : ESTALE;
+		return errno == ENOMEM ? -ENOMEM : -ESTALE;
 	if (!inode_matches(i, &st))
-		return ESTALE;
+		return -ESTALE;
 	/* No id now (the file went): not the inode's file either. */
-	return ifh_id_into(fd, i->fid, b) ? ESTALE : 0;
+	return ifh_id_into(fd, i->fid, b) ? -ESTALE : 0;
 }
 
 /* openat() of a name, closing idle inode fds if none are left. */
@@ -121,13 +121,13 @@ static int open_name(struct inode_table *t, int dirfd, const char *name,
 {
 	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
-	if (fd < 0 && inode_out_of_fds(errno) && inode_shed(t, INODE_SHED))
+	if (fd < 0 && inode_out_of_fds(-errno) && inode_shed(t, INODE_SHED))
 		fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		int err = errno;
+		int err = -errno;
 
 		/* The name leads nowhere now: the inode's file is not there. */
-		return inode_out_of_fds(err) || err == ENOMEM ? err : ESTALE;
+		return inode_out_of_fds(err) || err == -ENOMEM ? err : -ESTALE;
 	}
 	*out = fd;
 	return 0;
@@ -157,7 +157,7 @@ static int open_step(struct inode_table *t, struct pt_inode *i,
 		strcpy(name, i->name);
 	pthread_mutex_unlock(&t->lock);
 	if (stale)
-		return ESTALE;
+		return -ESTALE;
 	err = open_name(t, dirfd, name, &fd);
 	if (err)
 		return err;
@@ -176,7 +176,7 @@ static int open_step(struct inode_table *t, struct pt_inode *i,
 	inode_later_run(&l);
 	if (!adopted)
 		close(fd);
-	return stale ? ESTALE : 0;
+	return stale ? -ESTALE : 0;
 }
 
 /* From top (held, fd open) down the chain, each step by name. */
@@ -216,7 +216,7 @@ int iname_reopen(struct inode_table *t, struct pt_inode *i)
 	for (p = i; p->fd < 0 && !p->by_handle; p = p->parent) {
 		/* No name: unlinked, or never had one; its fd never closes. */
 		if (!p->parent) {
-			err = ESTALE;
+			err = -ESTALE;
 			break;
 		}
 		err = chain_push(&c, p);

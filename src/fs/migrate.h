@@ -126,7 +126,7 @@ struct mig_fs {
  * Decode and check the filesystem's sections of v (pure: no I/O): bounds,
  * record order (a parent before its children, the root first), names
  * that are single components, unique nodeids and fhs, handles of known
- * nodeids of a fitting type. 0, or EINVAL with a reason in err; on
+ * nodeids of a fitting type. 0, or -EINVAL with a reason in err; on
  * success free *out with mig_fs_free().
  */
 int mig_decode(const struct state_view *v, struct mig_fs *out, char *err,

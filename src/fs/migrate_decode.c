@@ -26,7 +26,7 @@ static int bad(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-	return EINVAL;
+	return -EINVAL;
 }
 
 static bool valid_type(uint32_t mode)
@@ -165,7 +165,7 @@ static int decode_nodes(struct rbuf *r, struct mig_fs *m, char *err,
 			   (unsigned long long)count, rbuf_left(r));
 	m->nodes = calloc((size_t)count, sizeof(*m->nodes));
 	if (!m->nodes)
-		return ENOMEM;
+		return -ENOMEM;
 	m->nnodes = (size_t)count;
 	for (size_t i = 0; i < m->nnodes; i++) {
 		int e;
@@ -191,7 +191,7 @@ static int index_nodes(const struct mig_fs *m, struct mig_idx **out,
 	size_t k = 0;
 
 	if (!v)
-		return ENOMEM;
+		return -ENOMEM;
 	for (size_t i = 0; i < m->nnodes; i++)
 		if (m->nodes[i].nodeid)
 			v[k++] = (struct mig_idx){ m->nodes[i].nodeid, i };
@@ -258,7 +258,7 @@ static int decode_handles(struct rbuf *r, struct mig_fs *m,
 	fhs = calloc((size_t)count, sizeof(*fhs));
 	if (!m->handles || !fhs) {
 		free(fhs);
-		return ENOMEM;
+		return -ENOMEM;
 	}
 	m->nhandles = (size_t)count;
 	for (size_t i = 0; i < m->nhandles && !e; i++) {

@@ -50,9 +50,9 @@ struct mig_walk_ops {
 };
 
 /* visit()'s err for a record not looked for: its directory was not found. */
-#define MIG_WALK_NO_PARENT ESRCH
+#define MIG_WALK_NO_PARENT (-ESRCH)
 
-/** Walk n records from root_fd (record 0). 0 or ENOMEM. */
+/** Walk n records from root_fd (record 0). 0 or -ENOMEM. */
 int mig_walk(size_t n, int root_fd, const struct mig_walk_ops *ops,
 	     void *arg);
 

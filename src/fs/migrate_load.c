@@ -231,7 +231,7 @@ static enum mig_visit visit_path(struct loader *L, size_t i, int fd, int err,
 	err = enter(L, i, fd, st, mnt_id, have_id ? &id : NULL);
 	if (!err)
 		return MIG_TAKEN;
-	if (err != EEXIST) {
+	if (err != -EEXIST) {
 		L->err = err;
 		return MIG_SKIP;
 	}
@@ -272,7 +272,7 @@ static void restore_handle(struct loader *L, const struct mig_handle *mh)
 	}
 	err = pt_reopen(L->fs, ino, flags, &fd);
 	/* O_NOATIME is only for the owner (or CAP_FOWNER). */
-	if (err == EPERM && (flags & O_NOATIME))
+	if (err == -EPERM && (flags & O_NOATIME))
 		err = pt_reopen(L->fs, ino, flags & ~O_NOATIME, &fd);
 	if (!err) {
 		err = handle_restore(&L->fs->handles, fd,
@@ -285,7 +285,7 @@ static void restore_handle(struct loader *L, const struct mig_handle *mh)
 	if (err) {
 		log_warn("migration: open file %llu of nodeid %llu: %s",
 			 (unsigned long long)mh->fh,
-			 (unsigned long long)mh->nodeid, strerror(err));
+			 (unsigned long long)mh->nodeid, strerror(-err));
 		L->lost++;
 		return;
 	}
@@ -304,7 +304,7 @@ static int loader_init(struct loader *L)
 	L->last = malloc(m->nnodes * sizeof(*L->last));
 	L->held = calloc(m->nnodes, sizeof(*L->held));
 	if (!L->last || !L->held)
-		return ENOMEM;
+		return -ENOMEM;
 	memset(L->last, 0xff, m->nnodes * sizeof(*L->last));
 	for (size_t i = 1; i < m->nnodes; i++)
 		if (m->nodes[i].parent != MIG_NO_PARENT)
@@ -315,7 +315,7 @@ static int loader_init(struct loader *L)
 	if (L->verify && !L->same_fs) {
 		log_err("migration refused: --migration-verify-handles, and "
 			"the share is not on the filesystem the source saw");
-		return EINVAL;
+		return -EINVAL;
 	}
 	/* The source's mode decides; the share here must be whole. */
 	if (m->mode == PT_MIGRATE_FILE_HANDLES && L->same_fs &&
@@ -357,7 +357,7 @@ int pt_state_load(struct pt_fs *fs, const struct pt_migrate_opts *o,
 	err = mig_decode(v, &m, why, sizeof(why));
 	if (err) {
 		log_err("migration state refused: %s",
-			err == EINVAL ? why : strerror(err));
+			err == -EINVAL ? why : strerror(-err));
 		return err;
 	}
 	err = loader_init(&L);
@@ -379,7 +379,7 @@ int pt_state_load(struct pt_fs *fs, const struct pt_migrate_opts *o,
 		log_err("migration refused: %zu files the guest has open were "
 			"not found again (--migration-on-error=abort; the guest "
 			"stays on the source)", L.lost);
-		err = ENOENT;
+		err = -ENOENT;
 	}
 	loader_fini(&L);
 	mig_fs_free(&m);

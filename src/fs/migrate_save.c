@@ -109,7 +109,7 @@ static int check_locks(struct saver *s)
 	log_err("migration refused: the guest holds locks (POSIX, OFD or "
 		"flock) on its files, which vfsd does not carry to another "
 		"daemon; the guest stays here until it releases them");
-	return EBUSY;
+	return -EBUSY;
 }
 
 static uint64_t key_hash(uint32_t parent, const char *name)
@@ -130,7 +130,7 @@ static int names_init(struct name_map *m, size_t n)
 	m->slot = calloc(cap, sizeof(*m->slot));
 	m->mask = cap - 1;
 	m->count = 0;
-	return m->slot ? 0 : ENOMEM;
+	return m->slot ? 0 : -ENOMEM;
 }
 
 /* The record of directory name in parent, or MIG_NO_PARENT. */
@@ -167,7 +167,7 @@ static int names_put(struct saver *s, uint32_t rec)
 
 	if (2 * (m->count + 1) > m->mask + 1) {
 		if (names_init(&bigger, m->mask + 1))
-			return ENOMEM;
+			return -ENOMEM;
 		for (size_t k = 0; k <= m->mask; k++)
 			if (m->slot[k])
 				names_insert(&bigger, &s->out[m->slot[k] - 1],
@@ -184,7 +184,7 @@ static int out_add(struct saver *s, const struct out_rec *r, uint32_t *at)
 	if (s->nout >= MIG_NO_PARENT - 1 ||
 	    array_room((void **)&s->out, s->nout, &s->cap, sizeof(*s->out),
 		       256))
-		return ENOMEM;
+		return -ENOMEM;
 	s->out[s->nout] = *r;
 	*at = (uint32_t)s->nout++;
 	/* Directories with a path: what other paths may go through. */
@@ -585,7 +585,7 @@ static int index_keys(struct saver *s)
 {
 	s->keys = malloc((s->n ? s->n : 1) * sizeof(*s->keys));
 	if (!s->keys)
-		return ENOMEM;
+		return -ENOMEM;
 	for (size_t k = 1; k < s->n; k++) {
 		const struct inode_snap *i = &s->snap[k];
 
@@ -687,7 +687,7 @@ static int collect(struct saver *s)
 	s->rec = calloc(s->n, sizeof(*s->rec));
 	s->oidx = calloc(s->n, sizeof(*s->oidx));
 	if (!s->rec || !s->oidx)
-		return ENOMEM;
+		return -ENOMEM;
 	root_info(s);
 	take_ids(s);
 	err = take_proc_paths(s);

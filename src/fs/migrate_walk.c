@@ -40,7 +40,7 @@ static int walk_one(int pfd, const char *name, int *fd, struct stat *st,
 
 	*fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd < 0)
-		return errno;
+		return -errno;
 	err = pt_statx(*fd, st, mnt_id);
 	if (err) {
 		close(*fd);
@@ -72,7 +72,7 @@ int mig_walk(size_t n, int root_fd, const struct mig_walk_ops *ops,
 	if (n && (!last || !fds)) {
 		free(last);
 		free(fds);
-		return ENOMEM;
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t p = i ? ops->parent(arg, i) : MIG_NO_PARENT;
@@ -87,7 +87,7 @@ int mig_walk(size_t n, int root_fd, const struct mig_walk_ops *ops,
 			w.fd = err ? -1 : root_fd;
 		} else if (p == MIG_NO_PARENT || p >= i ||
 			   !ops->name(arg, i, name)) {
-			err = ESTALE;
+			err = -ESTALE;
 		} else if (fds[p].fd < 0) {
 			err = MIG_WALK_NO_PARENT;
 		} else {

@@ -33,16 +33,16 @@ int pt_inode_get(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out)
 int pt_name_check(const char *name)
 {
 	if (!name || !name[0] || strchr(name, '/'))
-		return EINVAL;
+		return -EINVAL;
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return EINVAL;
+		return -EINVAL;
 	return 0;
 }
 
 int pt_stat(const struct pt_inode *ino, struct stat *st)
 {
 	if (fstatat(ino->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-		return errno;
+		return -errno;
 	return 0;
 }
 
@@ -66,11 +66,11 @@ int pt_reopen(struct pt_fs *fs, const struct pt_inode *ino, int flags,
 	if (err)
 		return err;
 	if (!inode_matches(ino, &st))
-		return ESTALE;
+		return -ESTALE;
 	if (S_ISLNK(st.st_mode))
-		return ELOOP;
+		return -ELOOP;
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-		return ENXIO;
+		return -ENXIO;
 	pt_fd_name(ino->fd, &n);
 	/*
 	 * O_NOFOLLOW would refuse the /proc magic link itself. The guest
@@ -149,7 +149,7 @@ int pt_kill_suidgid(struct pt_fs *fs, const struct pt_inode *ino, int fd)
 
 	if (fd >= 0) {
 		if (fstat(fd, &st))
-			return errno;
+			return -errno;
 	} else {
 		err = pt_stat(ino, &st);
 		if (err)
@@ -166,12 +166,12 @@ int pt_kill_suidgid(struct pt_fs *fs, const struct pt_inode *ino, int fd)
 		return 0;
 	if (fd >= 0) {
 		if (fchmod(fd, mode))
-			return errno;
+			return -errno;
 		return 0;
 	}
 	pt_fd_name(ino->fd, &n);
 	if (fchmodat(fs->proc_fd, n.s, mode, 0))
-		return errno;
+		return -errno;
 	return 0;
 }
 
@@ -207,12 +207,12 @@ int pt_new_at(struct pt_fs **out, const struct pt_opts *opts, int root_fd)
 	int e;
 
 	if (!opts || !opts->shared_dir) {
-		e = EINVAL;
+		e = -EINVAL;
 		goto fail_opts;
 	}
 	fs = calloc(1, sizeof(*fs));
 	if (!fs) {
-		e = ENOMEM;
+		e = -ENOMEM;
 		goto fail_opts;
 	}
 	fs->proc_fd = -1;
@@ -238,8 +238,8 @@ int pt_new_at(struct pt_fs **out, const struct pt_opts *opts, int root_fd)
 		goto fail_backings;
 	fs->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fs->proc_fd < 0) {
-		e = errno;
-		log_err("open /proc/self/fd: %s", strerror(e));
+		e = -errno;
+		log_err("open /proc/self/fd: %s", strerror(-e));
 		goto fail_proc;
 	}
 	/* The administrator's path: following a symlink here is intended. */
@@ -247,7 +247,7 @@ int pt_new_at(struct pt_fs **out, const struct pt_opts *opts, int root_fd)
 		root_fd = open(opts->shared_dir,
 			       O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0) {
-		e = errno;
+		e = -errno;
 		goto fail_root;
 	}
 	max_handles = opts->max_open_handles ? opts->max_open_handles :
@@ -288,8 +288,7 @@ fail_inodes:
 fail_opts:
 	if (root_fd >= 0)
 		close(root_fd);
-	/* The layer's own calls answer a positive errno (fs/vfs_ops.h). */
-	return -e;
+	return e;
 }
 
 void pt_free(struct pt_fs *fs)

@@ -67,7 +67,7 @@ static int setattr_handle(struct pt_fs *fs, const uint64_t *fh,
 	if (!fh)
 		return 0;
 	*h = handle_get(&fs->handles, *fh, HANDLE_FILE);
-	return *h ? 0 : EBADF;
+	return *h ? 0 : -EBADF;
 }
 
 static int chmod_inode(struct pt_fs *fs, struct pt_inode *ino,
@@ -76,9 +76,9 @@ static int chmod_inode(struct pt_fs *fs, struct pt_inode *ino,
 	struct pt_fdname n;
 
 	if (h)
-		return fchmod(h->fd, mode) ? errno : 0;
+		return fchmod(h->fd, mode) ? -errno : 0;
 	pt_fd_name(ino->fd, &n);
-	return fchmodat(fs->proc_fd, n.s, mode, 0) ? errno : 0;
+	return fchmodat(fs->proc_fd, n.s, mode, 0) ? -errno : 0;
 }
 
 /*
@@ -108,7 +108,7 @@ static int set_mode(struct pt_fs *fs, struct pt_inode *ino,
 
 	/* Linux has no symlink modes; the proc path would follow it. */
 	if (S_ISLNK(ino->type))
-		return EOPNOTSUPP;
+		return -EOPNOTSUPP;
 	mode = pt_policy_mode(&fs->policy, ino->type, mode);
 	keep_sgid = (mode & S_ISGID) && chmod_by_owner(ino) &&
 		    creds_borrow(CREDS_CAP(CAP_FSETID));
@@ -141,7 +141,7 @@ static int nosuid_after_chown(struct pt_fs *fs, struct pt_inode *ino)
 		return 0;
 	pt_fd_name(ino->fd, &n);
 	if (fchmodat(fs->proc_fd, n.s, mode, 0))
-		return errno;
+		return -errno;
 	return 0;
 }
 
@@ -162,22 +162,22 @@ static int set_size(struct pt_fs *fs, struct pt_inode *ino,
 	int fd, err;
 
 	if (size > INT64_MAX)
-		return EINVAL;
+		return -EINVAL;
 	if (h) {
 		if (ftruncate(h->fd, (off_t)size))
-			return errno;
+			return -errno;
 		return 0;
 	}
 	if (S_ISDIR(ino->type))
-		return EISDIR;
+		return -EISDIR;
 	if (!S_ISREG(ino->type))
-		return EINVAL;
+		return -EINVAL;
 	err = pt_reopen(fs, ino, O_WRONLY, &fd);
 	if (err)
 		return err;
-	err = ftruncate(fd, (off_t)size) ? errno : 0;
+	err = ftruncate(fd, (off_t)size) ? -errno : 0;
 	if (close(fd) && !err)
-		err = errno;
+		err = -errno;
 	return err;
 }
 
@@ -193,7 +193,7 @@ static int guest_time(uint32_t valid, uint32_t set, uint32_t now,
 		 * smuggle "now" past the ownership check without this.
 		 */
 		if (t->tv_nsec < 0 || t->tv_nsec >= 1000000000L)
-			return EINVAL;
+			return -EINVAL;
 		*ts = *t;
 	} else {
 		ts->tv_sec = 0;
@@ -260,7 +260,7 @@ static int do_setattr(struct pt_fs *fs, struct pt_inode *ino,
 	    (in->valid & (VFS_SET_SIZE | VFS_SET_UID | VFS_SET_GID))) {
 		err = pt_kill_suidgid(fs, ino, h ? h->fd : -1);
 		/* Not the owner: no CAP_FSETID either, the host cleared them. */
-		if (err && err != EPERM)
+		if (err && err != -EPERM)
 			return err;
 	}
 	if (in->valid & (VFS_SET_SIZE | VFS_SET_UID | VFS_SET_GID))
@@ -310,7 +310,7 @@ int pt_op_access(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 
 	(void)ctx;
 	if (mask & ~(uint32_t)(R_OK | W_OK | X_OK))
-		return EINVAL;
+		return -EINVAL;
 	err = pt_inode_get(fs, nodeid, &ino);
 	if (err)
 		return err;
@@ -320,7 +320,7 @@ int pt_op_access(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	 */
 	if (faccessat(ino->fd, "", (int)mask, AT_EACCESS | AT_EMPTY_PATH |
 		      AT_SYMLINK_NOFOLLOW))
-		err = errno;
+		err = -errno;
 	inode_put(&fs->inodes, ino);
 	return err;
 }
@@ -338,7 +338,7 @@ int pt_op_statfs(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		return err;
 	if (fstatvfs(ino->fd, &sv))
-		err = errno;
+		err = -errno;
 	else
 		pt_policy_statfs(&fs->policy, &sv);
 	inode_put(&fs->inodes, ino);
@@ -360,12 +360,12 @@ int pt_op_readlink(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		return err;
 	if (!S_ISLNK(ino->type)) {
-		err = EINVAL;
+		err = -EINVAL;
 		goto out;
 	}
 	n = readlinkat(ino->fd, "", buf, size);
 	if (n < 0)
-		err = errno;
+		err = -errno;
 	else
 		*len = (size_t)n;
 out:

@@ -37,8 +37,8 @@ int pt_backings_new(struct pt_fs *fs)
 	int err;
 
 	if (!b)
-		return ENOMEM;
-	err = pthread_mutex_init(&b->lock, NULL);
+		return -ENOMEM;
+	err = -pthread_mutex_init(&b->lock, NULL);
 	if (!err) {
 		err = htab_init(&b->map);
 		if (err)
@@ -140,12 +140,12 @@ static int backing_attach(struct pt_backings *b, uint64_t nodeid,
 	int err;
 
 	if (fstat(h->fd, &st))
-		return errno;
+		return -errno;
 	if (!S_ISREG(st.st_mode) || (st.st_mode & (S_ISUID | S_ISGID)))
-		return EINVAL;
+		return -EINVAL;
 	e = calloc(1, sizeof(*e));
 	if (!e)
-		return ENOMEM;
+		return -ENOMEM;
 	/* The request's own ids come back after: it may go on after this. */
 	err = backing_begin(&saved);
 	r = err ? -err : attach(arg, h->fd);
@@ -155,7 +155,7 @@ static int backing_attach(struct pt_backings *b, uint64_t nodeid,
 	}
 	if (r <= 0) {
 		free(e);
-		return r < 0 ? -r : EIO;
+		return r < 0 ? -r : -EIO;
 	}
 	e->id = r;
 	htab_insert(&b->map, &e->node, nodeid);
@@ -175,13 +175,13 @@ int pt_op_passthrough(void *opaque, uint64_t nodeid, uint64_t fh,
 
 	h = handle_get(&fs->handles, fh, HANDLE_FILE);
 	if (!h)
-		return EBADF;
+		return -EBADF;
 	pthread_mutex_lock(&b->lock);
 	b->detach = detach;
 	b->arg = arg;
 	e = backing_find(b, nodeid);
 	if (h->release_hook)
-		err = EINVAL;
+		err = -EINVAL;
 	else if (!e)
 		err = backing_attach(b, nodeid, h, attach, arg);
 	if (!err) {

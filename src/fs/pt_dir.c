@@ -49,7 +49,7 @@ int pt_op_opendir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		return err;
 	if (!S_ISDIR(ino->type)) {
-		err = ENOTDIR;
+		err = -ENOTDIR;
 		goto out;
 	}
 	err = pt_reopen(fs, ino, O_RDONLY | O_DIRECTORY, &fd);
@@ -85,7 +85,7 @@ static int parse_dirent(const struct dir_buf *b, struct raw_dirent *d)
 
 	/* The host kernel is trusted, but a bad record must not be read past. */
 	if (left < hdr)
-		return EIO;
+		return -EIO;
 	memcpy(&d->ino, p + offsetof(struct dirent64, d_ino), sizeof(d->ino));
 	memcpy(&off, p + offsetof(struct dirent64, d_off), sizeof(off));
 	memcpy(&reclen, p + offsetof(struct dirent64, d_reclen),
@@ -93,13 +93,13 @@ static int parse_dirent(const struct dir_buf *b, struct raw_dirent *d)
 	memcpy(&d->type, p + offsetof(struct dirent64, d_type),
 	       sizeof(d->type));
 	if (reclen <= hdr || reclen > left)
-		return EIO;
+		return -EIO;
 	d->reclen = reclen;
 	d->next_off = (uint64_t)off;
 	d->name = p + hdr;
 	d->namelen = strnlen(d->name, reclen - hdr);
 	if (d->namelen == reclen - hdr || !d->namelen)
-		return EIO;
+		return -EIO;
 	return 0;
 }
 
@@ -113,7 +113,7 @@ static int fill_buffer(struct pt_handle *h, struct dir_buf *b, bool *end)
 		return 0;
 	n = getdents64(h->fd, b->buf, b->want);
 	if (n < 0)
-		return errno;
+		return -errno;
 	b->len = (size_t)n;
 	b->pos = 0;
 	if (b->want < sizeof(b->buf))
@@ -130,9 +130,9 @@ static int seek_dir(struct pt_handle *h, uint64_t off)
 	if (off == st->cookie && !st->moved)
 		return 0;
 	if (off > INT64_MAX)
-		return EINVAL;
+		return -EINVAL;
 	if (lseek(h->fd, (off_t)off, SEEK_SET) < 0)
-		return errno;
+		return -errno;
 	st->cookie = off;
 	st->moved = false;
 	return 0;
@@ -217,7 +217,7 @@ static int plus_lookup(struct pt_fs *fs, struct pt_handle *h,
 
 		if (!err)
 			mark_submount(h, dd, e);
-		if (!err || err == ENOENT)
+		if (!err || err == -ENOENT)
 			return err;
 	}
 	memset(e, 0, sizeof(*e));
@@ -250,7 +250,7 @@ static int emit_entries(struct pt_fs *fs, struct pt_handle *h,
 		held = NULL;
 		if (plus) {
 			err = plus_lookup(fs, h, dd, &rd, &e, &held);
-			if (err == ENOENT) {
+			if (err == -ENOENT) {
 				err = 0;
 				b->pos += rd.reclen;
 				st->cookie = rd.next_off;
@@ -298,7 +298,7 @@ int pt_op_readdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	(void)ctx;
 	h = handle_get(&fs->handles, fh, HANDLE_DIR);
 	if (!h)
-		return EBADF;
+		return -EBADF;
 	b.len = 0;
 	b.pos = 0;
 	b.want = plus ? PT_DIRBUF_FIRST / 4 : PT_DIRBUF_FIRST;
@@ -341,10 +341,10 @@ int pt_op_fsyncdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	(void)nodeid;
 	h = handle_get(&fs->handles, fh, HANDLE_DIR);
 	if (!h)
-		return EBADF;
+		return -EBADF;
 	err = 0;
 	if (datasync ? fdatasync(h->fd) : fsync(h->fd))
-		err = errno;
+		err = -errno;
 	handle_put(&fs->handles, h);
 	return err;
 }

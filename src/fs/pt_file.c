@@ -27,7 +27,7 @@ static int open_flags(struct pt_fs *fs, uint32_t guest, int *flags)
 	int f = (int)(guest & PT_OPEN_FLAGS);
 
 	if ((f & O_ACCMODE) == O_ACCMODE)
-		return EINVAL;
+		return -EINVAL;
 	/*
 	 * With writeback caching the guest kernel reads pages to fill partial
 	 * writes, and appends at the size it knows itself.
@@ -54,7 +54,7 @@ static int open_kill_priv(struct pt_fs *fs, uint32_t flags, int fd)
 		return 0;
 	err = pt_kill_suidgid(fs, NULL, fd);
 	/* Not the owner: no CAP_FSETID either, the truncate cleared them. */
-	return err == EPERM ? 0 : err;
+	return err == -EPERM ? 0 : err;
 }
 
 int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
@@ -74,7 +74,7 @@ int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		return err;
 	if (S_ISDIR(ino->type)) {
-		err = EISDIR;
+		err = -EISDIR;
 		goto out;
 	}
 	err = pt_reopen(fs, ino, oflags, &fd);
@@ -110,7 +110,7 @@ static int create_existing(struct pt_fs *fs, struct pt_inode *dir,
 	if (err)
 		return err;
 	if (S_ISDIR(ino->type))
-		err = EISDIR;
+		err = -EISDIR;
 	else
 		err = pt_reopen(fs, ino, oflags, fd);
 	if (err) {
@@ -142,7 +142,7 @@ static int create_new(struct pt_fs *fs, struct pt_inode *dir,
 	pt_fd_name(fd, &n);
 	pathfd = openat(fs->proc_fd, n.s, O_PATH | O_CLOEXEC);
 	if (pathfd < 0)
-		return errno;
+		return -errno;
 	err = pt_entry_from_fd(fs, pathfd, &at, out, held);
 	if (err)
 		close(pathfd);
@@ -203,7 +203,7 @@ static int create_labelled(struct pt_fs *fs, const struct vfs_ctx *ctx,
 					    tflags | O_TMPFILE | O_CLOEXEC,
 					    perm));
 	if (err)
-		return err == EISDIR ? EOPNOTSUPP : err;
+		return err == -EISDIR ? -EOPNOTSUPP : err;
 	err = pt_secctx_set(fs, ctx, tfd);
 	if (!err) {
 		pt_fd_name(tfd, &n);
@@ -228,7 +228,7 @@ static int create_fd(struct pt_fs *fs, const struct vfs_ctx *ctx,
 
 	if (ctx->secctx) {
 		err = create_labelled(fs, ctx, dir, name, oflags, perm, fd);
-		if (err != EOPNOTSUPP)
+		if (err != -EOPNOTSUPP)
 			return err;
 	}
 	/*
@@ -288,7 +288,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 			goto out;
 		}
 	} else {
-		if (err != EEXIST || (flags & O_EXCL))
+		if (err != -EEXIST || (flags & O_EXCL))
 			goto out;
 		err = create_existing(fs, dir, name, oflags, &e, &fd, &ino);
 		if (err)
@@ -335,7 +335,7 @@ static uint64_t iov_total(const struct iovec *src, unsigned int cnt)
 static int file_get(struct pt_fs *fs, uint64_t fh, struct pt_handle **h)
 {
 	*h = handle_get(&fs->handles, fh, HANDLE_FILE);
-	return *h ? 0 : EBADF;
+	return *h ? 0 : -EBADF;
 }
 
 int pt_op_read(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
@@ -350,14 +350,14 @@ int pt_op_read(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	(void)ctx;
 	(void)nodeid;
 	if (off > INT64_MAX || cnt > IOV_MAX)
-		return EINVAL;
+		return -EINVAL;
 	err = file_get(fs, fh, &h);
 	if (err)
 		return err;
 	/* Straight into the guest's buffers: no bounce copy. */
 	n = preadv(h->fd, dst, (int)cnt, (off_t)off);
 	if (n < 0)
-		err = errno;
+		err = -errno;
 	else
 		*nread = (size_t)n;
 	handle_put(&fs->handles, h);
@@ -376,7 +376,7 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 
 	(void)ctx;
 	if (off > INT64_MAX || cnt > IOV_MAX)
-		return EINVAL;
+		return -EINVAL;
 	err = file_get(fs, fh, &h);
 	if (err)
 		return err;
@@ -387,7 +387,7 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (kill_priv) {
 		err = pt_kill_suidgid(fs, NULL, h->fd);
 		/* Not the owner: then no CAP_FSETID, the host clears them. */
-		if (err == EPERM)
+		if (err == -EPERM)
 			err = 0;
 	}
 	if (!err)
@@ -398,7 +398,7 @@ int pt_op_write(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (!err) {
 		n = pwritev(h->fd, src, (int)cnt, (off_t)off);
 		if (n < 0)
-			err = errno;
+			err = -errno;
 		else
 			*nwritten = (size_t)n;
 	}
@@ -427,9 +427,9 @@ int pt_op_flush(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	 */
 	fd = dup(h->fd);
 	if (fd < 0)
-		err = errno;
+		err = -errno;
 	else if (close(fd))
-		err = errno;
+		err = -errno;
 	handle_put(&fs->handles, h);
 	return err;
 }
@@ -462,7 +462,7 @@ int pt_op_fsync(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		return err;
 	if (datasync ? fdatasync(h->fd) : fsync(h->fd))
-		err = errno;
+		err = -errno;
 	handle_put(&fs->handles, h);
 	return err;
 }
@@ -478,13 +478,13 @@ int pt_op_fallocate(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	(void)ctx;
 	(void)nodeid;
 	if (off > INT64_MAX || len > INT64_MAX || mode > INT_MAX)
-		return EINVAL;
+		return -EINVAL;
 	err = file_get(fs, fh, &h);
 	if (err)
 		return err;
 	err = pt_policy_fallocate(&fs->policy, h->fd, mode, off, len, &c);
 	if (!err && fallocate(h->fd, (int)mode, (off_t)off, (off_t)len))
-		err = errno;
+		err = -errno;
 	pt_policy_done(&fs->policy, &c);
 	handle_put(&fs->handles, h);
 	return err;
@@ -506,7 +506,7 @@ int pt_op_lseek(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	 */
 	if (whence != SEEK_DATA && whence != SEEK_HOLE && whence != SEEK_SET &&
 	    whence != SEEK_END)
-		return EINVAL;
+		return -EINVAL;
 	/*
 	 * A negative offset goes to the host too: its answer differs by
 	 * filesystem (ENXIO on ext4, the first data on btrfs).
@@ -516,7 +516,7 @@ int pt_op_lseek(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		return err;
 	r = lseek(h->fd, (off_t)off, (int)whence);
 	if (r < 0)
-		err = errno;
+		err = -errno;
 	else
 		*result = (uint64_t)r;
 	handle_put(&fs->handles, h);

@@ -50,7 +50,7 @@ static int probe_handles(int root_fd)
 	/* A mount fd must not be O_PATH (inode.c keeps one the same way). */
 	dir_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0) {
-		err = errno;
+		err = -errno;
 		free(fh);
 		return err;
 	}
@@ -83,7 +83,7 @@ enum pt_ids pt_probe_ids(int root_fd, int *open_err)
 {
 	enum pt_ids ids = probe_ids(root_fd);
 
-	*open_err = ids == PT_IDS_HANDLES ? probe_handles(root_fd) : EOPNOTSUPP;
+	*open_err = ids == PT_IDS_HANDLES ? probe_handles(root_fd) : -EOPNOTSUPP;
 	return ids;
 }
 
@@ -123,13 +123,13 @@ int pt_setup_inodes(struct pt_fs *fs, const struct pt_opts *opts,
 	if (err && mode == INODE_FH_MANDATORY) {
 		log_err("no file handles for '%s' (%s), which "
 			"--inode-file-handles=mandatory needs",
-			opts->shared_dir, strerror(err));
+			opts->shared_dir, strerror(-err));
 		return err;
 	}
 	if (err) {
 		snprintf(note, sizeof(note),
 			 "; its filesystem opens no file handles: %s",
-			 strerror(err));
+			 strerror(-err));
 		mode = INODE_FH_NEVER;
 	}
 	if (budget == PT_FD_BUDGET_UNLIMITED)

@@ -82,13 +82,13 @@ void pt_fd_name(int fd, struct pt_fdname *n);
 #define PT_CAPS_DAC_OWNER (PT_CAPS_DAC | PT_CAPS_OWNER)
 
 /*
- * EXPR is 0 or a positive errno; on EACCES or EPERM it is evaluated once
+ * EXPR is 0 or -errno; on EACCES or EPERM it is evaluated once
  * more with CAPS borrowed. The value is the last EXPR's.
  */
 #define PT_GUEST_ALLOWED_ERR(caps, expr)                                 \
 	({                                                               \
 		int pt_err_ = (expr);                                    \
-		if ((pt_err_ == EACCES || pt_err_ == EPERM) &&           \
+		if ((pt_err_ == -EACCES || pt_err_ == -EPERM) &&         \
 		    creds_borrow(caps)) {                                \
 			pt_err_ = (expr);                                \
 			creds_return();                                  \
@@ -98,7 +98,7 @@ void pt_fd_name(int fd, struct pt_fdname *n);
 
 /* The same for a system call: CALL is negative with errno on failure. */
 #define PT_GUEST_ALLOWED(caps, call) \
-	PT_GUEST_ALLOWED_ERR(caps, (call) < 0 ? errno : 0)
+	PT_GUEST_ALLOWED_ERR(caps, (call) < 0 ? -errno : 0)
 
 /**
  * Reference the inode the guest calls nodeid, its fd open: ESTALE, or the

@@ -90,8 +90,8 @@ int pt_locks_new(struct pt_locks **out)
 	int err;
 
 	if (!l)
-		return ENOMEM;
-	err = pthread_mutex_init(&l->lock, NULL);
+		return -ENOMEM;
+	err = -pthread_mutex_init(&l->lock, NULL);
 	if (err) {
 		free(l);
 		return err;
@@ -232,7 +232,7 @@ static int plock_reopen(struct pt_fs *fs, struct pt_inode *ino, int *fd)
 	if (S_ISDIR(ino->type))
 		return pt_reopen(fs, ino, O_RDONLY, fd);
 	err = pt_reopen(fs, ino, O_RDWR | O_NONBLOCK, fd);
-	if (err == EACCES || err == EROFS || err == ETXTBSY)
+	if (err == -EACCES || err == -EROFS || err == -ETXTBSY)
 		err = pt_reopen(fs, ino, O_RDONLY | O_NONBLOCK, fd);
 	return err;
 }
@@ -275,7 +275,7 @@ static int plock_get(struct pt_fs *fs, struct pt_inode *ino, uint64_t owner,
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return ENOMEM;
+		return -ENOMEM;
 	err = plock_open(fs, ino, &p->fd);
 	if (err) {
 		free(p);
@@ -295,7 +295,7 @@ static int plock_get(struct pt_fs *fs, struct pt_inode *ino, uint64_t owner,
 	if (q) {
 		q->refs++;
 	} else if (l->count >= PT_LOCK_MAX_OWNERS) {
-		err = ENOLCK;
+		err = -ENOLCK;
 	} else {
 		p->next = l->head;
 		l->head = p;
@@ -333,28 +333,28 @@ static int lock_check_fh(const struct pt_handle *h,
 	int fl;
 
 	if (fstat(h->fd, &st))
-		return errno;
+		return -errno;
 	if (st.st_dev != ino->dev || st.st_ino != ino->ino)
-		return EBADF;
+		return -EBADF;
 	if (type == F_UNLCK)
 		return 0;
 	fl = fcntl(h->fd, F_GETFL);
 	if (fl < 0)
-		return errno;
+		return -errno;
 	fl &= O_ACCMODE;
 	if (type == F_RDLCK && fl == O_WRONLY)
-		return EBADF;
+		return -EBADF;
 	if (type == F_WRLCK && fl == O_RDONLY)
-		return EBADF;
+		return -EBADF;
 	return 0;
 }
 
 static int lock_to_flock(const struct vfs_lock *lk, struct flock *fl)
 {
 	if (lk->type != F_RDLCK && lk->type != F_WRLCK && lk->type != F_UNLCK)
-		return EINVAL;
+		return -EINVAL;
 	if (lk->start > PT_LOCK_EOF || lk->end < lk->start)
-		return EINVAL;
+		return -EINVAL;
 	fl->l_type = (short)lk->type;
 	fl->l_whence = SEEK_SET;
 	fl->l_start = (off_t)lk->start;
@@ -376,7 +376,7 @@ static void lock_from_flock(const struct flock *fl, struct vfs_lock *lk)
 	lk->pid = fl->l_pid > 0 ? (uint32_t)fl->l_pid : 0;
 }
 
-/* One attempt without waiting: 0, EAGAIN for a conflict, or an error. */
+/* One attempt without waiting: 0, -EAGAIN for a conflict, or an error. */
 static int lock_try(int fd, const struct flock *fl, int flock_op)
 {
 	int ret;
@@ -388,7 +388,7 @@ static int lock_try(int fd, const struct flock *fl, int flock_op)
 	if (!ret)
 		return 0;
 	/* fcntl(2) may say EACCES for a conflict; the guest expects EAGAIN. */
-	return errno == EACCES || errno == EWOULDBLOCK ? EAGAIN : errno;
+	return errno == EACCES || errno == EWOULDBLOCK ? -EAGAIN : -errno;
 }
 
 /*
@@ -424,22 +424,22 @@ static int lock_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd,
 	struct timespec pause = { 0, PT_LOCK_POLL_MIN_NS };
 	int err;
 
-	while ((err = lock_try(fd, fl, flock_op)) == EAGAIN && wait) {
+	while ((err = lock_try(fd, fl, flock_op)) == -EAGAIN && wait) {
 		if (atomic_load(&fs->locks->gen) != gen)
-			return EINTR;
+			return -EINTR;
 		if (ctx->interrupted && atomic_load(ctx->interrupted))
-			return EINTR;
+			return -EINTR;
 		if (ctx->cancelled && atomic_load(ctx->cancelled))
-			return EINTR;
+			return -EINTR;
 		/*
 		 * Before every pause, not only the first: as on the kernel's
 		 * retry after a wakeup, the cycle may have closed meanwhile
 		 * through an owner that had not been waiting yet.
 		 */
 		if (w && lock_would_deadlock(fs->locks, w))
-			return EDEADLK;
+			return -EDEADLK;
 		if (nanosleep(&pause, NULL) && errno != EINTR)
-			return errno;
+			return -errno;
 		if (pause.tv_nsec < PT_LOCK_POLL_MAX_NS)
 			pause.tv_nsec *= 2;
 	}
@@ -497,7 +497,7 @@ static int lock_begin(struct pt_fs *fs, uint64_t nodeid, uint64_t fh,
 	*h = lock_handle(fs, fh);
 	if (!*h) {
 		inode_put(&fs->inodes, *ino);
-		return EBADF;
+		return -EBADF;
 	}
 	err = lock_check_fh(*h, *ino, type);
 	if (err) {
@@ -527,7 +527,7 @@ int pt_op_getlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	(void)ctx;
 	err = lock_to_flock(lk, &fl);
 	if (!err && lk->type == F_UNLCK)
-		err = EINVAL;
+		err = -EINVAL;
 	if (!err)
 		err = lock_begin(fs, nodeid, fh, F_UNLCK, &ino, &h);
 	if (err)
@@ -535,7 +535,7 @@ int pt_op_getlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = plock_get(fs, ino, owner, fh, &p);
 	if (!err) {
 		if (fcntl(p->fd, F_OFD_GETLK, &fl))
-			err = errno;
+			err = -errno;
 		plock_put(fs, p);
 	}
 	lock_end(fs, ino, h);
@@ -588,7 +588,7 @@ int pt_op_flock(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		op = LOCK_UN;
 		break;
 	default:
-		return EINVAL;
+		return -EINVAL;
 	}
 	/* flock(2) needs no particular access mode. */
 	err = lock_begin(fs, nodeid, fh, F_UNLCK, &ino, &h);

@@ -35,7 +35,7 @@ int pt_statx_at(int dirfd, const char *name, struct stat *st,
 	struct statx x;
 
 	if (statx(dirfd, name, flags, STATX_BASIC_STATS | STATX_MNT_ID, &x))
-		return errno;
+		return -errno;
 	memset(st, 0, sizeof(*st));
 	st->st_dev = makedev(x.stx_dev_major, x.stx_dev_minor);
 	st->st_ino = x.stx_ino;
@@ -68,7 +68,7 @@ int pt_entry_from_fd(struct pt_fs *fs, int pathfd, const struct inode_at *at,
 	if (fs->inodes.reopen != INODE_BY_HANDLE) {
 		if (fstatat(pathfd, "", &st,
 			    AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-			return errno;
+			return -errno;
 	} else {
 		err = pt_statx(pathfd, &st, &mnt_id);
 		if (err)
@@ -145,12 +145,12 @@ static int inside_share(struct pt_fs *fs, int fd)
 {
 	dev_t dev = 0;
 	ino_t ino = 0;
-	int cur = fd, up, err = ENOENT;
+	int cur = fd, up, err = -ENOENT;
 	struct stat st;
 
 	for (unsigned int depth = 0; depth <= PT_MAX_DEPTH; depth++) {
 		if (fstatat(cur, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
-			err = errno;
+			err = -errno;
 			break;
 		}
 		if (st.st_dev == fs->root->dev && st.st_ino == fs->root->ino) {
@@ -164,7 +164,7 @@ static int inside_share(struct pt_fs *fs, int fd)
 		ino = st.st_ino;
 		up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (up < 0) {
-			err = errno;
+			err = -errno;
 			break;
 		}
 		if (cur != fd)
@@ -218,12 +218,12 @@ int pt_op_lookup(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 
 	(void)ctx;
 	if (!name || !name[0] || strchr(name, '/'))
-		return EINVAL;
+		return -EINVAL;
 	err = pt_inode_get(fs, parent, &dir);
 	if (err)
 		return err;
 	if (!S_ISDIR(dir->type)) {
-		err = ENOTDIR;
+		err = -ENOTDIR;
 		goto out;
 	}
 	/*

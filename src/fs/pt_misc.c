@@ -28,11 +28,11 @@ int pt_op_copy_file_range(void *opaque, const struct vfs_ctx *ctx,
 	(void)nodeid_out;
 	in = handle_get(&fs->handles, fh_in, HANDLE_FILE);
 	if (!in)
-		return EBADF;
+		return -EBADF;
 	out = handle_get(&fs->handles, fh_out, HANDLE_FILE);
 	if (!out) {
 		handle_put(&fs->handles, in);
-		return EBADF;
+		return -EBADF;
 	}
 	/*
 	 * The host checks the fds' modes, overlapping ranges within one
@@ -42,7 +42,7 @@ int pt_op_copy_file_range(void *opaque, const struct vfs_ctx *ctx,
 	err = pt_policy_write(&fs->policy, out->fd, off_out, len, &c);
 	n = err ? 0 : copy_file_range(in->fd, &oi, out->fd, &oo, (size_t)len, 0);
 	if (n < 0)
-		err = errno;
+		err = -errno;
 	else if (!err)
 		*copied = (uint64_t)n;
 	pt_policy_done(&fs->policy, &c);
@@ -71,7 +71,7 @@ int pt_op_syncfs(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid)
 	back = creds_daemon_end(&saved);
 	if (!err) {
 		if (syncfs(fd))
-			err = errno;
+			err = -errno;
 		close(fd);
 	}
 	return err ? err : back;
@@ -93,15 +93,15 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 
 	oflags = (int)(flags & PT_TMPFILE_FLAGS);
 	if ((oflags & O_ACCMODE) == O_RDONLY || (oflags & O_ACCMODE) == O_ACCMODE)
-		return EINVAL;
+		return -EINVAL;
 	if (!S_ISREG(mode) && (mode & S_IFMT))
-		return EINVAL;
+		return -EINVAL;
 	err = pt_inode_get(fs, parent, &dir);
 	if (err)
 		return err;
 	if (!S_ISDIR(dir->type)) {
 		inode_put(&fs->inodes, dir);
-		return ENOTDIR;
+		return -ENOTDIR;
 	}
 	err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx), &c);
 	if (!err)
@@ -130,7 +130,7 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	pt_fd_name(fd, &n);
 	pathfd = openat(fs->proc_fd, n.s, O_PATH | O_CLOEXEC);
 	if (pathfd < 0) {
-		err = errno;
+		err = -errno;
 		close(fd);
 		return err;
 	}

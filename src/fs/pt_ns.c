@@ -27,7 +27,7 @@ static int enter_dir(struct pt_fs *fs, uint64_t parent, const char *name,
 		return err;
 	if (!S_ISDIR((*dir)->type)) {
 		inode_put(&fs->inodes, *dir);
-		return ENOTDIR;
+		return -ENOTDIR;
 	}
 	return 0;
 }
@@ -97,7 +97,7 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	 */
 	if (!S_ISREG(type) && !S_ISFIFO(type) && !S_ISSOCK(type) &&
 	    !S_ISCHR(type) && !S_ISBLK(type))
-		return EINVAL;
+		return -EINVAL;
 	dev = (S_ISCHR(type) || S_ISBLK(type)) ? decode_rdev(rdev) : 0;
 	err = enter_dir(fs, parent, name, &dir);
 	/* Only a regular file gets a label (pt_secctx_new_entry()). */
@@ -135,7 +135,7 @@ int pt_op_symlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 
 	/* The target is only text to us: it is never resolved on the host. */
 	if (!target)
-		return EINVAL;
+		return -EINVAL;
 	err = enter_dir(fs, parent, name, &dir);
 	if (!err)
 		err = dir_policy(fs, dir,
@@ -170,7 +170,7 @@ int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (err)
 		goto out_dir;
 	if (S_ISDIR(ino->type)) {
-		err = EPERM;
+		err = -EPERM;
 		goto out;
 	}
 	/*
@@ -255,7 +255,7 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 
 	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE |
 				RENAME_WHITEOUT))
-		return EINVAL;
+		return -EINVAL;
 	(void)ctx;
 	err = pt_name_check(newname);
 	if (err)
@@ -270,7 +270,7 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (err)
 		goto out;
 	if (!S_ISDIR(newdir->type)) {
-		err = ENOTDIR;
+		err = -ENOTDIR;
 		goto out_newdir;
 	}
 	name_was(fs, dir, name, &src);

@@ -39,7 +39,7 @@ void pt_policy_fini(struct pt_policy *p)
 
 int pt_policy_modify(const struct pt_policy *p)
 {
-	return p->readonly ? EROFS : 0;
+	return p->readonly ? -EROFS : 0;
 }
 
 int pt_policy_open(const struct pt_policy *p, int oflags)
@@ -47,7 +47,7 @@ int pt_policy_open(const struct pt_policy *p, int oflags)
 	if (!p->readonly)
 		return 0;
 	if ((oflags & O_ACCMODE) != O_RDONLY || (oflags & O_TRUNC))
-		return EROFS;
+		return -EROFS;
 	return 0;
 }
 
@@ -57,7 +57,7 @@ static int charge(struct pt_policy *p, const struct pt_charge *need,
 {
 	*c = (struct pt_charge){ 0, 0 };
 	if (p->readonly)
-		return EROFS;
+		return -EROFS;
 	return pt_reserve_take(&p->reserve, need, c);
 }
 
@@ -107,10 +107,10 @@ int pt_policy_mknod(struct pt_policy *p, mode_t mode, dev_t rdev,
 
 	*c = (struct pt_charge){ 0, 0 };
 	if (p->readonly)
-		return EROFS;
+		return -EROFS;
 	/* A 0:0 character device is a whiteout, not a device. */
 	if (p->nodev && dev && !(S_ISCHR(mode) && rdev == makedev(0, 0)))
-		return EPERM;
+		return -EPERM;
 	return pt_policy_create(p, 0, label, c);
 }
 
@@ -153,10 +153,10 @@ int pt_policy_setxattr(struct pt_policy *p, const char *name, size_t size,
 
 	*c = (struct pt_charge){ 0, 0 };
 	if (p->readonly)
-		return EROFS;
+		return -EROFS;
 	/* File capabilities grant privilege on exec just as set-user-ID. */
 	if (p->nosuid && name && !strcmp(name, "security.capability"))
-		return EPERM;
+		return -EPERM;
 	need = xattr_cost(p, (name ? strlen(name) : 0) + size);
 	return charge(p, &need, c);
 }
@@ -169,7 +169,7 @@ static int charge_range(struct pt_policy *p, int fd, uint64_t off,
 	int err;
 
 	err = charge(p, &need, c);
-	if (err != ENOSPC)
+	if (err != -ENOSPC)
 		return err;
 	/*
 	 * Counting the holes costs system calls: only when the range as a

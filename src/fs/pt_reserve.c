@@ -38,7 +38,7 @@ int pt_reserve_init(struct pt_reserve *r, uint64_t min_free_space,
 	r->min_free_inodes = min_free_inodes;
 	r->statfs_fd = statfs_fd;
 	r->block = fs_block(statfs_fd);
-	return pthread_mutex_init(&r->lock, NULL);
+	return -pthread_mutex_init(&r->lock, NULL);
 }
 
 void pt_reserve_fini(struct pt_reserve *r)
@@ -61,12 +61,12 @@ int pt_reserve_ok(const struct pt_reserve *r, const struct pt_space *s,
 	if (need->bytes && r->min_free_space &&
 	    (s->bytes < r->min_free_space ||
 	     s->bytes - r->min_free_space < need->bytes))
-		return ENOSPC;
+		return -ENOSPC;
 	if (!need->inodes || !s->inodes_counted || !r->min_free_inodes)
 		return 0;
 	if (s->inodes < r->min_free_inodes ||
 	    s->inodes - r->min_free_inodes < need->inodes)
-		return ENOSPC;
+		return -ENOSPC;
 	return 0;
 }
 
@@ -102,7 +102,7 @@ static int refresh(struct pt_reserve *r)
 	    !near_reserve(r, &r->space))
 		return 0;
 	if (fstatvfs(r->statfs_fd, &sv))
-		return errno;
+		return -errno;
 	/* f_bavail/f_favail: what is left to unprivileged users, not root's. */
 	r->space.bytes = minus((uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize,
 			       r->pending.bytes);
@@ -196,7 +196,7 @@ int pt_reserve_holes(const struct pt_reserve *r, int fd, uint64_t off,
 	struct stat st;
 
 	if (fstat(fd, &st))
-		return errno;
+		return -errno;
 	/* An appending fd writes at the end, wherever the guest says. */
 	if (fl < 0 || (fl & O_APPEND) || off > INT64_MAX ||
 	    len > INT64_MAX - off) {

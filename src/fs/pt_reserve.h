@@ -88,7 +88,7 @@ int pt_reserve_holes(const struct pt_reserve *r, int fd, uint64_t off,
 #define PT_RESERVE_MAX_EXTENTS 64
 
 /**
- * The reserve test itself on a reading of the host: 0 or ENOSPC for need.
+ * The reserve test itself on a reading of the host: 0 or -ENOSPC for need.
  * A part of need that is zero, or whose reserve is, is not checked. Pure.
  */
 int pt_reserve_ok(const struct pt_reserve *r, const struct pt_space *s,

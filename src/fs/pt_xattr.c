@@ -83,7 +83,7 @@ static int xattr_target(struct pt_fs *fs, const struct pt_inode *ino,
 	if (!S_ISREG(ino->type) && !S_ISDIR(ino->type)) {
 		err = pt_stat(ino, &st);
 		if (!err && !inode_matches(ino, &st))
-			err = ESTALE;
+			err = -ESTALE;
 		if (!err)
 			pt_fd_name(ino->fd, &t->n);
 		return err;
@@ -223,7 +223,7 @@ static int xattr_kill_sgid(const struct pt_inode *ino,
 	mode = st.st_mode & 07777 & ~(mode_t)S_ISGID;
 	if (t->fd >= 0 ? fchmod(t->fd, mode) :
 			 fchmodat(t->proc_fd, t->n.s, mode, 0))
-		return errno;
+		return -errno;
 	return 0;
 }
 
@@ -286,8 +286,8 @@ int pt_op_getxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	(void)ctx;
 	err = xattr_host_name(fs, name, &hn, &name);
 	/* A name the map refuses is one the guest simply does not have. */
-	if (err == EPERM)
-		err = ENODATA;
+	if (err == -EPERM)
+		err = -ENODATA;
 	if (!err)
 		err = xattr_begin(fs, nodeid, &ino, &t);
 	if (err)
@@ -317,14 +317,14 @@ static int xattr_list_mapped(const struct pt_fs *fs,
 	int err = 0;
 
 	if (!list)
-		return ENOMEM;
+		return -ENOMEM;
 	n = xattr_list(t, list, XATTR_LIST_MAX);
 	if (n < 0) {
-		err = errno;
+		err = -errno;
 	} else {
 		m = xattrmap_list_to_guest(fs->xattrmap, list, (size_t)n);
 		if (size && m > size)
-			err = ERANGE;
+			err = -ERANGE;
 		else if (size)
 			memcpy(buf, list, m);
 		*len = m;
@@ -355,7 +355,7 @@ int pt_op_listxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (fs->xattrmap)
 		err = xattr_list_mapped(fs, &t, buf, size, &mlen);
 	else if ((n = xattr_list(&t, size ? buf : NULL, size)) < 0)
-		err = errno;
+		err = -errno;
 	if (admin)
 		creds_return();
 	xattr_end(fs, ino, &t);
@@ -399,7 +399,7 @@ int pt_secctx_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd)
 		return 0;
 	err = xattr_host_name(fs, sc->name, &hn, &name);
 	/* A map that refuses the label's name: the file gets none. */
-	if (err == EPERM || err == EOPNOTSUPP)
+	if (err == -EPERM || err == -EOPNOTSUPP)
 		return 0;
 	if (err)
 		return err;
@@ -411,7 +411,7 @@ int pt_secctx_set(struct pt_fs *fs, const struct vfs_ctx *ctx, int fd)
 	if (err)
 		return err;
 	if (fsetxattr(fd, name, sc->value, sc->size, 0))
-		err = errno;
+		err = -errno;
 	e2 = creds_daemon_end(&saved);
 	return err ? err : e2;
 }

@@ -4,8 +4,10 @@
  * implementation (the passthrough in fs/).
  *
  * Conventions, for every function:
- *  - Return 0 on success or a POSITIVE errno. Only fuse/reply.c turns that
- *    into the negative error of a FUSE reply.
+ *  - Return 0 on success or -errno, the kernel's convention and the FUSE
+ *    reply's: fuse/reply.c passes it on (and counts it by its positive
+ *    errno, the one place the sign turns). A positive value is a bug, which
+ *    the reply turns into EIO and logs.
  *  - nodeid and fh come from the guest and are untrusted: an implementation
  *    validates them against its tables and answers EBADF (unknown fh) or
  *    ESTALE/ENOENT (unknown nodeid) rather than trusting them.
@@ -187,7 +189,7 @@ struct vfs_ops {
 
 	/**
 	 * A request of ctx's caller begins: the calling thread runs as that
-	 * caller until end(). 0, or the positive errno the request is
+	 * caller until end(). 0, or the -errno the request is
 	 * answered with (an id the host cannot take). Called around every
 	 * operation but forget(), release(), releasedir() and flush(),
 	 * which act for no one.
@@ -259,7 +261,7 @@ struct vfs_ops {
 	 * nodeid names, if it is a regular file (decided on its fd). One per
 	 * inode: the first open registers it with attach(arg, fd) (the
 	 * kernel's backing id, > 0, or -errno), the last handle to go drops
-	 * it with detach(arg, id). 0 with *id set, or a positive errno
+	 * it with detach(arg, id). 0 with *id set, or -errno
 	 * (EINVAL: not a regular file, or set-user/group-ID).
 	 */
 	int (*passthrough)(void *fs, uint64_t nodeid, uint64_t fh,
@@ -361,7 +363,7 @@ struct vfs_ops {
 	/**
 	 * Take over the guest's nodeids and handles from v, after
 	 * forgetting everything known. On failure nothing is known (as
-	 * after destroy()) and a positive errno is returned.
+	 * after destroy()) and -errno is returned.
 	 */
 	int (*state_load)(void *fs, const struct state_view *v);
 };

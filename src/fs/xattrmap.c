@@ -30,7 +30,7 @@ static int xm_fail(struct xm_parser *ps, const char *fmt, ...)
 		vsnprintf(ps->err, ps->errlen, fmt, ap);
 		va_end(ap);
 	}
-	return EINVAL;
+	return -EINVAL;
 }
 
 static bool xm_blank(char c)
@@ -101,7 +101,7 @@ static int xm_add(struct xm_parser *ps, enum xattrmap_type type,
 
 		r = realloc(m->rules, cap * sizeof(*r));
 		if (!r)
-			return ENOMEM;
+			return -ENOMEM;
 		m->rules = r;
 	}
 	r = &m->rules[m->n];
@@ -112,7 +112,7 @@ static int xm_add(struct xm_parser *ps, enum xattrmap_type type,
 	if (!r->key || !r->prepend) {
 		free(r->key);
 		free(r->prepend);
-		return ENOMEM;
+		return -ENOMEM;
 	}
 	m->n++;
 	return 0;
@@ -228,7 +228,7 @@ int xattrmap_parse(const char *buf, size_t len, struct xattrmap **out,
 		err[0] = '\0';
 	ps.m = calloc(1, sizeof(*ps.m));
 	if (!ps.m)
-		return ENOMEM;
+		return -ENOMEM;
 	for (;;) {
 		xm_skip_blanks(&ps);
 		if (ps.p == ps.end)
@@ -243,7 +243,7 @@ int xattrmap_parse(const char *buf, size_t len, struct xattrmap **out,
 	}
 	if (!ret && !ps.m->n)
 		ret = xm_fail(&ps, "xattrmap: no rules");
-	if (ret == ENOMEM && errlen)
+	if (ret == -ENOMEM && errlen)
 		snprintf(err, errlen, "xattrmap: out of memory");
 	if (ret) {
 		xattrmap_free(ps.m);
@@ -282,9 +282,9 @@ int xattrmap_to_host(const struct xattrmap *m, const char *name, char *out,
 			continue;
 		switch (r->type) {
 		case XATTRMAP_BAD:
-			return EPERM;
+			return -EPERM;
 		case XATTRMAP_UNSUPPORTED:
-			return EOPNOTSUPP;
+			return -EOPNOTSUPP;
 		case XATTRMAP_OK:
 			n = snprintf(out, cap, "%s", name);
 			break;
@@ -293,10 +293,10 @@ int xattrmap_to_host(const struct xattrmap *m, const char *name, char *out,
 			n = snprintf(out, cap, "%s%s", r->prepend, name);
 			break;
 		}
-		return n < 0 || (size_t)n >= cap ? ERANGE : 0;
+		return n < 0 || (size_t)n >= cap ? -ERANGE : 0;
 	}
 	/* A map names what passes: anything else does not. */
-	return EPERM;
+	return -EPERM;
 }
 
 const char *xattrmap_to_guest(const struct xattrmap *m, const char *name)

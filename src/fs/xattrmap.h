@@ -62,7 +62,7 @@ struct xattrmap {
 
 /**
  * Parse len bytes of rules. Returns 0 and a map in *out (xattrmap_free()
- * it), or a positive errno (EINVAL for a malformed or empty map, ENOMEM)
+ * it), or -errno (EINVAL for a malformed or empty map, ENOMEM)
  * with a one-line reason in err.
  */
 int xattrmap_parse(const char *buf, size_t len, struct xattrmap **out,

@@ -110,12 +110,12 @@ static int dispatch_check_header(struct fuse_call *c, size_t total)
 		log_debug("unique %llu: header len %u, request holds %zu",
 			  (unsigned long long)c->hdr.unique, c->hdr.len,
 			  total);
-		return EINVAL;
+		return -EINVAL;
 	}
 	fr_init(&c->r, c->req->in, c->req->in_cnt, c->hdr.len);
 	/* Already read once: cannot fail. */
 	if (fr_skip(&c->r, sizeof(c->hdr)))
-		return EINVAL;
+		return -EINVAL;
 	return 0;
 }
 
@@ -148,11 +148,11 @@ static void dispatch_as_caller(struct fuse_call *c,
 static void dispatch_op(struct fuse_call *c, const struct fuse_op_desc *op)
 {
 	if (!c->conn.max_write && !(op && (op->flags & FOP_PREINIT)))
-		dispatch_fail(c, op, EIO);
+		dispatch_fail(c, op, -EIO);
 	else if (!op)
-		reply_err(c, ENOSYS);
+		reply_err(c, -ENOSYS);
 	else if (fr_remaining(&c->r) < op->min_in)
-		dispatch_fail(c, op, EINVAL);
+		dispatch_fail(c, op, -EINVAL);
 	else if (op->flags & FOP_NOCALLER)
 		op->fn(c);
 	else
@@ -188,7 +188,7 @@ static int dispatch_caller(struct fuse_call *c, const struct fuse_op_desc *op)
 	if (!uerr && !gerr)
 		return 0;
 	if (op && (op->flags & FOP_NEWFILE))
-		return EPERM;
+		return -EPERM;
 	if (uerr)
 		c->ctx.uid = DISPATCH_NOBODY;
 	if (gerr)
@@ -217,7 +217,7 @@ static void dispatch_one(struct fuse_session *s, struct fuse_req *req,
 		log_debug("request of %zu bytes has no room for a header",
 			  total);
 		memset(&c->hdr, 0, sizeof(c->hdr));
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	op = dispatch_lookup(c->hdr.opcode);
@@ -237,7 +237,7 @@ static void dispatch_one(struct fuse_session *s, struct fuse_req *req,
 		return;
 	}
 	if (!dispatch_queue_ok(c, op)) {
-		dispatch_fail(c, op, EINVAL);
+		dispatch_fail(c, op, -EINVAL);
 		return;
 	}
 	c->ctx.pid = c->hdr.pid;
@@ -248,7 +248,7 @@ static void dispatch_one(struct fuse_session *s, struct fuse_req *req,
 	dispatch_op(c, op);
 	if (!req->reply_sent && !(op && (op->flags & FOP_NOREPLY))) {
 		log_err("%s finished without a reply", op ? op->name : "?");
-		reply_err(c, EIO);
+		reply_err(c, -EIO);
 	}
 }
 

@@ -36,14 +36,14 @@ static int parse_id(const char *s, size_t len, uint32_t *out)
 	uint64_t v = 0;
 
 	if (!len || len > 10)
-		return EINVAL;
+		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
-			return EINVAL;
+			return -EINVAL;
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (v > UINT32_MAX)
-		return EINVAL;
+		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -60,7 +60,7 @@ static int split_rule(const char *rule, const struct idmap_type **type,
 	size_t tlen;
 
 	if (!colon)
-		return EINVAL;
+		return -EINVAL;
 	tlen = (size_t)(colon - rule);
 	*type = NULL;
 	for (size_t i = 0; i < sizeof(idmap_types) / sizeof(idmap_types[0]); i++)
@@ -68,14 +68,14 @@ static int split_rule(const char *rule, const struct idmap_type **type,
 		    !memcmp(idmap_types[i].name, rule, tlen))
 			*type = &idmap_types[i];
 	if (!*type)
-		return EINVAL;
+		return -EINVAL;
 	*n = 0;
 	for (p = colon + 1;; p++) {
 		const char *end = strchr(p, ':');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 
 		if (*n == 3 || parse_id(p, len, &num[*n]))
-			return EINVAL;
+			return -EINVAL;
 		(*n)++;
 		if (!end)
 			return 0;
@@ -102,7 +102,7 @@ static int append(struct idmap_range **v, size_t *n, struct idmap_range r)
 	struct idmap_range *nv = realloc(*v, (*n + 1) * sizeof(**v));
 
 	if (!nv)
-		return ENOMEM;
+		return -ENOMEM;
 	nv[(*n)++] = r;
 	*v = nv;
 	return 0;
@@ -117,10 +117,10 @@ int idmap_add(struct idmap *m, const char *rule)
 	int err;
 
 	if (!rule)
-		return EINVAL;
+		return -EINVAL;
 	err = split_rule(rule, &t, num, &n);
 	if (err || n != t->nums)
-		return EINVAL;
+		return -EINVAL;
 	if (t->kind == IDMAP_FORBID) {
 		num[2] = num[1];
 		num[1] = 0;
@@ -133,7 +133,7 @@ int idmap_add(struct idmap *m, const char *rule)
 	if (!num[2] || (uint64_t)num[0] + num[2] - 1 >= UINT32_MAX ||
 	    (t->kind != IDMAP_FORBID && num[1] == UINT32_MAX) ||
 	    (t->kind == IDMAP_SHIFT && (uint64_t)num[1] + num[2] - 1 >= UINT32_MAX))
-		return EINVAL;
+		return -EINVAL;
 
 	r = (struct idmap_range){ num[0], num[1], num[2], (uint8_t)t->kind };
 	/* map:G:H:N seen from the host's side is host:H:G:N. */
@@ -141,10 +141,10 @@ int idmap_add(struct idmap *m, const char *rule)
 	if (t->dirs == TO_GUEST)
 		rev = r;
 	if ((t->dirs & TO_HOST) && overlaps(m->to_host, m->n_to_host, r.from, r.count))
-		return EEXIST;
+		return -EEXIST;
 	if ((t->dirs & TO_GUEST) &&
 	    overlaps(m->to_guest, m->n_to_guest, rev.from, rev.count))
-		return EEXIST;
+		return -EEXIST;
 	if (t->dirs & TO_HOST) {
 		err = append(&m->to_host, &m->n_to_host, r);
 		if (err)
@@ -188,7 +188,7 @@ int idmap_to_host(const struct idmap *m, uint32_t guest, uint32_t *out)
 	const struct idmap_range *r = m ? find(m->to_host, m->n_to_host, guest) : NULL;
 
 	if (r && r->kind == IDMAP_FORBID)
-		return EPERM;
+		return -EPERM;
 	*out = r ? apply(r, guest) : guest;
 	return 0;
 }

@@ -40,7 +40,7 @@ struct idmap {
 };
 
 /**
- * Add one rule. 0, or EINVAL (syntax, a count of 0, a range that passes
+ * Add one rule. 0, or -EINVAL (syntax, a count of 0, a range that passes
  * 2^32), EEXIST (its source range overlaps one of the same direction's),
  * ENOMEM. On error the map is unchanged.
  */
@@ -56,7 +56,7 @@ static inline bool idmap_empty(const struct idmap *m)
 }
 
 /**
- * The host id a guest id stands for, in *out. 0, or EPERM when a
+ * The host id a guest id stands for, in *out. 0, or -EPERM when a
  * forbid-guest rule covers it (the guest may not give it to a file).
  */
 int idmap_to_host(const struct idmap *m, uint32_t guest, uint32_t *out);

@@ -17,7 +17,7 @@
 
 /*
  * "Replies:" lists what each op may answer, as libfuse's fuse_lowlevel.h
- * does: reply_err() with a positive errno is always among them unless the
+ * does: reply_err() with -errno is always among them unless the
  * op sends nothing; "reply_err(0)" is success with an empty body.
  */
 

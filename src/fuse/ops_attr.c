@@ -101,7 +101,7 @@ void op_setattr(struct fuse_call *c)
 	if (((in.valid & FATTR_ATIME) && !ops_nsec_ok(in.atimensec)) ||
 	    ((in.valid & FATTR_MTIME) && !ops_nsec_ok(in.mtimensec)) ||
 	    ((in.valid & FATTR_CTIME) && !ops_nsec_ok(in.ctimensec))) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	ops_setattr_decode(&in, &sa);
@@ -130,7 +130,7 @@ void op_readlink(struct fuse_call *c)
 	err = c->s->ops->readlink(c->s->fs, &c->ctx, c->hdr.nodeid, buf,
 				  sizeof(buf), &len);
 	if (!err && len > sizeof(buf))
-		err = EIO;
+		err = -EIO;
 	if (err)
 		reply_err(c, err);
 	else

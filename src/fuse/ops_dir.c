@@ -39,7 +39,7 @@ static void ops_do_readdir(struct fuse_call *c, bool plus)
 	if (!ops_has(c, c->s->ops->readdir))
 		return;
 	if (fr_read_obj(&c->r, &in, sizeof(in))) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	if (reply_dir_begin(c, &d, in.size, plus))

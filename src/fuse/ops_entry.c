@@ -20,7 +20,7 @@ int ops_read_name(struct fuse_call *c, char *buf)
 		return ret;
 	/* A '/' would let the filesystem resolve more than one component. */
 	if (!buf[0] || strchr(buf, '/'))
-		return EINVAL;
+		return -EINVAL;
 	return 0;
 }
 
@@ -51,7 +51,7 @@ void ops_end_secctx(struct fuse_call *c, struct secctx *sc)
 bool ops_has(struct fuse_call *c, bool present)
 {
 	if (!present)
-		reply_err(c, ENOSYS);
+		reply_err(c, -ENOSYS);
 	return present;
 }
 
@@ -238,7 +238,7 @@ static void ops_do_rename(struct fuse_call *c, uint64_t newdir,
 
 	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE |
 				RENAME_WHITEOUT))
-		err = EINVAL;
+		err = -EINVAL;
 	if (!err)
 		err = ops_read_name(c, name);
 	if (!err)
@@ -256,7 +256,7 @@ void op_rename(struct fuse_call *c)
 	if (!ops_has(c, c->s->ops->rename))
 		return;
 	if (fr_read_obj(&c->r, &in, sizeof(in))) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	ops_do_rename(c, in.newdir, 0);
@@ -269,7 +269,7 @@ void op_rename2(struct fuse_call *c)
 	if (!ops_has(c, c->s->ops->rename))
 		return;
 	if (fr_read_obj(&c->r, &in, sizeof(in))) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	ops_do_rename(c, in.newdir, in.flags);

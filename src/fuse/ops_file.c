@@ -46,7 +46,7 @@ static uint32_t ops_passthrough(struct fuse_call *c, uint64_t nodeid,
 	err = s->ops->passthrough(s->fs, nodeid, fh, s->opts.backing_open,
 				  s->opts.backing_close, s->opts.backing_arg,
 				  id);
-	if (err == EPERM && !atomic_exchange(&s->passthrough_off, true))
+	if (err == -EPERM && !atomic_exchange(&s->passthrough_off, true))
 		log_warn("FUSE passthrough off: the kernel refused a backing "
 			 "file (no CAP_SYS_ADMIN; --modcaps=+sys_admin keeps it)");
 	/* The kernel refuses the page-cache flags beside passthrough. */
@@ -131,7 +131,7 @@ void op_read(struct fuse_call *c)
 	if (!ops_has(c, c->s->ops->read))
 		return;
 	if (fr_read_obj(&c->r, &in, sizeof(in)) || in.offset > INT64_MAX) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	size = in.size < c->conn.max_write ? in.size : c->conn.max_write;
@@ -142,7 +142,7 @@ void op_read(struct fuse_call *c)
 		err = c->s->ops->read(c->s->fs, &c->ctx, c->hdr.nodeid, in.fh,
 				      in.offset, iov, cnt, &n);
 	if (!err && n > room)
-		err = EIO;
+		err = -EIO;
 	reply_payload_end(c, n, err);
 }
 
@@ -160,7 +160,7 @@ void op_write(struct fuse_call *c)
 	/* The payload must be exactly what the header announces. */
 	if (!err && (in.size > c->conn.max_write ||
 		     fr_remaining(&c->r) != in.size || in.offset > INT64_MAX))
-		err = EINVAL;
+		err = -EINVAL;
 	if (!err)
 		err = fr_payload_iov(&c->r, in.size, iov, OPS_MAX_IOV, &cnt);
 	if (!err)
@@ -169,7 +169,7 @@ void op_write(struct fuse_call *c)
 				       in.write_flags & FUSE_WRITE_KILL_SUIDGID,
 				       &n);
 	if (!err && n > in.size)
-		err = EIO;
+		err = -EIO;
 	if (err)
 		reply_err(c, err);
 	else

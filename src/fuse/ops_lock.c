@@ -25,7 +25,7 @@ static bool ops_lock_allowed(struct fuse_call *c, const struct fuse_lk_in *in)
 
 	if (flock ? c->s->opts.flock : c->s->opts.posix_lock)
 		return true;
-	reply_err(c, ENOSYS);
+	reply_err(c, -ENOSYS);
 	return false;
 }
 
@@ -45,7 +45,7 @@ void op_getlk(struct fuse_call *c)
 	int err;
 
 	if (fr_read_obj(&c->r, &in, sizeof(in))) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	if (!ops_lock_allowed(c, &in))
@@ -54,7 +54,7 @@ void op_getlk(struct fuse_call *c)
 		return;
 	/* flock(2) has no "who holds it" query. */
 	if (in.lk_flags & FUSE_LK_FLOCK) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	ops_lock_in(&in, &lk);
@@ -126,7 +126,7 @@ static void ops_setlk_common(struct fuse_call *c, bool sleep)
 	int err;
 
 	if (fr_read_obj(&c->r, &in, sizeof(in))) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	if (!ops_lock_allowed(c, &in))
@@ -143,14 +143,14 @@ static void ops_setlk_common(struct fuse_call *c, bool sleep)
 	}
 	if (in.lk_flags & FUSE_LK_FLOCK) {
 		if (!c->s->ops->flock)
-			err = ENOSYS;
+			err = -ENOSYS;
 		else
 			err = c->s->ops->flock(c->s->fs, &c->ctx,
 					       c->hdr.nodeid, in.fh, lk.type,
 					       wait);
 	} else {
 		if (!c->s->ops->setlk)
-			err = ENOSYS;
+			err = -ENOSYS;
 		else
 			err = c->s->ops->setlk(c->s->fs, &c->ctx,
 					       c->hdr.nodeid, in.fh, in.owner,

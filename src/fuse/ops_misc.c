@@ -19,11 +19,11 @@ void op_copy_file_range(struct fuse_call *c)
 	if (!ops_has(c, c->s->ops->copy_file_range))
 		return;
 	if (fr_read_obj(&c->r, &in, sizeof(in))) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	if (in.flags || in.off_in > INT64_MAX || in.off_out > INT64_MAX) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	/*
@@ -40,7 +40,7 @@ void op_copy_file_range(struct fuse_call *c)
 					 in.fh_out, in.off_out, in.len,
 					 &copied);
 	if (!err && copied > in.len)
-		err = EIO;
+		err = -EIO;
 	if (err)
 		reply_err(c, err);
 	else
@@ -54,7 +54,7 @@ void op_syncfs(struct fuse_call *c)
 	if (!ops_has(c, c->s->ops->syncfs))
 		return;
 	if (fr_read_obj(&c->r, &in, sizeof(in))) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	reply_err(c, c->s->ops->syncfs(c->s->fs, &c->ctx, c->hdr.nodeid));
@@ -106,5 +106,5 @@ void op_ioctl(struct fuse_call *c)
 	 * guest to reach the host kernel. The guest's callers see ENOTTY, as
 	 * from a filesystem without ioctls.
 	 */
-	reply_err(c, ENOTTY);
+	reply_err(c, -ENOTTY);
 }

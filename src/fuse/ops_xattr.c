@@ -19,7 +19,7 @@ static bool ops_xattr_off(struct fuse_call *c)
 {
 	if (c->s->opts.xattr)
 		return false;
-	reply_err(c, ENOSYS);
+	reply_err(c, -ENOSYS);
 	return true;
 }
 
@@ -28,11 +28,11 @@ static int ops_read_xattr_name(struct fuse_call *c, char *buf)
 {
 	int ret = fr_read_str(&c->r, buf, XATTR_NAME_MAX + 1);
 
-	if (ret == ENAMETOOLONG)
-		return ERANGE;
+	if (ret == -ENAMETOOLONG)
+		return -ERANGE;
 	if (ret)
 		return ret;
-	return buf[0] ? 0 : ERANGE;
+	return buf[0] ? 0 : -ERANGE;
 }
 
 void op_setxattr(struct fuse_call *c)
@@ -53,14 +53,14 @@ void op_setxattr(struct fuse_call *c)
 	if (!err)
 		err = ops_read_xattr_name(c, name);
 	if (!err && in.size > XATTR_SIZE_MAX)
-		err = E2BIG;
+		err = -E2BIG;
 	if (!err && (in.flags & ~(uint32_t)(XATTR_CREATE | XATTR_REPLACE)))
-		err = EINVAL;
+		err = -EINVAL;
 	if (!err) {
 		/* One byte more so an empty value is not a NULL buffer. */
 		value = malloc((size_t)in.size + 1);
 		if (!value)
-			err = ENOMEM;
+			err = -ENOMEM;
 	}
 	if (!err)
 		err = fr_read_obj(&c->r, value, in.size);
@@ -101,7 +101,7 @@ static int ops_xattr_buf(uint32_t want, size_t limit, char **buf,
 {
 	*size = want < limit ? want : limit;
 	*buf = malloc(*size + 1);
-	return *buf ? 0 : ENOMEM;
+	return *buf ? 0 : -ENOMEM;
 }
 
 void op_getxattr(struct fuse_call *c)
@@ -125,7 +125,7 @@ void op_getxattr(struct fuse_call *c)
 		err = c->s->ops->getxattr(c->s->fs, &c->ctx, c->hdr.nodeid,
 					  name, buf, size, &len);
 	if (!err && (len > UINT32_MAX || (size && len > size)))
-		err = EIO;
+		err = -EIO;
 	ops_xattr_reply(c, in.size, err, buf, len);
 	free(buf);
 }
@@ -148,7 +148,7 @@ void op_listxattr(struct fuse_call *c)
 		err = c->s->ops->listxattr(c->s->fs, &c->ctx, c->hdr.nodeid,
 					   buf, size, &len);
 	if (!err && (len > UINT32_MAX || (size && len > size)))
-		err = EIO;
+		err = -EIO;
 	ops_xattr_reply(c, in.size, err, buf, len);
 	free(buf);
 }

@@ -50,12 +50,12 @@ static int fr_walk(struct fuse_reader *r, size_t size, fr_piece_fn fn,
 	size_t left = size;
 
 	if (size > r->remaining)
-		return EINVAL;
+		return -EINVAL;
 	while (left) {
 		size_t avail, n;
 
 		if (idx >= r->cnt)
-			return EINVAL;
+			return -EINVAL;
 		avail = r->iov[idx].iov_len - off;
 		if (!avail) {
 			idx++;
@@ -133,7 +133,7 @@ int fr_read_str(struct fuse_reader *r, char *dst, size_t cap)
 		char *nul;
 
 		if (idx >= r->cnt)
-			return EINVAL;
+			return -EINVAL;
 		avail = r->iov[idx].iov_len - off;
 		if (!avail) {
 			idx++;
@@ -152,7 +152,7 @@ int fr_read_str(struct fuse_reader *r, char *dst, size_t cap)
 		off += n;
 	}
 	/* More bytes follow but none was a NUL within cap: too long. */
-	return max == cap && r->remaining > cap ? ENAMETOOLONG : EINVAL;
+	return max == cap && r->remaining > cap ? -ENAMETOOLONG : -EINVAL;
 }
 
 struct fr_vec {
@@ -166,7 +166,7 @@ static int fr_vec_piece(void *arg, const char *p, size_t len)
 	struct fr_vec *v = arg;
 
 	if (v->cnt >= v->max)
-		return EINVAL;
+		return -EINVAL;
 	v->out[v->cnt].iov_base = (void *)p;
 	v->out[v->cnt].iov_len = len;
 	v->cnt++;

@@ -39,16 +39,16 @@ static bool reply_begin(struct fuse_call *c)
 
 /* Fills the header; with err set, drops any body written so far. */
 /*
- * Never the guest's doing: an op answered a negative or huge errno, a sign
- * slip between the conventions. The guest gets EIO; the slip is said once,
- * so that it does not go unseen (and no guest can flood the log with it).
+ * Never the guest's doing: an op answered a positive or huge error, a sign
+ * slip between conventions. The guest gets EIO; the slip is said once, so
+ * that it does not go unseen (and no guest can flood the log with it).
  */
 static void reply_bad_errno(const struct fuse_call *c, int err)
 {
 	static atomic_flag said = ATOMIC_FLAG_INIT;
 
 	if (!atomic_flag_test_and_set(&said))
-		log_err("opcode %u answered %d, which is no positive errno: EIO "
+		log_err("opcode %u answered %d, which is no -errno: EIO "
 			"(reported once)", c->hdr.opcode, err);
 }
 
@@ -57,22 +57,23 @@ static void reply_finish(struct fuse_call *c, int err)
 	struct fuse_out_header oh;
 	size_t len;
 
-	if (err < 0 || err > REPLY_MAX_ERRNO) {
+	if (err > 0 || err < -REPLY_MAX_ERRNO) {
 		reply_bad_errno(c, err);
-		err = EIO;
+		err = -EIO;
 	}
 	if (err)
 		fw_rewind(&c->w, &c->out_hdr);
 	len = fw_bytes_written(&c->w);
 	if (len > UINT32_MAX) {
-		err = E2BIG;
+		err = -E2BIG;
 		fw_rewind(&c->w, &c->out_hdr);
 		len = fw_bytes_written(&c->w);
 	}
 	memset(&oh, 0, sizeof(oh));
 	oh.len = (uint32_t)len;
-	oh.error = -err;
-	c->reply_error = err;
+	oh.error = err;
+	/* The one place the sign turns: the statistics count errnos. */
+	c->reply_error = -err;
 	oh.unique = c->hdr.unique;
 	if (fw_fill(&c->w, &c->out_hdr, &oh, sizeof(oh)))
 		return;
@@ -83,13 +84,13 @@ static int reply_parts(struct fuse_call *c, const struct iovec *parts,
 		       unsigned int n)
 {
 	if (!reply_begin(c))
-		return E2BIG;
+		return -E2BIG;
 	for (unsigned int i = 0; i < n; i++) {
 		if (fw_write(&c->w, parts[i].iov_base, parts[i].iov_len)) {
 			log_debug("unique %llu: reply buffers too small",
 				  (unsigned long long)c->hdr.unique);
-			reply_finish(c, E2BIG);
-			return E2BIG;
+			reply_finish(c, -E2BIG);
+			return -E2BIG;
 		}
 	}
 	reply_finish(c, 0);
@@ -249,7 +250,7 @@ int reply_payload_begin(struct fuse_call *c, size_t max, struct iovec *iov,
 	size_t n;
 
 	if (!reply_begin(c))
-		return E2BIG;
+		return -E2BIG;
 	/*
 	 * Buffers split into more pieces than we take give a short read;
 	 * the kernel's own chains never are.
@@ -258,8 +259,8 @@ int reply_payload_begin(struct fuse_call *c, size_t max, struct iovec *iov,
 	if (n > max)
 		n = max;
 	if (fw_payload_iov(&c->w, n, iov, max_iov, cnt)) {
-		reply_finish(c, EIO);
-		return EIO;
+		reply_finish(c, -EIO);
+		return -EIO;
 	}
 	*room = n;
 	return 0;
@@ -268,7 +269,7 @@ int reply_payload_begin(struct fuse_call *c, size_t max, struct iovec *iov,
 void reply_payload_end(struct fuse_call *c, size_t n, int err)
 {
 	if (!err && fw_commit(&c->w, n))
-		err = EIO;
+		err = -EIO;
 	reply_finish(c, err);
 }
 
@@ -276,7 +277,7 @@ int reply_dir_begin(struct fuse_call *c, struct reply_dir *d, size_t size,
 		    bool plus)
 {
 	if (!reply_begin(c))
-		return E2BIG;
+		return -E2BIG;
 	d->c = c;
 	d->left = size < fw_room(&c->w) ? size : fw_room(&c->w);
 	d->plus = plus;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Replies. The only place that writes a fuse_out_header and the only place
- * that turns a positive errno into the negative error the kernel expects.
+ * Replies. The only place that writes a fuse_out_header. Errors arrive as
+ * -errno, which is what the kernel expects; the statistics' positive errno
+ * is the one place the sign turns.
  *
  * Every request with a reply gets exactly one call of one reply_*() (or one
  * reply_payload_begin()/_end() or reply_dir_begin()/_end() pair). If the
@@ -25,7 +26,7 @@
 #include "fs/vfs_ops.h"
 #include "fuse/session_int.h"
 
-/** err: 0 (plain success) or a positive errno. */
+/** err: 0 (plain success) or -errno. */
 void reply_err(struct fuse_call *c, int err);
 /** Success with no body. */
 void reply_ok(struct fuse_call *c);

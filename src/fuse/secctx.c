@@ -21,17 +21,17 @@ static int secctx_one(struct fuse_reader *r, struct secctx *sc)
 	if (ret)
 		return ret;
 	if (fctx.size > XATTR_SIZE_MAX)
-		return E2BIG;
+		return -E2BIG;
 	ret = fr_read_str(r, sc->name, sizeof(sc->name));
 	if (ret)
-		return EINVAL;
+		return -EINVAL;
 	if (strncmp(sc->name, SECCTX_PREFIX, strlen(SECCTX_PREFIX)) ||
 	    !sc->name[strlen(SECCTX_PREFIX)])
-		return EINVAL;
+		return -EINVAL;
 	/* One byte more, so an empty value is not a NULL buffer. */
 	sc->value = malloc((size_t)fctx.size + 1);
 	if (!sc->value)
-		return ENOMEM;
+		return -ENOMEM;
 	ret = fr_read_obj(r, sc->value, fctx.size);
 	if (ret)
 		return ret;
@@ -55,14 +55,14 @@ int secctx_read(struct fuse_reader *r, struct secctx *sc)
 		return ret;
 	/* The header's size counts the header itself. */
 	if (hdr.size < sizeof(hdr))
-		return EINVAL;
+		return -EINVAL;
 	ret = fr_sub(r, hdr.size - sizeof(hdr), &body);
 	if (ret)
 		return ret;
 	if (hdr.nr_secctx == 0)
 		return 0;
 	if (hdr.nr_secctx > 1)
-		return EINVAL;
+		return -EINVAL;
 	return secctx_one(&body, sc);
 }
 

@@ -257,7 +257,7 @@ void op_init(struct fuse_call *c)
 	if (n > sizeof(in))
 		n = sizeof(in);
 	if (fr_read_obj(&c->r, &in, n)) {
-		reply_err(c, EINVAL);
+		reply_err(c, -EINVAL);
 		return;
 	}
 	memset(&out, 0, sizeof(out));
@@ -270,7 +270,7 @@ void op_init(struct fuse_call *c)
 	     in.minor < FUSE_SESSION_MIN_MINOR)) {
 		log_warn("unsupported FUSE protocol %u.%u", in.major,
 			 in.minor);
-		reply_err(c, EPROTO);
+		reply_err(c, -EPROTO);
 		return;
 	}
 	if (in.major > FUSE_KERNEL_VERSION) {

@@ -51,9 +51,9 @@ int fuse_session_state_save(struct fuse_session *s, struct wbuf *b)
 	if (s->ops->state_save)
 		err = s->ops->state_save(s->fs, b);
 	if (err) {
-		if (err == ENOMEM && b->failed && b->len >= b->max)
-			err = EMSGSIZE;
-		return -err;
+		if (err == -ENOMEM && b->failed && b->len >= b->max)
+			err = -EMSGSIZE;
+		return err;
 	}
 	err = state_finish(b);
 	if (err == -EMSGSIZE)
@@ -143,7 +143,7 @@ int fuse_session_state_load(struct fuse_session *s, const void *buf,
 	pthread_mutex_lock(&s->reset_lock);
 	/* Whatever this daemon served before is over (the fs forgets it). */
 	atomic_store(&s->agreed, 0);
-	err = s->ops->state_load ? -s->ops->state_load(s->fs, &v) : 0;
+	err = s->ops->state_load ? s->ops->state_load(s->fs, &v) : 0;
 	if (!err && connect) {
 		if (s->ops->init)
 			s->ops->init(s->fs, &conn);

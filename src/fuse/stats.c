@@ -184,7 +184,7 @@ static __printf(2, 3) void sb_printf(struct sbuf *b, const char *fmt, ...)
 		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
-			b->err = EINVAL;
+			b->err = -EINVAL;
 			return;
 		}
 		if ((size_t)n < room) {
@@ -195,7 +195,7 @@ static __printf(2, 3) void sb_printf(struct sbuf *b, const char *fmt, ...)
 		char *s = realloc(b->s, cap);
 
 		if (!s) {
-			b->err = ENOMEM;
+			b->err = -ENOMEM;
 			return;
 		}
 		b->s = s;
@@ -501,7 +501,7 @@ int fuse_stats_render(const struct fuse_stats *fst,
 	/* Aligned as its type says (the sanitizers check). */
 	if (posix_memalign((void **)&st, _Alignof(struct stats_shard),
 			   sizeof(*st)))
-		return ENOMEM;
+		return -ENOMEM;
 	memset(st, 0, sizeof(*st));
 	stats_sum(fst, st);
 	if (fmt == FUSE_STATS_JSON)

@@ -60,7 +60,7 @@ void fuse_stats_end(struct fuse_stats *st, uint32_t opcode, int err,
 
 /**
  * Render a snapshot in fmt into a malloc'ed NUL-terminated string (*out,
- * its length in *len). 0 or a positive errno.
+ * its length in *len). 0 or -errno.
  */
 int fuse_stats_render(const struct fuse_stats *st,
 		      const struct fuse_stats_gauges *g,

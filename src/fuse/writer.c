@@ -55,7 +55,7 @@ static int fw_walk(const struct fuse_writer *w, struct fw_pos *pos,
 		size_t avail, n;
 
 		if (p.idx >= w->cnt)
-			return E2BIG;
+			return -E2BIG;
 		avail = w->iov[p.idx].iov_len - p.off;
 		if (!avail) {
 			p.idx++;
@@ -78,7 +78,7 @@ static int fw_advance(struct fuse_writer *w, size_t size, fw_piece_fn fn,
 	int ret;
 
 	if (size > w->room)
-		return E2BIG;
+		return -E2BIG;
 	ret = fw_walk(w, &w->pos, size, fn, arg);
 	if (ret)
 		return ret;
@@ -136,7 +136,7 @@ int fw_fill(const struct fuse_writer *w, const struct fw_mark *mark,
 	struct fw_pos p = mark->pos;
 
 	if (size > mark->len)
-		return E2BIG;
+		return -E2BIG;
 	return fw_walk(w, &p, size, fw_copy_piece, &c);
 }
 
@@ -152,7 +152,7 @@ static void fw_vec_piece(void *arg, char *p, size_t len)
 	struct fw_vec *v = arg;
 
 	if (v->cnt >= v->max) {
-		v->err = E2BIG;
+		v->err = -E2BIG;
 		return;
 	}
 	v->out[v->cnt].iov_base = p;
@@ -168,7 +168,7 @@ int fw_payload_iov(const struct fuse_writer *w, size_t size, struct iovec *iov,
 	int ret;
 
 	if (size > w->room)
-		return E2BIG;
+		return -E2BIG;
 	ret = fw_walk(w, &p, size, fw_vec_piece, &v);
 	if (ret)
 		return ret;

@@ -61,7 +61,7 @@ static int caps_get(struct thread_caps *c)
 {
 	c->hdr.version = _LINUX_CAPABILITY_VERSION_3;
 	c->hdr.pid = 0;
-	return syscall(SYS_capget, &c->hdr, c->d) ? errno : 0;
+	return syscall(SYS_capget, &c->hdr, c->d) ? -errno : 0;
 }
 
 static creds_caps_t caps_effective(const struct thread_caps *c)
@@ -77,7 +77,7 @@ static int caps_set_effective(struct thread_caps *c, creds_caps_t eff)
 	c->d[1].effective = (uint32_t)(eff >> 32);
 	c->hdr.version = _LINUX_CAPABILITY_VERSION_3;
 	c->hdr.pid = 0;
-	return syscall(SYS_capset, &c->hdr, c->d) ? errno : 0;
+	return syscall(SYS_capset, &c->hdr, c->d) ? -errno : 0;
 }
 
 /*
@@ -105,14 +105,14 @@ static int hold_back(void)
 static int raw_setresuid(uint32_t euid)
 {
 	if (syscall(SYS_setresuid, -1, (long)euid, -1))
-		return errno;
+		return -errno;
 	return 0;
 }
 
 static int raw_setresgid(uint32_t egid)
 {
 	if (syscall(SYS_setresgid, -1, (long)egid, -1))
-		return errno;
+		return -errno;
 	return 0;
 }
 
@@ -141,7 +141,7 @@ static int become_root(void)
 broken:
 	cur.valid = false;
 	log_err("cannot return to root credentials: %d", err);
-	return EIO;
+	return -EIO;
 }
 
 static int drop_groups_once(void)
@@ -153,7 +153,7 @@ static int drop_groups_once(void)
 	}
 	if (syscall(SYS_setgroups, 0, NULL)) {
 		log_err("setgroups(0) on worker thread: %d", errno);
-		return EPERM;
+		return -EPERM;
 	}
 	cur.groups_dropped = true;
 	return 0;
@@ -165,7 +165,7 @@ int creds_switch(uint32_t uid, uint32_t gid)
 
 	/* (uint32_t)-1 would mean "unchanged" and leave the thread root. */
 	if (uid == CREDS_INVALID_ID || gid == CREDS_INVALID_ID)
-		return EPERM;
+		return -EPERM;
 	if (uid == 0)
 		uid = self_uid;
 	if (gid == 0)
@@ -187,7 +187,7 @@ int creds_switch(uint32_t uid, uint32_t gid)
 			cur.valid = false;
 			/* Best effort back to a known state; the error stands. */
 			become_root();
-			return EPERM;
+			return -EPERM;
 		}
 		cur.egid = gid;
 	}
@@ -196,7 +196,7 @@ int creds_switch(uint32_t uid, uint32_t gid)
 		if (err) {
 			cur.valid = false;
 			become_root();
-			return EPERM;
+			return -EPERM;
 		}
 		cur.euid = uid;
 	}
@@ -293,6 +293,6 @@ int creds_daemon_end(const struct creds_saved *s)
 {
 	/* The request goes on as the guest's user, never as the daemon. */
 	if (s->switched && creds_switch(s->uid, s->gid))
-		return EIO;
+		return -EIO;
 	return 0;
 }

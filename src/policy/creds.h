@@ -53,13 +53,13 @@ void creds_configure(uint32_t uid, uint32_t gid, bool drop_groups);
 void creds_configure_caps(creds_caps_t borrowable, creds_caps_t held_back);
 
 /**
- * Run the calling thread as euid uid / egid gid. Returns 0, or a positive
- * errno (EPERM for an id that cannot be used, EIO if a switch failed half
+ * Run the calling thread as euid uid / egid gid. Returns 0, or -errno
+ * (EPERM for an id that cannot be used, EIO if a switch failed half
  * way; the thread is then back to root or will retry from scratch).
  */
 int creds_switch(uint32_t uid, uint32_t gid);
 
-/** Back to euid 0 / egid 0 on the calling thread. 0 or a positive errno. */
+/** Back to euid 0 / egid 0 on the calling thread. 0 or -errno. */
 int creds_reset(void);
 
 /**
@@ -96,12 +96,12 @@ struct creds_saved {
 /**
  * Run as the daemon itself for a moment (a reopen that only hands an fd
  * on, a label the guest kernel chose), remembering the caller's ids.
- * 0 or a positive errno; on error the thread's ids are unchanged or
+ * 0 or -errno; on error the thread's ids are unchanged or
  * unknown, and creds_daemon_end() must not be called.
  */
 int creds_daemon_begin(struct creds_saved *s);
 
-/** Back to the ids creds_daemon_begin() saved: 0, or EIO. */
+/** Back to the ids creds_daemon_begin() saved: 0, or -EIO. */
 int creds_daemon_end(const struct creds_saved *s);
 
 /**

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mock_reset();
 	mock.ret = (knob & 3) == 3 ? (int)(knob >> 2) % 40 + 1 : 0;
 	mock.dir_entries = (knob >> 2) % 64;
-	mock.dir_ret = knob & 0x80 ? 5 /* EIO */ : 0;
+	mock.dir_ret = knob & 0x80 ? -5 /* -EIO */ : 0;
 	mock.data = fz_data;
 	mock.data_len = (size_t)knob * 32;
 	if (fuse_session_new(&s, &mock_ops, NULL, fz_session_opts()))

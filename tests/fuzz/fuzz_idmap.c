@@ -38,7 +38,7 @@ static void fz_probe(const struct idmap *m, uint32_t id)
 	uint32_t host = 0;
 	int err = idmap_to_host(m, id, &host);
 
-	if (err && err != EPERM)
+	if (err && err != -EPERM)
 		__builtin_trap();
 	/* Only an id no rule covers may come out as the no-id. */
 	if (!err && host == UINT32_MAX && id != UINT32_MAX)
@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos++;
 		rule[len] = '\0';
 		err = idmap_add(&m, rule);
-		if (err != 0 && err != EINVAL && err != EEXIST && err != ENOMEM)
+		if (err != 0 && err != -EINVAL && err != -EEXIST && err != -ENOMEM)
 			__builtin_trap();
 		/* A refused rule leaves the map as it was. */
 		if (err && (m.n_to_host != before_h || m.n_to_guest != before_g))

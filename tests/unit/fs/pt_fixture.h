@@ -25,7 +25,7 @@ extern const struct vfs_ops *const ops;
 
 /*
  * An operation as the session makes it (fuse/dispatch.c): begin() as the
- * caller ctx, the operation, end(). 0 or a positive errno.
+ * caller ctx, the operation, end(). 0 or -errno.
  */
 #define OP(name, fs, ctx, ...)                                          \
 	({                                                              \

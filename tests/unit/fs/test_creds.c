@@ -89,8 +89,8 @@ static void test_invalid_id_refused(void **state)
 	REQUIRE_ROOT();
 	assert_int_equal(creds_switch(1000, 1000), 0);
 	/* -1 would mean "unchanged" to the syscall: refused, not ignored. */
-	assert_int_equal(creds_switch(CREDS_INVALID_ID, 1000), EPERM);
-	assert_int_equal(creds_switch(1000, CREDS_INVALID_ID), EPERM);
+	assert_int_equal(creds_switch(CREDS_INVALID_ID, 1000), -EPERM);
+	assert_int_equal(creds_switch(1000, CREDS_INVALID_ID), -EPERM);
 	assert_int_equal(geteuid(), 1000);
 	assert_int_equal(creds_reset(), 0);
 }

@@ -59,7 +59,7 @@ static void test_new_get_release(void **state)
 	assert_int_equal(handle_release(t, fh, HANDLE_FILE), 0);
 	assert_false(fd_open(fd));
 	assert_null(handle_get(t, fh, HANDLE_FILE));
-	assert_int_equal(handle_release(t, fh, HANDLE_FILE), EBADF);
+	assert_int_equal(handle_release(t, fh, HANDLE_FILE), -EBADF);
 	assert_int_equal(handle_count(t), 0);
 }
 
@@ -70,7 +70,7 @@ static void test_unknown_and_wrong_kind(void **state)
 
 	assert_null(handle_get(t, 0, HANDLE_FILE));
 	assert_null(handle_get(t, UINT64_MAX, HANDLE_DIR));
-	assert_int_equal(handle_release(t, 42, HANDLE_FILE), EBADF);
+	assert_int_equal(handle_release(t, 42, HANDLE_FILE), -EBADF);
 
 	assert_int_equal(handle_new(t, new_fd(), HANDLE_FILE, &ffh), 0);
 	assert_int_equal(handle_new(t, new_fd(), HANDLE_DIR, &dfh), 0);
@@ -78,8 +78,8 @@ static void test_unknown_and_wrong_kind(void **state)
 	/* A file fh used as a directory (or the reverse) names nothing. */
 	assert_null(handle_get(t, ffh, HANDLE_DIR));
 	assert_null(handle_get(t, dfh, HANDLE_FILE));
-	assert_int_equal(handle_release(t, ffh, HANDLE_DIR), EBADF);
-	assert_int_equal(handle_release(t, dfh, HANDLE_FILE), EBADF);
+	assert_int_equal(handle_release(t, ffh, HANDLE_DIR), -EBADF);
+	assert_int_equal(handle_release(t, dfh, HANDLE_FILE), -EBADF);
 	assert_int_equal(handle_count(t), 2);
 	assert_int_equal(handle_release(t, ffh, HANDLE_FILE), 0);
 	assert_int_equal(handle_release(t, dfh, HANDLE_DIR), 0);
@@ -137,8 +137,8 @@ static void test_limit(void **state)
 	assert_int_equal(handle_new(t, new_fd(), HANDLE_DIR, &fh[1]), 0);
 	assert_int_equal(handle_new(t, new_fd(), HANDLE_FILE, &fh[2]), 0);
 	/* Files and directories together: the fourth is one too many. */
-	assert_int_equal(handle_new(t, fd, HANDLE_DIR, &extra), EMFILE);
-	assert_int_equal(handle_new(t, fd, HANDLE_FILE, &extra), EMFILE);
+	assert_int_equal(handle_new(t, fd, HANDLE_DIR, &extra), -EMFILE);
+	assert_int_equal(handle_new(t, fd, HANDLE_FILE, &extra), -EMFILE);
 	/* The fd stays the caller's. */
 	assert_true(fd_open(fd));
 	assert_int_equal(handle_count(t), 3);
@@ -146,7 +146,7 @@ static void test_limit(void **state)
 	assert_int_equal(handle_release(t, fh[1], HANDLE_DIR), 0);
 	assert_int_equal(handle_new(t, fd, HANDLE_DIR, &extra), 0);
 	fd = new_fd();
-	assert_int_equal(handle_new(t, fd, HANDLE_FILE, &fh[1]), EMFILE);
+	assert_int_equal(handle_new(t, fd, HANDLE_FILE, &fh[1]), -EMFILE);
 	close(fd);
 }
 

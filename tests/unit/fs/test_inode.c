@@ -164,7 +164,7 @@ static void test_lookup_overflow(void **state)
 	assert_int_equal(inode_insert(t, new_fd(), &st, 0, &a), 0);
 	/* A guest that looked it up 2^64-1 times cannot make it wrap. */
 	a->nlookup = UINT64_MAX;
-	assert_int_equal(inode_insert(t, fd, &st, 0, &b), EOVERFLOW);
+	assert_int_equal(inode_insert(t, fd, &st, 0, &b), -EOVERFLOW);
 	assert_null(b);
 	assert_true(fd_open(fd)); /* still the caller's */
 	close(fd);
@@ -244,7 +244,7 @@ static void test_root_pinned(void **state)
 
 	assert_int_equal(inode_insert_root(t, fd, &st, 0, &root), 0);
 	assert_int_equal(root->nodeid, VFS_ROOT_ID);
-	assert_int_equal(inode_insert_root(t, fd, &st, 0, &a), EEXIST);
+	assert_int_equal(inode_insert_root(t, fd, &st, 0, &a), -EEXIST);
 	inode_forget(t, VFS_ROOT_ID, UINT64_MAX);
 	g = get(t, VFS_ROOT_ID);
 	assert_ptr_equal(g, root);

@@ -266,7 +266,7 @@ static void test_gone_file_is_estale(void **state)
 	insert_all(e);
 	assert_int_equal(e->files[1]->fd, -1);
 	assert_int_equal(unlinkat(e->dir_fd, "f01", 0), 0);
-	assert_int_equal(inode_get(&e->t, e->files[1]->nodeid, &g), ESTALE);
+	assert_int_equal(inode_get(&e->t, e->files[1]->nodeid, &g), -ESTALE);
 	assert_null(g);
 	/* The failed get left no reference behind: forget frees it. */
 	inode_forget(&e->t, e->files[1]->nodeid, 1);
@@ -338,7 +338,7 @@ static void test_reopen_checks_the_type(void **state)
 	insert_all(e);
 	assert_int_equal(e->files[0]->fd, -1);
 	e->files[0]->type = S_IFCHR;
-	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), ESTALE);
+	assert_int_equal(inode_get(&e->t, e->files[0]->nodeid, &g), -ESTALE);
 	assert_null(g);
 	e->files[0]->type = S_IFREG;
 }
@@ -383,7 +383,7 @@ static void test_no_fds_left_is_an_error(void **state)
 		assert_int_equal(inode_get(&e->t, e->files[i]->nodeid,
 					   &held[i]), 0);
 	assert_int_equal(inode_get(&e->t, e->files[3]->nodeid, &held[3]),
-			 EMFILE);
+			 -EMFILE);
 	assert_null(held[3]);
 	while (nfill)
 		close(fill[--nfill]);

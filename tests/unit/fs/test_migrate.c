@@ -253,18 +253,18 @@ static void test_decode_rejects(void **state)
 	assert_int_equal(m.handles[0].node, 2);
 	mig_fs_free(&m);
 	/* A name that is no single component. */
-	assert_int_equal(spoiled("f", 1, "/"), EINVAL);
-	assert_int_equal(spoiled("d", 1, "."), EINVAL);
+	assert_int_equal(spoiled("f", 1, "/"), -EINVAL);
+	assert_int_equal(spoiled("d", 1, "."), -EINVAL);
 	/* The same nodeid twice; a handle of a nodeid nobody has. */
-	assert_int_equal(spoiled(&nine, 8, &five), EINVAL);
-	assert_int_equal(spoiled(&one, 8, &nine), EINVAL);	/* root */
+	assert_int_equal(spoiled(&nine, 8, &five), -EINVAL);
+	assert_int_equal(spoiled(&one, 8, &nine), -EINVAL);	/* root */
 	/* A handle's fh twice; a file handle on a directory. */
 	build_v1(&h, 2);
 	memcpy(h.b + h.len - 32, &three, 8);	/* fh 4 -> 3 */
-	assert_int_equal(decode_hand(&h, &m), EINVAL);
+	assert_int_equal(decode_hand(&h, &m), -EINVAL);
 	build_v1(&h, 2);
 	h.b[h.len - 32 + 16] = MIG_FILE;	/* fh 4 on directory d */
-	assert_int_equal(decode_hand(&h, &m), EINVAL);
+	assert_int_equal(decode_hand(&h, &m), -EINVAL);
 	build_v1(&h, 2);
 	memcpy(h.b + h.len - 32, &four, 8);	/* unchanged: still fine */
 	assert_int_equal(decode_hand(&h, &m), 0);
@@ -272,16 +272,16 @@ static void test_decode_rejects(void **state)
 	/* O_TRUNC is never restored. */
 	build_v1(&h, 1);
 	h.b[h.len - 32 + 20 + 1] = O_TRUNC >> 8;
-	assert_int_equal(decode_hand(&h, &m), EINVAL);
+	assert_int_equal(decode_hand(&h, &m), -EINVAL);
 	/* More records than bytes. */
 	build_v1(&h, 2);
 	memcpy(memmem(h.b + 40, h.len - 40, "\x03\0\0\0\0\0\0\0\x01\0", 10),
 	       &huge, 8);
-	assert_int_equal(decode_hand(&h, &m), EINVAL);
+	assert_int_equal(decode_hand(&h, &m), -EINVAL);
 	/* A child before its parent: f's parent index 1 -> 2 (itself). */
 	build_v1(&h, 0);
 	h.b[40 + 16 + 40 + 16 + 8 + (36 + 0) + (36 + 1) + 16] = 2;
-	assert_int_equal(decode_hand(&h, &m), EINVAL);
+	assert_int_equal(decode_hand(&h, &m), -EINVAL);
 }
 
 /* A second pt_fs on the same directory: the destination. */
@@ -352,7 +352,7 @@ static void test_load_v1(void **state)
 	assert_true(ent.nodeid >= 20);
 	/* Lookups counted: d twice plus once now. */
 	ops->forget(dst, 5, 3);
-	assert_int_equal(ops->getattr(dst, &root_ctx, 5, NULL, &st), ESTALE);
+	assert_int_equal(ops->getattr(dst, &root_ctx, 5, NULL, &st), -ESTALE);
 	pt_free(dst);
 }
 
@@ -392,7 +392,7 @@ static void test_roundtrip(void **state)
 	read_str(dst, f, fh, "carried over");
 	assert_int_equal(ops->getattr(dst, &root_ctx, d, NULL, &st), 0);
 	assert_int_equal(ops->getattr(dst, &root_ctx, gone, NULL, &st),
-			 ESTALE);
+			 -ESTALE);
 	assert_int_equal(ops->releasedir(dst, &root_ctx, d, fh2), 0);
 	assert_int_equal(ops->release(dst, &root_ctx, f, fh), 0);
 	pt_free(dst);
@@ -435,10 +435,10 @@ static void test_verify_handles(void **state)
 	wbuf_free(&b);
 	build_v1(&h, 0);
 	assert_int_equal(load_into(e, h.b, h.len, false), 0);
-	assert_int_equal(load_into(e, h.b, h.len, true), EINVAL);
+	assert_int_equal(load_into(e, h.b, h.len, true), -EINVAL);
 	h.b[40 + 16 + 4] = MIG_FS_VERIFY;
 	h_finish(&h);
-	assert_int_equal(load_into(e, h.b, h.len, false), EINVAL);
+	assert_int_equal(load_into(e, h.b, h.len, false), -EINVAL);
 }
 
 int main(void)

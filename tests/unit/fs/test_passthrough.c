@@ -44,7 +44,7 @@ static void test_create_write_read(void **state)
 	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 	/* The fh is dead now. */
 	assert_int_equal(OP(read, e->fs, &root_ctx, id, fh, 0, iov, 2, &n),
-			 EBADF);
+			 -EBADF);
 
 	host_read(hp(e, "f"), buf, sizeof(buf));
 	assert_string_equal(buf, "hello world");
@@ -70,11 +70,11 @@ static void test_create_write_read(void **state)
 					     "f", 0644,
 					     O_RDWR | O_CREAT | O_EXCL, 0,
 					     &ent, &fh2),
-				 EEXIST);
+				 -EEXIST);
 		assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID,
 					     "..", 0644, O_RDWR | O_CREAT, 0,
 					     &ent, &fh2),
-				 EINVAL);
+				 -EINVAL);
 	}
 	assert_int_equal(handle_count(&e->fs->handles), 0);
 }
@@ -95,7 +95,7 @@ static void test_rename(void **state)
 
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "a",
 				     VFS_ROOT_ID, "b", RENAME_NOREPLACE),
-			 EEXIST);
+			 -EEXIST);
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "a",
 				     VFS_ROOT_ID, "b", RENAME_EXCHANGE),
 			 0);
@@ -117,13 +117,13 @@ static void test_rename(void **state)
 
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "b",
 				     VFS_ROOT_ID, "c", 0x80),
-			 EINVAL);
+			 -EINVAL);
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "b",
 				     VFS_ROOT_ID, "..", 0),
-			 EINVAL);
+			 -EINVAL);
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "b", a,
 				     "x", 0),
-			 ENOTDIR);
+			 -ENOTDIR);
 }
 
 static void test_link_counts(void **state)
@@ -145,11 +145,11 @@ static void test_link_counts(void **state)
 	assert_int_equal(st.st_nlink, 2);
 	assert_int_equal(OP(link, e->fs, &root_ctx, id, VFS_ROOT_ID, "g",
 				   &ent),
-			 EEXIST);
+			 -EEXIST);
 	/* Directories cannot be hard-linked. */
 	assert_int_equal(OP(link, e->fs, &root_ctx, VFS_ROOT_ID, VFS_ROOT_ID,
 				   "root2", &ent),
-			 EPERM);
+			 -EPERM);
 
 	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, "g"), 0);
 	assert_int_equal(OP(getattr, e->fs, &root_ctx, id, NULL, &st), 0);
@@ -177,24 +177,24 @@ static void test_unlink_rmdir(void **state)
 	OP(release, e->fs, &root_ctx, f, fh);
 
 	assert_int_equal(OP(rmdir, e->fs, &root_ctx, VFS_ROOT_ID, "d"),
-			 ENOTEMPTY);
+			 -ENOTEMPTY);
 	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, "d"),
-			 EISDIR);
-	assert_int_equal(OP(rmdir, e->fs, &root_ctx, d, "x"), ENOTDIR);
+			 -EISDIR);
+	assert_int_equal(OP(rmdir, e->fs, &root_ctx, d, "x"), -ENOTDIR);
 	assert_int_equal(OP(unlink, e->fs, &root_ctx, d, "x"), 0);
-	assert_int_equal(OP(unlink, e->fs, &root_ctx, d, "x"), ENOENT);
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, d, "x"), -ENOENT);
 	assert_int_equal(OP(rmdir, e->fs, &root_ctx, VFS_ROOT_ID, "d"), 0);
 	assert_int_equal(OP(lookup, e->fs, &root_ctx, VFS_ROOT_ID, "d", &ent),
-			 ENOENT);
+			 -ENOENT);
 	assert_int_equal(access(hp(e, "d"), F_OK), -1);
 	/* "." and ".." are no names to remove. */
 	assert_int_equal(OP(rmdir, e->fs, &root_ctx, VFS_ROOT_ID, "."),
-			 EINVAL);
+			 -EINVAL);
 	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, ".."),
-			 EINVAL);
+			 -EINVAL);
 	/* Creating inside a removed directory fails cleanly. */
 	assert_int_equal(OP(mkdir, e->fs, &root_ctx, d, "y", 0755, 0, &ent),
-			 ENOENT);
+			 -ENOENT);
 }
 
 static void test_symlink_outside(void **state)
@@ -218,14 +218,14 @@ static void test_symlink_outside(void **state)
 			 0);
 	assert_true(S_ISLNK(ent.attr.st_mode));
 	assert_int_equal(OP(open, e->fs, &root_ctx, ent.nodeid, O_RDONLY, &fh),
-			 ELOOP);
-	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_RDONLY, &fh), ELOOP);
-	assert_int_equal(OP(opendir, e->fs, &root_ctx, id, 0, &fh), ENOTDIR);
+			 -ELOOP);
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_RDONLY, &fh), -ELOOP);
+	assert_int_equal(OP(opendir, e->fs, &root_ctx, id, 0, &fh), -ENOTDIR);
 	assert_int_equal(OP(lookup, e->fs, &root_ctx, id, "passwd", &ent),
-			 ENOTDIR);
+			 -ENOTDIR);
 	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "pw", 0644,
 				     O_RDWR | O_CREAT, 0, &ent, &fh),
-			 ELOOP);
+			 -ELOOP);
 	/* Nothing got through: /etc/passwd keeps its size. */
 	{
 		struct stat a, b;
@@ -233,7 +233,7 @@ static void test_symlink_outside(void **state)
 		assert_int_equal(stat("/etc/passwd", &a), 0);
 		assert_int_equal(OP(mkdir, e->fs, &root_ctx, id, "x", 0755, 0,
 					    &ent),
-				 ENOTDIR);
+				 -ENOTDIR);
 		assert_int_equal(stat("/etc/passwd", &b), 0);
 		assert_int_equal(a.st_size, b.st_size);
 	}
@@ -244,7 +244,7 @@ static void test_symlink_outside(void **state)
 	assert_memory_equal(buf, "/etc", 4);
 	assert_int_equal(OP(readlink, e->fs, &root_ctx, VFS_ROOT_ID, buf,
 				       sizeof(buf), &len),
-			 EINVAL);
+			 -EINVAL);
 	/* chmod of a symlink would follow it through /proc. */
 	{
 		struct vfs_setattr sa = { .valid = VFS_SET_MODE, .mode = 0777 };
@@ -252,7 +252,7 @@ static void test_symlink_outside(void **state)
 
 		assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa,
 					      &st),
-				 EOPNOTSUPP);
+				 -EOPNOTSUPP);
 	}
 }
 
@@ -277,9 +277,9 @@ static void test_dotdot(void **state)
 			 VFS_ROOT_ID);
 	assert_int_equal(OP(lookup, e->fs, &root_ctx, VFS_ROOT_ID, "a/b",
 				     &ent),
-			 EINVAL);
+			 -EINVAL);
 	assert_int_equal(OP(lookup, e->fs, &root_ctx, VFS_ROOT_ID, "", &ent),
-			 EINVAL);
+			 -EINVAL);
 }
 
 static void test_special_files_refused(void **state)
@@ -299,18 +299,18 @@ static void test_special_files_refused(void **state)
 	assert_true(S_ISFIFO(st.st_mode));
 	/* Opening would block a worker (fifo) or reach host hardware. */
 	assert_int_equal(OP(open, e->fs, &root_ctx, fifo, O_RDONLY, &fh),
-			 ENXIO);
+			 -ENXIO);
 	assert_int_equal(OP(open, e->fs, &root_ctx, fifo, O_WRONLY, &fh),
-			 ENXIO);
+			 -ENXIO);
 	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "p", 0644,
 				     O_RDWR | O_CREAT, 0, &ent, &fh),
-			 ENXIO);
+			 -ENXIO);
 	{
 		struct vfs_setattr sa = { .valid = VFS_SET_SIZE, .size = 0 };
 
 		assert_int_equal(OP(setattr, e->fs, &root_ctx, fifo, NULL, &sa,
 					      &st),
-				 EINVAL);
+				 -EINVAL);
 	}
 
 	/* /dev/null's numbers, in FUSE's encoding: created, never opened. */
@@ -322,19 +322,19 @@ static void test_special_files_refused(void **state)
 	assert_int_equal(major(st.st_rdev), 1);
 	assert_int_equal(minor(st.st_rdev), 3);
 	assert_int_equal(OP(open, e->fs, &root_ctx, ent.nodeid, O_RDWR, &fh),
-			 ENXIO);
+			 -ENXIO);
 
 	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "s",
 				    S_IFSOCK | 0600, 0, 0, &ent),
 			 0);
 	assert_int_equal(OP(open, e->fs, &root_ctx, ent.nodeid, O_RDWR, &fh),
-			 ENXIO);
+			 -ENXIO);
 	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "r",
 				    S_IFREG | 0600, 0, 0, &ent),
 			 0);
 	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "dd",
 				    S_IFDIR | 0700, 0, 0, &ent),
-			 EINVAL);
+			 -EINVAL);
 	assert_int_equal(handle_count(&e->fs->handles), 0);
 }
 
@@ -357,17 +357,17 @@ static void test_nonroot_caller(void **state)
 
 	assert_int_equal(OP(create, e->fs, &user_ctx, priv, "f", 0644,
 				     O_RDWR | O_CREAT, 0, &ent, &fh),
-			 EACCES);
+			 -EACCES);
 	assert_int_equal(OP(lookup, e->fs, &user_ctx, priv, "secret", &ent),
-			 EACCES);
+			 -EACCES);
 	assert_int_equal(OP(mkdir, e->fs, &user_ctx, priv, "d", 0755, 0,
 				    &ent),
-			 EACCES);
-	assert_int_equal(OP(opendir, e->fs, &user_ctx, priv, 0, &fh), EACCES);
-	assert_int_equal(OP(access, e->fs, &user_ctx, priv, R_OK), EACCES);
+			 -EACCES);
+	assert_int_equal(OP(opendir, e->fs, &user_ctx, priv, 0, &fh), -EACCES);
+	assert_int_equal(OP(access, e->fs, &user_ctx, priv, R_OK), -EACCES);
 	assert_int_equal(OP(access, e->fs, &root_ctx, priv, R_OK | W_OK), 0);
 	assert_int_equal(OP(access, e->fs, &user_ctx, pub, W_OK | X_OK), 0);
-	assert_int_equal(OP(access, e->fs, &user_ctx, pub, 0x100), EINVAL);
+	assert_int_equal(OP(access, e->fs, &user_ctx, pub, 0x100), -EINVAL);
 
 	assert_int_equal(OP(create, e->fs, &user_ctx, pub, "mine", 0640,
 				     O_RDWR | O_CREAT, 0, &ent, &fh),
@@ -397,11 +397,11 @@ static void test_nonroot_caller(void **state)
 
 		assert_int_equal(OP(setattr, e->fs, &user_ctx, mine, NULL, &sa,
 					      &st),
-				 EPERM);
+				 -EPERM);
 		sa = (struct vfs_setattr){ .valid = VFS_SET_MODE, .mode = 0777 };
 		assert_int_equal(OP(setattr, e->fs, &user_ctx, priv, NULL, &sa,
 					      &st),
-				 EPERM);
+				 -EPERM);
 		assert_int_equal(OP(setattr, e->fs, &user_ctx, mine, NULL, &sa,
 					      &st),
 				 0);
@@ -424,16 +424,16 @@ static void test_unknown_ids_and_forget(void **state)
 	uint64_t fh, id, id2;
 
 	REQUIRE_ROOT();
-	assert_int_equal(OP(getattr, e->fs, &root_ctx, 0, NULL, &st), ESTALE);
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, 0, NULL, &st), -ESTALE);
 	assert_int_equal(OP(getattr, e->fs, &root_ctx, UINT64_MAX, NULL, &st),
-			 ESTALE);
-	assert_int_equal(OP(lookup, e->fs, &root_ctx, 77, "x", &ent), ESTALE);
+			 -ESTALE);
+	assert_int_equal(OP(lookup, e->fs, &root_ctx, 77, "x", &ent), -ESTALE);
 	assert_int_equal(OP(open, e->fs, &root_ctx, 77, O_RDONLY, &fh),
-			 ESTALE);
+			 -ESTALE);
 	assert_int_equal(OP(read, e->fs, &root_ctx, 1, 12345, 0, &iov, 1, &n),
-			 EBADF);
-	assert_int_equal(OP(release, e->fs, &root_ctx, 1, 12345), EBADF);
-	assert_int_equal(OP(releasedir, e->fs, &root_ctx, 1, 0), EBADF);
+			 -EBADF);
+	assert_int_equal(OP(release, e->fs, &root_ctx, 1, 12345), -EBADF);
+	assert_int_equal(OP(releasedir, e->fs, &root_ctx, 1, 0), -EBADF);
 	ops->forget(e->fs, 999, 1);
 	ops->forget(e->fs, VFS_ROOT_ID, UINT64_MAX);
 	assert_int_equal(OP(getattr, e->fs, &root_ctx, VFS_ROOT_ID, NULL, &st),
@@ -442,7 +442,7 @@ static void test_unknown_ids_and_forget(void **state)
 	host_touch(hp(e, "f"), 0644);
 	id = do_lookup(e, VFS_ROOT_ID, "f");
 	ops->forget(e->fs, id, 1);
-	assert_int_equal(OP(getattr, e->fs, &root_ctx, id, NULL, &st), ESTALE);
+	assert_int_equal(OP(getattr, e->fs, &root_ctx, id, NULL, &st), -ESTALE);
 	id2 = do_lookup(e, VFS_ROOT_ID, "f");
 	assert_true(id2 > id);
 
@@ -503,12 +503,12 @@ static void test_out_of_fds(void **state)
 		return;
 	}
 	/* An error reply, not a crash; and the table is still consistent. */
-	assert_int_equal(err, EMFILE);
+	assert_int_equal(err, -EMFILE);
 	assert_true(n >= 1 && n < 64);
 	assert_int_equal(OP(open, e->fs, &root_ctx, ids[0], O_RDONLY, &fh),
-			 EMFILE);
+			 -EMFILE);
 	assert_int_equal(OP(opendir, e->fs, &root_ctx, VFS_ROOT_ID, 0, &fh),
-			 EMFILE);
+			 -EMFILE);
 	assert_int_equal(handle_count(&e->fs->handles), 0);
 	assert_int_equal(inode_count(&e->fs->inodes), (uint64_t)n + 1);
 

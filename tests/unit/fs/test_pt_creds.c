@@ -80,9 +80,9 @@ static void test_open_through_group_and_exec_only(void **state)
 
 	borrowing(false);
 	assert_int_equal(OP(open, e->fs, &user_ctx, grp, O_RDONLY, &fh),
-			 EACCES);
+			 -EACCES);
 	assert_int_equal(OP(open, e->fs, &user_ctx, xonly, O_RDONLY, &fh),
-			 EACCES);
+			 -EACCES);
 	borrowing(true);
 	assert_int_equal(OP(open, e->fs, &user_ctx, grp, O_RDONLY, &fh), 0);
 	assert_int_equal(OP(release, e->fs, &user_ctx, grp, fh), 0);
@@ -109,13 +109,13 @@ static void test_create_in_group_dir(void **state)
 
 	borrowing(false);
 	assert_int_equal(OP(lookup, e->fs, &user_ctx, dir, "old", &ent),
-			 EACCES);
+			 -EACCES);
 	assert_int_equal(OP(create, e->fs, &user_ctx, dir, "new",
 			    S_IFREG | 0640, O_RDWR, 0, &ent, &fh),
-			 EACCES);
+			 -EACCES);
 	assert_int_equal(OP(mkdir, e->fs, &user_ctx, dir, "sub", 0750, 0,
 			    &ent),
-			 EACCES);
+			 -EACCES);
 	borrowing(true);
 	assert_int_equal(OP(lookup, e->fs, &user_ctx, dir, "old", &ent), 0);
 	assert_int_equal(OP(create, e->fs, &user_ctx, dir, "new",
@@ -149,7 +149,7 @@ static void test_owner_chgrp_and_setgid(void **state)
 
 	borrowing(false);
 	assert_int_equal(OP(setattr, e->fs, &user_ctx, id, NULL, &sa, &st),
-			 EPERM);
+			 -EPERM);
 	borrowing(true);
 	assert_int_equal(OP(setattr, e->fs, &user_ctx, id, NULL, &sa, &st), 0);
 	assert_int_equal(host_st(e, "mine").st_gid, SUPP_GID);
@@ -198,7 +198,7 @@ static void test_killpriv_by_another_user(void **state)
 	assert_int_equal(chmod(hp(e, "suid"), 06666), 0);
 	borrowing(false);
 	assert_int_equal(OP(setattr, e->fs, &user_ctx, id, NULL, &sa, &st),
-			 EPERM);
+			 -EPERM);
 	borrowing(true);
 	assert_int_equal(OP(setattr, e->fs, &user_ctx, id, NULL, &sa, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0666);
@@ -228,7 +228,7 @@ static void test_remove_file_capability(void **state)
 	borrowing(false);
 	assert_int_equal(OP(removexattr, e->fs, &user_ctx, id,
 			    "security.capability"),
-			 EPERM);
+			 -EPERM);
 	borrowing(true);
 	assert_int_equal(OP(removexattr, e->fs, &user_ctx, id,
 			    "security.capability"),

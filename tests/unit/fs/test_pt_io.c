@@ -75,7 +75,7 @@ static void test_readdir_offsets(void **state)
 
 		assert_int_equal(OP(read, e->fs, &root_ctx, VFS_ROOT_ID, fh, 0,
 					   &iov, 1, &n),
-				 EBADF);
+				 -EBADF);
 	}
 	assert_int_equal(OP(fsyncdir, e->fs, &root_ctx, VFS_ROOT_ID, fh,
 				       false),
@@ -83,7 +83,7 @@ static void test_readdir_offsets(void **state)
 	assert_int_equal(OP(releasedir, e->fs, &root_ctx, VFS_ROOT_ID, fh), 0);
 	assert_int_equal(OP(readdir, e->fs, &root_ctx, VFS_ROOT_ID, fh, 0,
 				      false, collect, c2),
-			 EBADF);
+			 -EBADF);
 	free(c);
 	free(c2);
 }
@@ -195,19 +195,19 @@ static void test_setattr(void **state)
 	assert_int_equal(st.st_size, 10);
 	sa.size = UINT64_MAX;
 	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa, &st),
-			 EINVAL);
+			 -EINVAL);
 	sa.size = 1;
 	{
 		uint64_t bad = fh + 1000;
 
 		assert_int_equal(OP(setattr, e->fs, &root_ctx, id, &bad, &sa,
 					      &st),
-				 EBADF);
+				 -EBADF);
 	}
 	sa = (struct vfs_setattr){ .valid = VFS_SET_SIZE, .size = 0 };
 	assert_int_equal(OP(setattr, e->fs, &root_ctx, VFS_ROOT_ID, NULL, &sa,
 				      &st),
-			 EISDIR);
+			 -EISDIR);
 
 	sa = (struct vfs_setattr){ .valid = VFS_SET_ATIME | VFS_SET_MTIME,
 				   .atime = { 1000, 5 }, .mtime = { 2000, 7 } };
@@ -227,7 +227,7 @@ static void test_setattr(void **state)
 	sa = (struct vfs_setattr){ .valid = VFS_SET_ATIME,
 				   .atime = { 0, UTIME_NOW } };
 	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &sa, &st),
-			 EINVAL);
+			 -EINVAL);
 
 	/* KILL_SUIDGID with a truncate clears set-user-ID even for root. */
 	assert_int_equal(chmod(hp(e, "f"), 04755), 0);
@@ -239,7 +239,7 @@ static void test_setattr(void **state)
 	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 	sa = (struct vfs_setattr){ .valid = VFS_SET_MODE, .mode = 0644 };
 	assert_int_equal(OP(setattr, e->fs, &root_ctx, 424242, NULL, &sa, &st),
-			 ESTALE);
+			 -ESTALE);
 }
 
 static void test_file_ops(void **state)
@@ -263,20 +263,20 @@ static void test_file_ops(void **state)
 	assert_true(r >= 4 && r <= (1 << 20) + 4);
 	assert_int_equal(OP(lseek, e->fs, &root_ctx, id, fh, (1 << 20) + 4,
 				    SEEK_DATA, &r),
-			 ENXIO);
+			 -ENXIO);
 	assert_int_equal(OP(lseek, e->fs, &root_ctx, id, fh, 0, 99, &r),
-			 EINVAL);
+			 -EINVAL);
 	assert_int_equal(OP(fallocate, e->fs, &root_ctx, id, fh, 0,
 					UINT64_MAX, 1),
-			 EINVAL);
+			 -EINVAL);
 	assert_int_equal(OP(statfs, e->fs, &root_ctx, id, &sv), 0);
 	assert_true(sv.f_bsize > 0);
 	assert_int_equal(OP(release, e->fs, &root_ctx, id, fh), 0);
 	assert_int_equal(OP(open, e->fs, &root_ctx, VFS_ROOT_ID, O_RDONLY,
 				   &fh),
-			 EISDIR);
+			 -EISDIR);
 	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_ACCMODE, &fh),
-			 EINVAL);
+			 -EINVAL);
 }
 
 static void test_write_kill_priv(void **state)
@@ -343,7 +343,7 @@ static void test_writeback_open(void **state)
 	ops->init(e->fs, &conn);
 	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_WRONLY, &fh), 0);
 	assert_int_equal(OP(read, e->fs, &root_ctx, id, fh, 0, &iov, 1, &n),
-			 EBADF);
+			 -EBADF);
 	OP(release, e->fs, &root_ctx, id, fh);
 }
 

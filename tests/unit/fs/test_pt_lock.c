@@ -98,9 +98,9 @@ static void test_owners(void **state)
 	assert_int_equal(l.type, F_WRLCK);
 	assert_int_equal(l.start, 0);
 	assert_int_equal(l.end, 4);
-	assert_int_equal(setlk(e, node, fb, OWNER_B, F_RDLCK, 3, 3), EAGAIN);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_RDLCK, 3, 3), -EAGAIN);
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_RDLCK, 10, 10), 0);
-	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 10, 10), EAGAIN);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 10, 10), -EAGAIN);
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 21, INT64_MAX),
 			 0);
 	assert_int_equal(host_locked(hp(e, "f"), 1000000), 1);
@@ -136,10 +136,10 @@ static void test_release_ends_open_file_locks(void **state)
 	fb = open_fh(e, node, O_RDWR);
 
 	assert_int_equal(setlk(e, node, fa, OWNER_A, F_WRLCK, 0, 9), 0);
-	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 5, 5), EAGAIN);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 5, 5), -EAGAIN);
 	/* Another fh released: the lock stays. */
 	assert_int_equal(OP(release, e->fs, &root_ctx, node, fa2), 0);
-	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 5, 5), EAGAIN);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 5, 5), -EAGAIN);
 	assert_int_equal(host_locked(hp(e, "f"), 0), 1);
 	/* The fh it was taken through released: gone, for the host too. */
 	assert_int_equal(OP(release, e->fs, &root_ctx, node, fa), 0);
@@ -161,23 +161,23 @@ static void test_refusals(void **state)
 	ro = open_fh(e, node, O_RDONLY);
 
 	/* Write lock through a read-only fh, as fcntl(2): EBADF. */
-	assert_int_equal(setlk(e, node, ro, OWNER_A, F_WRLCK, 0, 0), EBADF);
+	assert_int_equal(setlk(e, node, ro, OWNER_A, F_WRLCK, 0, 0), -EBADF);
 	assert_int_equal(setlk(e, node, ro, OWNER_A, F_RDLCK, 0, 0), 0);
 	/* An fh of another file, an unknown fh, an unknown nodeid. */
-	assert_int_equal(setlk(e, node, other, OWNER_A, F_RDLCK, 0, 0), EBADF);
-	assert_int_equal(setlk(e, node, 999, OWNER_A, F_RDLCK, 0, 0), EBADF);
-	assert_int_equal(setlk(e, 999, fh, OWNER_A, F_RDLCK, 0, 0), ESTALE);
+	assert_int_equal(setlk(e, node, other, OWNER_A, F_RDLCK, 0, 0), -EBADF);
+	assert_int_equal(setlk(e, node, 999, OWNER_A, F_RDLCK, 0, 0), -EBADF);
+	assert_int_equal(setlk(e, 999, fh, OWNER_A, F_RDLCK, 0, 0), -ESTALE);
 	/* Ranges and types that make no sense. */
-	assert_int_equal(setlk(e, node, fh, OWNER_A, F_WRLCK, 9, 3), EINVAL);
+	assert_int_equal(setlk(e, node, fh, OWNER_A, F_WRLCK, 9, 3), -EINVAL);
 	assert_int_equal(setlk(e, node, fh, OWNER_A, F_WRLCK,
 			       (uint64_t)INT64_MAX + 1, UINT64_MAX),
-			 EINVAL);
-	assert_int_equal(setlk(e, node, fh, OWNER_A, 7, 0, 0), EINVAL);
+			 -EINVAL);
+	assert_int_equal(setlk(e, node, fh, OWNER_A, 7, 0, 0), -EINVAL);
 	l = vl(F_UNLCK, 0, 0);
 	assert_int_equal(OP(getlk, e->fs, &root_ctx, node, fh, OWNER_A, &l),
-			 EINVAL);
+			 -EINVAL);
 	assert_int_equal(OP(flock, e->fs, &root_ctx, node, fh, 9, false),
-			 EINVAL);
+			 -EINVAL);
 	(void)node2;
 }
 
@@ -263,7 +263,7 @@ static void test_setlkw_waits(void **state)
 	assert_int_equal(setlk(e, w.node, fa, OWNER_A, F_UNLCK, 0, 0), 0);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(w.ret, 0);
-	assert_int_equal(setlk(e, w.node, fa, OWNER_A, F_WRLCK, 0, 0), EAGAIN);
+	assert_int_equal(setlk(e, w.node, fa, OWNER_A, F_WRLCK, 0, 0), -EAGAIN);
 	/* A new connection starts without the old one's locks. */
 	ops->destroy(e->fs);
 	assert_int_equal(host_locked(hp(e, "f"), 0), 0);
@@ -291,7 +291,7 @@ static void test_wait_called_off(void **state)
 	assert_int_equal(__atomic_load_n(&w.ret, __ATOMIC_SEQ_CST), -1);
 	ops->destroy(e->fs);
 	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_int_equal(w.ret, EINTR);
+	assert_int_equal(w.ret, -EINTR);
 	close(hfd);
 }
 
@@ -325,7 +325,7 @@ static void test_wait_interrupted(void **state)
 		assert_int_equal(__atomic_load_n(&w.ret, __ATOMIC_SEQ_CST), -1);
 		atomic_store(i < 2 ? &w.interrupted : &w.cancelled, true);
 		assert_int_equal(pthread_join(th, NULL), 0);
-		assert_int_equal(w.ret, EINTR);
+		assert_int_equal(w.ret, -EINTR);
 	}
 	close(hfd);
 	assert_int_equal(OP(release, e->fs, &root_ctx, w.node, w.fh), 0);
@@ -342,7 +342,7 @@ static void test_flock(void **state)
 	assert_int_equal(OP(flock, e->fs, &root_ctx, node, f1, F_WRLCK, false),
 			 0);
 	assert_int_equal(OP(flock, e->fs, &root_ctx, node, f2, F_RDLCK, false),
-			 EWOULDBLOCK);
+			 -EWOULDBLOCK);
 	/* A host process sees it too. */
 	{
 		int fd, r;
@@ -474,15 +474,15 @@ static void test_deadlock_two_owners(void **state)
 	assert_int_equal(setlk(e, node, fa, OWNER_A, F_WRLCK, 0, 0), 0);
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 1, 1), 0);
 	req_waiting(&a, e, node, fa, OWNER_A, F_WRLCK, 1, 1);
-	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_WRLCK, 0, 0), EDEADLK);
+	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_WRLCK, 0, 0), -EDEADLK);
 	/* A read lock conflicts as much. */
-	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_RDLCK, 0, 5), EDEADLK);
+	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_RDLCK, 0, 5), -EDEADLK);
 	assert_int_equal(atomic_load(&a.ret), -1);
 	/* B's own lock is untouched by the refusals. */
 	assert_int_equal(host_locked(hp(e, "f"), 1), 1);
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_UNLCK, 1, 1), 0);
 	assert_int_equal(req_join(&a), 0);
-	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 1, 1), EAGAIN);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_WRLCK, 1, 1), -EAGAIN);
 	release_fhs(e, node, (uint64_t[]){ fa, fb }, 2);
 }
 
@@ -502,7 +502,7 @@ static void test_deadlock_three_owners(void **state)
 		req_waiting(&w[i], e, node, fh[i], owner[i], F_WRLCK,
 			    10 * i + 15, 10 * i + 15);
 	assert_int_equal(setlkw(e, node, fh[2], owner[2], F_WRLCK, 5, 5),
-			 EDEADLK);
+			 -EDEADLK);
 	/* Not a cycle: C asking for a free byte. */
 	assert_int_equal(setlkw(e, node, fh[2], owner[2], F_WRLCK, 40, 40), 0);
 	/* The chain unwinds as each owner lets go. */
@@ -533,7 +533,7 @@ static void test_deadlock_own_locks(void **state)
 	req_waiting(&a, e, node, fa2, OWNER_A, F_WRLCK, 0, 19);
 	assert_int_equal(setlk(e, node, fb, OWNER_B, F_UNLCK, 15, 15), 0);
 	assert_int_equal(req_join(&a), 0);
-	assert_int_equal(setlk(e, node, fb, OWNER_B, F_RDLCK, 19, 19), EAGAIN);
+	assert_int_equal(setlk(e, node, fb, OWNER_B, F_RDLCK, 19, 19), -EAGAIN);
 	release_fhs(e, node, (uint64_t[]){ fa, fa2, fb }, 3);
 }
 
@@ -583,12 +583,12 @@ static void test_deadlock_none(void **state)
 	assert_int_equal(req_join(&b), 0);
 	/* What A kept on either side of the hole still closes a cycle. */
 	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_WRLCK, 14, 14),
-			 EDEADLK);
+			 -EDEADLK);
 	assert_int_equal(setlkw(e, node, fb, OWNER_B, F_WRLCK, 11, 11),
-			 EDEADLK);
+			 -EDEADLK);
 	/* A's wait interrupted: A waits for nothing, B may wait for A. */
 	atomic_store(&a.interrupted, true);
-	assert_int_equal(req_join(&a), EINTR);
+	assert_int_equal(req_join(&a), -EINTR);
 	req_waiting(&b, e, node, fb, OWNER_B, F_WRLCK, 14, 14);
 	/* A closes the file: its locks go, B has its byte. */
 	assert_int_equal(OP(flush, e->fs, &root_ctx, node, fa, OWNER_A), 0);
@@ -617,11 +617,11 @@ static void test_deadlock_two_files(void **state)
 	assert_int_equal(setlk(e, g, gb, OWNER_B, F_WRLCK, 0, INT64_MAX), 0);
 	req_waiting(&a, e, g, ga, OWNER_A, F_WRLCK, 100, 200);
 	assert_int_equal(setlkw(e, f, fb, OWNER_B, F_WRLCK, 1000000, 1000000),
-			 EDEADLK);
+			 -EDEADLK);
 	/* Closing the file ends B's locks on it, and A's wait. */
 	assert_int_equal(OP(flush, e->fs, &root_ctx, g, gb, OWNER_B), 0);
 	assert_int_equal(req_join(&a), 0);
-	assert_int_equal(setlk(e, g, gb, OWNER_B, F_WRLCK, 150, 150), EAGAIN);
+	assert_int_equal(setlk(e, g, gb, OWNER_B, F_WRLCK, 150, 150), -EAGAIN);
 	release_fhs(e, f, (uint64_t[]){ fa, fb }, 2);
 	release_fhs(e, g, (uint64_t[]){ ga, gb }, 2);
 }

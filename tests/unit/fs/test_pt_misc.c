@@ -41,13 +41,13 @@ static void test_copy_file_range(void **state)
 	assert_int_equal(OP(open, e->fs, &root_ctx, nb, O_RDONLY, &ro), 0);
 	assert_int_equal(OP(copy_file_range, e->fs, &root_ctx, na, fa, 0, nb,
 					      ro, 0, 4, &copied),
-			 EBADF);
+			 -EBADF);
 	assert_int_equal(OP(copy_file_range, e->fs, &root_ctx, na, 999, 0, nb,
 					      fb, 0, 4, &copied),
-			 EBADF);
+			 -EBADF);
 	assert_int_equal(OP(copy_file_range, e->fs, &root_ctx, na, fa, 0, nb,
 					      999, 0, 4, &copied),
-			 EBADF);
+			 -EBADF);
 	assert_int_equal(OP(release, e->fs, &root_ctx, nb, ro), 0);
 	assert_int_equal(OP(release, e->fs, &root_ctx, na, fa), 0);
 	assert_int_equal(OP(release, e->fs, &root_ctx, nb, fb), 0);
@@ -95,22 +95,22 @@ static void test_tmpfile(void **state)
 	/* Read-only, a file as the directory, an unknown one. */
 	assert_int_equal(OP(tmpfile, e->fs, &root_ctx, VFS_ROOT_ID,
 				      S_IFREG | 0600, O_RDONLY, 0, &ent, &fh),
-			 EINVAL);
+			 -EINVAL);
 	assert_int_equal(OP(tmpfile, e->fs, &root_ctx, linked.nodeid,
 				      S_IFREG | 0600, O_RDWR, 0, &ent, &fh),
-			 ENOTDIR);
+			 -ENOTDIR);
 	assert_int_equal(OP(tmpfile, e->fs, &root_ctx, 999, S_IFREG | 0600,
 				      O_RDWR, 0, &ent, &fh),
-			 ESTALE);
+			 -ESTALE);
 	assert_int_equal(OP(tmpfile, e->fs, &root_ctx, VFS_ROOT_ID,
 				      S_IFCHR | 0600, O_RDWR, 0, &ent, &fh),
-			 EINVAL);
+			 -EINVAL);
 	/* The caller's rights on the directory count. */
 	assert_int_equal(mkdir(hp(e, "closed"), 0755), 0);
 	dnode = do_lookup(e, VFS_ROOT_ID, "closed");
 	assert_int_equal(OP(tmpfile, e->fs, &user_ctx, dnode, S_IFREG | 0600,
 				      O_RDWR, 0, &ent, &fh),
-			 EACCES);
+			 -EACCES);
 }
 
 int main(void)

@@ -46,7 +46,7 @@ static void test_mode_strip(void **state)
 	assert_int_equal(pt_policy_mode(&p, S_IFDIR, 06775), 02775);
 	assert_int_equal(pt_policy_mode(&p, S_IFIFO, 06644), 0644);
 	assert_int_equal(pt_policy_setxattr(&p, "security.capability", 4, &c),
-			 EPERM);
+			 -EPERM);
 	assert_int_equal(pt_policy_setxattr(&p, "user.x", 4, &c), 0);
 	pt_policy_fini(&p);
 }
@@ -69,9 +69,9 @@ static void test_nodev(void **state)
 	pt_policy_fini(&p);
 
 	policy_with(&p, &(struct pt_opts){ .shared_dir = "/", .nodev = true });
-	assert_int_equal(mknod_answer(&p, S_IFCHR, makedev(1, 3)), EPERM);
-	assert_int_equal(mknod_answer(&p, S_IFBLK, makedev(8, 0)), EPERM);
-	assert_int_equal(mknod_answer(&p, S_IFBLK, makedev(0, 0)), EPERM);
+	assert_int_equal(mknod_answer(&p, S_IFCHR, makedev(1, 3)), -EPERM);
+	assert_int_equal(mknod_answer(&p, S_IFBLK, makedev(8, 0)), -EPERM);
+	assert_int_equal(mknod_answer(&p, S_IFBLK, makedev(0, 0)), -EPERM);
 	/* A whiteout names no device. */
 	assert_int_equal(mknod_answer(&p, S_IFCHR, makedev(0, 0)), 0);
 	assert_int_equal(mknod_answer(&p, S_IFIFO, 0), 0);
@@ -90,17 +90,17 @@ static void test_readonly(void **state)
 	policy_with(&p, &(struct pt_opts){ .shared_dir = "/", .readonly = true });
 	assert_int_equal(pt_policy_open(&p, O_RDONLY), 0);
 	assert_int_equal(pt_policy_open(&p, O_RDONLY | O_NOATIME), 0);
-	assert_int_equal(pt_policy_open(&p, O_WRONLY), EROFS);
-	assert_int_equal(pt_policy_open(&p, O_RDWR), EROFS);
-	assert_int_equal(pt_policy_open(&p, O_RDONLY | O_TRUNC), EROFS);
-	assert_int_equal(pt_policy_create(&p, 0, 0, &c), EROFS);
-	assert_int_equal(pt_policy_modify(&p), EROFS);
-	assert_int_equal(pt_policy_fallocate(&p, -1, 0, 0, 1, &c), EROFS);
-	assert_int_equal(pt_policy_write(&p, -1, 0, 1, &c), EROFS);
-	assert_int_equal(mknod_answer(&p, S_IFIFO, 0), EROFS);
-	assert_int_equal(pt_policy_setxattr(&p, "user.x", 1, &c), EROFS);
-	assert_int_equal(pt_policy_link(&p, &c), EROFS);
-	assert_int_equal(pt_policy_rename(&p, RENAME_WHITEOUT, &c), EROFS);
+	assert_int_equal(pt_policy_open(&p, O_WRONLY), -EROFS);
+	assert_int_equal(pt_policy_open(&p, O_RDWR), -EROFS);
+	assert_int_equal(pt_policy_open(&p, O_RDONLY | O_TRUNC), -EROFS);
+	assert_int_equal(pt_policy_create(&p, 0, 0, &c), -EROFS);
+	assert_int_equal(pt_policy_modify(&p), -EROFS);
+	assert_int_equal(pt_policy_fallocate(&p, -1, 0, 0, 1, &c), -EROFS);
+	assert_int_equal(pt_policy_write(&p, -1, 0, 1, &c), -EROFS);
+	assert_int_equal(mknod_answer(&p, S_IFIFO, 0), -EROFS);
+	assert_int_equal(pt_policy_setxattr(&p, "user.x", 1, &c), -EROFS);
+	assert_int_equal(pt_policy_link(&p, &c), -EROFS);
+	assert_int_equal(pt_policy_rename(&p, RENAME_WHITEOUT, &c), -EROFS);
 	pt_policy_statfs(&p, &sv);
 	assert_true(sv.f_flag & ST_RDONLY);
 	pt_policy_fini(&p);
@@ -131,13 +131,13 @@ static void test_reserve_arithmetic(void **state)
 					   .min_free_space = 60,
 					   .min_free_inodes = 8 });
 	assert_int_equal(reserve_ok(&p, &s, 40, 0), 0);
-	assert_int_equal(reserve_ok(&p, &s, 41, 0), ENOSPC);
-	assert_int_equal(reserve_ok(&p, &s, UINT64_MAX, 0), ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, 41, 0), -ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, UINT64_MAX, 0), -ENOSPC);
 	assert_int_equal(reserve_ok(&p, &s, 0, 2), 0);
-	assert_int_equal(reserve_ok(&p, &s, 0, 3), ENOSPC);
-	assert_int_equal(reserve_ok(&p, &s, 0, UINT64_MAX), ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, 0, 3), -ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, 0, UINT64_MAX), -ENOSPC);
 	s.bytes = 59;
-	assert_int_equal(reserve_ok(&p, &s, 1, 0), ENOSPC);
+	assert_int_equal(reserve_ok(&p, &s, 1, 0), -ENOSPC);
 	/* Asking for nothing (a rewrite of allocated blocks) always passes. */
 	assert_int_equal(reserve_ok(&p, &s, 0, 0), 0);
 	assert_int_equal(reserve_ok(&p, &s, 0, 1), 0);
@@ -327,7 +327,7 @@ static void test_ops_nodev(void **state)
 	e->fs->policy.nodev = true;
 	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "null",
 				    S_IFCHR | 0666, (1u << 8) | 3u, 0, &ent),
-			 EPERM);
+			 -EPERM);
 	assert_int_equal(lstat(hp(e, "null"), &st), -1);
 	assert_int_equal(OP(mknod, e->fs, &root_ctx, VFS_ROOT_ID, "fifo",
 				    S_IFIFO | 0644, 0, 0, &ent),
@@ -360,25 +360,25 @@ static void test_ops_readonly(void **state)
 	iov = (struct iovec){ .iov_base = "x", .iov_len = 1 };
 	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 0, &iov, 1,
 				    false, &n),
-			 EROFS);
-	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_WRONLY, &rfh), EROFS);
+			 -EROFS);
+	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_WRONLY, &rfh), -EROFS);
 	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "g",
 				     S_IFREG | 0644, O_RDWR, 0, &ent, &rfh),
-			 EROFS);
+			 -EROFS);
 	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d",
 				    S_IFDIR | 0755, 0, &ent),
-			 EROFS);
+			 -EROFS);
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "f",
 				     VFS_ROOT_ID, "h", 0),
-			 EROFS);
-	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, "f"), EROFS);
+			 -EROFS);
+	assert_int_equal(OP(unlink, e->fs, &root_ctx, VFS_ROOT_ID, "f"), -EROFS);
 	assert_int_equal(OP(setattr, e->fs, &root_ctx, id, NULL, &in, &st),
-			 EROFS);
+			 -EROFS);
 	assert_int_equal(OP(fallocate, e->fs, &root_ctx, id, fh, 0, 0, 10),
-			 EROFS);
+			 -EROFS);
 	assert_int_equal(OP(setxattr, e->fs, &root_ctx, id, "user.a", "1", 1,
 				       0),
-			 EROFS);
+			 -EROFS);
 
 	/* Reading goes on. */
 	assert_int_equal(OP(open, e->fs, &root_ctx, id, O_RDONLY, &rfh), 0);
@@ -425,20 +425,20 @@ static void test_ops_reserve(void **state)
 	e->fs->policy.reserve.min_free_space = UINT64_MAX / 2;
 	assert_int_equal(OP(create, e->fs, &root_ctx, VFS_ROOT_ID, "g",
 				     S_IFREG | 0644, O_RDWR, 0, &ent, &fh),
-			 ENOSPC);
+			 -ENOSPC);
 	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d",
 				    S_IFDIR | 0755, 0, &ent),
-			 ENOSPC);
+			 -ENOSPC);
 	assert_int_equal(OP(symlink, e->fs, &root_ctx, VFS_ROOT_ID, "l", "f",
 				      &ent),
-			 ENOSPC);
+			 -ENOSPC);
 	/*
 	 * Growing the file into a new block is refused; rewriting what is
 	 * there, or growing it inside its last block, is not.
 	 */
 	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 4094, &iov, 1,
 				    false, &n),
-			 ENOSPC);
+			 -ENOSPC);
 	assert_int_equal(OP(write, e->fs, &root_ctx, id, fh, 6, &iov, 1, false,
 				    &n),
 			 0);
@@ -450,7 +450,7 @@ static void test_ops_reserve(void **state)
 	assert_int_equal(OP(fallocate, e->fs, &root_ctx, id, fh, 0, 0, 4096),
 			 0);
 	assert_int_equal(OP(fallocate, e->fs, &root_ctx, id, fh, 0, 0, 8192),
-			 ENOSPC);
+			 -ENOSPC);
 	/*
 	 * A file grown by truncate is a hole: writing into it allocates as
 	 * much as growing a file does, although its size stays.
@@ -458,29 +458,29 @@ static void test_ops_reserve(void **state)
 	iov = (struct iovec){ .iov_base = "abcd", .iov_len = 4 };
 	assert_int_equal(OP(write, e->fs, &root_ctx, sid, sfh, 65536, &iov,
 				    1, false, &n),
-			 lseek_hole_at(hp(e, "sparse"), 4096) ? ENOSPC : 0);
+			 lseek_hole_at(hp(e, "sparse"), 4096) ? -ENOSPC : 0);
 	assert_int_equal(OP(write, e->fs, &root_ctx, sid, sfh, 0, &iov, 1,
 				    false, &n),
 			 0);
 	assert_int_equal(OP(copy_file_range, e->fs, &root_ctx, id, fh, 0, sid,
 					      sfh, 65536, 4, &copied),
-			 lseek_hole_at(hp(e, "sparse"), 4096) ? ENOSPC : 0);
+			 lseek_hole_at(hp(e, "sparse"), 4096) ? -ENOSPC : 0);
 	assert_int_equal(OP(fallocate, e->fs, &root_ctx, sid, sfh, 0, 65536,
 					4096),
-			 lseek_hole_at(hp(e, "sparse"), 4096) ? ENOSPC : 0);
+			 lseek_hole_at(hp(e, "sparse"), 4096) ? -ENOSPC : 0);
 	/* New names, links and xattrs take space too. */
 	assert_int_equal(OP(link, e->fs, &root_ctx, id, VFS_ROOT_ID, "f2",
 				   &ent),
-			 ENOSPC);
+			 -ENOSPC);
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "f",
 				     VFS_ROOT_ID, "f3", 0),
-			 ENOSPC);
+			 -ENOSPC);
 	assert_int_equal(OP(setxattr, e->fs, &root_ctx, id, "user.a", "1", 1,
 				       0),
-			 ENOSPC);
+			 -ENOSPC);
 	assert_int_equal(OP(tmpfile, e->fs, &root_ctx, VFS_ROOT_ID,
 				      S_IFREG | 0644, O_RDWR, 0, &ent, &fh),
-			 ENOSPC);
+			 -ENOSPC);
 	/* Trading places takes nothing; deleting frees space. */
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "f",
 				     VFS_ROOT_ID, "sparse", RENAME_EXCHANGE),
@@ -495,11 +495,11 @@ static void test_ops_reserve(void **state)
 	e->fs->policy.reserve.cached = false;
 	assert_int_equal(OP(mkdir, e->fs, &root_ctx, VFS_ROOT_ID, "d",
 				    S_IFDIR | 0755, 0, &ent),
-			 sv.f_files ? ENOSPC : 0);
+			 sv.f_files ? -ENOSPC : 0);
 	/* RENAME_WHITEOUT leaves an inode (a 0:0 device) at the old name. */
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID, "sparse",
 				     VFS_ROOT_ID, "w", RENAME_WHITEOUT),
-			 sv.f_files ? ENOSPC : 0);
+			 sv.f_files ? -ENOSPC : 0);
 	assert_int_equal(OP(rename, e->fs, &root_ctx, VFS_ROOT_ID,
 				     sv.f_files ? "sparse" : "w", VFS_ROOT_ID,
 				     "w2", 0),

@@ -47,8 +47,8 @@ static void test_set_get_list_remove(void **state)
 	assert_int_equal(get(e, &root_ctx, node, "user.a", NULL, 0, 0), 5);
 	assert_int_equal(get(e, &root_ctx, node, "user.a", buf, 5, 0), 5);
 	assert_memory_equal(buf, "hello", 5);
-	get(e, &root_ctx, node, "user.a", buf, 4, ERANGE);
-	get(e, &root_ctx, node, "user.none", buf, sizeof(buf), ENODATA);
+	get(e, &root_ctx, node, "user.a", buf, 4, -ERANGE);
+	get(e, &root_ctx, node, "user.none", buf, sizeof(buf), -ENODATA);
 
 	/* Empty values exist and are not "no attribute". */
 	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.empty",
@@ -59,10 +59,10 @@ static void test_set_get_list_remove(void **state)
 	/* XATTR_CREATE on an existing name, XATTR_REPLACE on a missing one. */
 	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.a", "x",
 				       1, XATTR_CREATE),
-			 EEXIST);
+			 -EEXIST);
 	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.b", "x",
 				       1, XATTR_REPLACE),
-			 ENODATA);
+			 -ENODATA);
 	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.a", "xy",
 				       2, XATTR_REPLACE),
 			 0);
@@ -73,7 +73,7 @@ static void test_set_get_list_remove(void **state)
 			 0);
 	assert_int_equal(len, sizeof("user.a") + sizeof("user.empty"));
 	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, buf, 3, &len),
-			 ERANGE);
+			 -ERANGE);
 	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, buf,
 					sizeof(buf), &len),
 			 0);
@@ -82,7 +82,7 @@ static void test_set_get_list_remove(void **state)
 
 	assert_int_equal(OP(removexattr, e->fs, &root_ctx, node, "user.a"), 0);
 	assert_int_equal(OP(removexattr, e->fs, &root_ctx, node, "user.a"),
-			 ENODATA);
+			 -ENODATA);
 	/* What the host sees. */
 	assert_int_equal(getxattr(hp(e, "f"), "user.empty", NULL, 0), 0);
 	assert_int_equal(getxattr(hp(e, "f"), "user.a", NULL, 0), -1);
@@ -96,7 +96,7 @@ static void test_set_get_list_remove(void **state)
 
 	assert_int_equal(OP(getxattr, e->fs, &root_ctx, 999, "user.a", buf, 8,
 				       &len),
-			 ESTALE);
+			 -ESTALE);
 	assert_int_equal(OP(release, e->fs, &root_ctx, node, fh), 0);
 }
 
@@ -118,13 +118,13 @@ static void test_caller_rights(void **state)
 	/* Readable but not writable for uid 1000. */
 	assert_int_equal(OP(setxattr, e->fs, &user_ctx, node, "user.x", "1",
 				       1, 0),
-			 EACCES);
-	get(e, &user_ctx, node, "user.x", buf, sizeof(buf), ENODATA);
+			 -EACCES);
+	get(e, &user_ctx, node, "user.x", buf, sizeof(buf), -ENODATA);
 	/* trusted.* is for the host's root only. */
 	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "trusted.t",
 				       "1", 1, 0),
 			 0);
-	get(e, &user_ctx, node, "trusted.t", buf, sizeof(buf), ENODATA);
+	get(e, &user_ctx, node, "trusted.t", buf, sizeof(buf), -ENODATA);
 
 	/* Writable but not readable: set works, get does not. */
 	node = do_lookup(e, VFS_ROOT_ID, "wo");
@@ -132,12 +132,12 @@ static void test_caller_rights(void **state)
 	assert_int_equal(OP(setxattr, e->fs, &user_ctx, node, "user.w", "2",
 				       1, 0),
 			 0);
-	get(e, &user_ctx, node, "user.w", buf, sizeof(buf), EACCES);
+	get(e, &user_ctx, node, "user.w", buf, sizeof(buf), -EACCES);
 
 	node = do_lookup(e, VFS_ROOT_ID, "none");
-	get(e, &user_ctx, node, "user.s", buf, sizeof(buf), EACCES);
+	get(e, &user_ctx, node, "user.s", buf, sizeof(buf), -EACCES);
 	assert_int_equal(OP(removexattr, e->fs, &user_ctx, node, "user.s"),
-			 EACCES);
+			 -EACCES);
 	assert_int_equal(get(e, &root_ctx, node, "user.s", buf, sizeof(buf),
 			     0),
 			 1);
@@ -170,15 +170,15 @@ static void test_special_inodes(void **state)
 		const char *path = hp(e, names[i]);
 		int set;
 
-		get(e, &root_ctx, node, "user.t", buf, sizeof(buf), ENODATA);
+		get(e, &root_ctx, node, "user.t", buf, sizeof(buf), -ENODATA);
 		assert_int_equal(OP(setxattr, e->fs, &root_ctx, node,
 					       "user.t", "1", 1, 0),
-				 EPERM);
+				 -EPERM);
 		set = OP(setxattr, e->fs, &root_ctx, node, "trusted.x", "1", 1,
 			 0);
 		/* A kernel without the calls: none offered (EPERM). */
 		if (!xattrat) {
-			assert_int_equal(set, EPERM);
+			assert_int_equal(set, -EPERM);
 			continue;
 		}
 		assert_int_equal(set, 0);

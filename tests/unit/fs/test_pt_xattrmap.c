@@ -71,20 +71,20 @@ static void test_names_on_host(void **state)
 	/* The prefixed name itself is not the guest's to touch. */
 	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node,
 				       "user.virtiofs.y", "1", 1, 0),
-			 EPERM);
+			 -EPERM);
 	assert_int_equal(OP(getxattr, e->fs, &root_ctx, node,
 				       "user.virtiofs.trusted.x", buf,
 				       sizeof(buf), &len),
-			 ENODATA);
+			 -ENODATA);
 	assert_int_equal(OP(removexattr, e->fs, &root_ctx, node,
 					  "user.virtiofs.trusted.x"),
-			 EPERM);
+			 -EPERM);
 	assert_int_equal(OP(setxattr, e->fs, &root_ctx, node, "user.nosup.a",
 				       "1", 1, 0),
-			 EOPNOTSUPP);
+			 -EOPNOTSUPP);
 	assert_int_equal(OP(getxattr, e->fs, &root_ctx, node, "user.nosup.a",
 				       buf, sizeof(buf), &len),
-			 EOPNOTSUPP);
+			 -EOPNOTSUPP);
 
 	assert_int_equal(OP(removexattr, e->fs, &root_ctx, node,
 					  "trusted.x"),
@@ -127,7 +127,7 @@ static void test_list_mapped(void **state)
 	assert_int_equal(len, sizeof(want));
 	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, buf,
 					sizeof(want) - 1, &len),
-			 ERANGE);
+			 -ERANGE);
 	assert_int_equal(OP(listxattr, e->fs, &root_ctx, node, buf,
 					sizeof(buf), &len),
 			 0);
@@ -189,7 +189,7 @@ static void test_secctx_labels(void **state)
 	assert_int_equal(OP(create, e->fs, &ctx, VFS_ROOT_ID, "f",
 				     S_IFREG | 0644, O_RDWR | O_EXCL, 0, &ent,
 				     &fh),
-			 EEXIST);
+			 -EEXIST);
 	assert_int_equal(OP(mkdir, e->fs, &ctx, VFS_ROOT_ID, "d", 0755, 0,
 				    &ent),
 			 0);

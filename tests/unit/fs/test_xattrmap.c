@@ -32,7 +32,7 @@ static void parse_bad(const char *s, size_t len, const char *want)
 	struct xattrmap *m = NULL;
 	char err[128];
 
-	assert_int_equal(xattrmap_parse(s, len, &m, err, sizeof(err)), EINVAL);
+	assert_int_equal(xattrmap_parse(s, len, &m, err, sizeof(err)), -EINVAL);
 	assert_null(m);
 	if (!strstr(err, want))
 		fail_msg("'%s': error '%s' lacks '%s'", s, err, want);
@@ -95,7 +95,7 @@ static void test_single_rules(void **state)
 	assert_string_equal(m->rules[0].prepend, "user.virtiofs.");
 	expect_host(m, "trusted.x", "user.virtiofs.trusted.x");
 	/* No rule for user.*: refused, and hidden from lists. */
-	expect_refused(m, "user.x", EPERM);
+	expect_refused(m, "user.x", -EPERM);
 	expect_guest(m, "user.virtiofs.trusted.x", "trusted.x");
 	expect_guest(m, "trusted.x", NULL);
 	/* The bare prefix would be an empty guest name. */
@@ -110,7 +110,7 @@ static void test_single_rules(void **state)
 
 	m = parse_ok("|bad|server||security.|");
 	assert_int_equal(m->rules[0].scope, XATTRMAP_SERVER);
-	expect_refused(m, "security.x", EPERM); /* no client rule */
+	expect_refused(m, "security.x", -EPERM); /* no client rule */
 	expect_guest(m, "security.selinux", NULL);
 	xattrmap_free(m);
 }
@@ -124,7 +124,7 @@ static void test_unsupported(void **state)
 	m = parse_ok("/unsupported/all/security.selinux/security.selinux//"
 		     "ok/all///");
 	assert_int_equal(m->n, 2);
-	expect_refused(m, "security.selinux", EOPNOTSUPP);
+	expect_refused(m, "security.selinux", -EOPNOTSUPP);
 	expect_host(m, "security.capability", "security.capability");
 	expect_guest(m, "security.selinux", NULL);
 	expect_guest(m, "user.a", "user.a");
@@ -146,7 +146,7 @@ static void test_doc_example_trusted(void **state)
 		    "user.virtiofs.trusted.overlay.opaque");
 	expect_host(m, "user.a", "user.a");
 	expect_host(m, "security.selinux", "security.selinux");
-	expect_refused(m, "user.virtiofs.trusted.x", EPERM);
+	expect_refused(m, "user.virtiofs.trusted.x", -EPERM);
 	expect_guest(m, "user.virtiofs.trusted.x", "trusted.x");
 	expect_guest(m, "trusted.host", NULL);
 	expect_guest(m, "user.a", "user.a");
@@ -162,7 +162,7 @@ static void test_map_shorthand(void **state)
 	assert_int_equal(m->n, 4);
 	expect_host(m, "trusted.a", "user.virtiofs.trusted.a");
 	expect_host(m, "user.a", "user.a");
-	expect_refused(m, "user.virtiofs.x", EPERM);
+	expect_refused(m, "user.virtiofs.x", -EPERM);
 	expect_guest(m, "user.virtiofs.trusted.a", "trusted.a");
 	expect_guest(m, "trusted.a", NULL);
 	expect_guest(m, "user.a", "user.a");
@@ -190,7 +190,7 @@ static void test_first_match_wins(void **state)
 
 	(void)state;
 	m = parse_ok(":bad:client:user.secret.:: :ok:all:::");
-	expect_refused(m, "user.secret.x", EPERM);
+	expect_refused(m, "user.secret.x", -EPERM);
 	expect_host(m, "user.secretive", "user.secretive");
 	xattrmap_free(m);
 }
@@ -209,7 +209,7 @@ static void test_long_names(void **state)
 	assert_int_equal(strlen(out), 255);
 	name[255 - 14] = 'a';
 	name[255 - 13] = '\0';
-	assert_int_equal(xattrmap_to_host(m, name, out, sizeof(out)), ERANGE);
+	assert_int_equal(xattrmap_to_host(m, name, out, sizeof(out)), -ERANGE);
 	xattrmap_free(m);
 }
 
@@ -280,7 +280,7 @@ static void test_limits(void **state)
 	field[8 + XATTRMAP_MAX_FIELD + 2] = ':';
 	parse_bad(field, 8 + XATTRMAP_MAX_FIELD + 3, "longer than");
 	/* Without room for a message the parse still fails cleanly. */
-	assert_int_equal(xattrmap_parse("x", 1, &m, err, 0), EINVAL);
+	assert_int_equal(xattrmap_parse("x", 1, &m, err, 0), -EINVAL);
 	assert_null(m);
 }
 

@@ -156,7 +156,7 @@ static int m_readlink(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (mock.ret)
 		return mock.ret;
 	if (mock.data_len > size)
-		return ENAMETOOLONG;
+		return -ENAMETOOLONG;
 	memcpy(buf, mock.data, mock.data_len);
 	*len = mock.data_len;
 	return 0;

@@ -605,7 +605,7 @@ static void test_error_and_ctx(void **state)
 	struct tmsg *m = msg();
 
 	(void)state;
-	mock.ret = ENOENT;
+	mock.ret = -ENOENT;
 	tm_start(m, FUSE_LOOKUP, 9);
 	tm_add_str(m, "missing");
 	assert_int_equal(t_call(s, m, &oh, NULL, 256), sizeof(oh));
@@ -615,11 +615,11 @@ static void test_error_and_ctx(void **state)
 	assert_int_equal(mock.ctx.pid, 1003);
 	assert_int_equal(mock.parent, 9);
 	assert_string_equal(mock.name, "missing");
-	/* A bogus errno from a filesystem is not passed on as is. */
-	mock.ret = -5;
+	/* A bogus error from a filesystem (a positive errno: a sign slip, or one out of range) is not passed on as is. */
+	mock.ret = 5;
 	t_call(s, m, &oh, NULL, 256);
 	assert_int_equal(oh.error, -EIO);
-	mock.ret = 100000;
+	mock.ret = -100000;
 	t_call(s, m, &oh, NULL, 256);
 	assert_int_equal(oh.error, -EIO);
 	free(m);

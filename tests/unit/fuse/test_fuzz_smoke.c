@@ -163,9 +163,9 @@ static void test_random_requests(void **state)
 		uint32_t opcode;
 		size_t inlen, outlen, n;
 
-		mock.ret = rnd(3) ? 0 : (int)(1 + rnd(40));
+		mock.ret = rnd(3) ? 0 : -(int)(1 + rnd(40));
 		mock.dir_entries = rnd(50);
-		mock.dir_ret = rnd(4) ? 0 : EIO;
+		mock.dir_ret = rnd(4) ? 0 : -EIO;
 		mock.data = data;
 		mock.data_len = rnd(sizeof(data) + 1);
 

@@ -75,7 +75,7 @@ static void test_squash(void **state)
 
 	(void)state;
 	/* Every id (0 to 4294967294) to 1001, as the Rust virtiofsd's README. */
-	assert_int_equal(idmap_add(&m, "squash-guest:0:1001:4294967296"), EINVAL);
+	assert_int_equal(idmap_add(&m, "squash-guest:0:1001:4294967296"), -EINVAL);
 	assert_int_equal(idmap_add(&m, "squash-guest:0:1001:4294967295"), 0);
 	assert_int_equal(idmap_add(&m, "host:1001:1000:1"), 0);
 	assert_int_equal(host_of(&m, 0), 1001);
@@ -98,13 +98,13 @@ static void test_forbid(void **state)
 
 	(void)state;
 	assert_int_equal(idmap_add(&m, "forbid-guest:0:1"), 0);
-	assert_int_equal(idmap_to_host(&m, 0, &h), EPERM);
+	assert_int_equal(idmap_to_host(&m, 0, &h), -EPERM);
 	assert_int_equal(h, 77);
 	assert_int_equal(host_of(&m, 1), 1);
 	/* Forbidding is guest-side only: host root still shows as 0. */
 	assert_int_equal(idmap_to_guest(&m, 0), 0);
 	/* Three numbers are a syntax error for forbid-guest. */
-	assert_int_equal(idmap_add(&m, "forbid-guest:5:6:7"), EINVAL);
+	assert_int_equal(idmap_add(&m, "forbid-guest:5:6:7"), -EINVAL);
 	idmap_clear(&m);
 }
 
@@ -114,10 +114,10 @@ static void test_overlap_refused_and_map_unchanged(void **state)
 
 	(void)state;
 	assert_int_equal(idmap_add(&m, "guest:100:200:10"), 0);
-	assert_int_equal(idmap_add(&m, "guest:109:0:1"), EEXIST);
-	assert_int_equal(idmap_add(&m, "forbid-guest:95:6"), EEXIST);
+	assert_int_equal(idmap_add(&m, "guest:109:0:1"), -EEXIST);
+	assert_int_equal(idmap_add(&m, "forbid-guest:95:6"), -EEXIST);
 	/* map: overlaps on its guest side, nothing of it is added. */
-	assert_int_equal(idmap_add(&m, "map:105:5000:1"), EEXIST);
+	assert_int_equal(idmap_add(&m, "map:105:5000:1"), -EEXIST);
 	assert_int_equal(m.n_to_host, 1);
 	assert_int_equal(m.n_to_guest, 0);
 	assert_int_equal(idmap_to_guest(&m, 5000), 5000);
@@ -126,7 +126,7 @@ static void test_overlap_refused_and_map_unchanged(void **state)
 	assert_int_equal(idmap_add(&m, "guest:99:0:1"), 0);
 	/* Each direction is checked on its own. */
 	assert_int_equal(idmap_add(&m, "host:100:300:10"), 0);
-	assert_int_equal(idmap_add(&m, "map:1:100:1"), EEXIST);
+	assert_int_equal(idmap_add(&m, "map:1:100:1"), -EEXIST);
 	idmap_clear(&m);
 }
 
@@ -151,10 +151,10 @@ static void test_bad_syntax(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int err = idmap_add(&m, bad[i]);
 
-		if (err != EINVAL)
+		if (err != -EINVAL)
 			fail_msg("rule '%s' gave %d, expected EINVAL", bad[i], err);
 	}
-	assert_int_equal(idmap_add(&m, NULL), EINVAL);
+	assert_int_equal(idmap_add(&m, NULL), -EINVAL);
 	assert_true(idmap_empty(&m));
 	/* The last real id is a valid one-id range on either side. */
 	assert_int_equal(idmap_add(&m, "map:4294967294:0:1"), 0);

@@ -294,7 +294,7 @@ static void test_unlink_rmdir_rename(void **state)
 	assert_string_equal(mock.last_op, "unlink");
 	assert_string_equal(mock.name, "gone");
 
-	mock.ret = ENOTEMPTY;
+	mock.ret = -ENOTEMPTY;
 	tm_start(c->m, FUSE_RMDIR, 2);
 	tm_add_str(c->m, "d");
 	t_ctx_call(c, 512);

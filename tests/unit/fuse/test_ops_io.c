@@ -80,7 +80,7 @@ static void test_read_capped(void **state)
 	tm_start(c->m, FUSE_READ, 3);
 	tm_add(c->m, &ri, sizeof(ri));
 	assert_int_equal(t_ctx_call(c, 512), sizeof(c->oh) + 7);
-	mock.ret = EBADF;
+	mock.ret = -EBADF;
 	tm_start(c->m, FUSE_READ, 3);
 	tm_add(c->m, &ri, sizeof(ri));
 	assert_int_equal(t_ctx_call(c, 512), sizeof(c->oh));
@@ -272,7 +272,7 @@ static void test_readdir_end_and_errors(void **state)
 	assert_int_equal(mock.off, 3);
 
 	/* An error after some entries: the entries win. */
-	mock.dir_ret = EIO;
+	mock.dir_ret = -EIO;
 	tm_start(c->m, FUSE_READDIR, 2);
 	tm_add(c->m, &ri, sizeof(ri));
 	assert_int_equal(t_ctx_call(c, 8192), sizeof(c->oh) + 64);

@@ -64,7 +64,7 @@ static int px_get(size_t size, void *buf, size_t *len)
 	if (px.ret)
 		return px.ret;
 	if (size && px.data_len > size)
-		return ERANGE;
+		return -ERANGE;
 	if (size)
 		memcpy(buf, px.data, px.data_len);
 	*len = px.data_len;
@@ -135,14 +135,14 @@ static int px_setlk(void *fs, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (px.block) {
 		/* Up to 10 s for the INTERRUPT, as a host wait would poll. */
 		if (!ctx->interrupted)
-			return EIO;
+			return -EIO;
 		atomic_store(&px.waiting, true);
 		for (int i = 0; i < 10000; i++) {
 			if (atomic_load(ctx->interrupted))
-				return EINTR;
+				return -EINTR;
 			usleep(1000);
 		}
-		return ETIMEDOUT;
+		return -ETIMEDOUT;
 	}
 	return px.ret;
 }
@@ -367,7 +367,7 @@ static void test_setxattr(void **state)
 	assert_int_equal(c->oh.error, -EINVAL);
 
 	/* The filesystem's error goes back. */
-	px.ret = EEXIST;
+	px.ret = -EEXIST;
 	setxattr_msg(c, true, 1, XATTR_CREATE, "user.k", "x", 1);
 	px_call(c, 4096);
 	assert_int_equal(c->oh.error, -EEXIST);
@@ -472,7 +472,7 @@ static void test_getxattr(void **state)
 	assert_int_equal(c->oh.error, 0);
 	assert_int_equal(px.size, XATTR_SIZE_MAX);
 
-	px.ret = ENODATA;
+	px.ret = -ENODATA;
 	getxattr_msg(c, FUSE_GETXATTR, 100, "user.none");
 	px_call(c, 4096);
 	assert_int_equal(c->oh.error, -ENODATA);
@@ -521,7 +521,7 @@ static void test_listxattr_removexattr(void **state)
 	assert_string_equal(px.name, "user.gone");
 	assert_int_equal(px.nodeid, 11);
 
-	px.ret = ENODATA;
+	px.ret = -ENODATA;
 	px_call(c, 4096);
 	assert_int_equal(c->oh.error, -ENODATA);
 	px_end(c);
@@ -585,7 +585,7 @@ static void test_getlk(void **state)
 	assert_int_equal(out.lk.type, F_UNLCK);
 	assert_int_equal(out.lk.start, 0);
 
-	px.ret = EBADF;
+	px.ret = -EBADF;
 	px_call(c, 4096);
 	assert_int_equal(c->oh.error, -EBADF);
 	px.ret = 0;
@@ -631,7 +631,7 @@ static void test_setlk_and_wait_slots(void **state)
 	assert_true(px.wait);
 	assert_int_equal(px.fh, 21);
 	lk_msg(c, FUSE_SETLK, F_UNLCK, 0, 0, FUSE_LK_FLOCK);
-	px.ret = EAGAIN;
+	px.ret = -EAGAIN;
 	px_call(c, 4096);
 	assert_int_equal(c->oh.error, -EAGAIN);
 	assert_false(px.wait);
@@ -725,7 +725,7 @@ static void test_copy_file_range(void **state)
 	assert_int_equal(c->oh.error, -EINVAL);
 	assert_int_equal(px.calls, 0);
 
-	px.ret = EXDEV;
+	px.ret = -EXDEV;
 	in.off_out = 0;
 	tm_start(&c->m, FUSE_COPY_FILE_RANGE, 6);
 	tm_add(&c->m, &in, sizeof(in));
@@ -787,7 +787,7 @@ static void test_tmpfile(void **state)
 	/* O_DIRECT only with allow_direct_io. */
 	assert_int_equal(px.flags, O_RDWR);
 
-	px.ret = EOPNOTSUPP;
+	px.ret = -EOPNOTSUPP;
 	tm_start(&c->m, FUSE_TMPFILE, 4);
 	tm_add(&c->m, &in, sizeof(in));
 	px_call(c, 4096);

@@ -52,12 +52,12 @@ static void test_read_exact_and_past_end(void **state)
 	assert_int_equal(fr_read_obj(&r, buf, 4), 0);
 	assert_memory_equal(buf, "0123", 4);
 	/* One byte too many fails and leaves the reader where it was. */
-	assert_int_equal(fr_read_obj(&r, buf, 7), EINVAL);
+	assert_int_equal(fr_read_obj(&r, buf, 7), -EINVAL);
 	assert_int_equal(fr_remaining(&r), 6);
 	assert_int_equal(fr_read_obj(&r, buf, 6), 0);
 	assert_memory_equal(buf, "456789", 6);
 	assert_int_equal(fr_remaining(&r), 0);
-	assert_int_equal(fr_read_obj(&r, buf, 1), EINVAL);
+	assert_int_equal(fr_read_obj(&r, buf, 1), -EINVAL);
 	assert_int_equal(fr_read_obj(&r, buf, 0), 0);
 	free_iov(&iov, 1);
 }
@@ -71,11 +71,11 @@ static void test_limit_hides_tail(void **state)
 	(void)state;
 	fr_init(&r, &iov, 1, 6);
 	assert_int_equal(fr_remaining(&r), 6);
-	assert_int_equal(fr_read_obj(&r, buf, 7), EINVAL);
+	assert_int_equal(fr_read_obj(&r, buf, 7), -EINVAL);
 	assert_int_equal(fr_skip(&r, 2), 0);
 	assert_int_equal(fr_read_obj(&r, buf, 4), 0);
 	assert_memory_equal(buf, "2345", 4);
-	assert_int_equal(fr_read_obj(&r, buf, 1), EINVAL);
+	assert_int_equal(fr_read_obj(&r, buf, 1), -EINVAL);
 	/* A limit larger than the buffers is capped by them. */
 	fr_init(&r, &iov, 1, 100);
 	assert_int_equal(fr_remaining(&r), 10);
@@ -97,7 +97,7 @@ static void test_multi_iov_with_empty_pieces(void **state)
 	/* Across the first boundary and the empty piece after it. */
 	assert_int_equal(fr_read_obj(&r, buf, 5), 0);
 	assert_memory_equal(buf, "cdefg", 5);
-	assert_int_equal(fr_read_obj(&r, buf, 4), EINVAL);
+	assert_int_equal(fr_read_obj(&r, buf, 4), -EINVAL);
 	assert_int_equal(fr_read_obj(&r, buf, 3), 0);
 	assert_memory_equal(buf, "hij", 3);
 	assert_int_equal(fr_remaining(&r), 0);
@@ -114,8 +114,8 @@ static void test_no_iovecs(void **state)
 	(void)state;
 	fr_init(&r, NULL, 0, SIZE_MAX);
 	assert_int_equal(fr_remaining(&r), 0);
-	assert_int_equal(fr_read_obj(&r, buf, 1), EINVAL);
-	assert_int_equal(fr_read_str(&r, buf, sizeof(buf)), EINVAL);
+	assert_int_equal(fr_read_obj(&r, buf, 1), -EINVAL);
+	assert_int_equal(fr_read_str(&r, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(fr_payload_iov(&r, 0, out, 2, &cnt), 0);
 	assert_int_equal(cnt, 0);
 }
@@ -132,11 +132,11 @@ static void test_overflowing_lengths(void **state)
 	(void)state;
 	fr_init(&r, iov, 2, 8);
 	assert_int_equal(fr_remaining(&r), 8);
-	assert_int_equal(fr_read_obj(&r, buf, SIZE_MAX), EINVAL);
-	assert_int_equal(fr_skip(&r, SIZE_MAX), EINVAL);
+	assert_int_equal(fr_read_obj(&r, buf, SIZE_MAX), -EINVAL);
+	assert_int_equal(fr_skip(&r, SIZE_MAX), -EINVAL);
 	assert_int_equal(fr_read_obj(&r, buf, 8), 0);
 	assert_memory_equal(buf, "abcdefgh", 8);
-	assert_int_equal(fr_read_obj(&r, buf, 1), EINVAL);
+	assert_int_equal(fr_read_obj(&r, buf, 1), -EINVAL);
 	fr_init(&r, iov, 2, SIZE_MAX);
 	assert_int_equal(fr_remaining(&r), SIZE_MAX);
 	free(mem);
@@ -156,7 +156,7 @@ static void test_str(void **state)
 	assert_int_equal(fr_read_str(&r, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "bar");
 	/* "baz" has no NUL before the end: refused, reader unchanged. */
-	assert_int_equal(fr_read_str(&r, buf, sizeof(buf)), EINVAL);
+	assert_int_equal(fr_read_str(&r, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(fr_remaining(&r), 3);
 	free_iov(&iov, 1);
 }
@@ -170,14 +170,14 @@ static void test_str_cap_and_limit(void **state)
 	(void)state;
 	fr_init(&r, &iov, 1, SIZE_MAX);
 	/* Four characters and the NUL need a cap of five. */
-	assert_int_equal(fr_read_str(&r, buf, 4), ENAMETOOLONG);
+	assert_int_equal(fr_read_str(&r, buf, 4), -ENAMETOOLONG);
 	assert_int_equal(fr_remaining(&r), 5);
 	assert_int_equal(fr_read_str(&r, buf, 5), 0);
 	assert_string_equal(buf, "abcd");
 	/* The NUL lies past the limit: the string is unterminated. */
 	fr_init(&r, &iov, 1, 4);
-	assert_int_equal(fr_read_str(&r, buf, 5), EINVAL);
-	assert_int_equal(fr_read_str(&r, buf, 0), ENAMETOOLONG);
+	assert_int_equal(fr_read_str(&r, buf, 5), -EINVAL);
+	assert_int_equal(fr_read_str(&r, buf, 0), -ENAMETOOLONG);
 	free_iov(&iov, 1);
 }
 
@@ -223,7 +223,7 @@ static void test_payload_iov(void **state)
 	assert_ptr_equal(out[2].iov_base, iov[4].iov_base);
 	assert_int_equal(out[2].iov_len, 1);
 	assert_int_equal(fr_remaining(&r), 2);
-	assert_int_equal(fr_payload_iov(&r, 3, out, 4, &cnt), EINVAL);
+	assert_int_equal(fr_payload_iov(&r, 3, out, 4, &cnt), -EINVAL);
 	assert_int_equal(fr_read_obj(&r, buf, 2), 0);
 	assert_memory_equal(buf, "ij", 2);
 	free_iov(iov, 5);
@@ -238,13 +238,13 @@ static void test_payload_iov_too_many_pieces(void **state)
 	(void)state;
 	split_iov(iov);
 	fr_init(&r, iov, 5, SIZE_MAX);
-	assert_int_equal(fr_payload_iov(&r, 10, out, 2, &cnt), EINVAL);
+	assert_int_equal(fr_payload_iov(&r, 10, out, 2, &cnt), -EINVAL);
 	assert_int_equal(fr_remaining(&r), 10);
 	assert_int_equal(fr_payload_iov(&r, 7, out, 2, &cnt), 0);
 	assert_int_equal(cnt, 2);
 	/* The limit also bounds payloads. */
 	fr_init(&r, iov, 5, 5);
-	assert_int_equal(fr_payload_iov(&r, 6, out, 2, &cnt), EINVAL);
+	assert_int_equal(fr_payload_iov(&r, 6, out, 2, &cnt), -EINVAL);
 	free_iov(iov, 5);
 }
 

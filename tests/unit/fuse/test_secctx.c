@@ -136,31 +136,31 @@ static void test_malformed_sizes(void **state)
 	(void)state;
 	/* Header cut short, header size below itself, past the request. */
 	len = block(buf, 1, "security.selinux", LABEL, UINT32_MAX, UINT32_MAX);
-	expect_bad(buf, 5, EINVAL);
+	expect_bad(buf, 5, -EINVAL);
 	block(buf, 1, "security.selinux", LABEL, 4, UINT32_MAX);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 	block(buf, 1, "security.selinux", LABEL, (uint32_t)len + 1,
 	      UINT32_MAX);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 	block(buf, 1, "security.selinux", LABEL, UINT32_MAX - 3, UINT32_MAX);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 	/* A record longer than the header's size allows. */
 	block(buf, 1, "security.selinux", LABEL, 16, UINT32_MAX);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 	/* The value's size past the block, and past any xattr. */
 	block(buf, 1, "security.selinux", LABEL, UINT32_MAX, 200);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 	block(buf, 1, "security.selinux", LABEL, UINT32_MAX,
 	      XATTR_SIZE_MAX + 1);
-	expect_bad(buf, len, E2BIG);
+	expect_bad(buf, len, -E2BIG);
 	block(buf, 1, "security.selinux", LABEL, UINT32_MAX, UINT32_MAX - 1);
-	expect_bad(buf, len, E2BIG);
+	expect_bad(buf, len, -E2BIG);
 	/* More contexts than a kernel sends. */
 	block(buf, 2, "security.selinux", LABEL, UINT32_MAX, UINT32_MAX);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 	block(buf, UINT32_MAX, "security.selinux", LABEL, UINT32_MAX,
 	      UINT32_MAX);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 }
 
 static void test_bad_names(void **state)
@@ -172,20 +172,20 @@ static void test_bad_names(void **state)
 	(void)state;
 	/* Only LSM labels, and a name must end inside the block. */
 	len = block(buf, 1, "trusted.overlay", LABEL, UINT32_MAX, UINT32_MAX);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 	len = block(buf, 1, "security.", LABEL, UINT32_MAX, UINT32_MAX);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 	len = block(buf, 1, "security.selinux", "", UINT32_MAX, UINT32_MAX);
 	/* ...its NUL and the padding overwritten: no end inside the block. */
 	off = sizeof(struct fuse_secctx_header) + sizeof(struct fuse_secctx) +
 	      16;
 	memset(buf + off, 'x', len - off);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 	memset(longname, 'a', sizeof(longname));
 	memcpy(longname, "security.", 9);
 	longname[sizeof(longname) - 1] = '\0';
 	len = block(buf, 1, longname, LABEL, UINT32_MAX, UINT32_MAX);
-	expect_bad(buf, len, EINVAL);
+	expect_bad(buf, len, -EINVAL);
 }
 
 int main(void)
