@@ -12,20 +12,20 @@
 #   tests/devfuse/run-btrfs.sh --daemon-bin PATH
 #
 # Runs in a private mount namespace; the image, its loop device and the
-# mounts go at exit. Prints TAP; exit 77 without root or mkfs.btrfs.
+# mounts go at exit. Prints TAP; a TAP SKIP without root or mkfs.btrfs.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
-command -v mkfs.btrfs >/dev/null || { echo "1..0 # SKIP no mkfs.btrfs"; exit 77; }
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
+need_root
+need_cmd mkfs.btrfs
 if [ -z "${VFSD_BTRFS_NS:-}" ]; then
 	VFSD_BTRFS_NS=1 exec unshare --mount --propagation private \
 		"${BASH_SOURCE[0]}" "$@"
 fi
 
-# shellcheck source=../lib/tap.sh
-. "$top/tests/lib/tap.sh"
 # shellcheck source=../lib/fuse.sh
 . "$top/tests/lib/fuse.sh"
 # shellcheck source=../lib/loop.sh
@@ -33,14 +33,14 @@ fi
 # shellcheck source=../lib/realfs.sh
 . "$top/tests/lib/realfs.sh"
 
+cleanup() { fuse_cleanup; realfs_cleanup; loop_cleanup; }
 fuse_runner btrfs "$@"
-trap 'fuse_cleanup; realfs_cleanup; loop_cleanup; rm -rf "$work"' EXIT
 
 realfs_mount btrfs "$share" "$work" 256M
 case $? in
 0) ;;
-2) echo "1..0 # SKIP no loop device"; exit 77 ;;
-*) echo "Bail out! cannot make a btrfs image"; exit 1 ;;
+2) skip_all "no loop device" ;;
+*) bail "cannot make a btrfs image" ;;
 esac
 btrfs subvolume create "$share/sv1" >/dev/null &&
 	btrfs subvolume create "$share/sv2" >/dev/null &&

@@ -20,15 +20,13 @@
 # Prints TAP; needs root, setpriv and fallocate (util-linux), python3.
 set -u
 
-# shellcheck source=../lib/tap.sh
-. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$(dirname "$0")/../lib/runner.sh"
 # shellcheck source=../lib/fuse.sh
 . "$(dirname "$0")/../lib/fuse.sh"
 
 fuse_runner creds "$@"
-for t in setpriv fallocate python3; do
-	command -v "$t" >/dev/null || { echo "1..0 # SKIP $t missing"; exit 0; }
-done
+need_cmd setpriv fallocate python3
 
 # The user 1000 of the "guest", in group 2000 by a supplementary group.
 user() { setpriv --reuid=1000 --regid=1000 --groups=2000 -- "$@"; }

@@ -14,50 +14,35 @@
 # Prints TAP; exits non-zero on any failure. Needs root.
 set -u
 
-daemon_bin=
-guest_bin=
-mode=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--daemon-bin) daemon_bin=$2; shift ;;
-	--guest-bin) guest_bin=$2; shift ;;
-	uring|passthrough) mode=$1 ;;
-	*) echo "usage: $0 --daemon-bin PATH --guest-bin PATH uring|passthrough" >&2
-	   exit 2 ;;
-	esac
-	shift
-done
-[ -x "$daemon_bin" ] && [ -x "$guest_bin" ] && [ -n "$mode" ] || {
-	echo "Bail out! need --daemon-bin, --guest-bin and a mode"
-	exit 1
-}
-
-# shellcheck source=../lib/tap.sh
-. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$(dirname "$0")/../lib/runner.sh"
 # shellcheck source=../lib/fuse.sh
 . "$(dirname "$0")/../lib/fuse.sh"
 
-# One log for every start, for the sanitizer check at the end.
+daemon_bin= guest_bin= mode=
+# The mode is the last argument: uring or passthrough.
+case "${*: -1}" in
+uring | passthrough) mode=${*: -1}; set -- "${@:1:$#-1}" ;;
+esac
+runner_opts daemon_bin=--daemon-bin guest_bin=--guest-bin -- "$@"
+need_exec "$daemon_bin" --daemon-bin
+need_exec "$guest_bin" --guest-bin
+[ -n "$mode" ] || bail "need a mode: uring or passthrough"
+
 fuse_keep_log=1
 uring_param=/sys/module/fuse/parameters/enable_uring
 uring_was=
-work=$(mktemp -d /tmp/vfsd-devfuse-fast.XXXXXX)
+runner_work devfuse-fast
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
 cleanup() {
 	fuse_cleanup
 	[ -z "$uring_was" ] || echo "$uring_was" >"$uring_param"
-	rm -rf "$work"
 }
-trap cleanup EXIT
 mkdir -p "$share" "$mnt"
 chmod 0755 "$work"
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
 
 # The serving process: the supervisor's child in the sandboxed modes.
 server_pid() {

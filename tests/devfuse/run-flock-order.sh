@@ -8,7 +8,7 @@
 #
 #   tests/devfuse/run-flock-order.sh --daemon-bin PATH
 #
-# Prints TAP; exit 77 without root. FLOCK_ORDER_OPTS: more vfsd options.
+# Prints TAP; a TAP SKIP without root. FLOCK_ORDER_OPTS: more vfsd options.
 # Not in make check yet: with the unlock at release 0-8 of 300 tries
 # still find the file locked (17-23 without it); the rest is the holder's
 # RELEASE and the next lock request arriving on two CPUs' FUSE-over-io_uring
@@ -17,19 +17,22 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
+need_root
 
-# shellcheck source=../lib/tap.sh
-. "$top/tests/lib/tap.sh"
 # shellcheck source=../lib/fuse.sh
 . "$top/tests/lib/fuse.sh"
 
+cleanup() {
+	fuse_cleanup
+	[ -n "$inner_pid" ] && kill "$inner_pid" 2>/dev/null
+	[ -n "${inner:-}" ] && umount -l "$inner" 2>/dev/null
+}
+inner_pid=
 fuse_runner flock-order "$@"
 backing=$work/backing
 inner=$work/inner
-inner_pid=
-trap 'fuse_cleanup; [ -n "$inner_pid" ] && kill "$inner_pid" 2>/dev/null;
-	umount -l "$inner" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$backing" "$inner"
 
 # The backing FUSE mount: vfsd over a plain directory, flock on.

@@ -9,12 +9,11 @@
 # guest 4000 forbidden. Prints TAP; needs root and setpriv (util-linux).
 set -u
 
-command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv missing"; exit 0; }
-
-# shellcheck source=../lib/tap.sh
-. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$(dirname "$0")/../lib/runner.sh"
 # shellcheck source=../lib/fuse.sh
 . "$(dirname "$0")/../lib/fuse.sh"
+need_cmd setpriv
 fuse_runner idmap "$@"
 mkdir -m 1777 "$share/tmp"
 mkdir -m 0755 "$share/home2000" "$share/squashed"

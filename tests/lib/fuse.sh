@@ -127,27 +127,27 @@ fuse_cleanup() {
 	fi
 }
 
+# The runners' shared start (options, skips, the work directory).
+declare -F runner_work >/dev/null ||
+	. "$(dirname "${BASH_SOURCE[0]}")/runner.sh"
+
 fuse_daemon_arg() {
 	daemon_bin=
-	while [ $# -gt 0 ]; do
-		case "$1" in
-		--daemon-bin) daemon_bin=$2; shift ;;
-		*) echo "usage: $0 --daemon-bin PATH" >&2; exit 2 ;;
-		esac
-		shift
-	done
-	[ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
+	runner_opts daemon_bin=--daemon-bin -- "$@"
+	need_exec "$daemon_bin" --daemon-bin
 }
 
+# The runner's cleanup() is fuse_cleanup unless it defines its own (which
+# calls fuse_cleanup); runner_work removes $work after it.
 fuse_runner() {
 	local name=$1
 	shift
 	fuse_daemon_arg "$@"
-	work=$(mktemp -d "/tmp/vfsd-$name.XXXXXX") || exit 1
+	runner_work "$name"
 	share=$work/share
 	mnt=$work/mnt
 	log=$work/vfsd.log
-	trap 'fuse_cleanup; rm -rf "$work"' EXIT
+	declare -F cleanup >/dev/null || cleanup() { fuse_cleanup; }
 	mkdir -p "$share" "$mnt"
 	chmod 0755 "$work" "$share"
 }

@@ -17,24 +17,21 @@
 set -u
 export LC_ALL=C
 
-[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
-
-# shellcheck source=../lib/tap.sh
-. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$(dirname "$0")/../lib/runner.sh"
 # shellcheck source=../lib/fuse.sh
 . "$(dirname "$0")/../lib/fuse.sh"
 fuse_daemon_arg "$@"
+need_root
 
-work=$(mktemp -d /tmp/vfsd-policy.XXXXXX)
+runner_work policy
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
 cleanup() {
 	fuse_cleanup
 	umount -l "$share" 2>/dev/null
-	rm -rf "$work"
 }
-trap cleanup EXIT
 mkdir -p "$share" "$mnt"
 chmod 0755 "$work"
 

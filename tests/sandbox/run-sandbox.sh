@@ -17,41 +17,23 @@
 # Prints TAP; exits non-zero on any failure. Needs root.
 set -u
 
-daemon_bin=
-guest_bin=
-hooks_bin=
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--daemon-bin) daemon_bin=$2; shift ;;
-	--guest-bin) guest_bin=$2; shift ;;
-	--hooks-bin) hooks_bin=$2; shift ;;
-	*) echo "usage: $0 --daemon-bin PATH --guest-bin PATH [--hooks-bin PATH]" >&2; exit 2 ;;
-	esac
-	shift
-done
-[ -x "$daemon_bin" ] && [ -x "$guest_bin" ] || {
-	echo "Bail out! need --daemon-bin and --guest-bin"
-	exit 1
-}
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 0
-fi
-
-# shellcheck source=../lib/tap.sh
-. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$(dirname "$0")/../lib/runner.sh"
 # shellcheck source=../lib/fuse.sh
 . "$(dirname "$0")/../lib/fuse.sh"
 
-work=$(mktemp -d /tmp/vfsd-sandbox.XXXXXX)
+daemon_bin= guest_bin= hooks_bin=
+runner_opts daemon_bin=--daemon-bin guest_bin=--guest-bin \
+	hooks_bin=--hooks-bin -- "$@"
+need_exec "$daemon_bin" --daemon-bin
+need_exec "$guest_bin" --guest-bin
+need_root
+
+runner_work sandbox
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
-cleanup() {
-	fuse_cleanup
-	rm -rf "$work"
-}
-trap cleanup EXIT
+cleanup() { fuse_cleanup; }
 mkdir -p "$mnt"
 chmod 0755 "$work"
 # The checks read the server's /proc as soon as fuse_start returns: the
