@@ -297,6 +297,7 @@ static int serve_vhost_user(const struct vfsd_options *o,
 		 */
 		log_warn("front end disconnected with requests stuck in the "
 			 "kernel; exiting without them");
+		sandbox_abandon();
 		_exit(0);
 	}
 	log_info("front end disconnected, exiting");
@@ -326,6 +327,13 @@ static int serve_devfuse(const struct vfsd_options *o,
 	if (ret < 0) {
 		log_err("/dev/fuse session failed: %s", strerror(-ret));
 		return 1;
+	}
+	if (ret == DEVFUSE_ABANDONED) {
+		/* As for a vhost-user front end that left (serve_vhost()). */
+		log_warn("mount ended with requests stuck in the kernel; "
+			 "exiting without them");
+		sandbox_abandon();
+		_exit(0);
 	}
 	return 0;
 }

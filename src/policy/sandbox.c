@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -100,22 +101,61 @@ static __noreturn void exit_like(int status)
 	exit(128 + sig);
 }
 
-static __noreturn void supervise(pid_t pid, const struct sandbox_cleanup *c)
+/*
+ * Wait until the server exits, or says it gave up on threads stuck in the
+ * kernel (sandbox_abandon()): such a process cannot end until the kernel
+ * lets those threads go (a FUSE request its daemon already read and never
+ * answers waits even through SIGKILL), and the launcher must not wait for
+ * that. Returns the server's wait status; exit 0 when it gave up.
+ */
+static int supervise_wait(pid_t pid, int gave_up_fd)
 {
-	int status = 0;
+	int pidfd = pidfd_open(pid, 0), status = 0;
+	struct pollfd p[2] = {
+		{ .fd = pidfd, .events = POLLIN },
+		{ .fd = gave_up_fd, .events = POLLIN },
+	};
+	char c;
+
+	/* Without a pidfd (or a pipe), wait as before: the first case only. */
+	while (pidfd >= 0 && gave_up_fd >= 0) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("supervisor: poll: %s", strerror(errno));
+			break;
+		}
+		if (p[0].revents)
+			break;
+		if (p[1].revents && read(gave_up_fd, &c, 1) == 1) {
+			close(pidfd);
+			return 0;
+		}
+		/* The server's end closed without a word: it is exiting. */
+		p[1].fd = -1;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			log_err("supervisor: waitpid: %s", strerror(errno));
+			return 1 << 8;
+		}
+	}
+	return status;
+}
+
+static __noreturn void supervise(pid_t pid, const struct sandbox_cleanup *c,
+				 int gave_up_fd)
+{
+	int status;
 
 	server_pid = pid;
 	supervisor_signals();
 	for (unsigned int i = 0; i < ARRAY_SIZE(c->fds); i++)
 		if (c->fds[i] >= 0 && close(c->fds[i]))
 			log_warn("supervisor: close: %s", strerror(errno));
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			log_err("supervisor: waitpid: %s", strerror(errno));
-			status = 1 << 8;
-			break;
-		}
-	}
+	status = supervise_wait(pid, gave_up_fd);
 	server_pid = 0;
 	if (WIFSIGNALED(status))
 		log_err("server process killed by signal %d (%s)",
@@ -149,9 +189,21 @@ static int tie_to_supervisor(int alive_fd)
 	return 0;
 }
 
+/* The server's end of the pipe sandbox_abandon() writes to, or -1. */
+static int gave_up_wfd = -1;
+
+void sandbox_abandon(void)
+{
+	static const char c = 'A';
+
+	/* Nothing to tell without a supervisor; an error changes nothing. */
+	if (gave_up_wfd >= 0 && write(gave_up_wfd, &c, 1) != 1)
+		log_warn("telling the supervisor: %s", strerror(errno));
+}
+
 int sandbox_fork(enum sandbox_mode mode, const struct sandbox_cleanup *cleanup)
 {
-	int alive[2], own_pidns = -1;
+	int alive[2], gave_up[2], own_pidns = -1;
 	pid_t pid;
 	int ret;
 
@@ -166,6 +218,12 @@ int sandbox_fork(enum sandbox_mode mode, const struct sandbox_cleanup *cleanup)
 		return ret;
 	if (pipe2(alive, O_CLOEXEC))
 		return -errno;
+	if (pipe2(gave_up, O_CLOEXEC)) {
+		ret = -errno;
+		close(alive[0]);
+		close(alive[1]);
+		return ret;
+	}
 	/* Only children enter a new pid namespace: the server is its init. */
 	if (mode == SANDBOX_NAMESPACE) {
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
@@ -194,11 +252,14 @@ int sandbox_fork(enum sandbox_mode mode, const struct sandbox_cleanup *cleanup)
 		if (own_pidns >= 0)
 			close(own_pidns);
 		close(alive[0]);
-		supervise(pid, cleanup);
+		close(gave_up[1]);
+		supervise(pid, cleanup, gave_up[0]);
 	}
 	if (own_pidns >= 0)
 		close(own_pidns);
 	close(alive[1]);
+	close(gave_up[0]);
+	gave_up_wfd = gave_up[1];
 	ret = tie_to_supervisor(alive[0]);
 	close(alive[0]);
 	return ret;
@@ -207,6 +268,8 @@ out:
 		close(own_pidns);
 	close(alive[0]);
 	close(alive[1]);
+	close(gave_up[0]);
+	close(gave_up[1]);
 	return ret;
 }
 

@@ -62,6 +62,14 @@ struct sandbox_cleanup {
 int sandbox_fork(enum sandbox_mode mode, const struct sandbox_cleanup *cleanup);
 
 /**
+ * In the server, just before it exits leaving threads stuck in the kernel
+ * (VIRTIO_FS_ABANDONED, DEVFUSE_ABANDONED): tell the supervisor, which then
+ * cleans up and exits with status 0 at once instead of waiting for a
+ * process that cannot end while they are stuck. No-op without one.
+ */
+void sandbox_abandon(void);
+
+/**
  * Confine the server to dir (the shared directory, already opened). Needs
  * root. Returns 0 or -errno; the process is then unusable and must exit.
  */

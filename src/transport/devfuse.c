@@ -113,10 +113,26 @@ void devfuse_unmount(const char *mountpoint)
 	umount2(mountpoint, MNT_DETACH);
 }
 
+/*
+ * How the workers end. The connection's end reaches every worker that
+ * reads; one stuck in a system call (a hung FUSE or network filesystem
+ * inside the share) may never read again, so the wait for the others is
+ * bounded: DEVFUSE_END_DEADLINE_MS after the first saw the end.
+ */
+#define DEVFUSE_END_DEADLINE_MS 2000
+
+struct devfuse_end {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int exited;	/* workers whose thread returned */
+	bool conn_ended;	/* one of them read the connection's end */
+};
+
 struct devfuse_worker {
 	pthread_t thread;
 	int fd;
 	bool started;
+	struct devfuse_end *end;	/* shared by the workers */
 	size_t bufsize;
 	fuse_req_handler handler;
 	void *session;
@@ -198,6 +214,7 @@ static void devfuse_after_init(struct devfuse_worker *w, const char *in,
 		log_err("FUSE over io_uring: %s", strerror(-ret));
 }
 
+/* Returns when the connection ended (or reading it failed for good). */
 static void devfuse_worker_loop(struct devfuse_worker *w, char *in, char *out)
 {
 	for (;;) {
@@ -236,13 +253,54 @@ static void *devfuse_worker_main(void *arg)
 	char *in = devfuse_buf(&in_base, w->bufsize, DEVFUSE_IN_LEAD);
 	char *out = devfuse_buf(&out_base, w->bufsize, DEVFUSE_OUT_LEAD);
 
-	if (in && out)
+	bool ended = false;
+
+	if (in && out) {
 		devfuse_worker_loop(w, in, out);
-	else
+		ended = true;
+	} else {
 		log_err("/dev/fuse worker: out of memory");
+	}
 	free(in_base);
 	free(out_base);
+	pthread_mutex_lock(&w->end->lock);
+	w->end->exited++;
+	w->end->conn_ended |= ended;
+	pthread_cond_signal(&w->end->cond);
+	pthread_mutex_unlock(&w->end->lock);
 	return NULL;
+}
+
+/*
+ * Wait until the connection ended (or every worker is gone), then give the
+ * rest DEVFUSE_END_DEADLINE_MS, their blocking calls interrupted on the
+ * way. True when every started worker (and ring thread) was joined; false
+ * when some are stuck: they still use w, the session and the rings.
+ */
+static bool devfuse_join(struct devfuse_worker *w, unsigned int n,
+			 unsigned int started, struct devfuse_uring *uring)
+{
+	struct devfuse_end *end = w[0].end;
+	uint64_t deadline;
+	bool all = true;
+
+	pthread_mutex_lock(&end->lock);
+	while (!end->conn_ended && end->exited < started)
+		pthread_cond_wait(&end->cond, &end->lock);
+	pthread_mutex_unlock(&end->lock);
+	deadline = thread_now_ms() + DEVFUSE_END_DEADLINE_MS;
+	for (unsigned int i = 0; i < n; i++) {
+		if (!w[i].started)
+			continue;
+		if (thread_join_until(w[i].thread, deadline)) {
+			all = false;
+			continue;
+		}
+		if (i)
+			close(w[i].fd);
+	}
+	/* The connection ended: the ring threads see it too. */
+	return devfuse_uring_stop(uring, deadline) == 0 && all;
 }
 
 int32_t devfuse_backing_open(void *devfd, int fd)
@@ -274,13 +332,20 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 {
 	unsigned int n = opts->threads ? opts->threads : 1;
 	struct devfuse_worker *w = calloc(n, sizeof(*w));
-	atomic_bool uring_started = false;
+	struct devfuse_end *end = calloc(1, sizeof(*end));
+	atomic_bool *uring_started = calloc(1, sizeof(*uring_started));
+	unsigned int started = 0;
 	int ret = 0;
 
-	if (!w) {
+	if (!w || !end || !uring_started) {
+		free(w);
+		free(end);
+		free(uring_started);
 		devfuse_uring_free(opts->uring);
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&end->lock, NULL);
+	pthread_cond_init(&end->cond, NULL);
 	for (unsigned int i = 0; i < n; i++) {
 		w[i].fd = i ? clone_fd(fd, opts->spare_fds ?
 						   opts->spare_fds[i - 1] : -1) :
@@ -297,7 +362,8 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		w[i].session = session;
 		w[i].uring = opts->uring;
 		w[i].poll_max_ns = opts->poll_max_ns;
-		w[i].uring_started = &uring_started;
+		w[i].uring_started = uring_started;
+		w[i].end = end;
 		ret = thread_create_nosig(&w[i].thread, devfuse_worker_main,
 					  &w[i]);
 		if (ret) {
@@ -308,18 +374,26 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 			break;
 		}
 		w[i].started = true;
+		started++;
 	}
-	if (w[0].started)
-		ret = 0;
-	for (unsigned int i = 0; i < n; i++) {
-		if (!w[i].started)
-			continue;
-		pthread_join(w[i].thread, NULL);
-		if (i)
-			close(w[i].fd);
+	if (!started) {
+		free(w);
+		free(end);
+		free(uring_started);
+		devfuse_uring_free(opts->uring);
+		return ret;
 	}
-	/* The connection ended: the ring threads see it too. */
+	if (!devfuse_join(w, n, started, opts->uring)) {
+		/* Stuck threads still point into w, end and the rings. */
+		log_warn("/dev/fuse: %s", "requests still stuck in the kernel "
+			 "2 s after the connection ended");
+		return DEVFUSE_ABANDONED;
+	}
 	devfuse_uring_free(opts->uring);
+	pthread_cond_destroy(&end->cond);
+	pthread_mutex_destroy(&end->lock);
 	free(w);
-	return ret;
+	free(end);
+	free(uring_started);
+	return 0;
 }

@@ -54,9 +54,15 @@ void devfuse_unmount(const char *mountpoint);
 int32_t devfuse_backing_open(void *devfd, int fd);
 void devfuse_backing_close(void *devfd, int32_t id);
 
+/* devfuse_serve(): the connection ended with requests stuck in the kernel. */
+#define DEVFUSE_ABANDONED 1
+
 /**
  * Serve requests on fd until the kernel ends the connection (unmount or
- * abort). Returns 0 then, or -errno if the workers could not start.
+ * abort). Returns 0 then, or -errno if the workers could not start, or
+ * DEVFUSE_ABANDONED when requests still ran 2 s after the end, in a wait
+ * only a fatal signal ends: their threads still use the session, so the
+ * caller must exit without freeing it.
  */
 int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		  fuse_req_handler handler, void *session);

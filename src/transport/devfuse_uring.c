@@ -46,7 +46,7 @@ struct dfu_queue {
 	bool ring_ok;
 	struct poll_window pw;	/* the queue thread's */
 	pthread_t thread;
-	bool started;
+	bool started;	/* the thread runs, and is not joined yet */
 	struct dfu_ent ent[DFU_DEPTH];
 };
 
@@ -378,11 +378,31 @@ int devfuse_uring_start(struct devfuse_uring *u, fuse_req_handler handler,
 	return 0;
 }
 
+int devfuse_uring_stop(struct devfuse_uring *u, uint64_t deadline_ms)
+{
+	int ret = 0;
+
+	if (!u)
+		return 0;
+	/* The threads end on the connection's end, or see this within 1 s. */
+	atomic_store(&u->stop, true);
+	for (unsigned int i = 0; i < u->nq; i++) {
+		struct dfu_queue *q = &u->q[i];
+
+		if (!q->started)
+			continue;
+		if (thread_join_until(q->thread, deadline_ms))
+			ret = -ETIMEDOUT;
+		else
+			q->started = false;
+	}
+	return ret;
+}
+
 void devfuse_uring_free(struct devfuse_uring *u)
 {
 	if (!u)
 		return;
-	/* The threads end on the connection's end, or see this within 1 s. */
 	atomic_store(&u->stop, true);
 	for (unsigned int i = 0; i < u->nq; i++) {
 		struct dfu_queue *q = &u->q[i];

@@ -47,7 +47,15 @@ int devfuse_uring_prepare(struct devfuse_uring **out, int devfd,
 int devfuse_uring_start(struct devfuse_uring *u, fuse_req_handler handler,
 			void *session, uint64_t poll_max_ns);
 
-/** Wait for the queue threads (the connection has ended) and free all. */
+/**
+ * The connection has ended: tell the queue threads to stop and join them,
+ * until deadline_ms (thread_now_ms() time). 0 when all were joined,
+ * -ETIMEDOUT when one is stuck in the kernel (then u must not be freed).
+ * u may be NULL.
+ */
+int devfuse_uring_stop(struct devfuse_uring *u, uint64_t deadline_ms);
+
+/** Join the queue threads devfuse_uring_stop() did not, and free all. */
 void devfuse_uring_free(struct devfuse_uring *u);
 
 #endif

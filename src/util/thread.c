@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <time.h>
 
 int thread_create_nosig(pthread_t *t, void *(*fn)(void *), void *arg)
 {
@@ -38,4 +39,34 @@ void thread_wake(pthread_t t)
 {
 	/* ESRCH cannot happen: callers wake threads they know are running. */
 	(void)pthread_kill(t, THREAD_WAKE_SIGNAL);
+}
+
+uint64_t thread_now_ms(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail with a valid pointer. */
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int thread_join_until(pthread_t t, uint64_t deadline_ms)
+{
+	for (;;) {
+		uint64_t now = thread_now_ms(), until;
+		struct timespec ts;
+		int ret;
+
+		if (now >= deadline_ms)
+			return -ETIMEDOUT;
+		until = now + THREAD_WAKE_MS < deadline_ms ?
+				now + THREAD_WAKE_MS : deadline_ms;
+		ts.tv_sec = (time_t)(until / 1000);
+		ts.tv_nsec = (long)(until % 1000) * 1000000;
+		ret = pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, &ts);
+		if (ret != ETIMEDOUT)
+			return -ret;
+		/* A blocking call it is in (or enters next) returns EINTR. */
+		thread_wake(t);
+	}
 }

@@ -3,6 +3,7 @@
 #define VFSD_UTIL_THREAD_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 /**
  * pthread_create with signals blocked in the new thread, so signals are
@@ -36,5 +37,19 @@ int thread_wake_init(void);
  * after the signal was taken, so callers repeat it while they wait.
  */
 void thread_wake(pthread_t t);
+
+/* The interval at which thread_join_until() wakes the thread it waits for. */
+#define THREAD_WAKE_MS 100
+
+/** Milliseconds of CLOCK_MONOTONIC (deadlines that the wall clock cannot move). */
+uint64_t thread_now_ms(void);
+
+/**
+ * Join t, waking it (thread_wake()) every THREAD_WAKE_MS, until deadline_ms
+ * (thread_now_ms() time). Returns 0 once joined, -ETIMEDOUT if t still
+ * runs at the deadline: stuck in a wait only a fatal signal ends. Then t
+ * is neither joined nor detached, and what it uses must stay allocated.
+ */
+int thread_join_until(pthread_t t, uint64_t deadline_ms);
 
 #endif
