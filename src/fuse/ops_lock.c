@@ -10,6 +10,15 @@
  * a thread always remains for the unlock that ends a wait; any further
  * SETLKW is tried without waiting and answers EAGAIN on a conflict. An
  * INTERRUPT of a waiting request makes it give up with EINTR.
+ *
+ * A flock ends when the kernel sends RELEASE for the open file, a request
+ * it does not wait for; over several queues (FUSE over io_uring: one per
+ * CPU) the holder's RELEASE and the next process's lock request may be
+ * picked up by two threads in either order. So a flock that is refused
+ * without waiting is tried once more after the requests the transport had
+ * received before it are handled (struct req_order), for at most
+ * OPS_LOCK_ORDER_NS: a lock its holder let go of before this request was
+ * sent is then free. POSIX locks end at FLUSH, which close(2) waits for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +26,13 @@
 
 #include "fuse/ops.h"
 #include "fuse/reply.h"
+
+/*
+ * How long a refused flock waits for the requests received before it:
+ * they take microseconds unless one of them waits itself (a thread busy
+ * with a lock wait, an fsync); the refusal then comes this much later.
+ */
+#define OPS_LOCK_ORDER_NS 100000000ull	/* 100 ms */
 
 /* The family the request belongs to is switched on, else ENOSYS. */
 static bool ops_lock_allowed(struct fuse_call *c, const struct fuse_lk_in *in)
@@ -117,8 +133,40 @@ void ops_lock_interrupt(struct fuse_session *s, uint64_t unique)
 	pthread_mutex_unlock(&s->waiters_lock);
 }
 
+/* The lock (flock or POSIX) in asks for, waiting if wait. */
+static int ops_setlk_do(struct fuse_call *c, const struct fuse_lk_in *in,
+			const struct vfs_lock *lk, bool wait)
+{
+	if (in->lk_flags & FUSE_LK_FLOCK)
+		return c->s->ops->flock ?
+			       c->s->ops->flock(c->s->fs, &c->ctx,
+						c->hdr.nodeid, in->fh,
+						lk->type, wait) :
+			       -ENOSYS;
+	return c->s->ops->setlk ?
+		       c->s->ops->setlk(c->s->fs, &c->ctx, c->hdr.nodeid,
+					in->fh, in->owner, lk, wait) :
+		       -ENOSYS;
+}
+
+/*
+ * A flock refused without waiting: once more after the requests received
+ * before this one, of which the holder's RELEASE may be one.
+ */
+static int ops_flock_after_earlier(struct fuse_call *c,
+				   const struct fuse_lk_in *in,
+				   const struct vfs_lock *lk)
+{
+	const struct req_order *o = c->req->order;
+
+	if (!o || !o->wait_earlier(o, OPS_LOCK_ORDER_NS))
+		return -EAGAIN;
+	return ops_setlk_do(c, in, lk, false);
+}
+
 static void ops_setlk_common(struct fuse_call *c, bool sleep)
 {
+	const struct req_order *o = c->req->order;
 	struct fuse_lk_in in;
 	struct fuse_waiter waiter;
 	struct vfs_lock lk;
@@ -140,23 +188,16 @@ static void ops_setlk_common(struct fuse_call *c, bool sleep)
 		atomic_init(&waiter.interrupted, false);
 		ops_waiter_add(c->s, &waiter);
 		c->ctx.interrupted = &waiter.interrupted;
+		/* Others' wait_earlier() must not wait for this wait. */
+		if (o)
+			o->park(o, true);
 	}
-	if (in.lk_flags & FUSE_LK_FLOCK) {
-		if (!c->s->ops->flock)
-			err = -ENOSYS;
-		else
-			err = c->s->ops->flock(c->s->fs, &c->ctx,
-					       c->hdr.nodeid, in.fh, lk.type,
-					       wait);
-	} else {
-		if (!c->s->ops->setlk)
-			err = -ENOSYS;
-		else
-			err = c->s->ops->setlk(c->s->fs, &c->ctx,
-					       c->hdr.nodeid, in.fh, in.owner,
-					       &lk, wait);
-	}
+	err = ops_setlk_do(c, &in, &lk, wait);
+	if (err == -EAGAIN && !wait && (in.lk_flags & FUSE_LK_FLOCK))
+		err = ops_flock_after_earlier(c, &in, &lk);
 	if (wait) {
+		if (o)
+			o->park(o, false);
 		c->ctx.interrupted = NULL;
 		ops_waiter_del(c->s, &waiter);
 		atomic_fetch_sub(&c->s->lock_waiters, 1);

@@ -21,6 +21,28 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+/*
+ * How a transport that serves one connection from several threads lets a
+ * request wait for the requests it received before it. The kernel sends
+ * some requests without waiting for their answers (RELEASE, which ends a
+ * flock) and the next ones from another CPU, whose queue another thread
+ * may serve first: a request whose answer depends on an earlier one
+ * having been handled asks for them here (transport/drain.h).
+ */
+struct req_order {
+	/*
+	 * Wait, at most timeout_ns, until every request the transport had
+	 * received before this one has been handled; true if they were. It
+	 * does not wait for requests that are waiting themselves (parked).
+	 */
+	bool (*wait_earlier)(const struct req_order *o, uint64_t timeout_ns);
+	/*
+	 * This request waits for something another request may end (a lock):
+	 * wait_earlier() of other requests does not wait for it meanwhile.
+	 */
+	void (*park)(const struct req_order *o, bool parked);
+};
+
 struct fuse_req {
 	/* Device-readable buffers: the request, header first. */
 	const struct iovec *in;
@@ -44,6 +66,9 @@ struct fuse_req {
 	 * stop waits for every request in flight.
 	 */
 	const atomic_bool *cancelled;
+
+	/* NULL, or the transport's struct req_order for this request. */
+	const struct req_order *order;
 };
 
 /*

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fuse/fuse_kernel_ext.h"
+#include "transport/drain.h"
 #include "util/log.h"
 #include "util/thread.h"
 
@@ -139,6 +140,7 @@ struct devfuse_worker {
 	struct devfuse_uring *uring;
 	uint64_t poll_max_ns;
 	atomic_bool *uring_started;	/* shared by the workers */
+	struct drain_slot *ds;	/* its progress, for struct req_order */
 };
 
 static int clone_fd(int master, int spare)
@@ -221,8 +223,11 @@ static void devfuse_worker_loop(struct devfuse_worker *w, char *in, char *out)
 		struct iovec iin, iout = { .iov_base = out,
 					   .iov_len = w->bufsize };
 		struct fuse_req req = { 0 };
-		ssize_t n = read(w->fd, in, w->bufsize);
+		ssize_t n;
 
+		drain_idle(w->ds);
+		n = read(w->fd, in, w->bufsize);
+		drain_busy(w->ds);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN ||
 			    errno == ENOENT)
@@ -238,6 +243,7 @@ static void devfuse_worker_loop(struct devfuse_worker *w, char *in, char *out)
 		req.out = &iout;
 		req.out_cnt = 1;
 		req.queue = 1;
+		req.order = &w->ds->order;
 		w->handler(w->session, &req);
 		if (req.reply_len) {
 			devfuse_reply(w->fd, out, req.reply_len);
@@ -255,6 +261,7 @@ static void *devfuse_worker_main(void *arg)
 
 	bool ended = false;
 
+	drain_bind(w->ds);
 	if (in && out) {
 		devfuse_worker_loop(w, in, out);
 		ended = true;
@@ -334,15 +341,18 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 	struct devfuse_worker *w = calloc(n, sizeof(*w));
 	struct devfuse_end *end = calloc(1, sizeof(*end));
 	atomic_bool *uring_started = calloc(1, sizeof(*uring_started));
+	struct drain *d = drain_new(n);
 	unsigned int started = 0;
-	int ret = 0;
+	/* drain.h and devfuse_join() wake workers that sit in read(2). */
+	int ret = thread_wake_init();
 
-	if (!w || !end || !uring_started) {
+	if (!w || !end || !uring_started || !d || ret) {
 		free(w);
 		free(end);
 		free(uring_started);
+		drain_free(d);
 		devfuse_uring_free(opts->uring);
-		return -ENOMEM;
+		return ret ? ret : -ENOMEM;
 	}
 	pthread_mutex_init(&end->lock, NULL);
 	pthread_cond_init(&end->cond, NULL);
@@ -364,6 +374,7 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		w[i].poll_max_ns = opts->poll_max_ns;
 		w[i].uring_started = uring_started;
 		w[i].end = end;
+		w[i].ds = drain_slot(d, i);
 		ret = thread_create_nosig(&w[i].thread, devfuse_worker_main,
 					  &w[i]);
 		if (ret) {
@@ -380,11 +391,12 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 		free(w);
 		free(end);
 		free(uring_started);
+		drain_free(d);
 		devfuse_uring_free(opts->uring);
 		return ret;
 	}
 	if (!devfuse_join(w, n, started, opts->uring)) {
-		/* Stuck threads still point into w, end and the rings. */
+		/* Stuck threads still point into w, end, d and the rings. */
 		log_warn("/dev/fuse: %s", "requests still stuck in the kernel "
 			 "2 s after the connection ended");
 		return DEVFUSE_ABANDONED;
@@ -392,6 +404,7 @@ int devfuse_serve(int fd, const struct devfuse_opts *opts,
 	devfuse_uring_free(opts->uring);
 	pthread_cond_destroy(&end->cond);
 	pthread_mutex_destroy(&end->lock);
+	drain_free(d);
 	free(w);
 	free(end);
 	free(uring_started);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fuse/fuse_kernel_ext.h"
+#include "transport/drain.h"
 #include "transport/poll_window.h"
 #include "util/log.h"
 #include "util/thread.h"
@@ -45,6 +46,7 @@ struct dfu_queue {
 	struct io_uring ring;
 	bool ring_ok;
 	struct poll_window pw;	/* the queue thread's */
+	struct drain_slot *ds;	/* its progress, for struct req_order */
 	pthread_t thread;
 	bool started;	/* the thread runs, and is not joined yet */
 	struct dfu_ent ent[DFU_DEPTH];
@@ -58,6 +60,7 @@ struct devfuse_uring {
 	void *session;
 	atomic_bool stop;
 	struct dfu_queue *q;
+	struct drain *drain;	/* one slot per queue thread */
 };
 
 bool devfuse_uring_enabled(void)
@@ -163,7 +166,10 @@ int devfuse_uring_prepare(struct devfuse_uring **out, int devfd,
 	u->payload_sz = (u->payload_sz + DFU_PAGE - 1) & ~(size_t)(DFU_PAGE - 1);
 	atomic_init(&u->stop, false);
 	u->q = calloc(u->nq, sizeof(*u->q));
-	if (!u->q) {
+	u->drain = drain_new(u->nq);
+	if (!u->q || !u->drain) {
+		drain_free(u->drain);
+		free(u->q);
 		free(u);
 		return -ENOMEM;
 	}
@@ -172,6 +178,7 @@ int devfuse_uring_prepare(struct devfuse_uring **out, int devfd,
 
 		q->u = u;
 		q->qid = i;
+		q->ds = drain_slot(u->drain, i);
 		ret = dfu_ring_init(q, devfd);
 		for (unsigned int j = 0; j < DFU_DEPTH && ret == 0; j++) {
 			q->ent[j].q = q;
@@ -252,6 +259,7 @@ static void dfu_serve(struct dfu_ent *e)
 	req.out = out;
 	req.out_cnt = 2;
 	req.queue = 1;
+	req.order = &e->q->ds->order;
 	u->handler(u->session, &req);
 	if (req.reply_len < sizeof(oh)) {
 		/* The kernel waits for an answer to every ring request. */
@@ -344,11 +352,18 @@ static void *dfu_thread(void *arg)
 	struct devfuse_uring *u = q->u;
 	int ret;
 
+	drain_bind(q->ds);
 	for (unsigned int i = 0; i < DFU_DEPTH; i++)
 		if (dfu_queue_cmd(&q->ent[i], FUSE_IO_URING_CMD_REGISTER, 0))
 			return NULL;
 	while (!atomic_load_explicit(&u->stop, memory_order_relaxed)) {
+		/*
+		 * A wait wakes with what the kernel handed this ring since the
+		 * last: its task work posts the completions on the way out.
+		 */
+		drain_idle(q->ds);
 		ret = dfu_wait(q);
+		drain_busy(q->ds);
 		if (ret < 0 && ret != -ETIME && ret != -EINTR) {
 			log_err("FUSE ring %u: %s", q->qid, strerror(-ret));
 			break;
@@ -417,5 +432,6 @@ void devfuse_uring_free(struct devfuse_uring *u)
 		}
 	}
 	free(u->q);
+	drain_free(u->drain);
 	free(u);
 }

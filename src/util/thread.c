@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 int thread_create_nosig(pthread_t *t, void *(*fn)(void *), void *arg)
 {
@@ -69,4 +71,10 @@ int thread_join_until(pthread_t t, uint64_t deadline_ms)
 		/* A blocking call it is in (or enters next) returns EINTR. */
 		thread_wake(t);
 	}
+}
+
+void thread_wake_tid(pid_t tid)
+{
+	/* ESRCH: it ended; nothing to wake. */
+	(void)syscall(SYS_tgkill, getpid(), tid, THREAD_WAKE_SIGNAL);
 }

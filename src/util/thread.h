@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /**
  * pthread_create with signals blocked in the new thread, so signals are
@@ -51,5 +52,13 @@ uint64_t thread_now_ms(void);
  * is neither joined nor detached, and what it uses must stay allocated.
  */
 int thread_join_until(pthread_t t, uint64_t deadline_ms);
+
+/**
+ * thread_wake() by the kernel's id of a thread (gettid()) that may have
+ * ended meanwhile: with no pthread_t to outlive its join, the signal goes
+ * at worst to another thread of this process that took the id over, where
+ * it interrupts one call as any wake does.
+ */
+void thread_wake_tid(pid_t tid);
 
 #endif
