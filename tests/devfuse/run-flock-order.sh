@@ -6,17 +6,22 @@
 # host kernel ends a lock at close(2) only by a RELEASE it sends later, so
 # vfsd must end the guest's flock itself when the guest releases the file.
 #
-# Both daemons serve FUSE over io_uring (enable_uring is set for the run
-# and put back after), and the holder runs on another CPU than the next
-# locker: its RELEASE then reaches vfsd on another CPU's ring than the
-# next lock request, which vfsd may pick up first; it must not answer
+# The holder runs on another CPU than the next locker, and vfsd serves the
+# requests with several threads: the holder's RELEASE may be picked up
+# after the next lock request, by another thread; vfsd must not answer
 # "locked" before the requests it had received earlier are handled
-# (docs/CONFORMANCE.md, "flock").
+# (docs/CONFORMANCE.md, "flock"). MODE:
+#   uring  both daemons serve FUSE over io_uring (enable_uring is set for
+#          the run and put back after): the RELEASE comes on the holder's
+#          CPU's ring, the lock request on another's
+#   read   both read /dev/fuse (enable_uring cleared for the run), with
+#          their default four threads
 #
-#   tests/devfuse/run-flock-order.sh --daemon-bin PATH
+#   tests/devfuse/run-flock-order.sh --daemon-bin PATH MODE
 #
-# Prints TAP; a TAP SKIP without root or without FUSE over io_uring.
-# FLOCK_ORDER_OPTS: more vfsd options; FLOCK_ORDER_ROUNDS: tries (1000).
+# Prints TAP; a TAP SKIP without root, or in uring mode without FUSE over
+# io_uring. FLOCK_ORDER_OPTS: more vfsd options; FLOCK_ORDER_ROUNDS: tries
+# (1000).
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,6 +32,12 @@ need_root
 
 # shellcheck source=../lib/fuse.sh
 . "$top/tests/lib/fuse.sh"
+
+mode=
+case "${*: -1}" in
+uring | read) mode=${*: -1}; set -- "${@:1:$#-1}" ;;
+esac
+[ -n "$mode" ] || bail "need a mode: uring or read"
 
 uring_param=/sys/module/fuse/parameters/enable_uring
 uring_was=
@@ -43,9 +54,27 @@ backing=$work/backing
 inner=$work/inner
 mkdir -p "$backing" "$inner"
 
-[ -w "$uring_param" ] || skip_all "no $uring_param: kernel without FUSE over io_uring"
-uring_was=$(cat "$uring_param")
-echo Y >"$uring_param" || skip_all "cannot set $uring_param"
+# The module parameter is read when a connection starts (INIT).
+if [ -e "$uring_param" ]; then
+	[ -w "$uring_param" ] || skip_all "cannot write $uring_param"
+	uring_was=$(cat "$uring_param")
+	if [ "$mode" = uring ]; then
+		echo Y >"$uring_param" || skip_all "cannot set $uring_param"
+	else
+		echo N >"$uring_param" || bail "cannot clear $uring_param"
+	fi
+elif [ "$mode" = uring ]; then
+	skip_all "no $uring_param: kernel without FUSE over io_uring"
+fi
+
+# Whether vfsd's log $1 says it serves in this mode.
+on_mode() {
+	if [ "$mode" = uring ]; then
+		grep -q "FUSE over io_uring: " "$1"
+	else
+		! grep -q "FUSE over io_uring: " "$1"
+	fi
+}
 
 # The backing FUSE mount: vfsd over a plain directory, flock on.
 "$daemon_bin" --fuse-mount="$inner" --shared-dir="$backing" --flock \
@@ -59,20 +88,23 @@ grep -q " $inner fuse" /proc/mounts
 up=$?
 # The first request (INIT) decides whether the rings come up.
 ls "$inner" >/dev/null 2>&1
-[ "$up" = 0 ] && ! grep -q "FUSE over io_uring: " "$work/inner.log" &&
+[ "$up" = 0 ] && [ "$mode" = uring ] && ! on_mode "$work/inner.log" &&
 	skip_all "$(grep -o 'FUSE over io_uring.*' "$work/inner.log" | head -n 1)"
-check "the backing FUSE mount is up, on io_uring" $up "$(tail -n 3 "$work/inner.log")"
+on_mode "$work/inner.log"
+check "the backing FUSE mount is up, mode $mode" $(( up || $? )) \
+	"$(tail -n 3 "$work/inner.log")"
 
 share=$inner
 fuse_start --flock ${FLOCK_ORDER_OPTS:-}
 check "vfsd serves the FUSE mount with --flock" $? "$(tail -n 5 "$log")"
 : >"$mnt/f"
-grep -q "FUSE over io_uring: " "$log"
-check "vfsd serves it on io_uring" $? "$(tail -n 5 "$log")"
+on_mode "$log"
+check "vfsd serves it, mode $mode" $? "$(tail -n 5 "$log")"
 
 # A child on one CPU takes the lock and exits; the parent, on another,
 # tries the moment wait() returns (a shell's fork and exec of flock(1)
-# leaves time to hide it). One CPU has one ring: nothing to race there.
+# leaves time to hide it). On one CPU nothing races (one ring; a reader
+# runs at a time).
 rounds=${FLOCK_ORDER_ROUNDS:-1000}
 busy=$(python3 - "$mnt/f" "$rounds" <<'PY'
 import fcntl, os, sys
