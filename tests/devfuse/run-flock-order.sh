@@ -131,6 +131,21 @@ PY
 check "$rounds flocks right after their holder exited: none found the file locked" \
 	"$([ "$busy" = 0 ]; echo $?)" "$busy of $rounds got EWOULDBLOCK"
 
+# The second try must not turn a lock that is held into a free one.
+held=$(python3 - "$mnt/f" <<'PY'
+import fcntl, os, sys
+holder, other = os.open(sys.argv[1], os.O_RDWR), os.open(sys.argv[1], os.O_RDWR)
+fcntl.flock(holder, fcntl.LOCK_EX)
+try:
+    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    print("granted")
+except BlockingIOError:
+    print("EWOULDBLOCK")
+PY
+)
+check "a flock -n on a file whose lock is held: EWOULDBLOCK" \
+	"$([ "$held" = EWOULDBLOCK ]; echo $?)" "$held"
+
 kill -TERM "$pid"
 fuse_wait_exit
 check "SIGTERM: vfsd exits with status 0" "$([ "$status" = 0 ]; echo $?)" \
