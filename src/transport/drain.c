@@ -140,7 +140,7 @@ struct drain *drain_new(unsigned int n)
 	struct drain *d = calloc(1, sizeof(*d));
 	void *p = NULL;
 
-	if (!d || posix_memalign(&p, sizeof(struct drain_slot),
+	if (!d || posix_memalign(&p, _Alignof(struct drain_slot),
 				 (size_t)n * sizeof(struct drain_slot))) {
 		free(d);
 		return NULL;
