@@ -21,7 +21,7 @@
 #
 # Prints TAP; a TAP SKIP without root, or in uring mode without FUSE over
 # io_uring. FLOCK_ORDER_OPTS: more vfsd options; FLOCK_ORDER_ROUNDS: tries
-# (1000).
+# (300).
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -103,28 +103,50 @@ check "vfsd serves it, mode $mode" $? "$(tail -n 5 "$log")"
 
 # A child on one CPU takes the lock and exits; the parent, on another,
 # tries the moment wait() returns (a shell's fork and exec of flock(1)
-# leaves time to hide it). On one CPU nothing races (one ring; a reader
-# runs at a time).
-rounds=${FLOCK_ORDER_ROUNDS:-1000}
+# leaves time to hide it), every other round on a file it opens then, else
+# on one it holds open. A busy loop on each CPU makes the daemons' threads
+# wait for a CPU at random, as on a loaded host, so the order in which
+# they pick requests up varies. On one CPU nothing races (one ring; a
+# reader runs at a time).
+rounds=${FLOCK_ORDER_ROUNDS:-300}
 busy=$(python3 - "$mnt/f" "$rounds" <<'PY'
-import fcntl, os, sys
+import ctypes, fcntl, os, signal, sys
 path, rounds, busy = sys.argv[1], int(sys.argv[2]), 0
 cpus = sorted(os.sched_getaffinity(0))
-for i in range(rounds):
-    if len(cpus) > 1:
-        os.sched_setaffinity(0, {cpus[i % 2]})
-    if os.fork() == 0:
+held = os.open(path, os.O_RDWR)
+hogs = []
+for c in cpus[:2] if len(cpus) > 1 else []:
+    pid = os.fork()
+    if pid == 0:
+        # PR_SET_PDEATHSIG: the loop ends with this script, whatever ends it.
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+        os.sched_setaffinity(0, {c})
+        while True:
+            pass
+    hogs.append(pid)
+try:
+    for i in range(rounds):
         if len(cpus) > 1:
-            os.sched_setaffinity(0, {cpus[(i + 1) % 2]})
-        fcntl.flock(os.open(path, os.O_RDWR), fcntl.LOCK_EX)
-        os._exit(0)
-    os.wait()
-    fd = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        busy += 1
-    os.close(fd)
+            os.sched_setaffinity(0, {cpus[i % 2]})
+        child = os.fork()
+        if child == 0:
+            if len(cpus) > 1:
+                os.sched_setaffinity(0, {cpus[(i + 1) % 2]})
+            fcntl.flock(os.open(path, os.O_RDWR), fcntl.LOCK_EX)
+            os._exit(0)
+        os.waitpid(child, 0)
+        fd = held if i % 2 else os.open(path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        except BlockingIOError:
+            busy += 1
+        if fd != held:
+            os.close(fd)
+finally:
+    for h in hogs:
+        os.kill(h, signal.SIGKILL)
+        os.waitpid(h, 0)
 print(busy)
 PY
 )
