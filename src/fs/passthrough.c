@@ -25,9 +25,62 @@ void pt_fd_name(int fd, struct pt_fdname *n)
 	snprintf(n->s, sizeof(n->s), "%d", fd);
 }
 
-int pt_inode_get(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out)
+/*
+ * The request running on this thread, from begin() to end(): the inodes
+ * its operation named, each looked up once and released together at end(),
+ * so that no operation releases one itself, forgets to, or takes one twice.
+ * The credentials the request runs with are per thread too (policy/creds.c).
+ */
+#define PT_REQ_INODES 2	/* RENAME's two directories, LINK's file and directory */
+
+struct pt_req {
+	struct pt_fs *fs;	/* NULL outside a request */
+	unsigned int n;
+	uint64_t nodeid[PT_REQ_INODES];
+	struct pt_inode *ino[PT_REQ_INODES];
+};
+
+static _Thread_local struct pt_req pt_req;
+
+int pt_req_inode(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out)
 {
-	return inode_get(&fs->inodes, nodeid, out);
+	struct pt_req *r = &pt_req;
+	unsigned int i;
+	int err;
+
+	/* Our bug, not the guest's: an operation outside begin() and end(). */
+	if (r->fs != fs || r->n == PT_REQ_INODES) {
+		log_err("inode %llu asked for outside a request's scope",
+			  (unsigned long long)nodeid);
+		return -EIO;
+	}
+	for (i = 0; i < r->n; i++) {
+		if (r->nodeid[i] == nodeid) {
+			*out = r->ino[i];
+			return 0;
+		}
+	}
+	err = inode_get(&fs->inodes, nodeid, &r->ino[r->n]);
+	if (err)
+		return err;
+	r->nodeid[r->n] = nodeid;
+	*out = r->ino[r->n++];
+	return 0;
+}
+
+static void pt_req_begin(struct pt_fs *fs)
+{
+	pt_req.fs = fs;
+	pt_req.n = 0;
+}
+
+static void pt_req_end(void)
+{
+	struct pt_req *r = &pt_req;
+
+	while (r->n)
+		inode_put(&r->fs->inodes, r->ino[--r->n]);
+	r->fs = NULL;
 }
 
 int pt_name_check(const char *name)
@@ -321,16 +374,23 @@ static void pt_op_init(void *opaque, const struct vfs_conn *conn)
 	 */
 }
 
-/* The one switch to the caller's ids (fuse/dispatch.c calls it). */
+/*
+ * The one switch to the caller's ids (fuse/dispatch.c calls it), and the
+ * start of the request's inode scope.
+ */
 static int pt_op_begin(void *opaque, const struct vfs_ctx *ctx)
 {
-	(void)opaque;
-	return creds_request_begin(ctx->uid, ctx->gid, !ctx->unmapped);
+	int err = creds_request_begin(ctx->uid, ctx->gid, !ctx->unmapped);
+
+	if (!err)
+		pt_req_begin(opaque);
+	return err;
 }
 
 static void pt_op_end(void *opaque)
 {
 	(void)opaque;
+	pt_req_end();
 	creds_request_done();
 }
 

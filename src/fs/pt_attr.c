@@ -47,11 +47,9 @@ int pt_op_getattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	/* The inode's own fd answers for any fh the guest may name. */
 	(void)ctx;
 	(void)fh;
-	err = pt_inode_get(fs, nodeid, &ino);
-	if (err)
-		return err;
-	err = pt_stat(ino, &st);
-	inode_put(&fs->inodes, ino);
+	err = pt_req_inode(fs, nodeid, &ino);
+	if (!err)
+		err = pt_stat(ino, &st);
 	if (!err) {
 		pt_attr_ino(fs, &st);
 		*out = st;
@@ -282,18 +280,15 @@ int pt_op_setattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = pt_policy_modify(&fs->policy);
 	if (err)
 		return err;
-	err = pt_inode_get(fs, nodeid, &ino);
+	err = pt_req_inode(fs, nodeid, &ino);
+	if (!err)
+		err = setattr_handle(fs, fh, &h);
 	if (err)
 		return err;
-	err = setattr_handle(fs, fh, &h);
-	if (err)
-		goto out;
 	err = do_setattr(fs, ino, h, in);
 	if (!err)
 		err = pt_stat(ino, &st);
 	handle_put(&fs->handles, h);
-out:
-	inode_put(&fs->inodes, ino);
 	if (!err) {
 		pt_attr_ino(fs, &st);
 		*out = st;
@@ -311,7 +306,7 @@ int pt_op_access(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	(void)ctx;
 	if (mask & ~(uint32_t)(R_OK | W_OK | X_OK))
 		return -EINVAL;
-	err = pt_inode_get(fs, nodeid, &ino);
+	err = pt_req_inode(fs, nodeid, &ino);
 	if (err)
 		return err;
 	/*
@@ -320,9 +315,8 @@ int pt_op_access(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	 */
 	if (faccessat(ino->fd, "", (int)mask, AT_EACCESS | AT_EMPTY_PATH |
 		      AT_SYMLINK_NOFOLLOW))
-		err = -errno;
-	inode_put(&fs->inodes, ino);
-	return err;
+		return -errno;
+	return 0;
 }
 
 int pt_op_statfs(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
@@ -334,17 +328,14 @@ int pt_op_statfs(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	int err;
 
 	(void)ctx;
-	err = pt_inode_get(fs, nodeid, &ino);
+	err = pt_req_inode(fs, nodeid, &ino);
 	if (err)
 		return err;
 	if (fstatvfs(ino->fd, &sv))
-		err = -errno;
-	else
-		pt_policy_statfs(&fs->policy, &sv);
-	inode_put(&fs->inodes, ino);
-	if (!err)
-		*out = sv;
-	return err;
+		return -errno;
+	pt_policy_statfs(&fs->policy, &sv);
+	*out = sv;
+	return 0;
 }
 
 int pt_op_readlink(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
@@ -356,19 +347,14 @@ int pt_op_readlink(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	int err;
 
 	(void)ctx;
-	err = pt_inode_get(fs, nodeid, &ino);
+	err = pt_req_inode(fs, nodeid, &ino);
 	if (err)
 		return err;
-	if (!S_ISLNK(ino->type)) {
-		err = -EINVAL;
-		goto out;
-	}
+	if (!S_ISLNK(ino->type))
+		return -EINVAL;
 	n = readlinkat(ino->fd, "", buf, size);
 	if (n < 0)
-		err = -errno;
-	else
-		*len = (size_t)n;
-out:
-	inode_put(&fs->inodes, ino);
-	return err;
+		return -errno;
+	*len = (size_t)n;
+	return 0;
 }

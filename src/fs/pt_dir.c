@@ -45,23 +45,19 @@ int pt_op_opendir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	/* Directories are only ever read: the guest's flags do not matter. */
 	(void)ctx;
 	(void)flags;
-	err = pt_inode_get(fs, nodeid, &ino);
+	err = pt_req_inode(fs, nodeid, &ino);
 	if (err)
 		return err;
-	if (!S_ISDIR(ino->type)) {
-		err = -ENOTDIR;
-		goto out;
-	}
+	if (!S_ISDIR(ino->type))
+		return -ENOTDIR;
 	err = pt_reopen(fs, ino, O_RDONLY | O_DIRECTORY, &fd);
 	if (err)
-		goto out;
+		return err;
 	err = handle_new(&fs->handles, fd, HANDLE_DIR, fh);
 	if (err)
 		close(fd);
 	else
 		inode_opened(&fs->inodes, nodeid);
-out:
-	inode_put(&fs->inodes, ino);
 	return err;
 }
 
@@ -151,7 +147,7 @@ static bool is_dot_or_dotdot(const struct raw_dirent *d)
 struct dir_dev {
 	bool known;
 	dev_t dev;
-	struct pt_inode *ino;	/* held, or NULL */
+	struct pt_inode *ino;	/* held by the request, or NULL */
 };
 
 /*
@@ -168,12 +164,9 @@ static void dir_inode(struct pt_fs *fs, struct pt_handle *h, uint64_t nodeid,
 		return;
 	dd->dev = st.st_dev;
 	dd->known = true;
-	if (inode_get(&fs->inodes, nodeid, &dd->ino))
+	if (pt_req_inode(fs, nodeid, &dd->ino) ||
+	    !inode_matches(dd->ino, &st))
 		dd->ino = NULL;
-	else if (!inode_matches(dd->ino, &st)) {
-		inode_put(&fs->inodes, dd->ino);
-		dd->ino = NULL;
-	}
 }
 
 /* The listed directory's device, from the handle's fd, once. */
@@ -312,7 +305,6 @@ int pt_op_readdir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = emit_entries(fs, h, &b, &dd, plus, fill, arg);
 	pthread_mutex_unlock(&h->dir_lock);
 	handle_put(&fs->handles, h);
-	inode_put(&fs->inodes, dd.ino);
 	return err;
 }
 

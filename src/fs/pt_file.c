@@ -70,16 +70,14 @@ int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = pt_policy_open(&fs->policy, oflags);
 	if (err)
 		return err;
-	err = pt_inode_get(fs, nodeid, &ino);
+	err = pt_req_inode(fs, nodeid, &ino);
 	if (err)
 		return err;
-	if (S_ISDIR(ino->type)) {
-		err = -EISDIR;
-		goto out;
-	}
+	if (S_ISDIR(ino->type))
+		return -EISDIR;
 	err = pt_reopen(fs, ino, oflags, &fd);
 	if (err)
-		goto out;
+		return err;
 	err = open_kill_priv(fs, flags, fd);
 	if (!err && (oflags & O_TRUNC))
 		err = pt_drop_mapped_caps(fs, ino, fd);
@@ -89,8 +87,6 @@ int pt_op_open(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		close(fd);
 	else
 		inode_opened(&fs->inodes, nodeid);
-out:
-	inode_put(&fs->inodes, ino);
 	return err;
 }
 
@@ -153,15 +149,11 @@ static int create_new(struct pt_fs *fs, struct pt_inode *dir,
 static int write_drop_caps(struct pt_fs *fs, uint64_t nodeid, int fd)
 {
 	struct pt_inode *ino;
-	int err;
 
-	err = pt_inode_get(fs, nodeid, &ino);
 	/* The fh alone names the file: an unknown nodeid changes nothing. */
-	if (err)
+	if (pt_req_inode(fs, nodeid, &ino))
 		return 0;
-	err = pt_drop_mapped_caps(fs, ino, fd);
-	inode_put(&fs->inodes, ino);
-	return err;
+	return pt_drop_mapped_caps(fs, ino, fd);
 }
 
 /*
@@ -271,12 +263,9 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx), &c);
 	if (err)
 		return err;
-	err = pt_inode_get(fs, parent, &dir);
-	if (err) {
-		pt_policy_done(&fs->policy, &c);
-		return err;
-	}
-	err = pt_create_mode(fs, dir, mode, umask, &perm);
+	err = pt_req_inode(fs, parent, &dir);
+	if (!err)
+		err = pt_create_mode(fs, dir, mode, umask, &perm);
 	if (err)
 		goto out;
 	err = create_fd(fs, ctx, dir, name, oflags,
@@ -295,7 +284,7 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 			goto out;
 		err = open_kill_priv(fs, flags, fd);
 		if (!err && (oflags & O_TRUNC) && fs->xattrmap)
-			err = write_drop_caps(fs, e.nodeid, fd);
+			err = pt_drop_mapped_caps(fs, ino, fd);
 		if (err) {
 			close(fd);
 			inode_forget(&fs->inodes, e.nodeid, 1);
@@ -314,7 +303,6 @@ int pt_op_create(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 out:
 	inode_put(&fs->inodes, ino);
 	pt_policy_done(&fs->policy, &c);
-	inode_put(&fs->inodes, dir);
 	return err;
 }
 

@@ -101,10 +101,13 @@ void pt_fd_name(int fd, struct pt_fdname *n);
 	PT_GUEST_ALLOWED_ERR(caps, (call) < 0 ? -errno : 0)
 
 /**
- * Reference the inode the guest calls nodeid, its fd open: ESTALE, or the
- * error of opening it again from its handle (EMFILE, ENFILE).
+ * The inode the guest calls nodeid, its fd open, for the operation running
+ * on this thread: looked up at the first call, the same one at the next,
+ * held until the request ends (vfs_ops end()), never released by the
+ * operation. ESTALE, or the error of opening it again from its handle
+ * (EMFILE, ENFILE); EIO outside begin() and end() (our bug).
  */
-int pt_inode_get(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out);
+int pt_req_inode(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out);
 
 /** EINVAL for names that can only be a trick here: "", ".", "..", "a/b". */
 int pt_name_check(const char *name);

@@ -484,34 +484,23 @@ static int plock_set(struct pt_fs *fs, const struct vfs_ctx *ctx,
 	return err;
 }
 
-/* The checks GETLK and SETLK share; on success put *ino and *h after use. */
+/* The checks GETLK and SETLK share; on success put *h after use. */
 static int lock_begin(struct pt_fs *fs, uint64_t nodeid, uint64_t fh,
 		      uint32_t type, struct pt_inode **ino,
 		      struct pt_handle **h)
 {
 	int err;
 
-	err = pt_inode_get(fs, nodeid, ino);
+	err = pt_req_inode(fs, nodeid, ino);
 	if (err)
 		return err;
 	*h = lock_handle(fs, fh);
-	if (!*h) {
-		inode_put(&fs->inodes, *ino);
+	if (!*h)
 		return -EBADF;
-	}
 	err = lock_check_fh(*h, *ino, type);
-	if (err) {
+	if (err)
 		handle_put(&fs->handles, *h);
-		inode_put(&fs->inodes, *ino);
-	}
 	return err;
-}
-
-static void lock_end(struct pt_fs *fs, struct pt_inode *ino,
-		     struct pt_handle *h)
-{
-	handle_put(&fs->handles, h);
-	inode_put(&fs->inodes, ino);
 }
 
 int pt_op_getlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
@@ -538,7 +527,7 @@ int pt_op_getlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 			err = -errno;
 		plock_put(fs, p);
 	}
-	lock_end(fs, ino, h);
+	handle_put(&fs->handles, h);
 	if (!err)
 		lock_from_flock(&fl, lk);
 	return err;
@@ -565,7 +554,7 @@ int pt_op_setlk(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = plock_set(fs, ctx, p, lk, &fl, wait);
 		plock_put(fs, p);
 	}
-	lock_end(fs, ino, h);
+	handle_put(&fs->handles, h);
 	return err;
 }
 
@@ -597,6 +586,6 @@ int pt_op_flock(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	err = lock_set(fs, ctx, h->fd, NULL, op, wait, NULL);
 	if (!err && op != LOCK_UN)
 		atomic_store_explicit(&h->flocked, true, memory_order_relaxed);
-	lock_end(fs, ino, h);
+	handle_put(&fs->handles, h);
 	return err;
 }

@@ -219,13 +219,11 @@ int pt_op_lookup(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	(void)ctx;
 	if (!name || !name[0] || strchr(name, '/'))
 		return -EINVAL;
-	err = pt_inode_get(fs, parent, &dir);
+	err = pt_req_inode(fs, parent, &dir);
 	if (err)
 		return err;
-	if (!S_ISDIR(dir->type)) {
-		err = -ENOTDIR;
-		goto out;
-	}
+	if (!S_ISDIR(dir->type))
+		return -ENOTDIR;
 	/*
 	 * ".." is asked for by NFS export (the parent of a directory); at the
 	 * root it must stay at the root, or the guest walks out of the share.
@@ -244,8 +242,6 @@ int pt_op_lookup(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!err && strcmp(name, ".") && strcmp(name, ".."))
 		out->submount = S_ISDIR(out->attr.st_mode) &&
 				out->attr.st_dev != dir->dev;
-out:
-	inode_put(&fs->inodes, dir);
 	return err;
 }
 

@@ -96,13 +96,11 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		return -EINVAL;
 	if (!S_ISREG(mode) && (mode & S_IFMT))
 		return -EINVAL;
-	err = pt_inode_get(fs, parent, &dir);
+	err = pt_req_inode(fs, parent, &dir);
 	if (err)
 		return err;
-	if (!S_ISDIR(dir->type)) {
-		inode_put(&fs->inodes, dir);
+	if (!S_ISDIR(dir->type))
 		return -ENOTDIR;
-	}
 	err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx), &c);
 	if (!err)
 		err = pt_create_mode(fs, dir, mode, umask, &perm);
@@ -116,7 +114,6 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 						   pt_policy_mode(&fs->policy,
 								  S_IFREG,
 								  perm)));
-	inode_put(&fs->inodes, dir);
 	/* Unnamed until linked: labelled before anyone can see it. */
 	if (!err)
 		err = pt_secctx_set(fs, ctx, fd);

@@ -14,7 +14,7 @@
 
 #include "fs/pt_internal.h"
 
-/* Check name and reference the directory parent. */
+/* Check name and find the directory parent. */
 static int enter_dir(struct pt_fs *fs, uint64_t parent, const char *name,
 		     struct pt_inode **dir)
 {
@@ -22,22 +22,10 @@ static int enter_dir(struct pt_fs *fs, uint64_t parent, const char *name,
 
 	err = pt_name_check(name);
 	if (!err)
-		err = pt_inode_get(fs, parent, dir);
+		err = pt_req_inode(fs, parent, dir);
 	if (err)
 		return err;
-	if (!S_ISDIR((*dir)->type)) {
-		inode_put(&fs->inodes, *dir);
-		return -ENOTDIR;
-	}
-	return 0;
-}
-
-/* A policy answer for a new entry in dir; drops dir when refused. */
-static int dir_policy(struct pt_fs *fs, struct pt_inode *dir, int err)
-{
-	if (err)
-		inode_put(&fs->inodes, dir);
-	return err;
+	return S_ISDIR((*dir)->type) ? 0 : -ENOTDIR;
 }
 
 int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
@@ -52,9 +40,8 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 
 	err = enter_dir(fs, parent, name, &dir);
 	if (!err)
-		err = dir_policy(fs, dir,
-				 pt_policy_create(&fs->policy, 0,
-						  pt_label_size(ctx), &c));
+		err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx),
+				       &c);
 	if (err)
 		return err;
 	err = pt_create_mode(fs, dir, mode, umask, &perm);
@@ -66,7 +53,6 @@ int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!err)
 		err = pt_secctx_new_entry(fs, ctx, dir, name, out);
 	pt_policy_done(&fs->policy, &c);
-	inode_put(&fs->inodes, dir);
 	return err;
 }
 
@@ -102,11 +88,9 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	err = enter_dir(fs, parent, name, &dir);
 	/* Only a regular file gets a label (pt_secctx_new_entry()). */
 	if (!err)
-		err = dir_policy(fs, dir,
-				 pt_policy_mknod(&fs->policy, type, dev,
-						 S_ISREG(type) ?
-							 pt_label_size(ctx) : 0,
-						 &c));
+		err = pt_policy_mknod(&fs->policy, type, dev,
+				      S_ISREG(type) ? pt_label_size(ctx) : 0,
+				      &c);
 	if (err)
 		return err;
 	err = pt_create_mode(fs, dir, mode, umask, &perm);
@@ -121,7 +105,6 @@ int pt_op_mknod(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!err)
 		err = pt_secctx_new_entry(fs, ctx, dir, name, out);
 	pt_policy_done(&fs->policy, &c);
-	inode_put(&fs->inodes, dir);
 	return err;
 }
 
@@ -138,16 +121,13 @@ int pt_op_symlink(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		return -EINVAL;
 	err = enter_dir(fs, parent, name, &dir);
 	if (!err)
-		err = dir_policy(fs, dir,
-				 pt_policy_create(&fs->policy, strlen(target),
-						  0, &c));
+		err = pt_policy_create(&fs->policy, strlen(target), 0, &c);
 	if (err)
 		return err;
 	err = PT_GUEST_ALLOWED(PT_CAPS_DAC, symlinkat(target, dir->fd, name));
 	if (!err)
 		err = pt_secctx_new_entry(fs, ctx, dir, name, out);
 	pt_policy_done(&fs->policy, &c);
-	inode_put(&fs->inodes, dir);
 	return err;
 }
 
@@ -163,12 +143,12 @@ int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	(void)ctx;
 	err = enter_dir(fs, newparent, newname, &dir);
 	if (!err)
-		err = dir_policy(fs, dir, pt_policy_link(&fs->policy, &c));
+		err = pt_policy_link(&fs->policy, &c);
 	if (err)
 		return err;
-	err = pt_inode_get(fs, nodeid, &ino);
+	err = pt_req_inode(fs, nodeid, &ino);
 	if (err)
-		goto out_dir;
+		goto out;
 	if (S_ISDIR(ino->type)) {
 		err = -EPERM;
 		goto out;
@@ -189,10 +169,7 @@ int pt_op_link(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	if (!err)
 		err = pt_lookup_fd(fs, dir, dir->fd, newname, out, NULL);
 out:
-	inode_put(&fs->inodes, ino);
-out_dir:
 	pt_policy_done(&fs->policy, &c);
-	inode_put(&fs->inodes, dir);
 	return err;
 }
 
@@ -225,7 +202,6 @@ static int remove_entry(struct pt_fs *fs, uint64_t parent, const char *name,
 			       unlinkat(dir->fd, name, flags));
 	if (!err)
 		inode_unlinked(&fs->inodes, dir, name, &was);
-	inode_put(&fs->inodes, dir);
 	return err;
 }
 
@@ -262,17 +238,14 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		return err;
 	err = enter_dir(fs, parent, name, &dir);
 	if (!err)
-		err = dir_policy(fs, dir,
-				 pt_policy_rename(&fs->policy, flags, &c));
+		err = pt_policy_rename(&fs->policy, flags, &c);
 	if (err)
 		return err;
-	err = pt_inode_get(fs, newparent, &newdir);
+	err = pt_req_inode(fs, newparent, &newdir);
+	if (!err && !S_ISDIR(newdir->type))
+		err = -ENOTDIR;
 	if (err)
 		goto out;
-	if (!S_ISDIR(newdir->type)) {
-		err = -ENOTDIR;
-		goto out_newdir;
-	}
 	name_was(fs, dir, name, &src);
 	name_was(fs, newdir, newname, &dst);
 	err = PT_GUEST_ALLOWED(PT_CAPS_DAC_OWNER,
@@ -281,10 +254,7 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	if (!err)
 		inode_renamed(&fs->inodes, dir, name, newdir, newname, &src,
 			      &dst, flags & RENAME_EXCHANGE);
-out_newdir:
-	inode_put(&fs->inodes, newdir);
 out:
 	pt_policy_done(&fs->policy, &c);
-	inode_put(&fs->inodes, dir);
 	return err;
 }

@@ -154,19 +154,16 @@ static int xattr_remove(const struct xattr_at *t, const char *name)
 	return r;
 }
 
-/* Look nodeid up and find its target; on success xattr_end() both. */
+/* Look nodeid up and find its target; on success xattr_end() it. */
 static int xattr_begin(struct pt_fs *fs, uint64_t nodeid,
 		       struct pt_inode **ino, struct xattr_at *t)
 {
-	int err = pt_inode_get(fs, nodeid, ino);
+	int err = pt_req_inode(fs, nodeid, ino);
 
 	t->fd = -1;
 	if (err)
 		return err;
-	err = xattr_target(fs, *ino, t);
-	if (err)
-		inode_put(&fs->inodes, *ino);
-	return err;
+	return xattr_target(fs, *ino, t);
 }
 
 /*
@@ -199,12 +196,10 @@ static bool xattr_trusted_begin(const char *name)
 	       creds_borrow(CREDS_CAP(CAP_SYS_ADMIN));
 }
 
-static void xattr_end(struct pt_fs *fs, struct pt_inode *ino,
-		      const struct xattr_at *t)
+static void xattr_end(const struct xattr_at *t)
 {
 	if (t->fd >= 0)
 		close(t->fd);
-	inode_put(&fs->inodes, ino);
 }
 
 /*
@@ -268,7 +263,7 @@ int pt_op_setxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	/* Open handles must look for file capabilities again (pt_file.c). */
 	if (!err && fs->xattrmap && is_mapped_caps(fs, name))
 		atomic_fetch_add(&fs->caps_gen, 1);
-	xattr_end(fs, ino, &t);
+	xattr_end(&t);
 	return err;
 }
 
@@ -297,7 +292,7 @@ int pt_op_getxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 			       n = xattr_get(&t, name, size ? buf : NULL, size));
 	if (trusted)
 		creds_return();
-	xattr_end(fs, ino, &t);
+	xattr_end(&t);
 	if (!err)
 		*len = (size_t)n;
 	return err;
@@ -358,7 +353,7 @@ int pt_op_listxattr(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 		err = -errno;
 	if (admin)
 		creds_return();
-	xattr_end(fs, ino, &t);
+	xattr_end(&t);
 	if (!err)
 		*len = fs->xattrmap ? mlen : (size_t)n;
 	return err;
@@ -383,7 +378,7 @@ int pt_op_removexattr(void *opaque, const struct vfs_ctx *ctx,
 	if (err)
 		return err;
 	err = PT_GUEST_ALLOWED(xattr_caps(name), xattr_remove(&t, name));
-	xattr_end(fs, ino, &t);
+	xattr_end(&t);
 	return err;
 }
 

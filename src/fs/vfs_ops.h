@@ -195,7 +195,10 @@ struct vfs_ops {
 	 * which act for no one.
 	 */
 	int (*begin)(void *fs, const struct vfs_ctx *ctx);
-	/** The operation begin() was called for has returned. */
+	/**
+	 * The operation begin() was called for has returned: what the
+	 * filesystem held for that request (its inodes) is released here.
+	 */
 	void (*end)(void *fs);
 
 	int (*lookup)(void *fs, const struct vfs_ctx *ctx, uint64_t parent,

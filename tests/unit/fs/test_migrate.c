@@ -313,7 +313,7 @@ static void read_str(struct pt_fs *fs, uint64_t nodeid, uint64_t fh,
 	struct iovec iov = { buf, sizeof(buf) - 1 };
 	size_t n;
 
-	assert_int_equal(ops->read(fs, &root_ctx, nodeid, fh, 0, &iov, 1, &n),
+	assert_int_equal(OP(read, fs, &root_ctx, nodeid, fh, 0, &iov, 1, &n),
 			 0);
 	buf[n] = 0;
 	assert_string_equal(buf, want);
@@ -340,19 +340,19 @@ static void test_load_v1(void **state)
 	assert_int_equal(state_parse(h.b, h.len, &v, why, sizeof(why)), 0);
 	dst = dest_fs(e);
 	assert_int_equal(ops->state_load(dst, &v), 0);
-	assert_int_equal(ops->getattr(dst, &root_ctx, 5, NULL, &st), 0);
+	assert_int_equal(OP(getattr, dst, &root_ctx, 5, NULL, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	read_str(dst, 9, 3, "v1 lives");
 	/* New nodeids and fhs come after the old ones. */
-	assert_int_equal(ops->lookup(dst, &root_ctx, 1, "d", &ent), 0);
+	assert_int_equal(OP(lookup, dst, &root_ctx, 1, "d", &ent), 0);
 	assert_int_equal(ent.nodeid, 5);
-	assert_int_equal(ops->create(dst, &root_ctx, 5, "g", 0644, O_RDWR, 0,
+	assert_int_equal(OP(create, dst, &root_ctx, 5, "g", 0644, O_RDWR, 0,
 				     &ent, &(uint64_t){ 0 }),
 			 0);
 	assert_true(ent.nodeid >= 20);
 	/* Lookups counted: d twice plus once now. */
 	ops->forget(dst, 5, 3);
-	assert_int_equal(ops->getattr(dst, &root_ctx, 5, NULL, &st), -ESTALE);
+	assert_int_equal(OP(getattr, dst, &root_ctx, 5, NULL, &st), -ESTALE);
 	pt_free(dst);
 }
 
@@ -380,7 +380,7 @@ static void test_roundtrip(void **state)
 	d = do_lookup(e, 1, "dir");
 	f = do_create(e, d, "file", &fh);
 	write_str(e, fh, 0, "carried over");
-	assert_int_equal(ops->opendir(e->fs, &root_ctx, d, 0, &fh2), 0);
+	assert_int_equal(OP(opendir, e->fs, &root_ctx, d, 0, &fh2), 0);
 	gone = do_create(e, d, "gone", &gfh);
 	assert_int_equal(ops->release(e->fs, &root_ctx, gone, gfh), 0);
 	save(e->fs, &b);
@@ -390,8 +390,8 @@ static void test_roundtrip(void **state)
 	dst = dest_fs(e);
 	assert_int_equal(ops->state_load(dst, &v), 0);
 	read_str(dst, f, fh, "carried over");
-	assert_int_equal(ops->getattr(dst, &root_ctx, d, NULL, &st), 0);
-	assert_int_equal(ops->getattr(dst, &root_ctx, gone, NULL, &st),
+	assert_int_equal(OP(getattr, dst, &root_ctx, d, NULL, &st), 0);
+	assert_int_equal(OP(getattr, dst, &root_ctx, gone, NULL, &st),
 			 -ESTALE);
 	assert_int_equal(ops->releasedir(dst, &root_ctx, d, fh2), 0);
 	assert_int_equal(ops->release(dst, &root_ctx, f, fh), 0);
