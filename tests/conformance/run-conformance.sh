@@ -28,8 +28,8 @@ set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-# shellcheck source=../lib/tap.sh
-. "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
 # shellcheck source=../lib/guest.sh
 . "$top/tests/lib/guest.sh"
 
@@ -71,15 +71,15 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -x "$conform_bin" ] || { echo "Bail out! --conform-bin $conform_bin not built"; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
+need_exec "$conform_bin" --conform-bin
+need_root
 
 # Both daemons hold an fd per inode the kernel caches: the listing at scale
 # needs more than a default limit (bench/fuse.sh does the same).
 ulimit -n "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "# open-file limit $(ulimit -n)"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-conform.XXXXXX") || exit 1
+runner_work conform
 chmod 0755 "$work"
 devfuse_pid=
 submounts=()
@@ -95,10 +95,7 @@ cleanup() {
 		realfs_cleanup
 		loop_cleanup
 	fi
-	if [ -n "$keep" ]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # Where the host directory and the shares are made: $work, or the --fs.
 base=$work
@@ -111,9 +108,9 @@ if [ -n "$fs" ]; then
 	realfs_mount "$fs" "$work/fs" "$work"
 	case $? in
 	0) base=$work/fs ;;
-	77) echo "1..0 # SKIP mkfs.$fs not installed"; exit 0 ;;
-	2) echo "1..0 # SKIP no loop device for $fs"; exit 0 ;;
-	*) echo "Bail out! cannot make a $fs filesystem"; exit 1 ;;
+	77) skip_all "mkfs.$fs not installed" ;;
+	2) skip_all "no loop device for $fs" ;;
+	*) bail "cannot make a $fs filesystem" ;;
 	esac
 	chmod 0755 "$base"
 	echo "# host directory and share on a new $fs"
@@ -224,7 +221,7 @@ target_guest() { # NAME DAEMON BIN ARG...
 
 wanted host && target_host
 if wanted vfsd-guest; then
-	[ -x "$daemon_bin" ] || { echo "Bail out! --daemon-bin $daemon_bin not built"; exit 1; }
+	need_exec "$daemon_bin" --daemon-bin
 	target_guest vfsd-guest vfsd "$daemon_bin" --posix-lock --flock
 fi
 if wanted virtiofsd-guest; then
@@ -249,7 +246,7 @@ wanted vfsd-devfuse && target_devfuse
 
 # --- comparison ------------------------------------------------------------
 
-[ -s "$work/host.tsv" ] || { echo "Bail out! no host table"; exit 1; }
+[ -s "$work/host.tsv" ] || bail "no host table"
 # Known differences as "target<TAB>case" -> reason.
 declare -A reason
 if [ -f "$known" ]; then

@@ -20,25 +20,23 @@ set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 vfsd=${1:?usage: run-dropin.sh VFSD VFSD_CLIENT}
 client=${2:?usage: run-dropin.sh VFSD VFSD_CLIENT}
-. "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
 . "$top/tests/lib/guest.sh"
 . "$top/tests/lib/rootless.sh"
 . "$top/tests/lib/proc.sh"
 rs=$(guest_rust_virtiofsd)
 options_md=$top/docs/OPTIONS.md
 
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-dropin.XXXXXX") || exit 1
+need_root
+runner_work dropin
 chmod 0755 "$work"
 pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	rootless_user_del
-	rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 mkdir -m 0755 "$work/bin" "$work/share"
 # Where a test user can run them (the build may be in /root).
 cp "$vfsd" "$work/bin/vfsd" && vfsd=$work/bin/vfsd

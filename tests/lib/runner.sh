@@ -14,6 +14,11 @@
 #                         at exit the runner's cleanup() runs, if it has
 #                         one, then $work goes (kept when $keep is set);
 #                         INT and TERM exit 130 through the same path
+#   runner_private_ns ARG...
+#                         run the runner again with ARGs in a private mount
+#                         namespace (and return there), so that whatever
+#                         it mounts goes away with it; skip_all without
+#                         unshare
 
 # shellcheck source=tap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
@@ -83,4 +88,15 @@ runner_work() {
 	work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-$1.XXXXXX") || bail "mktemp failed"
 	trap runner_exit EXIT
 	trap 'exit 130' INT TERM
+}
+
+runner_private_ns() {
+	if [ -n "${VFSD_RUNNER_NS:-}" ]; then
+		# Not inherited: a runner this one starts has its own.
+		unset VFSD_RUNNER_NS
+		return 0
+	fi
+	need_cmd unshare
+	VFSD_RUNNER_NS=1 exec unshare --mount --propagation private "$0" "$@"
+	skip_all "unshare failed"
 }

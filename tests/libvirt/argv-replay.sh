@@ -26,20 +26,16 @@ set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 vfsd=${1:?usage: argv-replay.sh VFSD VFSD_CLIENT [VIRTIOFSD_RS]}
 client=${2:?usage: argv-replay.sh VFSD VFSD_CLIENT [VIRTIOFSD_RS]}
-. "$top/tests/lib/tap.sh"
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
 . "$top/tests/lib/guest.sh"
 . "$top/tests/lib/rootless.sh"
 rs=${3:-$(guest_rust_virtiofsd)}
 
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfsd-argv.XXXXXX") || exit 1
+need_root
+runner_work argv
 chmod 0755 "$work"
-cleanup() {
-	rootless_user_del
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+cleanup() { rootless_user_del; }
 
 # The binaries where a test user can run them (the build may be in /root).
 mkdir -m 0755 "$work/bin"

@@ -9,35 +9,24 @@
 #   tests/setup/check.sh VFSD
 set -u
 
+# shellcheck source=../lib/runner.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/runner.sh"
+
 vfsd=${1:?usage: check.sh VFSD}
 vfsd=$(cd "$(dirname "$vfsd")" && pwd)/$(basename "$vfsd")
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
+need_root
+need_cmd mkfs.ext4
+runner_private_ns "$@"
 
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 not installed"
-command -v unshare >/dev/null || skip "unshare not installed"
-if [ -z "${VFSD_CHECK_NS:-}" ]; then
-	VFSD_CHECK_NS=1 exec unshare --mount --propagation private \
-		"${BASH_SOURCE[0]}" "$@"
-	skip "unshare failed"
-fi
-
-img=$(mktemp -d /tmp/vfsd-check.XXXXXX) || exit 1
-cleanup() {
-	umount -R /mnt 2>/dev/null
-	rm -rf "$img"
-}
-trap cleanup EXIT
-mount -t tmpfs -o mode=0755 tmpfs /mnt || skip "cannot mount a tmpfs on /mnt"
+runner_work check
+img=$work
+cleanup() { umount -R /mnt 2>/dev/null; }
+mount -t tmpfs -o mode=0755 tmpfs /mnt ||
+	skip_all "cannot mount a tmpfs on /mnt"
 # / itself must pass the parent checks for the good case to be all-pass.
-[ "$(stat -c %u:%a /)" = 0:755 ] || skip "/ is not root-owned 0755 here"
+[ "$(stat -c %u:%a /)" = 0:755 ] || skip_all "/ is not root-owned 0755 here"
 
-n=0
-failed=0
 out=$img/out
 
 # expect NAME STATUS [GREP_PATTERN...] -- VFSD_CHECK_ARGS...
@@ -52,19 +41,13 @@ expect() {
 	shift
 	"$vfsd" check "$@" >"$out" 2>&1
 	rc=$?
-	n=$((n + 1))
 	bad=
 	[ "$rc" -eq "$want" ] || bad="exit status $rc, expected $want"
 	for p in "${pats[@]}"; do
 		grep -qE -- "$p" "$out" || bad="${bad:+$bad; }no line matching '$p'"
 	done
-	if [ -z "$bad" ]; then
-		echo "ok $n - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name: $bad"
-		sed 's/^/# /' "$out"
-	fi
+	check "$name" "$([ -z "$bad" ]; echo $?)" "$bad"
+	[ -z "$bad" ] || sed 's/^/# /' "$out"
 }
 
 # mkimage NAME SIZE_MB [mkfs options...]: an ext4 image file.
@@ -75,15 +58,14 @@ mkimage() {
 		mkfs.ext4 -q -F "$@" "$img/$name.img"
 }
 
-echo "1..15"
-mkimage good 64 || { echo "Bail out! mkfs.ext4 failed"; exit 1; }
-mkimage tiny 8 -m 0 -N 32 || { echo "Bail out! mkfs.ext4 failed"; exit 1; }
+mkimage good 64 || bail "mkfs.ext4 failed"
+mkimage tiny 8 -m 0 -N 32 || bail "mkfs.ext4 failed"
 
 # The recommended setup: a dedicated ext4, nosuid,nodev, parent 0700.
 mkdir -m 0700 /mnt/good
 mkdir /mnt/good/share
 mount -o loop,nosuid,nodev "$img/good.img" /mnt/good/share ||
-	skip "cannot loop-mount an ext4 image"
+	skip_all "cannot loop-mount an ext4 image"
 expect "good setup: all pass, exit 0" 0 \
 	'^PASS  share +/mnt/good/share$' \
 	'^PASS  parents +every parent' \
@@ -136,12 +118,11 @@ if mount -t overlay -o lowerdir=/mnt/ov/lower,upperdir=/mnt/ov/upper,workdir=/mn
 		-- --shared-dir /mnt/ov/share
 	umount /mnt/ov/share
 else
-	n=$((n + 1))
-	echo "ok $n # SKIP overlayfs cannot be mounted here"
+	skip "overlay without nfs_export" "overlayfs cannot be mounted here"
 fi
 mkdir -m 0700 /mnt/mq /mnt/mq/share
 mount -t mqueue vfsd-check /mnt/mq/share ||
-	{ echo "Bail out! cannot mount an mqueue filesystem"; exit 1; }
+	bail "cannot mount an mqueue filesystem"
 expect "a filesystem without file ids: one fd per inode, warning" 1 \
 	'^WARN  inode-fds +/mnt/mq/share \(mqueue\) gives no file ids: one fd per inode' \
 	'fix: +share a filesystem with file handles' \
@@ -199,14 +180,9 @@ umount /mnt/tiny/share
 "$vfsd" check --shared-dir "/mnt/plain/my share" >"$img/all" 2>&1
 "$vfsd" check --shared-dir /mnt/user/p/share >>"$img/all" 2>&1
 "$vfsd" check --shared-dir /mnt/world/p/share >>"$img/all" 2>&1
-n=$((n + 1))
-if grep -E 'fix: .*(chmod|chown|remount.* /mnt$|remount.* /$)' "$img/all" >"$img/bad"; then
-	failed=$((failed + 1))
-	echo "not ok $n - no fix changes a parent or the host's file system"
-	sed 's/^/# /' "$img/bad"
-else
-	echo "ok $n - no fix changes a parent or the host's file system"
-fi
+! grep -E 'fix: .*(chmod|chown|remount.* /mnt$|remount.* /$)' "$img/all" >"$img/bad"
+check "no fix changes a parent or the host's file system" $?
+sed 's/^/# /' "$img/bad"
 
 expect "system directory: failure" 2 \
 	'^FAIL  share +/etc is a system directory' \
@@ -216,5 +192,6 @@ expect "missing directory: failure with the mkdir to run" 2 \
 	'fix: +mkdir -p /mnt/none$' '^summary: 0 pass, 0 warn, 1 fail$' \
 	-- --shared-dir /mnt/none
 
-echo "# $((n - failed)) of $n passed"
-[ "$failed" -eq 0 ]
+echo "1..$ntest"
+echo "# $((ntest - nfail)) of $ntest passed"
+[ "$nfail" -eq 0 ]

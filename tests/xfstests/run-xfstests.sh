@@ -35,7 +35,7 @@ target=vfsd
 helper=
 daemon_log_dir=
 summary=
-keep=
+keep_results=
 list=
 src=
 tests=()
@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
 	--helper) helper=$2; shift ;;
 	--daemon-log-dir) daemon_log_dir=$2; shift ;;
 	--summary) summary=$2; shift ;;
-	--keep-results) keep=$2; shift ;;
+	--keep-results) keep_results=$2; shift ;;
 	--list) list=$2; shift ;;
 	--src-dir) src=$2; shift ;;
 	-g) tests+=(-g "$2"); shift ;;
@@ -55,35 +55,33 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$build" ] || { echo "Bail out! need --build-dir"; exit 1; }
+# shellcheck source=../lib/runner.sh
+. "$here/../lib/runner.sh"
+# shellcheck source=../lib/mount_helper.sh
+. "$here/../lib/mount_helper.sh"
+
+[ -n "$build" ] || bail "need --build-dir"
 build=$(mkdir -p "$build" && cd "$build" && pwd)
 [ -z "$helper" ] || helper=$(readlink -f "$helper")
 [ -z "$daemon_log_dir" ] || daemon_log_dir=$(mkdir -p "$daemon_log_dir" && cd "$daemon_log_dir" && pwd)
 [ -z "$summary" ] || summary=$(readlink -f "$summary")
 [ -z "$list" ] || list=$(readlink -f "$list")
-[ -z "$keep" ] || keep=$(mkdir -p "$keep" && cd "$keep" && pwd)
+[ -z "$keep_results" ] ||
+	keep_results=$(mkdir -p "$keep_results" && cd "$keep_results" && pwd)
 src=${src:-$build/xfstests-src}
 src=$(mkdir -p "$src" && cd "$src" && pwd)
-
-# shellcheck source=../lib/tap.sh
-. "$here/../lib/tap.sh"
-# shellcheck source=../lib/mount_helper.sh
-. "$here/../lib/mount_helper.sh"
 
 shared=$(cd "$here/../../.." && pwd)/shared
 tarball=$(ls "$shared"/suites/xfstests-*.tar.gz 2>/dev/null | head -n 1)
 peer=$shared/peers/$target-3.18.2
-if [ -z "$tarball" ]; then
-	echo "1..0 # SKIP no xfstests tarball in $shared/suites"
-	exit 0
-fi
+[ -n "$tarball" ] || skip_all "no xfstests tarball in $shared/suites"
 case "$target" in passthrough_*)
-	[ -x "$peer" ] || { echo "1..0 # SKIP no $peer"; exit 0; } ;;
+	[ -x "$peer" ] || skip_all "no $peer" ;;
 esac
 case "$target" in
-vfsd) [ -f "$helper" ] || { echo "Bail out! --target vfsd needs --helper"; exit 1; } ;;
+vfsd) [ -f "$helper" ] || bail "--target vfsd needs --helper" ;;
 ext4|passthrough_ll|passthrough_hp) ;;
-*) echo "Bail out! unknown target $target"; exit 1 ;;
+*) bail "unknown target $target" ;;
 esac
 
 # --- a private mount namespace, then unpack and build once -------------------
@@ -92,7 +90,8 @@ helper_enter_ns --build-dir "$build" --target "$target" \
 	${helper:+--helper "$helper"} \
 	${daemon_log_dir:+--daemon-log-dir "$daemon_log_dir"} \
 	${summary:+--summary "$summary"} ${list:+--list "$list"} \
-	${keep:+--keep-results "$keep"} --src-dir "$src" "${tests[@]}"
+	${keep_results:+--keep-results "$keep_results"} --src-dir "$src" \
+	"${tests[@]}"
 
 stamp=$src/.built-from
 if [ "$(cat "$stamp" 2>/dev/null)" != "$(basename "$tarball")" ]; then
@@ -109,7 +108,8 @@ fi
 
 # --- helper, users, shares ---------------------------------------------------
 
-work=$(mktemp -d "$build/xfstests-work.XXXXXX")
+# In the build directory: the images take 12 GiB, more than a /tmp may.
+TMPDIR=$build runner_work xfstests
 test_dev=
 scratch_dev=
 cleanup() {
@@ -119,9 +119,7 @@ cleanup() {
 	case "$test_dev $scratch_dev" in
 	/dev/loop*) losetup -d $test_dev $scratch_dev 2>/dev/null ;;
 	esac
-	rm -rf "$work"
 }
-trap cleanup EXIT
 chmod 0755 "$work"
 mkdir -p "$work/test" "$work/scratch" "$work/results"
 
@@ -254,7 +252,8 @@ start=$(date +%s)
 (cd "$src" && ./check -R xunit "${tests[@]}") >"$work/check.out" 2>&1
 check_rc=$?
 elapsed=$(( $(date +%s) - start ))
-[ -z "$keep" ] || cp -a "$work/results" "$work/check.out" "$keep/"
+[ -z "$keep_results" ] ||
+	cp -a "$work/results" "$work/check.out" "$keep_results/"
 sed 's/^/# /' "$work/check.out" | grep -E '^# (Ran|Not run|Failures|Failed|Passed)' | cut -c1-2000
 xml=$(ls "$work"/results/*.xml "$work"/results/*/*.xml 2>/dev/null | head -n 1)
 if [ -z "$xml" ]; then
