@@ -21,8 +21,10 @@
 #include <unistd.h>
 
 #include "cli/defaults_file.h"
+#include "cli/file_handles.h"
 #include "cli/options.h"
 #include "cli/setup_check.h"
+#include "cli/session_opts.h"
 #include "cli/setup_config.h"
 #include "cli/socket_lock.h"
 #include "cli/stats_client.h"
@@ -43,10 +45,6 @@
 #include "transport/virtio_fs.h"
 #include "util/log.h"
 
-/* Upper bound of --fuse-mount workers (their fds are opened up front). */
-#define VFSD_MAX_DEVFUSE_THREADS 64
-/* Largest READ or WRITE the session offers. */
-#define VFSD_MAX_WRITE (1u << 20)
 
 /* Started by an ordinary user (decided before any user namespace). */
 static bool rootless;
@@ -86,78 +84,6 @@ static void setup_signals(void)
 		fatal("sigaction: %s", strerror(errno));
 }
 
-static unsigned int devfuse_threads(const struct vfsd_options *o)
-{
-	unsigned int n = o->thread_pool_size ? o->thread_pool_size : 4;
-
-	return n > VFSD_MAX_DEVFUSE_THREADS ? VFSD_MAX_DEVFUSE_THREADS : n;
-}
-
-/*
- * Workers of the default (mixed) mode: the queue threads serve the quick
- * requests, so these only run what may block; one per CPU lets large I/O
- * copy on every core.
- */
-static unsigned int vhost_pool_size(const struct vfsd_options *o)
-{
-	long n;
-
-	if (o->thread_pool_size_set)
-		return o->thread_pool_size;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 2 ? 2 : n > 8 ? 8 : (unsigned int)n;
-}
-
-/*
- * FUSE passthrough on the host mount: the kernel reads and writes opened
- * regular files itself. Only where the server keeps CAP_SYS_ADMIN in the
- * host's user namespace (--modcaps=+sys_admin as root), which
- * FUSE_DEV_IOC_BACKING_OPEN wants, and where no policy of ours must see
- * each write: --min-free-space/--min-free-inodes reserve, --readonly
- * refuses, an xattr map may rename security.capability.
- */
-static void fuse_passthrough_opts(const struct vfsd_options *o,
-				  caps_set_t caps, int devfd,
-				  struct fuse_session_opts *s)
-{
-	if (!o->fuse_mount || rootless || !((caps >> CAP_SYS_ADMIN) & 1) ||
-	    o->min_free_space || o->min_free_inodes || o->readonly ||
-	    o->xattrmap)
-		return;
-	s->passthrough = true;
-	s->backing_open = devfuse_backing_open;
-	s->backing_close = devfuse_backing_close;
-	s->backing_arg = (void *)(intptr_t)devfd;
-}
-
-static void session_opts_from(const struct vfsd_options *o,
-			      struct fuse_session_opts *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->cache = o->cache;
-	s->writeback = o->writeback;
-	s->readdirplus = o->readdirplus;
-	s->allow_direct_io = o->allow_direct_io;
-	s->allow_mmap = o->allow_mmap;
-	s->preserve_noatime = o->preserve_noatime;
-	s->xattr = o->xattr;
-	s->posix_lock = o->posix_lock;
-	s->flock = o->flock;
-	s->uid_map = &o->uid_map;
-	s->gid_map = &o->gid_map;
-	s->submounts = o->announce_submounts;
-	s->posix_acl = o->posix_acl;
-	s->security_ctx = o->security_label;
-	s->no_killpriv_v2 = !o->killpriv_v2;
-	/* One thread always stays free to serve the unlock a waiter needs. */
-	if (o->fuse_mount)
-		s->lock_waiters_max = devfuse_threads(o) - 1;
-	else if (vhost_pool_size(o))
-		s->lock_waiters_max = vhost_pool_size(o) - 1;
-	s->max_write = VFSD_MAX_WRITE;
-	s->max_readahead = 1u << 20;
-	s->stats = o->stats_socket != NULL;
-}
 
 /* What requests come from, opened on the host before any confinement. */
 struct endpoint {
@@ -652,7 +578,7 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 		      strerror(-ret));
 	session_opts_from(o, &sopts);
 	sopts.io_uring = ep.uring != NULL;
-	fuse_passthrough_opts(o, caps, ep.fd, &sopts);
+	fuse_passthrough_opts(o, rootless, caps, ep.fd, &sopts);
 	ret = fuse_session_new(&session, &pt_ops, fs, &sopts);
 	if (ret)
 		fatal("cannot create FUSE session: %s", strerror(-ret));
@@ -674,72 +600,6 @@ static int serve(const struct vfsd_options *o, caps_set_t caps, int lock_fd)
 	return ret;
 }
 
-/*
- * Handles cannot be opened without CAP_DAC_READ_SEARCH: prefer falls back
- * to names, mandatory is an error. True if it is one. Without root there
- * is none to have: open_by_handle_at() wants it in the host's user
- * namespace.
- */
-static bool file_handles_without_cap(struct vfsd_options *o, caps_set_t caps)
-{
-	if (o->inode_file_handles == INODE_FH_NEVER ||
-	    (!rootless && (caps >> CAP_DAC_READ_SEARCH) & 1))
-		return false;
-	if (o->inode_file_handles == INODE_FH_MANDATORY) {
-		fprintf(stderr, "vfsd: --inode-file-handles=mandatory needs "
-				"CAP_DAC_READ_SEARCH (%s)\n",
-			rootless ? "only root has it" : "dropped by --modcaps");
-		return true;
-	}
-	o->inode_file_handles = INODE_FH_NEVER;
-	snprintf(inode_why, sizeof(inode_why), "%s",
-		 rootless ? "without root there is no CAP_DAC_READ_SEARCH" :
-			    "CAP_DAC_READ_SEARCH dropped by --modcaps");
-	return false;
-}
-
-/*
- * Without --inode-file-handles: handles (and CAP_DAC_READ_SEARCH) only
- * where no handle can reach past the share (policy/mounts.h), else names,
- * which need no capability; with --inode-fd-budget=unlimited neither.
- */
-static void file_handles_default(struct vfsd_options *o)
-{
-	bool whole = false;
-	int err;
-
-	if (o->inode_file_handles_set) {
-		snprintf(inode_why, sizeof(inode_why),
-			 "--inode-file-handles=%s",
-			 o->inode_file_handles == INODE_FH_NEVER ? "never" :
-			 o->inode_file_handles == INODE_FH_PREFER ? "prefer" :
-								    "mandatory");
-		return;
-	}
-	if (o->inode_fd_budget == PT_FD_BUDGET_UNLIMITED) {
-		o->inode_file_handles = INODE_FH_NEVER;
-		snprintf(inode_why, sizeof(inode_why),
-			 "--inode-fd-budget=unlimited");
-		return;
-	}
-	if (rootless) {
-		o->inode_file_handles = INODE_FH_NEVER;
-		snprintf(inode_why, sizeof(inode_why),
-			 "without root there is no CAP_DAC_READ_SEARCH to open "
-			 "file handles; names need none");
-		return;
-	}
-	err = mounts_share_is_whole(o->shared_dir, &whole);
-	if (err)
-		log_warn("cannot read the mounts of %s: %s", o->shared_dir,
-			 strerror(-err));
-	o->inode_file_handles = whole ? INODE_FH_PREFER : INODE_FH_NEVER;
-	snprintf(inode_why, sizeof(inode_why), "%s",
-		 whole ? "the share is the root of its filesystems" :
-			 "a file handle could reach past the share, which is not "
-			 "the root of its filesystem or has a bind mount below it; "
-			 "names need no capability");
-}
 
 /* The capabilities the server keeps; 0 with a reason in err on error. */
 static int server_caps(struct vfsd_options *o, caps_set_t *caps, char *err,
@@ -845,13 +705,14 @@ int main(int argc, char *argv[])
 	if (o.defaults_used)
 		log_info("options from %s read before the command line",
 			 defaults_file_path());
-	file_handles_default(&o);
+	file_handles_default(&o, rootless, inode_why, sizeof(inode_why));
 	if (server_caps(&o, &caps, err, sizeof(err))) {
 		fprintf(stderr, "vfsd: %s\n", err);
 		options_free(&o);
 		return 1;
 	}
-	if (file_handles_without_cap(&o, caps)) {
+	if (file_handles_without_cap(&o, rootless, caps, inode_why,
+				     sizeof(inode_why))) {
 		options_free(&o);
 		return 1;
 	}

@@ -29,14 +29,7 @@
  * count is zero, and exits; so after queue_stop() no thread touches the
  * ring or the guest memory behind that queue.
  *
- * The stop is bounded (vsrv_queue_stop): requests that wait for the guest
- * (lock waits) give up at once (fuse_req.cancelled); a request still
- * running VSRV_STOP_GRACE_MS later has its thread woken with
- * THREAD_WAKE_SIGNAL every VSRV_WAKE_MS, so a blocking system call returns
- * EINTR; and once the front end is gone, requests still running
- * VSRV_GONE_DEADLINE_MS later (an uninterruptible wait: a hung network or
- * FUSE filesystem in the share) are abandoned: the serving loop returns
- * VIRTIO_FS_ABANDONED and the process exits without them.
+ * The stop is bounded: transport/virtio_fs_stop.c.
  *
  * Lock order: vu_queue.lock and vsrv_pool.lock are leaves; neither is held
  * while taking the other, and no lock is held while a handler runs.
@@ -56,74 +49,12 @@
 #include <unistd.h>
 
 #include "transport/poll_window.h"
+#include "transport/virtio_fs_int.h"
 #include "transport/vu_conn.h"
 #include "transport/vu_dev.h"
 #include "util/compiler.h"
 #include "util/log.h"
 #include "util/thread.h"
-
-struct vsrv_server;
-
-/* One request between pop and push. */
-struct vsrv_work {
-	struct vsrv_work *next;		/* pool queue or free list link */
-	struct vsrv_work *all_next;	/* vsrv_qthread.all; protected by vu_queue.lock */
-	/*
-	 * Set (runner first) by the thread that runs the handler, cleared
-	 * under vu_queue.lock when it completes: the stop wakes runner while
-	 * it holds that lock and sees running, so the signal cannot reach a
-	 * request of another queue the thread moved on to.
-	 */
-	atomic_bool running;
-	pthread_t runner;
-	unsigned int queue;
-	uint16_t head;
-	struct fuse_req req;
-	struct iovec iov[VQ_MAX_IOV];
-};
-
-struct vsrv_qthread {
-	struct vsrv_server *srv;
-	unsigned int idx;
-	pthread_t thread;
-	int stop_fd;			/* eventfd: socket thread -> queue */
-	atomic_bool stopping;		/* set before stop_fd fires */
-	/* Set at stop: requests in flight stop waiting (fuse_req.cancelled). */
-	atomic_bool cancelled;
-	unsigned int inflight;		/* protected by vu_queue.lock */
-	bool throttled;			/* protected by vu_queue.lock */
-	struct vsrv_work *free_list;	/* protected by vu_queue.lock */
-	/* Every work item of this queue, free or not: what the stop wakes. */
-	struct vsrv_work *all;		/* protected by vu_queue.lock */
-	bool exited;			/* protected by vu_queue.lock */
-	bool rescue_logged;		/* queue thread only */
-	struct poll_window pw;		/* queue thread only */
-	pthread_cond_t idle;		/* CLOCK_MONOTONIC; under vu_queue.lock */
-};
-
-struct vsrv_pool {
-	/* Protects head, tail and stopping. A leaf lock. */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct vsrv_work *head;
-	struct vsrv_work *tail;
-	bool stopping;
-	unsigned int nthreads;		/* started workers */
-	pthread_t *threads;
-};
-
-struct vsrv_server {
-	struct vu_dev dev;
-	struct vsrv_qthread qt[VU_MAX_QUEUES];
-	struct vsrv_pool pool;
-	bool use_pool;
-	bool (*may_block)(void *session, const struct fuse_req *req);
-	uint64_t poll_max_ns;
-	fuse_req_handler handler;
-	void *session;
-	int sock;			/* the front end's connection */
-	bool gone;			/* socket thread only: sock hung up */
-};
 
 int virtio_fs_listen(const char *path, const char *group)
 {
@@ -563,116 +494,6 @@ static int vsrv_queue_start(struct vu_dev *dev, unsigned int idx)
 		return ret;
 	}
 	log_debug("virtqueue %u started", idx);
-	return 0;
-}
-
-/*
- * The bound of a queue stop (see the top of this file): a request still
- * running VSRV_STOP_GRACE_MS after the stop has its thread woken, again
- * about every VSRV_WAKE_MS; once the front end is gone, one still running
- * VSRV_GONE_DEADLINE_MS later is abandoned with the process. While the
- * front end is there (GET_VRING_BASE of a VM that pauses) the stop waits
- * as long as the requests take: a slow fsync that cannot be interrupted
- * is no reason to take the device away from a guest.
- */
-#define VSRV_STOP_GRACE_MS 100
-#define VSRV_WAKE_MS 100
-#define VSRV_GONE_DEADLINE_MS 2000
-
-static uint64_t vsrv_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Wait on qt->idle (q->lock held) for ms milliseconds at most. */
-static void vsrv_idle_wait_ms(struct vsrv_qthread *qt, struct vu_queue *q,
-			     uint64_t ms)
-{
-	uint64_t until = vsrv_now_ms() + ms;
-	struct timespec ts = {
-		.tv_sec = (time_t)(until / 1000),
-		.tv_nsec = (long)(until % 1000) * 1000000,
-	};
-
-	(void)pthread_cond_timedwait(&qt->idle, &q->lock, &ts);
-}
-
-/* Under q->lock: interrupt the system call of every running request. */
-static void vsrv_wake_running(struct vsrv_qthread *qt)
-{
-	for (struct vsrv_work *w = qt->all; w != NULL; w = w->all_next)
-		if (atomic_load_explicit(&w->running, memory_order_acquire))
-			thread_wake(w->runner);
-}
-
-/* Whether the front end hung up (checked while a stop waits). */
-static bool vsrv_front_end_gone(struct vsrv_server *srv)
-{
-	struct pollfd pfd = { .fd = srv->sock, .events = POLLRDHUP };
-
-	if (!srv->gone && poll(&pfd, 1, 0) == 1 &&
-	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)))
-		srv->gone = true;
-	return srv->gone;
-}
-
-/*
- * Wait for the queue thread to finish its requests, waking those that
- * outlast the grace. False if the front end is gone and they still ran
- * VSRV_GONE_DEADLINE_MS later.
- */
-static bool vsrv_queue_drain(struct vsrv_server *srv, struct vsrv_qthread *qt)
-{
-	struct vu_queue *q = &srv->dev.q[qt->idx];
-	uint64_t start = vsrv_now_ms(), gone_at = 0;
-	bool exited;
-
-	pthread_mutex_lock(&q->lock);
-	/* A queue thread waiting for room must see the stop too. */
-	pthread_cond_broadcast(&qt->idle);
-	while (!qt->exited) {
-		uint64_t now = vsrv_now_ms();
-
-		if (!gone_at && vsrv_front_end_gone(srv))
-			gone_at = now;
-		if (gone_at && now - gone_at >= VSRV_GONE_DEADLINE_MS)
-			break;
-		if (now - start >= VSRV_STOP_GRACE_MS)
-			vsrv_wake_running(qt);
-		vsrv_idle_wait_ms(qt, q, VSRV_WAKE_MS);
-	}
-	exited = qt->exited;
-	pthread_mutex_unlock(&q->lock);
-	return exited;
-}
-
-static int vsrv_queue_stop(struct vu_dev *dev, unsigned int idx)
-{
-	struct vsrv_server *srv = container_of(dev, struct vsrv_server, dev);
-	struct vsrv_qthread *qt = &srv->qt[idx];
-
-	atomic_store_explicit(&qt->stopping, true, memory_order_release);
-	/*
-	 * The queue thread waits for every request in flight; one waiting for
-	 * a guest lock would hold the stop, and so the disconnect, forever.
-	 */
-	atomic_store_explicit(&qt->cancelled, true, memory_order_release);
-	if (eventfd_write(qt->stop_fd, 1) < 0)
-		log_err("virtqueue %u: stop: %s", idx, strerror(errno));
-	if (!vsrv_queue_drain(srv, qt)) {
-		log_err("virtqueue %u: requests still in a system call %d ms "
-			"after the front end left; giving up on them", idx,
-			VSRV_GONE_DEADLINE_MS);
-		return -EBUSY;
-	}
-	pthread_join(qt->thread, NULL);
-	if (close(qt->stop_fd) < 0)
-		log_warn("close: %s", strerror(errno));
-	qt->stop_fd = -1;
-	log_debug("virtqueue %u stopped", idx);
 	return 0;
 }
 
