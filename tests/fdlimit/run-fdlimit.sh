@@ -54,9 +54,8 @@ runner_work fdlimit
 share=$work/share
 mnt=$work/mnt
 log=$work/vfsd.log
-sampler=
 cleanup() {
-	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
+	guest_fd_peak_stop
 	fuse_cleanup
 	umount -l "$share/sub" 2>/dev/null
 	umount -l "$share" 2>/dev/null
@@ -101,15 +100,7 @@ sleep 0.3
 rss0=$(guest_rss_kb "$pid")
 
 # The largest fd count of the daemon's processes, sampled every 0.1 s.
-bash -c '
-	. "$1"
-	max=0
-	while kill -0 "$2" 2>/dev/null; do
-		n=$(guest_count_fds "$2")
-		[ "$n" -gt "$max" ] && { max=$n; echo "$max" >"$3"; }
-		sleep 0.1
-	done' sampler "$top/tests/lib/guest.sh" "$pid" "$work/maxfds" &
-sampler=$!
+guest_fd_peak_start "$pid" "$work/maxfds"
 
 alive() {
 	kill -0 "$pid" 2>/dev/null && fuse_mounted
@@ -173,10 +164,8 @@ check "a submount file read after its fd was closed" \
 
 # --- fds while walking ------------------------------------------------------
 
-kill "$sampler" 2>/dev/null
-wait "$sampler" 2>/dev/null
-sampler=
-max=$(cat "$work/maxfds" 2>/dev/null || echo 0)
+guest_fd_peak_stop
+max=$guest_fd_peak
 echo "# daemon fds (supervisor and server): at most $max during the walks," \
 	"limit $LIMIT per process"
 check "the daemon's fds stayed under the limit while it learnt every file" \

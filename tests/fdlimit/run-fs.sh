@@ -99,9 +99,8 @@ work=$(mktemp -d /tmp/vfsd-fs.XXXXXX) || exit 1
 root=$work/fs
 mnt=$work/mnt
 log=$work/vfsd.log
-sampler=
 cleanup() {
-	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
+	guest_fd_peak_stop
 	fuse_cleanup
 	umount -R "$root" 2>/dev/null
 	umount "$work/layers" 2>/dev/null
@@ -194,15 +193,7 @@ fuse_start --rlimit-nofile=$LIMIT --stats-socket="$work/stats.sock" \
 check "vfsd mounted $share ($fs) with --rlimit-nofile=$LIMIT" $? "$(tail -n 5 "$log")"
 fuse_mounted || { echo "1..$ntest"; exit 1; }
 
-bash -c '
-	. "$1"
-	max=0
-	while kill -0 "$2" 2>/dev/null; do
-		n=$(guest_count_fds "$2")
-		[ "$n" -gt "$max" ] && { max=$n; echo "$max" >"$3"; }
-		sleep 0.1
-	done' sampler "$top/tests/lib/guest.sh" "$pid" "$work/maxfds" &
-sampler=$!
+guest_fd_peak_start "$pid" "$work/maxfds"
 
 # vfsd stats: the value of a line "NAME   VALUE".
 stat_of() {
@@ -311,10 +302,8 @@ check "rm -rf of the tree through the mount" \
 	"$([ "$left" -eq 0 ] && [ ! -s "$work/rm.err" ]; echo $?)" \
 	"$left entries left, $(head -n 2 "$work/rm.err")"
 
-kill "$sampler" 2>/dev/null
-wait "$sampler" 2>/dev/null
-sampler=
-max=$(cat "$work/maxfds" 2>/dev/null || echo 0)
+guest_fd_peak_stop
+max=$guest_fd_peak
 echo "# daemon fds (supervisor and server): at most $max, limit $LIMIT per process"
 check "the daemon's fds stayed under the limit" \
 	"$([ "$max" -gt 0 ] && [ "$max" -lt $LIMIT ]; echo $?)" "max $max"

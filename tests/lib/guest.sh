@@ -24,6 +24,10 @@
 #   guest_wait_daemon SECONDS    wait for the daemon to exit by itself
 #                                (guest_daemon_rc, empty if it did not)
 #   guest_count_fds PID          open fds of PID and its descendants
+#   guest_fd_peak_start PID FILE count PID's fds (guest_count_fds) every
+#                                0.1 s in the background, the largest so far
+#                                in FILE, until guest_fd_peak_stop, which
+#                                sets guest_fd_peak (0 if none was counted)
 #   guest_rss_kb PID [FIELD]     VmRSS (or another field of /proc/PID/status,
 #                                e.g. RssAnon) of PID and its descendants, KiB
 #   guest_diag LABEL FILE [N]    print the last N lines of FILE as comments
@@ -70,6 +74,31 @@ guest_count_fds() {
 		n=$((n + $(ls "/proc/$p/fd" 2>/dev/null | wc -l)))
 	done
 	echo "$n"
+}
+
+guest_fd_peak_pid=
+guest_fd_peak_file=
+guest_fd_peak=
+guest_fd_peak_start() {
+	guest_fd_peak_file=$2
+	(
+		max=0
+		while kill -0 "$1" 2>/dev/null; do
+			n=$(guest_count_fds "$1")
+			[ "$n" -gt "$max" ] && { max=$n; echo "$max" >"$2"; }
+			sleep 0.1
+		done
+	) &
+	guest_fd_peak_pid=$!
+}
+
+guest_fd_peak_stop() {
+	if [ -n "$guest_fd_peak_pid" ]; then
+		kill "$guest_fd_peak_pid" 2>/dev/null
+		wait "$guest_fd_peak_pid" 2>/dev/null
+		guest_fd_peak_pid=
+	fi
+	guest_fd_peak=$(cat "$guest_fd_peak_file" 2>/dev/null || echo 0)
 }
 
 guest_rss_kb() {
