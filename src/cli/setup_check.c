@@ -399,7 +399,7 @@ static void check_inodes(struct check_run *r, const char *real,
 			   strerror(errno));
 		return;
 	}
-	ids = pt_probe_ids(fd, &open_err);
+	open_err = pt_probe_ids(fd, &ids);
 	close(fd);
 	if (mounts_share_is_whole(real, &whole))
 		whole = false;

@@ -96,10 +96,11 @@ uint64_t pt_default_fd_budget(void);
 
 /**
  * How the filesystem of root_fd (an O_PATH fd of a shared directory) tells
- * its files apart, and in *open_err whether its handles open from here (0,
- * or the error: EPERM without CAP_DAC_READ_SEARCH). For `vfsd check`.
+ * its files apart, into *ids, which is set whatever the answer. 0 if its
+ * file handles open from here, else why not: -EOPNOTSUPP (it has none),
+ * -EPERM (no CAP_DAC_READ_SEARCH). For `vfsd check`.
  */
-enum pt_ids pt_probe_ids(int root_fd, int *open_err);
+int pt_probe_ids(int root_fd, enum pt_ids *ids);
 
 /**
  * Open the shared directory and /proc/self/fd and set up the root inode

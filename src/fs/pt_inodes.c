@@ -79,12 +79,10 @@ static enum pt_ids probe_ids(int root_fd)
 	return PT_IDS_NONE;
 }
 
-enum pt_ids pt_probe_ids(int root_fd, int *open_err)
+int pt_probe_ids(int root_fd, enum pt_ids *ids)
 {
-	enum pt_ids ids = probe_ids(root_fd);
-
-	*open_err = ids == PT_IDS_HANDLES ? probe_handles(root_fd) : -EOPNOTSUPP;
-	return ids;
+	*ids = probe_ids(root_fd);
+	return *ids == PT_IDS_HANDLES ? probe_handles(root_fd) : -EOPNOTSUPP;
 }
 
 /* The startup line: how inode fds are kept, and why. */
