@@ -60,30 +60,21 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
+# shellcheck source=../lib/runner.sh
+. "$top/tests/lib/runner.sh"
 
-[ -x "$daemon_bin" ] || { echo "Bail out! need --daemon-bin"; exit 1; }
+need_exec "$daemon_bin" --daemon-bin
 case "$fs$whole" in
-dir1 | btrfs1) echo "Bail out! --whole makes no sense with --fs $fs"; exit 1 ;;
+dir1 | btrfs1) bail "--whole makes no sense with --fs $fs" ;;
 esac
-[ "$(id -u)" -eq 0 ] || skip "needs root"
+need_root
 case "$fs" in
 dir | tmpfs | overlay | overlay-nfs) ;;
-ext4 | xfs | btrfs) command -v "mkfs.$fs" >/dev/null || skip "mkfs.$fs not installed" ;;
-*) echo "Bail out! unknown --fs '$fs'"; exit 1 ;;
+ext4 | xfs | btrfs) need_cmd "mkfs.$fs" ;;
+*) bail "unknown --fs '$fs'" ;;
 esac
-command -v unshare >/dev/null || skip "unshare not installed"
-if [ -z "${VFSD_FS_NS:-}" ]; then
-	VFSD_FS_NS=1 exec unshare --mount --propagation private \
-		"${BASH_SOURCE[0]}" "${args[@]}"
-	skip "unshare failed"
-fi
+runner_private_ns "${args[@]}"
 
-# shellcheck source=../lib/tap.sh
-. "$top/tests/lib/tap.sh"
 # guest_count_fds: a process and its descendants.
 # shellcheck source=../lib/guest.sh
 . "$top/tests/lib/guest.sh"
@@ -95,7 +86,7 @@ fi
 . "$top/tests/lib/realfs.sh"
 
 LIMIT=1024
-work=$(mktemp -d /tmp/vfsd-fs.XXXXXX) || exit 1
+runner_work fs
 root=$work/fs
 mnt=$work/mnt
 log=$work/vfsd.log
@@ -106,9 +97,7 @@ cleanup() {
 	umount "$work/layers" 2>/dev/null
 	realfs_cleanup
 	loop_cleanup
-	rm -rf "$work"
 }
-trap cleanup EXIT
 mkdir -p "$root" "$mnt"
 chmod 0755 "$work"
 
@@ -118,8 +107,8 @@ make_image() {
 	realfs_mount "$fs" "$root" "$work"
 	case $? in
 	0) ;;
-	77) skip "mkfs.$fs not installed" ;;
-	2) skip "no loop device could be attached" ;;
+	77) skip_all "mkfs.$fs not installed" ;;
+	2) skip_all "no loop device could be attached" ;;
 	*) return 1 ;;
 	esac
 }
@@ -138,7 +127,7 @@ make_overlay() {
 	else
 		opts=$opts,index=on,nfs_export=on
 	fi
-	mount -t overlay -o "$opts" vfsd-fs-overlay "$root" || skip "overlayfs ($opts) cannot be mounted"
+	mount -t overlay -o "$opts" vfsd-fs-overlay "$root" || skip_all "overlayfs ($opts) cannot be mounted"
 }
 
 # make_tree DIR FROM TO: directories dFROM..dTO, files named and filled
@@ -161,7 +150,7 @@ dir) ;;
 tmpfs) mount -t tmpfs -o size=256m,nr_inodes=200000 vfsd-fs "$root" ;;
 ext4 | xfs | btrfs) make_image ;;
 overlay | overlay-nfs) make_overlay ;;
-esac || { echo "Bail out! cannot make the $fs filesystem"; exit 1; }
+esac || bail "cannot make the $fs filesystem"
 
 t0=$(date +%s)
 share=$root/share
@@ -176,14 +165,14 @@ btrfs)
 		btrfs subvolume create "$share/subvol" >/dev/null &&
 		touch "$share/subvol/first" && make_tree "$share/subvol" 22 24 ;;
 *) make_tree "$share" 0 24 ;;
-esac || { echo "Bail out! cannot make the tree"; exit 1; }
+esac || bail "cannot make the tree"
 # t: where the tree is in the share.
 t=
 [ -n "$whole" ] && { share=$root; t=share/; }
 # The overlay's own directories (upper, work) are not in it: the share's
 # root is the overlay, or its share/.
 total=$(find "$share" -type f | wc -l)
-[ "$total" -ge "$nfiles" ] || { echo "Bail out! only $total files made"; exit 1; }
+[ "$total" -ge "$nfiles" ] || bail "only $total files made"
 echo "# $total files on $fs made in $(($(date +%s) - t0)) s; share $share"
 
 # --- the daemon ------------------------------------------------------------
@@ -319,7 +308,7 @@ check_sanitizer "$log"
 if [ "$fs" = dir ]; then
 	# More files than the open-file limit, in one directory.
 	mkdir "$share/many" && (cd "$share/many" && seq -f "m%g" 1 $((LIMIT + 500)) | xargs touch) ||
-		{ echo "Bail out! cannot make the files"; exit 1; }
+		bail "cannot make the files"
 	fuse_start --rlimit-nofile=$LIMIT --inode-fd-budget=unlimited "${daemon_args[@]}"
 	check "vfsd mounted with --inode-fd-budget=unlimited" $? "$(tail -n 5 "$log")"
 	find "$mnt" -type f -print0 2>/dev/null | xargs -0 stat -c %i >/dev/null 2>"$work/stat.err"
