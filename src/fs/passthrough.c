@@ -68,6 +68,19 @@ int pt_req_inode(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out)
 	return 0;
 }
 
+int pt_req_dir(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out)
+{
+	struct pt_inode *ino;
+	int err = pt_req_inode(fs, nodeid, &ino);
+
+	if (err)
+		return err;
+	if (!S_ISDIR(ino->type))
+		return -ENOTDIR;
+	*out = ino;
+	return 0;
+}
+
 static void pt_req_begin(struct pt_fs *fs)
 {
 	pt_req.fs = fs;

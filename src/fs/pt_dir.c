@@ -45,11 +45,9 @@ int pt_op_opendir(void *opaque, const struct vfs_ctx *ctx, uint64_t nodeid,
 	/* Directories are only ever read: the guest's flags do not matter. */
 	(void)ctx;
 	(void)flags;
-	err = pt_req_inode(fs, nodeid, &ino);
+	err = pt_req_dir(fs, nodeid, &ino);
 	if (err)
 		return err;
-	if (!S_ISDIR(ino->type))
-		return -ENOTDIR;
 	err = pt_reopen(fs, ino, O_RDONLY | O_DIRECTORY, &fd);
 	if (err)
 		return err;

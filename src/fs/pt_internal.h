@@ -109,6 +109,9 @@ void pt_fd_name(int fd, struct pt_fdname *n);
  */
 int pt_req_inode(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out);
 
+/** pt_req_inode() of a directory: ENOTDIR for any other type. */
+int pt_req_dir(struct pt_fs *fs, uint64_t nodeid, struct pt_inode **out);
+
 /** EINVAL for names that can only be a trick here: "", ".", "..", "a/b". */
 int pt_name_check(const char *name);
 

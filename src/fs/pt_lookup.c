@@ -219,11 +219,9 @@ int pt_op_lookup(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 	(void)ctx;
 	if (!name || !name[0] || strchr(name, '/'))
 		return -EINVAL;
-	err = pt_req_inode(fs, parent, &dir);
+	err = pt_req_dir(fs, parent, &dir);
 	if (err)
 		return err;
-	if (!S_ISDIR(dir->type))
-		return -ENOTDIR;
 	/*
 	 * ".." is asked for by NFS export (the parent of a directory); at the
 	 * root it must stay at the root, or the guest walks out of the share.

@@ -96,11 +96,9 @@ int pt_op_tmpfile(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		return -EINVAL;
 	if (!S_ISREG(mode) && (mode & S_IFMT))
 		return -EINVAL;
-	err = pt_req_inode(fs, parent, &dir);
+	err = pt_req_dir(fs, parent, &dir);
 	if (err)
 		return err;
-	if (!S_ISDIR(dir->type))
-		return -ENOTDIR;
 	err = pt_policy_create(&fs->policy, 0, pt_label_size(ctx), &c);
 	if (!err)
 		err = pt_create_mode(fs, dir, mode, umask, &perm);

@@ -18,14 +18,9 @@
 static int enter_dir(struct pt_fs *fs, uint64_t parent, const char *name,
 		     struct pt_inode **dir)
 {
-	int err;
+	int err = pt_name_check(name);
 
-	err = pt_name_check(name);
-	if (!err)
-		err = pt_req_inode(fs, parent, dir);
-	if (err)
-		return err;
-	return S_ISDIR((*dir)->type) ? 0 : -ENOTDIR;
+	return err ? err : pt_req_dir(fs, parent, dir);
 }
 
 int pt_op_mkdir(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
@@ -241,9 +236,7 @@ int pt_op_rename(void *opaque, const struct vfs_ctx *ctx, uint64_t parent,
 		err = pt_policy_rename(&fs->policy, flags, &c);
 	if (err)
 		return err;
-	err = pt_req_inode(fs, newparent, &newdir);
-	if (!err && !S_ISDIR(newdir->type))
-		err = -ENOTDIR;
+	err = pt_req_dir(fs, newparent, &newdir);
 	if (err)
 		goto out;
 	name_was(fs, dir, name, &src);
