@@ -18,12 +18,7 @@ shift 2
 # shellcheck source=../lib/runner.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/runner.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (a tmpfs, and CAP_DAC_READ_SEARCH to open handles)"
-need_cmd unshare
-if [ -z "${VFSD_MIGRATE_NS:-}" ]; then
-	VFSD_MIGRATE_NS=1 exec unshare --mount --propagation private \
-		"${BASH_SOURCE[0]}" "$client" "$vfsd" "$@"
-	skip_all "unshare failed"
-fi
+runner_private_ns "$client" "$vfsd" "$@"
 
 runner_work migrate
 cleanup() { umount "$work/share" 2>/dev/null; }

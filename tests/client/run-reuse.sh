@@ -23,12 +23,8 @@ shift 2
 # shellcheck source=../lib/runner.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/runner.sh"
 need_root
-need_cmd mkfs.ext4 losetup unshare
-if [ -z "${VFSD_REUSE_NS:-}" ]; then
-	VFSD_REUSE_NS=1 exec unshare --mount --propagation private \
-		"${BASH_SOURCE[0]}" "$client" "$vfsd" "$@"
-	skip_all "unshare failed"
-fi
+need_cmd mkfs.ext4 losetup
+runner_private_ns "$client" "$vfsd" "$@"
 
 # shellcheck source=../lib/loop.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/loop.sh"

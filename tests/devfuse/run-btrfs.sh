@@ -21,10 +21,7 @@ top=$(cd "$here/../.." && pwd)
 . "$top/tests/lib/runner.sh"
 need_root
 need_cmd mkfs.btrfs
-if [ -z "${VFSD_BTRFS_NS:-}" ]; then
-	VFSD_BTRFS_NS=1 exec unshare --mount --propagation private \
-		"${BASH_SOURCE[0]}" "$@"
-fi
+runner_private_ns "$@"
 
 # shellcheck source=../lib/fuse.sh
 . "$top/tests/lib/fuse.sh"

@@ -29,14 +29,9 @@ boot_timeout=180
 # shellcheck source=../lib/runner.sh
 . "$top/tests/lib/runner.sh"
 need_root
-need_cmd libvirtd virtlogd virsh qemu-system-x86_64 unshare
+need_cmd libvirtd virtlogd virsh qemu-system-x86_64
 [ -x "$vfsd" ] || skip_all "$vfsd not built"
-
-if [ -z "${VFSD_LIBVIRT_NS:-}" ]; then
-	VFSD_LIBVIRT_NS=1 exec unshare --mount --propagation private \
-		"${BASH_SOURCE[0]}" "$@"
-	skip_all "unshare failed"
-fi
+runner_private_ns "$@"
 
 runner_work libvirt
 . "$top/tests/lib/guest.sh"
