@@ -6,6 +6,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,6 +56,26 @@ static char *subst(const char *arg, const char *sock, const char *dir,
 }
 
 /*
+ * A vfsd back end keeps a lock file beside its socket (SOCKET.pid). Left
+ * behind, a root-owned one in /tmp refuses a rootless back end of a later
+ * client whose pid (and so socket path) is the same: removed before the
+ * spawn and with the socket.
+ */
+static void unlink_lock_file(const char *sock_path)
+{
+	char p[PATH_MAX];
+
+	if (snprintf(p, sizeof(p), "%s.pid", sock_path) < (int)sizeof(p))
+		unlink(p);
+}
+
+void session_unlink_socket(const char *sock_path)
+{
+	unlink(sock_path);
+	unlink_lock_file(sock_path);
+}
+
+/*
  * "{fd}" asks for libvirt's way: we listen, and the back end inherits
  * the listener as that fd number.
  */
@@ -68,6 +89,7 @@ int session_spawn_dev(struct vc_dev *dev, char *sock_path, size_t path_len,
 
 	snprintf(sock_path, path_len, "/tmp/vfsd-client.%d.%u.sock",
 		 (int)getpid(), spawn_seq++);
+	unlink_lock_file(sock_path);
 	while (o->backend_argv[n]) {
 		if (strstr(o->backend_argv[n], "{fd}") && listen_fd < 0) {
 			listen_fd = vc_listen_inherit(sock_path);
@@ -179,7 +201,7 @@ void session_free(struct client_session *cs)
 	for (unsigned int i = 0; i < VC_MAX_QUEUES; i++)
 		fm_queue_free(&cs->q[i]);
 	if (cs->sock_path[0])
-		unlink(cs->sock_path);
+		session_unlink_socket(cs->sock_path);
 	if (cs->log_path[0])
 		unlink(cs->log_path);
 }

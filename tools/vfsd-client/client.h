@@ -56,6 +56,8 @@ int session_open(struct client_session *cs, const struct client_opts *o,
 int session_close(struct client_session *cs, int timeout_ms);
 void session_free(struct client_session *cs);
 bool session_can_spawn(const struct client_opts *o);
+/* Remove a spawned back end's socket and the lock file beside it. */
+void session_unlink_socket(const char *sock_path);
 /*
  * Start a back end from the options' argv (and extra, if not NULL, as one
  * more argument) on a new socket path written to sock_path, and connect.

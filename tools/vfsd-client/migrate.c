@@ -151,7 +151,7 @@ void mig_close(struct mig *m, bool *exits_ok)
 		a = vc_wait_exit(&m->dst, 5000);
 		*exits_ok = !a && m->dst.exit_status == 0;
 		vc_kill(&m->dst);
-		unlink(m->dst_sock);
+		session_unlink_socket(m->dst_sock);
 	}
 	b = session_close(&m->src, 5000);
 	*exits_ok = *exits_ok && !b && m->src.dev.exit_status == 0;

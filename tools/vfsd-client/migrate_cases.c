@@ -582,7 +582,7 @@ static int c_spoiled(struct mig *m, char *msg, size_t len)
 		exits_ok = !vc_wait_exit(&m->dst, 5000) &&
 			   m->dst.exit_status == 0;
 		m->dst_up = false;
-		unlink(m->dst_sock);
+		session_unlink_socket(m->dst_sock);
 		vc_init(&m->dst);
 		if (!exits_ok) {
 			free(bad);
