@@ -8,7 +8,8 @@
 #                 in the guest with every library ldd lists for it
 # --file SRC:DEST a file or directory copied to DEST in the guest
 # OUT             the archive to write
-# GUEST_BIN       static program copied to /bin/e2e_ops (tests/e2e/guest)
+# GUEST_BIN       static program copied to /bin/e2e_ops (tests/e2e/guest),
+#                 or - for none (a guest that only runs --file's guest-run)
 # MODULE.ko       plain kernel modules, in load order (scripts/guest-kernel.sh)
 #
 # The guest's /init mounts proc, sys and devtmpfs, loads the modules in
@@ -41,7 +42,7 @@ out=$1
 guest_bin=$2
 shift 2
 
-[ -x "$guest_bin" ] || die "$guest_bin is not an executable"
+[ "$guest_bin" = - ] || [ -x "$guest_bin" ] || die "$guest_bin is not an executable"
 if ! [ -x /bin/busybox ]; then
 	apt-get install -y busybox-static >&2 || die "cannot install busybox-static"
 fi
@@ -62,8 +63,10 @@ cp /bin/busybox "$stage/bin/busybox"
 for applet in $(/bin/busybox --list); do
 	[ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
 done
-cp "$guest_bin" "$stage/bin/e2e_ops"
-chmod 0755 "$stage/bin/e2e_ops"
+if [ "$guest_bin" != - ]; then
+	cp "$guest_bin" "$stage/bin/e2e_ops"
+	chmod 0755 "$stage/bin/e2e_ops"
+fi
 
 # A host program and the libraries the host's loader would map for it.
 # Paths are kept, so the guest's loader finds them where ldd found them.

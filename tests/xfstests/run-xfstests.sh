@@ -59,6 +59,8 @@ done
 . "$here/../lib/runner.sh"
 # shellcheck source=../lib/mount_helper.sh
 . "$here/../lib/mount_helper.sh"
+# shellcheck source=../lib/xfstests.sh
+. "$here/../lib/xfstests.sh"
 
 [ -n "$build" ] || bail "need --build-dir"
 build=$(mkdir -p "$build" && cd "$build" && pwd)
@@ -72,7 +74,7 @@ src=${src:-$build/xfstests-src}
 src=$(mkdir -p "$src" && cd "$src" && pwd)
 
 shared=$(cd "$here/../../.." && pwd)/shared
-tarball=$(ls "$shared"/suites/xfstests-*.tar.gz 2>/dev/null | head -n 1)
+tarball=$(xfstests_tarball "$here/../..")
 peer=$shared/peers/$target-3.18.2
 [ -n "$tarball" ] || skip_all "no xfstests tarball in $shared/suites"
 case "$target" in passthrough_*)
@@ -93,18 +95,7 @@ helper_enter_ns --build-dir "$build" --target "$target" \
 	${keep_results:+--keep-results "$keep_results"} --src-dir "$src" \
 	"${tests[@]}"
 
-stamp=$src/.built-from
-if [ "$(cat "$stamp" 2>/dev/null)" != "$(basename "$tarball")" ]; then
-	rm -rf "$src"
-	mkdir -p "$src"
-	tar -xzf "$tarball" -C "$src" --strip-components=1 &&
-		make -C "$src" -j"$(nproc)" >"$src.build.log" 2>&1
-	rc=$?
-	check "xfstests unpacked and built in $src" $rc \
-		"$(tail -n 20 "$src.build.log" 2>/dev/null)"
-	[ $rc -eq 0 ] || { echo "1..$ntest"; exit 1; }
-	basename "$tarball" >"$stamp"
-fi
+xfstests_build "$src" "$tarball" || { echo "1..$ntest"; exit 1; }
 
 # --- helper, users, shares ---------------------------------------------------
 
@@ -123,14 +114,7 @@ cleanup() {
 chmod 0755 "$work"
 mkdir -p "$work/test" "$work/scratch" "$work/results"
 
-ns_overlay /etc "$work"
-check "overlay on /etc (private namespace)" $?
-users_ok=0
-for u in fsgqa fsgqa2 123456-fsgqa; do
-	id "$u" >/dev/null 2>&1 || useradd -m -d "$work/home/$u" "$u" ||
-		users_ok=1
-done
-check "users fsgqa, fsgqa2, 123456-fsgqa exist" $users_ok
+xfstests_users "$work"
 
 # Every target works on two 6 GiB ext4 images: the shares of the FUSE
 # targets live on them, so that a test filling its filesystem fills an
@@ -263,13 +247,8 @@ if [ -z "$xml" ]; then
 	exit 1
 fi
 
-python3 "$here/compare.py" --xml "$xml" --target "$target" \
-	--expected "$here/expected-failures" --known "$here/known-vfsd-bugs" \
-	--first "$((ntest + 1))" --elapsed "$elapsed" \
-	${summary:+--summary "$summary"} >"$work/tap"
+xfstests_compare "$xml" "$target" "$elapsed" "$summary"
 compare_rc=$?
-cat "$work/tap"
-ntest=$((ntest + $(grep -cE '^(not )?ok ' "$work/tap")))
 if [ "$target" = vfsd ]; then
 	for l in "$log_dir"/vfsd-*.log; do
 		check_sanitizer "$l" "$(basename "$l") has no sanitizer report"
