@@ -680,7 +680,7 @@ static void test_random_rings_never_escape(void **state)
 	assert_int_equal(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO);
 	close(saved_stderr);
 	close(devnull);
-	print_message("random rings: %u popped, %u broken\n", popped, broken);
+	print_message("# random rings: %u popped, %u broken\n", popped, broken);
 	/* Both outcomes were exercised. */
 	assert_true(popped > 0);
 	assert_true(broken > 0);

@@ -702,7 +702,7 @@ static void test_dev_random_messages(void **state)
 
 		for (unsigned int q = 0; q < VU_MAX_QUEUES; q++)
 			starts += started[q];
-		print_message("random messages: %u accepted, %u starts\n",
+		print_message("# random messages: %u accepted, %u starts\n",
 			      accepted, starts);
 		assert_true(starts > 0);
 	}
