@@ -11,7 +11,8 @@
 #
 # Runs ./check in a chroot into ROOT, with the guest's own proc, sysfs,
 # devtmpfs and tmpfs over every directory xfstests writes to (/tmp, where
-# the results go, /var/tmp, /run, /mnt), then prints check's summary as
+# the results go, /var/tmp, /run, /mnt), the suite bound at /mnt/xfstests,
+# then prints check's summary as
 # "XFSTESTS-OUT: " lines and its xunit report, gzip'd and base64'd, as
 # "XFSTESTS-XML: " lines; the host decodes them. Exits 0 when the report
 # was printed and everything was unmounted again.
@@ -27,14 +28,22 @@ guest_mount() {
 
 rc=0
 mount -o remount,ro "$root" || echo "XFSTESTS: remount of / read-only failed"
-guest_mount proc proc &&
+# The suite may live below a directory the tmpfs mounts hide (a clone in
+# /tmp, as CI makes): held by a bind in the initramfs, outside ROOT, and
+# bound again at /mnt/xfstests once the tmpfs are there.
+mkdir -p /xfstests-src &&
+	mount -o bind "$root$XFSTESTS_SRC" /xfstests-src || rc=1
+[ $rc -eq 0 ] &&
+	guest_mount proc proc &&
 	guest_mount sysfs sys &&
 	guest_mount devtmpfs dev &&
 	guest_mount tmpfs tmp mode=1777 &&
 	guest_mount tmpfs var/tmp mode=1777 &&
 	guest_mount tmpfs run mode=0755 &&
 	guest_mount tmpfs mnt mode=0755 &&
-	mkdir "$root/mnt/test" || rc=1
+	mkdir "$root/mnt/test" "$root/mnt/xfstests" &&
+	mount -o bind /xfstests-src "$root/mnt/xfstests" &&
+	mounted="$root/mnt/xfstests $mounted" || rc=1
 
 if [ $rc -eq 0 ]; then
 	cat >"$root/tmp/xfstests.config" <<-EOF
@@ -51,7 +60,7 @@ if [ $rc -eq 0 ]; then
 		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/root LANG=C.UTF-8 HOST_OPTIONS=/tmp/xfstests.config \
 			/bin/bash -c 'cd "$0" && exec ./check -R xunit "$@"' \
-			"$XFSTESTS_SRC" $XFSTESTS_TESTS 2>&1
+			/mnt/xfstests $XFSTESTS_TESTS 2>&1
 		echo $? >/check.rc
 	} | while IFS= read -r line; do echo "XFSTESTS-OUT: $line"; done
 	echo "XFSTESTS: check exited $(cat /check.rc)"
@@ -66,7 +75,7 @@ fi
 
 # xfstests leaves the test share mounted.
 umount "$root/mnt/test" 2>/dev/null
-for m in $mounted; do
+for m in $mounted /xfstests-src; do
 	umount "$m" || { echo "XFSTESTS: umount $m failed"; rc=1; }
 done
 exit $rc
