@@ -97,6 +97,12 @@ mkdir -m 0755 "$work/share" || bail "mkdir $work/share"
 guest_start_daemon vfsd "$daemon_bin" "$work/share" "$work/test.sock" \
 	"$work/daemon.log" --modcaps=+sys_admin "${daemon_args[@]}" ||
 	bail "vfsd did not create $work/test.sock"
+# Started first, it may still be starting (opening / takes longer).
+for _ in $(seq 300); do
+	[ -S "$work/hostroot.sock" ] && break
+	kill -0 "$hostroot_pid" 2>/dev/null || break
+	sleep 0.1
+done
 [ -S "$work/hostroot.sock" ] || bail "the hostroot vfsd did not create its socket"
 
 # --- boot: hostroot is the first device (the initramfs mounts it), the share

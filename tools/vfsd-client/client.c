@@ -87,8 +87,9 @@ int session_spawn_dev(struct vc_dev *dev, char *sock_path, size_t path_len,
 	size_t n = 0;
 	int r = 0;
 
-	snprintf(sock_path, path_len, "/tmp/vfsd-client.%d.%u.sock",
-		 (int)getpid(), spawn_seq++);
+	/* The uid too: another user's leftover lock file cannot be removed. */
+	snprintf(sock_path, path_len, "/tmp/vfsd-client.%u.%d.%u.sock",
+		 (unsigned int)getuid(), (int)getpid(), spawn_seq++);
 	unlink_lock_file(sock_path);
 	while (o->backend_argv[n]) {
 		if (strstr(o->backend_argv[n], "{fd}") && listen_fd < 0) {
