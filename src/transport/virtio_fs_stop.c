@@ -28,19 +28,11 @@
 #define VSRV_WAKE_MS 100
 #define VSRV_GONE_DEADLINE_MS 2000
 
-static uint64_t vsrv_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Wait on qt->idle (q->lock held) for ms milliseconds at most. */
 static void vsrv_idle_wait_ms(struct vsrv_qthread *qt, struct vu_queue *q,
 			     uint64_t ms)
 {
-	uint64_t until = vsrv_now_ms() + ms;
+	uint64_t until = thread_now_ms() + ms;
 	struct timespec ts = {
 		.tv_sec = (time_t)(until / 1000),
 		.tv_nsec = (long)(until % 1000) * 1000000,
@@ -76,14 +68,14 @@ static bool vsrv_front_end_gone(struct vsrv_server *srv)
 static bool vsrv_queue_drain(struct vsrv_server *srv, struct vsrv_qthread *qt)
 {
 	struct vu_queue *q = &srv->dev.q[qt->idx];
-	uint64_t start = vsrv_now_ms(), gone_at = 0;
+	uint64_t start = thread_now_ms(), gone_at = 0;
 	bool exited;
 
 	pthread_mutex_lock(&q->lock);
 	/* A queue thread waiting for room must see the stop too. */
 	pthread_cond_broadcast(&qt->idle);
 	while (!qt->exited) {
-		uint64_t now = vsrv_now_ms();
+		uint64_t now = thread_now_ms();
 
 		if (!gone_at && vsrv_front_end_gone(srv))
 			gone_at = now;
